@@ -1,0 +1,76 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { DestinationStream } from 'pino';
+import { AuditError, ConfigError, UsageError, toError } from '../core/errors.js';
+import { createLogger } from '../core/logger.js';
+import { SEVERITIES } from '../core/severity.js';
+import { configPath, loadConfig } from '../config/load-config.js';
+import { createSecrets } from '../config/secrets.js';
+import { auditCommand, EXIT, type AuditFlags, type AuditIo } from './audit-command.js';
+
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly env: NodeJS.ProcessEnv;
+  /** Where the JSON logs go (stderr by default). */
+  readonly logDestination?: DestinationStream;
+  readonly clock?: () => Date;
+  readonly slack?: AuditIo['slack'];
+  readonly gcoreRetryBaseDelayMs?: number;
+}
+
+/** Parses argv (without node and script), runs the command, returns the exit code. Never calls process.exit. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const secrets = createSecrets(io.env);
+  const logger = createLogger({ level: io.env.LOG_LEVEL, destination: io.logDestination, secrets: () => secrets.known() });
+  let exitCode: number = EXIT.ok;
+
+  const program = new Command('gcore-token-audit')
+    .description('Audits Gcore IAM API tokens against hygiene policy and alerts Slack.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => logger.error(s.trim()),
+    })
+    .showHelpAfterError(false);
+
+  program
+    .command('audit')
+    .description('Audit every token once and print a report.')
+    .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
+    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table'))
+    .option('--notify', 'post the findings to Slack (SLACK_WEBHOOK_URL)', false)
+    .addOption(new Option('--fail-on <severity>', 'exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
+    .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
+    .option('--now <iso>', 'evaluate the rules as of this instant')
+    .option('--slack-preview', 'print the Slack messages --notify would post (table format only)', false)
+    .action(async (opts: AuditFlags & { config?: string }) => {
+      const config = loadConfig(configPath(opts.config, io.env), io.env);
+      exitCode = await auditCommand(config, opts, {
+        stdout: io.stdout,
+        logger,
+        secrets,
+        clock: io.clock ?? (() => new Date()),
+        slack: io.slack,
+        gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
+      });
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; every parse error is a usage error.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      logger.fatal({ problems: error.problems }, error.message);
+      return EXIT.usage;
+    }
+    if (error instanceof UsageError || error instanceof AuditError) {
+      logger.fatal({ code: error.code }, error.message);
+      return EXIT.usage;
+    }
+    logger.fatal({ err: toError(error) }, 'unexpected error');
+    return 1;
+  }
+}

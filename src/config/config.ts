@@ -1,0 +1,38 @@
+import type { Severity } from '../core/severity.js';
+import type { Mute } from '../core/mute.js';
+import type { Policy } from '../rules/policy.js';
+import type { ApiVersion } from '../gcore/gcore-api.js';
+
+export interface InventoryToken {
+  readonly id: number;
+  /** Shown in reports and alerts. */
+  readonly owner: string | null;
+}
+
+export interface AccountConfig {
+  /** null: taken from `GET /iam/clients/me` with the account's key. */
+  readonly clientId: number | null;
+  /** The environment variable holding the key (or `<name>_FILE`, a file holding it). */
+  readonly apiKeyEnv: string;
+  /** List the account's tokens and audit all of them, not only the inventory. */
+  readonly discover: boolean;
+  /** The inventory: the tokens the team knows about. */
+  readonly tokens: readonly InventoryToken[];
+}
+
+/** The whole configuration, validated once at the edge. Read-only from there on. */
+export interface Config {
+  readonly schedule: { readonly cron: string; readonly timezone: string };
+  readonly gcore: {
+    readonly baseUrl: string;
+    readonly apiVersion: ApiVersion;
+    readonly concurrency: number;
+    readonly timeoutMs: number;
+    readonly retries: number;
+    readonly ratePerSecond: number | null;
+  };
+  readonly accounts: readonly AccountConfig[];
+  readonly policy: Policy;
+  readonly mutes: readonly Mute[];
+  readonly notify: { readonly slack: { readonly minSeverity: Severity; readonly renotifyAfterHours: number } };
+}

@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
+  }
+  return out || '(top level)';
+}
+
+function show(value: unknown): string {
+  if (value === null) {
+    return 'null';
+  }
+  if (Array.isArray(value)) {
+    return 'a list';
+  }
+  if (typeof value === 'object') {
+    return 'a mapping';
+  }
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 60)}…` : json;
+}
+
+const NOUN: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+};
+
+/** One line per problem, each led by its path: `policy.staleAfterDays: expected a number, got "ninety"`. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    const path = formatPath(issue.path);
+    const input = (issue as { input?: unknown }).input;
+    const got = input === undefined ? '' : `, got ${show(input)}`;
+    switch (issue.code) {
+      case 'invalid_type':
+        lines.push(
+          input === undefined
+            ? `${path}: required`
+            : `${path}: expected ${NOUN[issue.expected] ?? issue.expected}${got}`,
+        );
+        break;
+      case 'unrecognized_keys':
+        for (const key of issue.keys) {
+          lines.push(`${formatPath([...issue.path, key])}: unknown key`);
+        }
+        break;
+      case 'invalid_value':
+        lines.push(`${path}: expected one of ${issue.values.map((v) => String(v)).join(', ')}${got}`);
+        break;
+      case 'too_small':
+        lines.push(
+          issue.origin === 'array'
+            ? `${path}: expected at least ${String(issue.minimum)} item(s)`
+            : `${path}: expected ${issue.inclusive === false ? 'more than' : 'at least'} ${String(issue.minimum)}${got}`,
+        );
+        break;
+      case 'too_big':
+        lines.push(
+          issue.origin === 'string'
+            ? `${path}: longer than ${String(issue.maximum)} characters`
+            : `${path}: expected at most ${String(issue.maximum)}${got}`,
+        );
+        break;
+      case 'invalid_union':
+        lines.push(`${path}: expected a token id or a mapping { id, owner }${got}`);
+        break;
+      case 'invalid_key':
+        lines.push(`${path}: invalid key`);
+        break;
+      case 'custom':
+        // Cross-field checks report against the parent object: only a plain value is worth echoing.
+        lines.push(`${path}: ${issue.message}${input !== null && typeof input === 'object' ? '' : got}`);
+        break;
+      case 'invalid_format':
+      case 'not_multiple_of':
+      case 'invalid_element':
+        lines.push(`${path}: ${issue.message}${got}`);
+        break;
+    }
+  }
+  return lines;
+}

@@ -1,0 +1,83 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { ConfigError } from '../core/errors.js';
+import { configSchema } from './config-schema.js';
+import { formatIssues } from './format-issues.js';
+import type { Config } from './config.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/audit.yaml';
+export const DEFAULT_GCORE_API_URL = 'https://api.gcore.com';
+
+/** `--config`, else TOKEN_AUDIT_CONFIG, else config/audit.yaml. */
+export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? env.TOKEN_AUDIT_CONFIG ?? DEFAULT_CONFIG_PATH;
+}
+
+function untilInstant(text: string): Date {
+  return text.length === 10
+    ? new Date(Date.parse(`${text}T00:00:00Z`) + 86_400_000) // through the whole day named
+    : new Date(text);
+}
+
+/** Validates parsed YAML and the environment into the one read-only Config. Throws ConfigError listing every problem. */
+export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  const result = configSchema.safeParse(document ?? {}, { reportInput: true });
+  if (!result.success) {
+    problems.push(...formatIssues(result.error.issues));
+  }
+  const baseUrl = env.GCORE_API_URL || DEFAULT_GCORE_API_URL;
+  if (!/^https?:\/\/[^/\s]+/.test(baseUrl) || !URL.canParse(baseUrl)) {
+    problems.push(`GCORE_API_URL: expected an http(s) URL, got ${JSON.stringify(baseUrl)}`);
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  const c = result.data;
+  return Object.freeze({
+    schedule: c.schedule,
+    gcore: {
+      baseUrl: baseUrl.replace(/\/+$/, ''),
+      apiVersion: c.gcore.apiVersion,
+      concurrency: c.gcore.concurrency,
+      timeoutMs: c.gcore.timeoutMs,
+      retries: c.gcore.retries,
+      ratePerSecond: c.gcore.ratePerSecond ?? null,
+    },
+    accounts: c.accounts.map((a) => ({
+      clientId: a.clientId ?? null,
+      apiKeyEnv: a.apiKeyEnv,
+      discover: a.discover,
+      tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
+    })),
+    policy: c.policy,
+    mutes: c.mutes.map((m) => ({ ...m, until: untilInstant(m.until), untilText: m.until })),
+    notify: c.notify,
+  });
+}
+
+/** Reads and validates the YAML file at `path`. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new ConfigError([`${path}: cannot read the configuration file (${code})`]);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 100 });
+  } catch (error) {
+    if (error instanceof YAMLParseError) {
+      const pos = error.linePos?.[0];
+      const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
+      throw new ConfigError([`${path}: not valid YAML at ${where}: ${error.message.split('\n')[0] ?? ''}`]);
+    }
+    throw error;
+  }
+  if (document !== null && (typeof document !== 'object' || Array.isArray(document))) {
+    throw new ConfigError([`${path}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);
+  }
+  return parseConfig(document, env);
+}

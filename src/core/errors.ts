@@ -1,0 +1,93 @@
+/**
+ * Every error this project raises on purpose. Callers decide by class (or `code`), never by message text.
+ * Messages are written for the operator and never contain an API key or a webhook URL.
+ */
+export abstract class AuditError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration file or the environment is invalid; `problems` lists each one with its path. */
+export class ConfigError extends AuditError {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** Wrong command-line usage (bad flag value, missing SLACK_WEBHOOK_URL with --notify...). */
+export class UsageError extends AuditError {
+  readonly code = 'USAGE';
+}
+
+/** A secret variable is missing, empty or set twice (VAR and VAR_FILE). */
+export class SecretError extends AuditError {
+  readonly code = 'SECRET_MISSING';
+}
+
+/** The API key was refused (HTTP 401). Not retried: every call with the same key would fail. */
+export class GcoreAuthError extends AuditError {
+  readonly code = 'GCORE_AUTH';
+}
+
+/** HTTP 403: the key may not read this token or account. */
+export class GcoreForbiddenError extends AuditError {
+  readonly code = 'GCORE_FORBIDDEN';
+}
+
+/** HTTP 404 on a token: it no longer exists. */
+export class GcoreNotFoundError extends AuditError {
+  readonly code = 'GCORE_NOT_FOUND';
+}
+
+/** Network error, timeout, 429 or 5xx that persisted after the retries. */
+export class GcoreUnavailableError extends AuditError {
+  readonly code = 'GCORE_UNAVAILABLE';
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The API answered, but not with what its spec promises (bad JSON, wrong shape, other 4xx). */
+export class GcoreResponseError extends AuditError {
+  readonly code = 'GCORE_BAD_RESPONSE';
+}
+
+/** A token response failed validation; `field` names the first offending field. */
+export class TokenValidationError extends AuditError {
+  readonly code = 'TOKEN_INVALID';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Slack refused the message for good (4xx other than 429): retrying the same payload cannot help. */
+export class SlackRejectedError extends AuditError {
+  readonly code = 'SLACK_REJECTED';
+  constructor(
+    readonly statusCode: number,
+    readonly slackError: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Slack rejected the message: HTTP ${statusCode} ${slackError}`, options);
+  }
+}
+
+/** Slack stayed unreachable (network, timeout, 5xx, 429) through every attempt. */
+export class SlackUnavailableError extends AuditError {
+  readonly code = 'SLACK_UNAVAILABLE';
+}
+
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -1,0 +1,41 @@
+// Gcore sends `2021-01-01T12:00:00.000000Z` (current docs) and `2021-01-01 12:00:00+00:00` (older pages).
+// Date.parse would also take "March 7" or a zone-less local time, so the accepted shape is spelled out.
+const GCORE_DATE =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Parses a Gcore timestamp; returns null when the text is not one (wrong shape or impossible date). */
+export function parseGcoreDate(text: string): Date | null {
+  const m = GCORE_DATE.exec(text);
+  if (!m) {
+    return null;
+  }
+  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) {
+    return null;
+  }
+  const ms = Math.floor(Number(`0.${frac || '0'}`) * 1000);
+  let offsetMinutes = 0;
+  if (zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2));
+    if (oh > 23 || om > 59) {
+      return null;
+    }
+    offsetMinutes = sign * (oh * 60 + om);
+  }
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // Date.UTC rolls 2021-02-30 over to March: reject instead of guessing.
+  const check = new Date(Date.UTC(year, month - 1, day));
+  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+    return null;
+  }
+  return new Date(utc - offsetMinutes * 60_000);
+}

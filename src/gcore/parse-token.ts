@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { parseGcoreDate } from '../core/parse-gcore-date.js';
+import { TokenValidationError } from '../core/errors.js';
+import type { Token } from '../core/token.js';
+
+// Names, emails and descriptions are written by whoever creates a token: bound them so a hostile or broken
+// response cannot balloon reports and alerts. Real Gcore values are far shorter.
+const MAX_TEXT = 4096;
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const text = z.string().max(MAX_TEXT);
+const date = text.refine((v) => parseGcoreDate(v) !== null, {
+  message: 'expected a date like 2021-01-01T12:00:00.000000Z or 2021-01-01 12:00:00+00:00',
+});
+
+const tokenResponse = z.object({
+  id,
+  name: text,
+  description: text.nullish(),
+  exp_date: date.nullable(),
+  expired: z.boolean(),
+  deleted: z.boolean(),
+  created: date,
+  // The spec marks last_usage required and non-null, but never-used tokens are reported as null, absent or "".
+  last_usage: z.union([z.literal(''), date]).nullish(),
+  client_user: z.object({
+    deleted: z.boolean(),
+    user_id: id,
+    user_name: text,
+    user_email: text,
+    client_id: id,
+    role: z.object({ id, name: text }),
+  }),
+});
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) {
+    return 'nothing';
+  }
+  const json = JSON.stringify(value);
+  if (json === undefined) {
+    return typeof value;
+  }
+  return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+}
+
+/** Validates one get-token response. Throws TokenValidationError naming the first bad field. */
+export function parseToken(raw: unknown): Token {
+  const result = tokenResponse.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const field = issue ? fieldPath(issue.path) || '(response)' : '(response)';
+    const got = issue && 'input' in issue ? `, got ${describe(issue.input)}` : '';
+    const problem = issue?.code === 'invalid_type' ? `expected ${issue.expected}` : (issue?.message ?? 'invalid');
+    throw new TokenValidationError(field, `invalid token response: ${field}: ${problem}${got}`);
+  }
+  const t = result.data;
+  const toDate = (v: string) => parseGcoreDate(v) as Date;
+  return {
+    id: t.id,
+    name: t.name,
+    description: t.description ?? null,
+    expDate: t.exp_date === null ? null : toDate(t.exp_date),
+    expired: t.expired,
+    deleted: t.deleted,
+    created: toDate(t.created),
+    lastUsage: t.last_usage ? toDate(t.last_usage) : null,
+    issuer: {
+      deleted: t.client_user.deleted,
+      userId: t.client_user.user_id,
+      name: t.client_user.user_name,
+      email: t.client_user.user_email,
+      clientId: t.client_user.client_id,
+    },
+    role: { id: t.client_user.role.id, name: t.client_user.role.name },
+  };
+}
+
+/** The list endpoint only serves discovery: take each entry's id, and its name when it has one. */
+export function parseListing(raw: unknown): { ids: { id: number; name: string | null }[]; invalid: number } {
+  if (!Array.isArray(raw)) {
+    throw new TokenValidationError('(response)', `invalid token list: expected an array, got ${describe(raw)}`);
+  }
+  const ids: { id: number; name: string | null }[] = [];
+  let invalid = 0;
+  for (const entry of raw as unknown[]) {
+    const parsed = z.object({ id, name: text.optional() }).safeParse(entry);
+    if (parsed.success) {
+      ids.push({ id: parsed.data.id, name: parsed.data.name ?? null });
+    } else {
+      invalid += 1;
+    }
+  }
+  return { ids, invalid };
+}

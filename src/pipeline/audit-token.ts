@@ -1,0 +1,99 @@
+import { AuditError, GcoreAuthError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
+import { findingId, type Finding } from '../core/finding.js';
+import type { TokenResult } from '../core/report.js';
+import type { Token } from '../core/token.js';
+import type { Secrets } from '../config/secrets.js';
+import type { GcoreApi } from '../gcore/gcore-api.js';
+import { parseToken } from '../gcore/parse-token.js';
+import { evaluateToken } from '../rules/evaluate-token.js';
+import type { Policy } from '../rules/policy.js';
+import { REMEDIATION, type RuleHit } from '../rules/rule-catalog.js';
+import type { TokenRef } from './token-ref.js';
+
+export interface AuditTokenDeps {
+  readonly api: GcoreApi;
+  readonly secrets: Secrets;
+  readonly policy: Policy;
+  readonly now: Date;
+  /**
+   * Keys Gcore refused in this run, by `apiKeyEnv:clientId`: once a key is refused, the account's other
+   * tokens fail at once instead of repeating the same refused request.
+   */
+  readonly refusedKeys?: Map<string, string>;
+}
+
+export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Finding {
+  return {
+    id: findingId(ref.clientId, ref.tokenId, hit.rule),
+    rule: hit.rule,
+    severity: hit.severity,
+    clientId: ref.clientId,
+    tokenId: ref.tokenId,
+    tokenName: token?.name ?? ref.listedName,
+    role: token?.role.name ?? null,
+    owner: ref.owner,
+    issuer: token
+      ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
+      : null,
+    created: token?.created.toISOString() ?? null,
+    lastUsage: token?.lastUsage?.toISOString() ?? null,
+    expDate: token?.expDate?.toISOString() ?? null,
+    message: hit.message,
+    remediation: REMEDIATION[hit.rule],
+    muted: false,
+    muteReason: null,
+  };
+}
+
+export function failedResult(ref: TokenRef, reason: string): TokenResult {
+  const hit: RuleHit = { rule: 'audit-failed', severity: 'high', message: `Could not be audited: ${reason}` };
+  return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'failed', findings: [toFinding(ref, null, hit)] };
+}
+
+/**
+ * Reads one token with the get-token endpoint and evaluates the rules. Never throws for the token's own
+ * problems (unreadable, invalid, gone): those are results, so one bad token cannot stop the others.
+ * Throws only what the caller should retry as a whole, which the API layer has already retried: nothing.
+ */
+export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<TokenResult> {
+  if (ref.failure !== null) {
+    return failedResult(ref, ref.failure);
+  }
+  const keyId = `${ref.apiKeyEnv}:${ref.clientId}`;
+  const refused = deps.refusedKeys?.get(keyId);
+  if (refused !== undefined) {
+    return failedResult(ref, refused);
+  }
+  let raw: unknown;
+  try {
+    raw = await deps.api.getToken(ref.clientId, ref.tokenId, deps.secrets.get(ref.apiKeyEnv));
+  } catch (error) {
+    if (error instanceof GcoreNotFoundError) {
+      const findings = ref.inInventory
+        ? [toFinding(ref, null, { rule: 'token-gone', severity: 'info', message: 'The inventory lists this token, but Gcore no longer has it (HTTP 404).' })]
+        : [];
+      return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'gone', findings };
+    }
+    if (error instanceof GcoreAuthError) {
+      deps.refusedKeys?.set(keyId, error.message);
+    }
+    if (error instanceof AuditError) {
+      return failedResult(ref, error.message);
+    }
+    throw error;
+  }
+  let token: Token;
+  try {
+    token = parseToken(raw);
+  } catch (error) {
+    if (error instanceof TokenValidationError) {
+      return failedResult(ref, error.message);
+    }
+    throw error;
+  }
+  if (token.id !== ref.tokenId) {
+    return failedResult(ref, `invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
+  }
+  const hits = evaluateToken(token, ref, deps.now, deps.policy);
+  return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'audited', findings: hits.map((h) => toFinding(ref, token, h)) };
+}

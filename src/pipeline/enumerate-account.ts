@@ -1,0 +1,104 @@
+import { AuditError, GcoreAuthError, SecretError } from '../core/errors.js';
+import type { AccountResult } from '../core/report.js';
+import type { AccountConfig } from '../config/config.js';
+import type { Secrets } from '../config/secrets.js';
+import type { GcoreApi } from '../gcore/gcore-api.js';
+import { parseListing } from '../gcore/parse-token.js';
+import type { TokenRef } from './token-ref.js';
+
+export interface Enumeration {
+  readonly account: AccountResult;
+  readonly refs: TokenRef[];
+}
+
+function label(account: AccountConfig, clientId: number | null): string {
+  return clientId === null ? `the account of ${account.apiKeyEnv}` : `account ${clientId}`;
+}
+
+/**
+ * The tokens of one account: its inventory, plus what the list endpoint shows when `discover` is on.
+ * Never throws for the account's own problems: they become `account.error` and, where the key itself is
+ * missing or refused, a `failure` on each inventory token so that it is reported rather than silently skipped.
+ */
+export async function enumerateAccount(
+  account: AccountConfig,
+  deps: { api: GcoreApi; secrets: Secrets },
+): Promise<Enumeration> {
+  const inventory = new Map(account.tokens.map((t) => [t.id, t]));
+  const inventoryDeclared = inventory.size > 0;
+  let clientId = account.clientId;
+
+  const refsFrom = (failure: string | null, id: number): TokenRef[] =>
+    clientId === null
+      ? []
+      : account.tokens.map((t) => ({
+          clientId: id,
+          tokenId: t.id,
+          apiKeyEnv: account.apiKeyEnv,
+          owner: t.owner,
+          listedName: null,
+          inInventory: true,
+          inventoryDeclared,
+          failure,
+        }));
+  const failed = (error: string): Enumeration => ({
+    account: { clientId, label: label(account, clientId), error },
+    refs: clientId === null ? [] : refsFrom(error, clientId),
+  });
+
+  let apiKey: string;
+  try {
+    apiKey = deps.secrets.get(account.apiKeyEnv);
+  } catch (error) {
+    if (error instanceof SecretError) {
+      return failed(error.message);
+    }
+    throw error;
+  }
+
+  try {
+    clientId ??= await deps.api.getAccountId(apiKey);
+  } catch (error) {
+    if (error instanceof AuditError) {
+      return failed(`could not identify the account: ${error.message}`);
+    }
+    throw error;
+  }
+  const refs = refsFrom(null, clientId);
+  if (!account.discover) {
+    return { account: { clientId, label: label(account, clientId), error: null }, refs };
+  }
+
+  try {
+    const { ids, invalid } = parseListing(await deps.api.listTokens(clientId, apiKey));
+    const byId = new Map(refs.map((r) => [r.tokenId, r]));
+    for (const { id, name } of ids) {
+      const known = byId.get(id);
+      if (known) {
+        byId.set(id, { ...known, listedName: name });
+      } else {
+        byId.set(id, {
+          clientId,
+          tokenId: id,
+          apiKeyEnv: account.apiKeyEnv,
+          owner: null,
+          listedName: name,
+          inInventory: false,
+          inventoryDeclared,
+          failure: null,
+        });
+      }
+    }
+    const error = invalid > 0 ? `the token list had ${invalid} entr${invalid === 1 ? 'y' : 'ies'} without a valid id` : null;
+    return { account: { clientId, label: label(account, clientId), error }, refs: [...byId.values()] };
+  } catch (error) {
+    if (error instanceof GcoreAuthError) {
+      return failed(error.message);
+    }
+    if (error instanceof AuditError) {
+      // The inventory can still be read one token at a time; the report says discovery did not happen.
+      return { account: { clientId, label: label(account, clientId), error: `could not list tokens: ${error.message}` }, refs };
+    }
+    throw error;
+  }
+}

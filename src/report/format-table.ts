@@ -1,0 +1,51 @@
+import type { Report } from '../core/report.js';
+
+// Names come from whoever created the token: control characters could move the cursor or recolour a
+// terminal, so they are replaced.
+function cell(value: string | null, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = (value ?? '-').replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ');
+  const chars = [...flat];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+}
+
+function day(iso: string | null, none: string): string {
+  return iso === null ? none : iso.slice(0, 10);
+}
+
+/** Findings sorted by severity (the report's order), aligned, with a summary line. */
+export function formatTable(report: Report): string {
+  const header = ['SEVERITY', 'RULE', 'ACCOUNT', 'TOKEN', 'NAME', 'OWNER', 'LAST USED', 'EXPIRES', 'MESSAGE'];
+  const rows = report.findings.map((f) => [
+    f.muted ? `${f.severity} (muted)` : f.severity,
+    f.rule,
+    String(f.clientId),
+    String(f.tokenId),
+    cell(f.tokenName, 32),
+    cell(f.owner, 20),
+    f.created === null ? '?' : day(f.lastUsage, 'never'),
+    f.created === null ? '?' : day(f.expDate, 'never'),
+    cell(f.muted ? `${f.message} Muted: ${f.muteReason ?? ''}` : f.message, 200),
+  ]);
+  const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)))
+      .join('  ')
+      .trimEnd();
+  const s = report.summary;
+  const severities = Object.entries(s.bySeverity)
+    .reverse()
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  const summary =
+    `${s.findings} finding${s.findings === 1 ? '' : 's'}${severities ? ` (${severities})` : ''}` +
+    ` · ${s.tokensAudited} token${s.tokensAudited === 1 ? '' : 's'} audited in ${s.accounts} account${s.accounts === 1 ? '' : 's'}` +
+    ` · ${s.muted} muted · ${s.failed} failed`;
+  const out = rows.length > 0 ? [line(header), ...rows.map(line), '', summary] : ['No findings.', '', summary];
+  for (const w of report.warnings) {
+    out.push(`warning: ${cell(w, 500)}`);
+  }
+  return `${out.join('\n')}\n`;
+}

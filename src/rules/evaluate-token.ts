@@ -1,0 +1,100 @@
+import { isActive, isAdministrator, type Token } from '../core/token.js';
+import { thresholdsFor, type Policy } from './policy.js';
+import type { RuleHit } from './rule-catalog.js';
+
+const DAY_MS = 86_400_000;
+
+/** Where a token stands relative to the account's inventory (the `tokens` list of the configuration). */
+export interface InventoryStanding {
+  /** The token id is listed in the account's `tokens`. */
+  readonly inInventory: boolean;
+  /** The account's `tokens` list is not empty. */
+  readonly inventoryDeclared: boolean;
+}
+
+function days(ms: number): number {
+  return Math.floor(ms / DAY_MS);
+}
+
+/**
+ * The policy rules, as one pure function of the token, the instant of evaluation and the policy.
+ * Returns every rule the token breaks; `audit-failed` is the pipeline's, not a rule's.
+ */
+export function evaluateToken(token: Token, standing: InventoryStanding, now: Date, policy: Policy): RuleHit[] {
+  const t = now.getTime();
+  if (!isActive(token, now)) {
+    if (!standing.inInventory) {
+      return [];
+    }
+    const why = token.deleted ? 'was deleted' : token.expired ? 'has expired' : 'is past its expiry date';
+    return [{ rule: 'token-gone', severity: 'info', message: `The inventory lists this token, but it ${why}.` }];
+  }
+
+  const limits = thresholdsFor(token, policy);
+  const admin = isAdministrator(token);
+  const hits: RuleHit[] = [];
+
+  if (token.expDate === null) {
+    hits.push(
+      admin
+        ? { rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.' }
+        : { rule: 'never-expiring', severity: 'medium', message: `${token.role.name} token that never expires.` },
+    );
+  }
+
+  if (token.lastUsage === null) {
+    const age = t - token.created.getTime();
+    if (age > limits.unusedGraceDays * DAY_MS) {
+      hits.push({
+        rule: 'never-used',
+        severity: 'medium',
+        message: `Never used in the ${days(age)} days since it was issued (grace: ${limits.unusedGraceDays} days).`,
+      });
+    }
+  } else {
+    const idle = t - token.lastUsage.getTime();
+    if (idle > limits.staleAfterDays * DAY_MS) {
+      hits.push({
+        rule: 'stale',
+        severity: admin ? 'high' : 'medium',
+        message: `Not used for ${days(idle)} days (limit: ${limits.staleAfterDays} days).`,
+      });
+    }
+  }
+
+  if (token.expDate !== null) {
+    const lifetime = token.expDate.getTime() - token.created.getTime();
+    if (lifetime > limits.maxLifetimeDays * DAY_MS) {
+      hits.push({
+        rule: 'lifetime-too-long',
+        severity: 'medium',
+        message: `Valid for ${days(lifetime)} days (limit: ${limits.maxLifetimeDays} days).`,
+      });
+    }
+    const left = token.expDate.getTime() - t;
+    if (left <= limits.expiringSoonDays * DAY_MS) {
+      hits.push({
+        rule: 'expiring-soon',
+        severity: 'low',
+        message: `Expires in ${Math.ceil(left / DAY_MS)} day(s) (warning window: ${limits.expiringSoonDays} days).`,
+      });
+    }
+  }
+
+  if (token.issuer.deleted) {
+    hits.push({
+      rule: 'orphaned',
+      severity: 'high',
+      message: 'Its issuer is deleted, but the token still works (Gcore keeps SSO users’ tokens alive).',
+    });
+  }
+
+  if (standing.inventoryDeclared && !standing.inInventory) {
+    hits.push({
+      rule: 'not-in-inventory',
+      severity: 'medium',
+      message: 'Found in the account, but not in its inventory.',
+    });
+  }
+  return hits;
+}

@@ -1,0 +1,37 @@
+import type { Severity } from '../core/severity.js';
+
+export const RULE_IDS = [
+  'never-expiring-admin',
+  'never-expiring',
+  'stale',
+  'never-used',
+  'lifetime-too-long',
+  'expiring-soon',
+  'orphaned',
+  'token-gone',
+  'not-in-inventory',
+  'audit-failed',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+/** What a rule found about one token, before it is tied to the token's identity and mutes. */
+export interface RuleHit {
+  readonly rule: RuleId;
+  readonly severity: Severity;
+  readonly message: string;
+}
+
+/** What the security team should do about each rule; shown in reports and Slack. */
+export const REMEDIATION: Readonly<Record<RuleId, string>> = {
+  'never-expiring-admin':
+    'Replace it with an Administrators token that has an expiry date (or a less privileged role), then delete this one.',
+  'never-expiring': 'Replace it with a token that has an expiry date, then delete this one.',
+  stale: 'Confirm with the owner that it is still needed; delete it if not.',
+  'never-used': 'Delete it: a token nobody has used since it was issued is not needed.',
+  'lifetime-too-long': 'Reissue it with a shorter validity period.',
+  'expiring-soon': 'Issue a replacement and rotate it into its consumers before it expires.',
+  orphaned: 'Its issuer is gone but the token still works: delete it, or reissue it under an active owner.',
+  'token-gone': 'Remove it from the inventory in the audit configuration.',
+  'not-in-inventory': 'Identify its owner and add it to the inventory, or delete it.',
+  'audit-failed': 'Check the audit key (Administrators role), the Gcore API status and the logs; the token was not checked.',
+};

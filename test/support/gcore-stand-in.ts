@@ -1,0 +1,142 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A scripted answer for one request; `undefined` lets the stand-in answer from its token store. */
+export type Script = (req: IncomingMessage, count: number) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; hang?: boolean } | undefined;
+
+export interface GcoreStandIn {
+  readonly url: string;
+  /** Tokens by account; each value is the raw JSON the API returns. */
+  readonly accounts: Map<number, Map<number, unknown>>;
+  /** API key → account id it belongs to (for /iam/clients/me and 401s). */
+  readonly keys: Map<string, number>;
+  /** Requests seen, as "METHOD /path". */
+  readonly requests: string[];
+  /** Most requests in flight at once. */
+  maxInFlight: number;
+  /** Per path overrides, matched by exact path; `count` is how many times that path was hit (1-based). */
+  readonly scripts: Map<string, Script>;
+  latencyMs: number;
+  close(): Promise<void>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/**
+ * A local server speaking Gcore's documented IAM token API (v1 and v2 paths, /iam/clients/me,
+ * `Authorization: APIKey <key>`, 401/403/404 bodies), with per-path scripts for faults.
+ */
+export async function startGcoreStandIn(): Promise<GcoreStandIn> {
+  const hits = new Map<string, number>();
+  let inFlight = 0;
+  const state: Omit<GcoreStandIn, 'url' | 'close'> = {
+    accounts: new Map(),
+    keys: new Map(),
+    requests: [],
+    maxInFlight: 0,
+    scripts: new Map(),
+    latencyMs: 0,
+  };
+  const sockets = new Set<import('node:net').Socket>();
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      inFlight += 1;
+      state.maxInFlight = Math.max(state.maxInFlight, inFlight);
+      const done = () => {
+        inFlight -= 1;
+      };
+      res.on('close', done);
+      const path = (req.url ?? '').split('?')[0] ?? '';
+      state.requests.push(`${req.method} ${path}`);
+      const count = (hits.get(path) ?? 0) + 1;
+      hits.set(path, count);
+      if (state.latencyMs > 0) {
+        await new Promise((r) => setTimeout(r, state.latencyMs));
+      }
+      const scripted = state.scripts.get(path)?.(req, count);
+      if (scripted) {
+        if (scripted.hang) {
+          return; // never answer: the client's timeout must fire
+        }
+        if (scripted.delayMs) {
+          await new Promise((r) => setTimeout(r, scripted.delayMs));
+        }
+        res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
+        res.end(scripted.body ?? '');
+        return;
+      }
+      const auth = req.headers.authorization ?? '';
+      const match = /^APIKey (.+)$/i.exec(auth);
+      if (!match) {
+        return send(res, 401, { detail: 'Authentication credentials were not provided.' });
+      }
+      const owner = state.keys.get(match[1] ?? '');
+      if (owner === undefined) {
+        return send(res, 401, { detail: 'Token is invalid or expired' });
+      }
+      if (path === '/iam/clients/me') {
+        return send(res, 200, { id: owner, email: 'owner@example.com', status: 'active', currentUser: 1 });
+      }
+      const m = /^\/iam(?:\/v2)?\/clients\/(\d+)\/tokens(?:\/(\d+))?$/.exec(path);
+      if (!m) {
+        return send(res, 404, { detail: 'Not found.' });
+      }
+      const clientId = Number(m[1]);
+      if (clientId !== owner) {
+        return send(res, 403, { detail: 'You do not have permission to perform this action.' });
+      }
+      const tokens = state.accounts.get(clientId);
+      if (!tokens) {
+        return send(res, 404, { detail: 'Account not found.' });
+      }
+      if (m[2] === undefined) {
+        return send(res, 200, [...tokens.values()]);
+      }
+      const token = tokens.get(Number(m[2]));
+      return token === undefined ? send(res, 404, { detail: 'API token not found.' }) : send(res, 200, token);
+    })();
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) {
+          s.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  });
+}
+
+/** A valid get-token body; override any field. */
+export function gcoreToken(id: number, overrides: Record<string, unknown> = {}, clientId = 456): Record<string, unknown> {
+  return {
+    id,
+    name: `token-${id}`,
+    description: 'a token',
+    exp_date: '2027-06-01T00:00:00.000000Z',
+    expired: false,
+    deleted: false,
+    created: '2026-09-01T00:00:00.000000Z',
+    last_usage: '2026-11-28T00:00:00.000000Z',
+    client_user: {
+      role: { id: 2, name: 'Users' },
+      deleted: false,
+      user_id: 123,
+      user_name: 'John Doe',
+      user_email: 'john@example.com',
+      client_id: clientId,
+    },
+    ...overrides,
+  };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from '@jest/globals';
+import { parseListing, parseToken } from '../../src/gcore/parse-token.js';
+import { TokenValidationError } from '../../src/core/errors.js';
+import { gcoreToken } from '../support/gcore-stand-in.js';
+
+function fieldOf(raw: unknown): string {
+  try {
+    parseToken(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TokenValidationError);
+    return (error as TokenValidationError).field;
+  }
+  throw new Error('expected a validation error');
+}
+
+describe('parseToken', () => {
+  it('maps the documented response', () => {
+    const t = parseToken(gcoreToken(42, { exp_date: null }));
+    expect(t).toMatchObject({ id: 42, name: 'token-42', expDate: null, role: { id: 2, name: 'Users' } });
+    expect(t.issuer).toEqual({ deleted: false, userId: 123, name: 'John Doe', email: 'john@example.com', clientId: 456 });
+    expect(t.created.toISOString()).toBe('2026-09-01T00:00:00.000Z');
+  });
+
+  it.each([null, undefined, ''])('treats last_usage %p as never used', (value) => {
+    const raw = gcoreToken(1, { last_usage: value });
+    if (value === undefined) {
+      delete raw.last_usage;
+    }
+    expect(parseToken(raw).lastUsage).toBeNull();
+  });
+
+  it('accepts both date formats', () => {
+    const t = parseToken(gcoreToken(1, { created: '2021-01-01 12:00:00+00:00', exp_date: '2022-01-01T12:00:00.000000Z' }));
+    expect(t.created.toISOString()).toBe('2021-01-01T12:00:00.000Z');
+    expect(t.expDate?.toISOString()).toBe('2022-01-01T12:00:00.000Z');
+  });
+
+  it('allows description to be absent', () => {
+    const raw = gcoreToken(1);
+    delete raw.description;
+    expect(parseToken(raw).description).toBeNull();
+  });
+
+  it.each([
+    ['id', { id: '42' }],
+    ['id', { id: -1 }],
+    ['name', { name: null }],
+    ['exp_date', { exp_date: 'tomorrow' }],
+    ['expired', { expired: 'no' }],
+    ['deleted', { deleted: undefined }],
+    ['created', { created: 1609502400 }],
+    ['last_usage', { last_usage: '2021-13-01T00:00:00Z' }],
+    ['client_user', { client_user: null }],
+    ['client_user.role.id', { client_user: { ...(gcoreToken(1).client_user as object), role: { name: 'Users' } } }],
+    ['name', { name: 'x'.repeat(5000) }],
+  ])('names the bad field %s', (field, overrides) => {
+    expect(fieldOf(gcoreToken(1, overrides))).toBe(field);
+  });
+
+  it('names the problem in the message', () => {
+    expect(() => parseToken(gcoreToken(1, { exp_date: 'tomorrow' }))).toThrow(/exp_date: .*got "tomorrow"/);
+    expect(() => parseToken('<html>')).toThrow(/invalid token response/);
+  });
+});
+
+describe('parseListing', () => {
+  it('takes ids and names, counting entries without a valid id', () => {
+    expect(parseListing([{ id: 1, name: 'a' }, { id: 2 }, { id: 'x' }, null])).toEqual({
+      ids: [
+        { id: 1, name: 'a' },
+        { id: 2, name: null },
+      ],
+      invalid: 2,
+    });
+  });
+
+  it('rejects a body that is not an array', () => {
+    expect(() => parseListing({ results: [] })).toThrow(TokenValidationError);
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { buildReport, type TokenResult } from '../../src/core/report.js';
+import { findingId } from '../../src/core/finding.js';
+import type { Mute } from '../../src/core/mute.js';
+import type { AccountResult } from '../../src/core/report.js';
+import { finding } from '../support/findings.js';
+import { NOW } from '../support/tokens.js';
+
+const result = (tokenId: number, status: TokenResult['status'], findings = [finding(tokenId)]): TokenResult => ({
+  clientId: 456,
+  tokenId,
+  status,
+  findings,
+});
+const mute = (tokenId: number, until: string): Mute => ({
+  rule: 'stale',
+  clientId: 456,
+  tokenId,
+  reason: 'known',
+  until: new Date(until),
+  untilText: until.slice(0, 10),
+});
+const report = (results: TokenResult[], mutes: Mute[] = [], accounts: AccountResult[] = [{ clientId: 456, label: 'account 456', error: null }]) =>
+  buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results, mutes });
+
+describe('buildReport', () => {
+  it('sorts by severity, most severe first, and counts by severity', () => {
+    const r = report([
+      result(1, 'audited', [finding(1, 'expiring-soon', 'low')]),
+      result(2, 'audited', [finding(2, 'never-expiring-admin', 'critical'), finding(2, 'stale', 'high')]),
+      result(3, 'failed', [finding(3, 'audit-failed', 'high')]),
+    ]);
+    expect(r.findings.map((f) => `${f.tokenId}:${f.rule}`)).toEqual(['2:never-expiring-admin', '2:stale', '3:audit-failed', '1:expiring-soon']);
+    expect(r.summary).toEqual({
+      accounts: 1,
+      tokensAudited: 2,
+      findings: 4,
+      bySeverity: { info: 0, low: 1, medium: 0, high: 2, critical: 1 },
+      muted: 0,
+      failed: 1,
+    });
+  });
+
+  it('keeps a muted finding in the report, marked, with its reason', () => {
+    const r = report([result(1, 'audited')], [mute(1, '2027-01-01T00:00:00Z')]);
+    expect(r.findings[0]).toMatchObject({ muted: true, muteReason: 'known' });
+    expect(r.summary.muted).toBe(1);
+    expect(r.warnings).toEqual([]);
+  });
+
+  it('stops muting at `until` and says so', () => {
+    const r = report([result(1, 'audited')], [mute(1, NOW.toISOString())]);
+    expect(r.findings[0]).toMatchObject({ muted: false, muteReason: null });
+    expect(r.findings[0]?.message).toContain('Mute expired on 2026-11-29: known.');
+    expect(r.warnings).toEqual(['the mute of stale on token 1 (account 456) expired on 2026-11-29']);
+  });
+
+  it('a mute matches rule, account and token exactly', () => {
+    const r = report([result(1, 'audited', [finding(1, 'never-used')]), result(2, 'audited')], [mute(1, '2027-01-01T00:00:00Z')]);
+    expect(r.findings.every((f) => !f.muted)).toBe(true);
+  });
+
+  it('counts an account whose listing failed as audited when one of its tokens was read', () => {
+    const failing = [{ clientId: 456, label: 'account 456', error: 'could not list tokens: boom' }];
+    expect(report([result(1, 'audited')], [], failing).summary.accounts).toBe(1);
+    expect(report([result(1, 'failed')], [], failing).summary.accounts).toBe(0);
+    expect(report([], [], failing).warnings).toEqual(['account 456: could not list tokens: boom']);
+  });
+
+  it('fingerprints findings stably by account, token and rule', () => {
+    expect(findingId(456, 1, 'stale')).toBe(findingId(456, 1, 'stale'));
+    expect(new Set([findingId(456, 1, 'stale'), findingId(456, 1, 'orphaned'), findingId(457, 1, 'stale'), findingId(456, 11, 'stale')]).size).toBe(4);
+    expect(findingId(456, 1, 'stale')).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
