@@ -57,16 +57,22 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/** An account counts as audited when it was enumerated or at least one of its tokens was read. */
+/**
+ * An account counts as audited when at least one of its tokens was read, or when it was enumerated and
+ * had none. An account none of whose tokens could be read is named in the warnings with the first reason.
+ */
 export function buildReport(input: ReportInput): Report {
   const raw: Finding[] = [];
   const readAccounts = new Set<number>();
+  const unread = new Map<number, { count: number; reason: string }>();
   let tokensAudited = 0;
   let failed = 0;
   for (const r of input.results) {
     raw.push(...r.findings);
     if (r.status === 'failed') {
       failed += 1;
+      const entry = unread.get(r.clientId) ?? { count: 0, reason: r.findings[0]?.message ?? 'unknown' };
+      unread.set(r.clientId, { ...entry, count: entry.count + 1 });
     } else {
       tokensAudited += 1;
       readAccounts.add(r.clientId);
@@ -79,13 +85,20 @@ export function buildReport(input: ReportInput): Report {
   for (const f of findings) {
     bySeverity[f.severity] += 1;
   }
+  const isRead = (a: AccountResult) => a.clientId !== null && readAccounts.has(a.clientId);
   const accounts = input.accounts.filter(
-    (a) => a.error === null || (a.clientId !== null && readAccounts.has(a.clientId)),
+    (a) => isRead(a) || (a.error === null && (a.clientId === null || !unread.has(a.clientId))),
   ).length;
-  const warnings = [
-    ...input.accounts.filter((a) => a.error !== null).map((a) => `${a.label}: ${a.error}`),
-    ...lapsed,
-  ];
+  const warnings: string[] = [];
+  for (const a of input.accounts) {
+    const none = a.clientId !== null && !isRead(a) ? unread.get(a.clientId) : undefined;
+    if (a.error !== null) {
+      warnings.push(`${a.label}: ${a.error}`);
+    } else if (none) {
+      warnings.push(`${a.label}: none of its ${none.count} token(s) could be read (${none.reason.replace(/^Could not be audited: /, '')})`);
+    }
+  }
+  warnings.push(...lapsed);
   return {
     runId: input.runId,
     startedAt: input.startedAt.toISOString(),

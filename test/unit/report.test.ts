@@ -64,6 +64,11 @@ describe('buildReport', () => {
     const failing = [{ clientId: 456, label: 'account 456', error: 'could not list tokens: boom' }];
     expect(report([result(1, 'audited')], [], failing).summary.accounts).toBe(1);
     expect(report([result(1, 'failed')], [], failing).summary.accounts).toBe(0);
+    const fine = [{ clientId: 456, label: 'account 456', error: null }];
+    expect(report([], [], fine).summary.accounts).toBe(1); // enumerated, holds no token
+    const allFailed = report([result(1, 'failed', [finding(1, 'audit-failed', 'high', { message: 'Could not be audited: key refused' })])], [], fine);
+    expect(allFailed.summary.accounts).toBe(0);
+    expect(allFailed.warnings).toEqual(['account 456: none of its 1 token(s) could be read (key refused)']);
     expect(report([], [], failing).warnings).toEqual(['account 456: could not list tokens: boom']);
   });
 

@@ -1,0 +1,288 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { Report } from '../../src/core/report.js';
+import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
+import { logSink } from '../support/log-sink.js';
+
+const NOW = '2026-11-29T12:00:00Z';
+const day = (offset: number) => new Date(Date.parse(NOW) + offset * 86_400_000).toISOString().replace('Z', '000Z');
+const KEY_456 = '456_gcore-secret-key-aaaa';
+const KEY_789 = '789_gcore-secret-key-bbbb';
+const ADMIN = { id: 1, name: 'Administrators' };
+const user = (overrides: Record<string, unknown> = {}, clientId = 456) => ({
+  role: { id: 2, name: 'Users' },
+  deleted: false,
+  user_id: 7,
+  user_name: 'Jane Roe',
+  user_email: 'jane@example.com',
+  client_id: clientId,
+  ...overrides,
+});
+
+let gcore: GcoreStandIn;
+let slack: SlackStandIn;
+let dir: string;
+
+function writeConfig(yaml: string): string {
+  const path = join(dir, `audit-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, yaml);
+  return path;
+}
+
+const CONFIG = `
+gcore: { concurrency: 3, timeoutMs: 2000, retries: 2 }
+accounts:
+  - clientId: 456
+    discover: true
+    tokens: [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 112, { id: 116, owner: security }]
+  - clientId: 789
+    apiKeyEnv: GCORE_API_KEY_789
+    discover: false
+    tokens: [{ id: 201, owner: platform-team }, 202]
+policy:
+  roles:
+    Administrators: { staleAfterDays: 30 }
+mutes:
+  - { rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: break-glass token kept in the vault, until: 2027-01-31 }
+`;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'cli-'));
+  gcore = await startGcoreStandIn();
+  slack = await startSlackStandIn();
+  gcore.keys.set(KEY_456, 456);
+  gcore.keys.set('unrelated-key-for-789', 789); // 789's configured key is not this one: 401
+  const t = (id: number, o: Record<string, unknown>) => [id, gcoreToken(id, { created: day(-200), exp_date: day(100), last_usage: day(-1), client_user: user(), ...o })] as const;
+  gcore.accounts.set(
+    456,
+    new Map<number, unknown>([
+      t(101, { exp_date: null, client_user: user({ role: ADMIN }) }), // never-expiring-admin
+      t(102, { exp_date: null }), // never-expiring
+      t(103, { last_usage: day(-91) }), // stale (medium)
+      t(104, { last_usage: day(-31), client_user: user({ role: ADMIN }) }), // stale (high, role override)
+      t(105, { last_usage: null, created: day(-31) }), // never-used
+      t(106, { created: day(-10), exp_date: day(400) }), // lifetime-too-long
+      t(107, { exp_date: day(3) }), // expiring-soon
+      t(108, { client_user: user({ deleted: true }) }), // orphaned
+      t(109, { deleted: true, exp_date: null }), // token-gone (deleted)
+      // 110: in the inventory, not in the account: 404 → token-gone
+      t(111, {}), // discovered, not in the inventory
+      t(112, { last_usage: 'yesterday' }), // invalid: audit-failed naming last_usage
+      t(116, { exp_date: null, client_user: user({ role: ADMIN }) }), // never-expiring-admin, muted
+      t(117, { name: '<!channel> <https://evil.example|click>', deleted: false }), // discovered, hostile name
+    ]),
+  );
+  gcore.accounts.set(789, new Map([[201, gcoreToken(201, {}, 789)]]));
+});
+
+afterEach(async () => {
+  await gcore.close();
+  await slack.close();
+});
+
+async function audit(args: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const logs = logSink();
+  const code = await runCli(['audit', ...args], {
+    stdout: { write: (s: string) => out.push(s) },
+    env: { GCORE_API_URL: gcore.url, GCORE_API_KEY: KEY_456, GCORE_API_KEY_789: KEY_789, ...env },
+    logDestination: logs,
+    gcoreRetryBaseDelayMs: 5,
+    slack: { sleep: () => Promise.resolve(), baseDelayMs: 1 },
+  });
+  return { code, stdout: out.join(''), logs };
+}
+
+describe('gcore-token-audit audit', () => {
+  it('yields exactly the rules of the table for every token, posts the digest and leaks no secret', async () => {
+    const { code, stdout, logs } = await audit(['--config', writeConfig(CONFIG), '--format', 'json', '--notify', '--now', NOW], {
+      SLACK_WEBHOOK_URL: slack.webhookUrl,
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as Report;
+    const got = report.findings.map((f) => `${f.clientId}:${f.tokenId}:${f.rule}:${f.severity}${f.muted ? ':muted' : ''}`).sort();
+    expect(got).toEqual(
+      [
+        '456:101:never-expiring-admin:critical',
+        '456:102:never-expiring:medium',
+        '456:103:stale:medium',
+        '456:104:stale:high',
+        '456:105:never-used:medium',
+        '456:106:lifetime-too-long:medium',
+        '456:107:expiring-soon:low',
+        '456:108:orphaned:high',
+        '456:109:token-gone:info',
+        '456:110:token-gone:info',
+        '456:111:not-in-inventory:medium',
+        '456:112:audit-failed:high',
+        '456:116:never-expiring-admin:critical:muted',
+        '456:117:not-in-inventory:medium',
+        '789:201:audit-failed:high',
+        '789:202:audit-failed:high',
+      ].sort(),
+    );
+    expect(report.summary).toEqual({
+      accounts: 1,
+      tokensAudited: 13,
+      findings: 16,
+      bySeverity: { info: 2, low: 1, medium: 6, high: 5, critical: 2 },
+      muted: 1,
+      failed: 3,
+    });
+    const byToken = new Map(report.findings.map((f) => [`${f.clientId}:${f.tokenId}`, f]));
+    expect(byToken.get('456:112')?.message).toContain('last_usage');
+    expect(byToken.get('456:112')?.tokenName).toBe('token-112'); // named from the listing
+    expect(byToken.get('789:201')?.message).toBe(
+      'Could not be audited: the API key for account 789 was rejected: Token is invalid or expired',
+    );
+    expect(byToken.get('789:201')?.owner).toBe('platform-team');
+    expect(byToken.get('456:116')?.muteReason).toBe('break-glass token kept in the vault');
+    expect(report.warnings).toEqual([
+      'account 789: none of its 2 token(s) could be read (the API key for account 789 was rejected: Token is invalid or expired)',
+    ]);
+    expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual(
+      ['id', 'rule', 'severity', 'clientId', 'tokenId', 'tokenName', 'role', 'owner', 'issuer', 'created', 'lastUsage', 'expDate', 'message', 'remediation', 'muted', 'muteReason'].sort(),
+    );
+
+    // every token was read with the get endpoint, discovered ones included
+    for (const id of [101, 111, 117]) {
+      expect(gcore.requests).toContain(`GET /iam/v2/clients/456/tokens/${id}`);
+    }
+
+    const posted = slack.accepted();
+    expect(posted.length).toBe(1);
+    const body = posted[0]?.raw ?? '';
+    expect(posted[0]?.body.text).toBe('Gcore token audit: 1 critical · 5 high · 6 medium · 1 low');
+    expect(body).not.toContain('<!channel>');
+    expect(body).toContain('&lt;!channel&gt;');
+    expect(body).not.toContain('token-116'); // muted: left out
+    expect(body).toContain('Not shown: 1 muted, 2 below low.');
+
+    for (const secret of [KEY_456, KEY_789, slack.webhookUrl, 'XXXXsecretXXXX']) {
+      expect(stdout).not.toContain(secret);
+      expect(logs.text()).not.toContain(secret);
+      expect(slack.posts.map((p) => p.raw).join()).not.toContain(secret);
+    }
+    expect(logs.parsed().every((l) => typeof l.level === 'string')).toBe(true);
+  });
+
+  it('stops asking with a refused key: the other tokens of the account fail without a request', async () => {
+    const ids = Array.from({ length: 10 }, (_, i) => 201 + i).join(', ');
+    const config = writeConfig(`
+gcore: { concurrency: 2 }
+accounts: [{ clientId: 789, apiKeyEnv: GCORE_API_KEY_789, discover: false, tokens: [${ids}] }]
+`);
+    const { stdout } = await audit(['--config', config, '--format', 'json', '--now', NOW]);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings.map((f) => f.rule)).toEqual(Array(10).fill('audit-failed'));
+    expect(gcore.requests.length).toBeLessThanOrEqual(2);
+  });
+
+  it('prints an aligned table sorted by severity with a summary line', async () => {
+    const { code, stdout } = await audit(['--config', writeConfig(CONFIG), '--now', NOW]);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SEVERITY\s+RULE\s+ACCOUNT\s+TOKEN\s+NAME\s+OWNER\s+LAST USED\s+EXPIRES\s+MESSAGE$/);
+    expect(lines[1]).toMatch(/^critical\s+never-expiring-admin\s+456\s+101\s/);
+    const ruleColumn = lines[0]?.indexOf('RULE');
+    expect(lines.slice(1, 17).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
+    expect(stdout).toContain('16 findings (2 critical, 5 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed');
+  });
+
+  it('exits 3 when an unmuted finding reaches --fail-on', async () => {
+    const config = writeConfig(CONFIG);
+    expect((await audit(['--config', config, '--now', NOW, '--fail-on', 'critical'])).code).toBe(3);
+    expect((await audit(['--config', config, '--now', NOW])).code).toBe(0);
+  });
+
+  it('exits 0 under --fail-on critical when the only critical finding is muted', async () => {
+    gcore.accounts.set(456, new Map([[116, gcoreToken(116, { exp_date: null, last_usage: day(-1), client_user: user({ role: ADMIN }) })]]));
+    const config = writeConfig(`
+accounts: [{ clientId: 456, tokens: [116] }]
+mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault, until: 2027-01-31 }]
+`);
+    const { code, stdout } = await audit(['--config', config, '--now', NOW, '--fail-on', 'critical', '--format', 'json']);
+    expect((JSON.parse(stdout) as Report).findings.map((f) => f.muted)).toEqual([true]);
+    expect(code).toBe(0);
+  });
+
+  it('exits 4 when Slack refuses the digest', async () => {
+    slack.respond = () => ({ status: 400, body: 'invalid_payload' });
+    const { code, logs } = await audit(['--config', writeConfig(CONFIG), '--now', NOW, '--notify'], { SLACK_WEBHOOK_URL: slack.webhookUrl });
+    expect(code).toBe(4);
+    expect(slack.posts.length).toBe(1);
+    expect(logs.text()).toContain('findings not delivered to Slack: Slack rejected the message: HTTP 400 invalid_payload');
+    expect(logs.text()).not.toContain('XXXXsecretXXXX');
+  });
+
+  it('posts after Slack answers 429 and 500', async () => {
+    slack.respond = (n) =>
+      n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '1' } } : n === 2 ? { status: 500, body: 'rollup_error' } : { status: 200, body: 'ok' };
+    const { code } = await audit(['--config', writeConfig(CONFIG), '--now', NOW, '--notify'], { SLACK_WEBHOOK_URL: slack.webhookUrl });
+    expect(code).toBe(0);
+    expect(slack.posts.length).toBe(3);
+    expect(slack.accepted().length).toBe(1);
+  });
+
+  it('exits 2 for --notify without SLACK_WEBHOOK_URL, before calling Gcore', async () => {
+    const { code, logs } = await audit(['--config', writeConfig(CONFIG), '--notify']);
+    expect(code).toBe(2);
+    expect(logs.text()).toContain('--notify needs the Slack webhook: SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)');
+    expect(gcore.requests).toEqual([]);
+  });
+
+  it('exits 2 and lists every problem of an invalid configuration', async () => {
+    const { code, logs, stdout } = await audit(['--config', writeConfig('policy:\n  staleAfterDays: ninety\nbogus: 1\n')]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const fatal = logs.parsed().find((l) => l.level === 'fatal');
+    expect(fatal?.problems).toEqual(['policy.staleAfterDays: expected a number, got "ninety"', 'bogus: unknown key']);
+    expect(logs.text()).not.toContain('    at '); // no stack trace
+  });
+
+  it('exits 2 when no account could be audited', async () => {
+    const { code, logs } = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json'], { GCORE_API_KEY: 'wrong-key-123456' });
+    expect(code).toBe(2);
+    expect(logs.text()).toContain('no account could be audited');
+  });
+
+  it('exits 2 on bad usage', async () => {
+    expect((await audit(['--format', 'xml'])).code).toBe(2);
+    expect((await audit(['--bogus'])).code).toBe(2);
+    expect((await audit(['--config', writeConfig(''), '--now', 'yesterday'])).code).toBe(2);
+    expect((await audit(['--config', writeConfig(''), '--fail-on', 'severe'])).code).toBe(2);
+  });
+
+  it('finds the account id with /iam/clients/me when the config has none', async () => {
+    const { code, stdout } = await audit(['--config', writeConfig(''), '--format', 'json', '--now', NOW]);
+    expect(code).toBe(0);
+    expect(gcore.requests.slice(0, 2)).toEqual(['GET /iam/clients/me', 'GET /iam/v2/clients/456/tokens']);
+    expect((JSON.parse(stdout) as Report).summary.tokensAudited).toBe(12);
+  });
+
+  it('audits a saved export with --input, without calling the API', async () => {
+    const list = [...(gcore.accounts.get(456)?.values() ?? [])];
+    const input = join(dir, 'export.json');
+    writeFileSync(input, JSON.stringify(list));
+    const { code, stdout } = await audit(['--config', writeConfig(CONFIG), '--input', input, '--format', 'json', '--now', NOW]);
+    expect(code).toBe(0);
+    expect(gcore.requests).toEqual([]);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings.filter((f) => f.clientId === 456).map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(
+      ['101:never-expiring-admin', '102:never-expiring', '103:stale', '104:stale', '105:never-used', '106:lifetime-too-long', '107:expiring-soon', '108:orphaned', '109:token-gone', '110:token-gone', '111:not-in-inventory', '112:audit-failed', '116:never-expiring-admin', '117:not-in-inventory'].sort(),
+    );
+    expect(report.findings.some((f) => f.clientId === 789)).toBe(false); // not in the export
+  });
+
+  it('rejects an --input that is not an export', async () => {
+    const input = join(dir, 'bad.json');
+    writeFileSync(input, '{"tokens": 3}');
+    const { code, logs } = await audit(['--config', writeConfig(''), '--input', input]);
+    expect(code).toBe(2);
+    expect(logs.text()).toContain(`--input ${input}: expected the list endpoint's array`);
+  });
+});

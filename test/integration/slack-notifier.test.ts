@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
+import { SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
+import type { SlackMessage } from '../../src/slack/build-digest.js';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
+
+let slack: SlackStandIn;
+let sleeps: number[];
+beforeEach(async () => {
+  slack = await startSlackStandIn();
+  sleeps = [];
+});
+afterEach(() => slack.close());
+
+const message = (n: number): SlackMessage => ({ text: `part ${n}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `body ${n}` } }] });
+
+// Waits are recorded instead of slept: the test asserts what the notifier waits for, not the wall clock.
+function notifier(overrides: Partial<SlackNotifierOptions> = {}) {
+  return createSlackNotifier({
+    webhookUrl: slack.webhookUrl,
+    baseDelayMs: 100,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+    ...overrides,
+  });
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('Slack notifier', () => {
+  it('posts the messages in order with text and blocks, spaced by the minimum interval', async () => {
+    const delivered: number[] = [];
+    await notifier({ minIntervalMs: 1100 }).send([message(1), message(2), message(3)], (i) => {
+      delivered.push(i);
+    });
+    expect(slack.accepted().map((p) => p.body.text)).toEqual(['part 1', 'part 2', 'part 3']);
+    expect(slack.posts[0]?.body.blocks).toEqual(message(1).blocks);
+    expect(delivered).toEqual([0, 1, 2]);
+    expect(sleeps.length).toBe(2);
+    for (const s of sleeps) {
+      expect(s).toBeGreaterThan(1000);
+      expect(s).toBeLessThanOrEqual(1100);
+    }
+  });
+
+  it('waits Retry-After on 429 and resends, once', async () => {
+    slack.respond = (n) => (n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '3' } } : { status: 200, body: 'ok' });
+    await notifier().send([message(1)]);
+    expect(slack.posts.length).toBe(2);
+    expect(slack.accepted().length).toBe(1);
+    expect(sleeps).toContain(3000);
+  });
+
+  it('waits at least a second on 429 without Retry-After', async () => {
+    slack.respond = (n) => (n === 1 ? { status: 429, body: 'rate_limited' } : { status: 200, body: 'ok' });
+    await notifier().send([message(1)]);
+    expect(slack.accepted().length).toBe(1);
+    expect(sleeps).toContain(1000);
+  });
+
+  it('retries 500 with backoff, then succeeds', async () => {
+    slack.respond = (n) => (n <= 2 ? { status: 500, body: 'rollup_error' } : { status: 200, body: 'ok' });
+    await notifier().send([message(1)]);
+    expect(slack.posts.length).toBe(3);
+    expect(slack.accepted().length).toBe(1);
+    expect(sleeps.filter((s) => s === 100 || s === 200)).toEqual([100, 200]);
+  });
+
+  it.each([
+    [400, 'invalid_payload'],
+    [404, 'no_service'],
+    [410, 'channel_is_archived'],
+    [403, 'action_prohibited'],
+  ])('does not retry %i %s, and says why', async (status, body) => {
+    slack.respond = () => ({ status, body });
+    const error = await failure(notifier().send([message(1), message(2)]));
+    expect(error).toBeInstanceOf(SlackRejectedError);
+    expect(error.message).toBe(`Slack rejected the message: HTTP ${status} ${body}`);
+    expect(slack.posts.length).toBe(1);
+  });
+
+  it('gives up after its attempts when Slack keeps failing', async () => {
+    slack.respond = () => ({ status: 503, body: 'service_unavailable' });
+    const error = await failure(notifier({ attempts: 3 }).send([message(1)]));
+    expect(error).toBeInstanceOf(SlackUnavailableError);
+    expect(error.message).toBe('Slack could not be reached after 3 attempts: HTTP 503 service_unavailable');
+    expect(slack.posts.length).toBe(3);
+  });
+
+  it('times out a webhook that never answers, and retries', async () => {
+    slack.respond = (n) => (n === 1 ? 'hang' : { status: 200, body: 'ok' });
+    await notifier({ timeoutMs: 200 }).send([message(1)]);
+    expect(slack.posts.length).toBe(2);
+    expect(slack.accepted().length).toBe(1);
+  });
+
+  it('reports a refused connection without the webhook URL', async () => {
+    const url = slack.webhookUrl;
+    await slack.close();
+    const error = await failure(createSlackNotifier({ webhookUrl: url, attempts: 2, sleep: () => Promise.resolve() }).send([message(1)]));
+    expect(error).toBeInstanceOf(SlackUnavailableError);
+    expect(error.message).toBe('Slack could not be reached after 2 attempts: network error');
+    expect(JSON.stringify({ message: error.message, stack: error.stack })).not.toContain('XXXXsecretXXXX');
+    slack = await startSlackStandIn(); // for afterEach
+  });
+
+  it('stops at the first message that cannot be delivered: later parts are not posted out of order', async () => {
+    slack.respond = (n) => (n === 2 ? { status: 400, body: 'invalid_blocks' } : { status: 200, body: 'ok' });
+    const delivered: number[] = [];
+    await failure(notifier().send([message(1), message(2), message(3)], (i) => void delivered.push(i)));
+    expect(delivered).toEqual([0]);
+    expect(slack.posts.map((p) => p.body.text)).toEqual(['part 1', 'part 2']);
+  });
+});
