@@ -8,6 +8,7 @@ import {
   GcoreResponseError,
   GcoreUnavailableError,
 } from '../../src/core/errors.js';
+import { failure } from '../support/failure.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 
 const KEY = '42_s3cr3t-gcore-key-value';
@@ -30,15 +31,6 @@ function api(overrides: Partial<GcoreApiOptions> = {}) {
     limiter: createRequestLimiter({ concurrency: 4 }),
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('Gcore API client', () => {

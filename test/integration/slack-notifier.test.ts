@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
 import { SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
 import type { SlackMessage } from '../../src/slack/build-digest.js';
+import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
 
 let slack: SlackStandIn;
@@ -25,15 +26,6 @@ function notifier(overrides: Partial<SlackNotifierOptions> = {}) {
     },
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('Slack notifier', () => {
