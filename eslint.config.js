@@ -17,5 +17,6 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['*.js', 'test/support/*.js'], ...tseslint.configs.disableTypeChecked },
+  { files: ['test/support/*.js'], languageOptions: { globals: { process: 'readonly' } } },
 );

@@ -6,6 +6,8 @@ import { SEVERITIES } from '../core/severity.js';
 import { configPath, loadConfig } from '../config/load-config.js';
 import { createSecrets } from '../config/secrets.js';
 import { auditCommand, EXIT, type AuditFlags, type AuditIo } from './audit-command.js';
+import { triggerCommand, type TriggerFlags } from './trigger-command.js';
+import { workerCommand } from './worker-command.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -52,6 +54,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         slack: io.slack,
         gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
       });
+    });
+
+  program
+    .command('worker')
+    .description('Run the long-lived worker: scheduled audits on BullMQ/Redis, alerts on change.')
+    .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
+    .action(async (opts: { config?: string }) => {
+      const config = loadConfig(configPath(opts.config, io.env), io.env);
+      exitCode = await workerCommand(config, { env: io.env, logger, secrets });
+    });
+
+  program
+    .command('trigger')
+    .description('Enqueue an audit run now (a worker runs it).')
+    .option('--config <file>', 'configuration file (validated; the workers use their own)')
+    .option('--wait', 'wait for the run and print its report as `audit --format json` does', false)
+    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
+    .action(async (opts: TriggerFlags & { config?: string }) => {
+      loadConfig(configPath(opts.config, io.env), io.env);
+      exitCode = await triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
     });
 
   try {

@@ -45,7 +45,7 @@ export class GcoreNotFoundError extends AuditError {
 
 /** Network error, timeout, 429 or 5xx that persisted after the retries. */
 export class GcoreUnavailableError extends AuditError {
-  readonly code = 'GCORE_UNAVAILABLE';
+  readonly code: string = 'GCORE_UNAVAILABLE';
   constructor(
     message: string,
     readonly retryAfterMs: number | undefined,
@@ -53,6 +53,11 @@ export class GcoreUnavailableError extends AuditError {
   ) {
     super(message, options);
   }
+}
+
+/** HTTP 429: Gcore asks us to slow down, for `retryAfterMs` when it says. */
+export class GcoreRateLimitedError extends GcoreUnavailableError {
+  override readonly code: string = 'GCORE_RATE_LIMITED';
 }
 
 /** The API answered, but not with what its spec promises (bad JSON, wrong shape, other 4xx). */

@@ -1,5 +1,6 @@
 import got, { HTTPError, ParseError, RequestError, type Got } from 'got';
 import {
+  GcoreRateLimitedError,
   GcoreAuthError,
   GcoreForbiddenError,
   GcoreNotFoundError,
@@ -19,8 +20,13 @@ export interface GcoreApiOptions {
   readonly retryBaseDelayMs?: number;
   /** Longest Retry-After honoured; got gives up at once on a longer one. */
   readonly maxRetryAfterMs?: number;
-  /** Told about every HTTP answer (metrics); never given the key. */
-  readonly onResponse?: (status: number, durationMs: number) => void;
+  /**
+   * Retry 429 here (the one-shot audit). The worker says false: it pauses the whole queue for Retry-After
+   * instead, so the answer must reach it at once.
+   */
+  readonly retryRateLimited?: boolean;
+  /** Told about every HTTP answer, or 'error' when none came (metrics); never given the key. */
+  readonly onResponse?: (status: number | 'error', durationMs: number) => void;
 }
 
 const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
@@ -68,7 +74,7 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
     retry: {
       limit: options.retries,
       methods: ['GET'],
-      statusCodes: RETRY_STATUS,
+      statusCodes: options.retryRateLimited === false ? RETRY_STATUS.filter((s) => s !== 429) : RETRY_STATUS,
       // got would otherwise cap Retry-After at the request timeout and give up at once on anything longer.
       maxRetryAfter: options.maxRetryAfterMs ?? 60_000,
       calculateDelay: ({ attemptCount, computedValue, retryAfter }) => {
@@ -127,11 +133,10 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
       }
       if (RETRY_STATUS.includes(status)) {
         const tries = error.request?.retryCount ?? 0;
-        return new GcoreUnavailableError(
-          `${label} failed after ${tries + 1} attempt(s): HTTP ${status}${suffix}`,
-          status === 429 ? retryAfterMs(error) : undefined,
-          { cause: error },
-        );
+        const message = `${label} failed after ${tries + 1} attempt(s): HTTP ${status}${suffix}`;
+        return status === 429
+          ? new GcoreRateLimitedError(message, retryAfterMs(error), { cause: error })
+          : new GcoreUnavailableError(message, undefined, { cause: error });
       }
       return new GcoreResponseError(`${label}: unexpected HTTP ${status}${suffix}`, { cause: error });
     }
@@ -139,6 +144,7 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
       return new GcoreResponseError(`${label}: the response is not valid JSON`, { cause: error });
     }
     if (error instanceof RequestError) {
+      options.onResponse?.('error', Date.now() - started);
       const tries = error.request?.retryCount ?? 0;
       return new GcoreUnavailableError(`${label} failed after ${tries + 1} attempt(s): ${error.code}`, undefined, {
         cause: error,

@@ -6,9 +6,8 @@ import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { auditToken, failedResult } from './audit-token.js';
-import { enumerateAccount } from './enumerate-account.js';
+import { enumerateAccounts } from './enumerate-accounts.js';
 import { mapPool } from './map-pool.js';
-import type { TokenRef } from './token-ref.js';
 
 export interface RunAuditDeps {
   readonly api: GcoreApi;
@@ -19,15 +18,6 @@ export interface RunAuditDeps {
   readonly evaluateAt?: Date;
 }
 
-/** Drops a token found twice (two accounts sharing a client id): the first one wins. */
-function unique(refs: TokenRef[]): TokenRef[] {
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const key = `${r.clientId}:${r.tokenId}`;
-    return seen.has(key) ? false : (seen.add(key), true);
-  });
-}
-
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
 export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Report> {
   const startedAt = deps.clock();
@@ -35,14 +25,13 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   const runId = randomUUID();
   const log = deps.logger.child({ runId });
 
-  const enumerations = await Promise.all(config.accounts.map((a) => enumerateAccount(a, deps)));
-  for (const e of enumerations) {
-    if (e.account.error !== null) {
-      log.warn({ account: e.account.label }, `account not fully enumerated: ${e.account.error}`);
+  const { accounts, refs } = await enumerateAccounts(config, deps);
+  for (const a of accounts) {
+    if (a.error !== null) {
+      log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
   }
-  const refs = unique(enumerations.flatMap((e) => e.refs));
-  log.info({ accounts: enumerations.length, tokens: refs.length }, 'auditing tokens');
+  log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
 
   const refusedKeys = new Map<string, string>();
   const results = await mapPool(refs, config.gcore.concurrency, async (ref): Promise<TokenResult> => {
@@ -60,7 +49,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     startedAt,
     finishedAt: deps.clock(),
     now,
-    accounts: enumerations.map((e) => e.account),
+    accounts,
     results,
     mutes: config.mutes,
   });

@@ -1,0 +1,46 @@
+import type { TokenResult } from '../src/core/report.js';
+import { GcoreRateLimitedError } from '../src/core/errors.js';
+import type { Secrets } from '../src/config/secrets.js';
+import type { GcoreApi } from '../src/gcore/gcore-api.js';
+import { auditToken } from '../src/pipeline/audit-token.js';
+import type { Policy } from '../src/rules/policy.js';
+import type { QueuedJob } from '../src/queue/job-catalogue.js';
+
+export interface TokenJobDeps {
+  readonly api: GcoreApi;
+  readonly secrets: Secrets;
+  readonly policy: Policy;
+  /** Pauses the whole token queue for `ms` and puts this job back; never returns. */
+  readonly rateLimited: (ms: number) => Promise<never>;
+  /** After this many starts a still rate-limited token is reported audit-failed rather than retried again. */
+  readonly maxStarts: number;
+  readonly onResult?: (result: TokenResult) => void;
+}
+
+/** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
+export function makeTokenHandler(deps: TokenJobDeps) {
+  return async (job: QueuedJob<'token'>): Promise<TokenResult> => {
+    // A 429 pauses the queue for every replica (instead of each job sleeping) and does not use an attempt.
+    const api: GcoreApi = {
+      ...deps.api,
+      getToken: async (clientId, tokenId, apiKey) => {
+        try {
+          return await deps.api.getToken(clientId, tokenId, apiKey);
+        } catch (error) {
+          if (error instanceof GcoreRateLimitedError && job.attemptsStarted < deps.maxStarts) {
+            return deps.rateLimited(error.retryAfterMs ?? 1000);
+          }
+          throw error;
+        }
+      },
+    };
+    const result = await auditToken(job.data.ref, {
+      api,
+      secrets: deps.secrets,
+      policy: deps.policy,
+      now: new Date(job.data.evaluatedAt),
+    });
+    deps.onResult?.(result);
+    return result;
+  };
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { atLeast, type Severity } from '../core/severity.js';
+import { UsageError } from '../core/errors.js';
+import { createAlertStore, type RunRecord } from '../alerts/alert-store.js';
+import { createAuditQueues } from '../queue/audit-queues.js';
+import { createRedis } from '../queue/redis-connection.js';
+import { EXIT } from './audit-command.js';
+import { queueSettings } from './worker-command.js';
+
+export interface TriggerFlags {
+  readonly wait: boolean;
+  readonly timeout: string;
+  readonly failOn?: Severity;
+}
+
+export const EXIT_TIMEOUT = 5;
+
+/** Enqueues a run now; with --wait, prints its report as `audit --format json` does and exits as `audit` would. */
+export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown } }): Promise<number> {
+  const timeoutS = Number(flags.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
+    throw new UsageError(`--timeout: expected a number of seconds, got ${JSON.stringify(flags.timeout)}`);
+  }
+  const { redisUrl, prefix } = queueSettings(io.env);
+  const redis = createRedis(redisUrl);
+  redis.on('error', () => undefined); // reported by the command timing out
+  const queues = createAuditQueues(redis, prefix);
+  const store = createAlertStore(redis, prefix);
+  const subscriber = redis.duplicate();
+  subscriber.on('error', () => undefined);
+  try {
+    if (!flags.wait) {
+      const runKey = await queues.triggerRun();
+      io.stdout.write(`${JSON.stringify({ runId: runKey })}\n`);
+      return EXIT.ok;
+    }
+    // Subscribe before enqueueing, so the announcement cannot be missed.
+    let runKey = '';
+    const done = new Promise<void>((resolve) => {
+      subscriber.on('message', (_channel, message: string) => {
+        if (message === runKey) {
+          resolve();
+        }
+      });
+    });
+    await subscriber.subscribe(store.doneChannel);
+    runKey = await queues.triggerRun();
+    io.logger.info({ runId: runKey }, 'run enqueued; waiting for its report');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutS * 1000)));
+    const outcome = await Promise.race([done, timedOut]);
+    clearTimeout(timer);
+    const record: RunRecord | null = outcome === 'timeout' ? null : await store.getRun(runKey);
+    if (!record) {
+      io.logger.error({ runId: runKey }, `no report within ${timeoutS} s: is a worker running?`);
+      return EXIT_TIMEOUT;
+    }
+    io.stdout.write(`${JSON.stringify(record.report, null, 2)}\n`);
+    if (record.report.summary.accounts === 0) {
+      io.logger.error({ warnings: record.report.warnings }, 'no account could be audited');
+      return EXIT.usage;
+    }
+    if (record.delivery === 'failed' || record.delivery === 'pending') {
+      io.logger.error({ runId: runKey }, 'the findings could not be delivered to Slack yet: the digest stays queued in Redis');
+      return EXIT.notify;
+    }
+    const failOn = flags.failOn;
+    if (failOn !== undefined && record.report.findings.some((f) => !f.muted && atLeast(f.severity, failOn))) {
+      return EXIT.failOn;
+    }
+    return EXIT.ok;
+  } finally {
+    subscriber.disconnect();
+    await queues.close();
+    redis.disconnect();
+  }
+}

@@ -1,0 +1,38 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Secrets } from '../config/secrets.js';
+import { DEFAULT_REDIS_URL } from '../queue/redis-connection.js';
+import { startWorker } from '../worker/start-worker.js';
+
+export const DEFAULT_QUEUE_PREFIX = 'token-audit';
+
+export function queueSettings(env: NodeJS.ProcessEnv) {
+  return { redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL, prefix: env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX };
+}
+
+/** Runs until SIGTERM or SIGINT, then shuts down within the bound and resolves 0. A second signal exits at once. */
+export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
+  const port = Number(io.env.HEALTH_PORT || 8080);
+  const worker = await startWorker({
+    config,
+    secrets: io.secrets,
+    logger: io.logger,
+    ...queueSettings(io.env),
+    healthPort: Number.isInteger(port) && port >= 0 ? port : 8080,
+  });
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        io.logger.warn({ signal }, 'second signal: exiting now');
+        process.exit(0);
+      }
+      stopping = true;
+      io.logger.info({ signal }, 'shutting down');
+      // Docker's default stop grace is 10 s: finish well within it.
+      void worker.close(8000).then(() => resolve(0));
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+}

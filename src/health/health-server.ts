@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Registry } from 'prom-client';
+
+export interface HealthServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** `GET /healthz`: 200 when `healthy()` resolves true within a second, else 503. `GET /metrics`: Prometheus text. */
+export async function startHealthServer(options: {
+  port: number;
+  host?: string;
+  healthy: () => Promise<{ ok: boolean; reason?: string }>;
+  registry: Registry;
+}): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (req.method === 'GET' && req.url === '/healthz') {
+          const timeout = new Promise<{ ok: boolean; reason: string }>((r) => setTimeout(() => r({ ok: false, reason: 'health check timed out' }), 1000).unref());
+          const verdict = await Promise.race([options.healthy(), timeout]);
+          res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(verdict.ok ? { status: 'ok' } : { status: 'unhealthy', reason: verdict.reason }));
+        } else if (req.method === 'GET' && req.url === '/metrics') {
+          const body = await options.registry.metrics();
+          res.writeHead(200, { 'content-type': options.registry.contentType });
+          res.end(body);
+        } else {
+          res.writeHead(404).end();
+        }
+      } catch {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: 'unhealthy', reason: 'check failed' }));
+      }
+    })();
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

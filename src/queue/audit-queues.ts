@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import type { AccountResult } from '../core/report.js';
+import type { TokenRef } from '../pipeline/token-ref.js';
+import {
+  RUNS_QUEUE,
+  SCHEDULER_ID,
+  TOKENS_QUEUE,
+  reportJobId,
+  runKeyOf,
+  tokenJobId,
+  type JobCatalogue,
+} from './job-catalogue.js';
+
+// Finished jobs are removed so Redis holds state, not history; some failures are kept for inspection.
+const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
+
+/** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
+export function createAuditQueues(connection: Redis, prefix: string) {
+  const opts = { connection: connection as ConnectionOptions, prefix };
+  const runs = new Queue<JobCatalogue[keyof JobCatalogue]>(RUNS_QUEUE, opts);
+  const tokens = new Queue<JobCatalogue['token']>(TOKENS_QUEUE, opts);
+  const flows = new FlowProducer(opts);
+
+  return {
+    runs,
+    tokens,
+
+    /** Declares the schedule; idempotent, so every replica may call it and a changed cron replaces the old. */
+    async declareSchedule(schedule: Config['schedule']): Promise<void> {
+      await runs.upsertJobScheduler(
+        SCHEDULER_ID,
+        { pattern: schedule.cron, tz: schedule.timezone },
+        { name: 'run', data: { trigger: 'schedule' }, opts: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP } },
+      );
+    },
+
+    /** Concurrency and rate of token jobs, across every replica. */
+    async limitTokens(concurrency: number): Promise<void> {
+      await tokens.setGlobalConcurrency(concurrency);
+    },
+
+    /** Enqueues a run now; returns its run key. */
+    async triggerRun(): Promise<string> {
+      const id = `manual-${randomUUID()}`;
+      await runs.add('run', { trigger: 'manual' }, { jobId: id, attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP });
+      return runKeyOf(id);
+    },
+
+    async reportExists(runKey: string): Promise<boolean> {
+      return (await runs.getJob(reportJobId(runKey))) !== undefined;
+    },
+
+    /**
+     * The run as one atomic flow: a report job waiting on one token job per token. A token job that fails
+     * for good does not block the report (ignoreDependencyOnFailure): the report counts it as audit-failed.
+     */
+    async addRunFlow(run: { runKey: string; startedAt: Date; evaluatedAt: Date; accounts: AccountResult[]; refs: TokenRef[] }): Promise<void> {
+      const evaluatedAt = run.evaluatedAt.toISOString();
+      await flows.add({
+        name: 'report',
+        queueName: RUNS_QUEUE,
+        data: { runKey: run.runKey, startedAt: run.startedAt.toISOString(), evaluatedAt, accounts: run.accounts },
+        opts: { jobId: reportJobId(run.runKey), attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...KEEP },
+        children: run.refs.map((ref) => ({
+          name: 'token',
+          queueName: TOKENS_QUEUE,
+          data: { runKey: run.runKey, evaluatedAt, ref },
+          opts: {
+            jobId: tokenJobId(run.runKey, ref),
+            attempts: 3,
+            backoff: { type: 'exponential', delay: 1_000 },
+            ignoreDependencyOnFailure: true,
+            ...KEEP,
+          },
+        })),
+      });
+    },
+
+    async addHeartbeat(replica: string, slot: number): Promise<void> {
+      await runs.add('heartbeat', { replica }, { jobId: `hb-${replica}-${slot}`, removeOnComplete: true, removeOnFail: true });
+    },
+
+    async close(): Promise<void> {
+      await Promise.allSettled([runs.close(), tokens.close(), flows.close()]);
+    },
+  };
+}
+
+export type AuditQueues = ReturnType<typeof createAuditQueues>;

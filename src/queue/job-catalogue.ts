@@ -1,0 +1,53 @@
+import type { AccountResult } from '../core/report.js';
+import type { TokenRef } from '../pipeline/token-ref.js';
+
+export const RUNS_QUEUE = 'audit-runs';
+export const TOKENS_QUEUE = 'audit-tokens';
+export const SCHEDULER_ID = 'audit-schedule';
+
+/** Job data by job name. Ids and variable names only: never a key or a webhook URL (Redis stores it in clear). */
+export interface JobCatalogue {
+  /** Enumerates the accounts and fans out one token job per token under one report job. */
+  run: { readonly trigger: 'schedule' | 'manual' };
+  /** Reads one token and evaluates the rules. */
+  token: { readonly runKey: string; readonly evaluatedAt: string; readonly ref: TokenRef };
+  /** Aggregates the run once every token job has finished, updates alert state and notifies. */
+  report: {
+    readonly runKey: string;
+    readonly startedAt: string;
+    readonly evaluatedAt: string;
+    readonly accounts: AccountResult[];
+  };
+  /** Proves a worker's loop still takes jobs (see health server). */
+  heartbeat: { readonly replica: string };
+}
+export type JobName = keyof JobCatalogue;
+
+/** A run's key, from its run job's id: scheduler ids (`repeat:audit-schedule:1700000000000`) hold colons, job ids may not. */
+export function runKeyOf(runJobId: string): string {
+  return runJobId.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+export const reportJobId = (runKey: string) => `report-${runKey}`;
+export const tokenJobId = (runKey: string, ref: Pick<TokenRef, 'clientId' | 'tokenId'>) =>
+  `token-${runKey}-${ref.clientId}-${ref.tokenId}`;
+
+/** Recovers account and token ids from a token job id (or a `bull:queue:id` key). */
+export function parseTokenJobId(key: string): { clientId: number; tokenId: number } | null {
+  const m = /-(\d+)-(\d+)$/.exec(key);
+  return m ? { clientId: Number(m[1]), tokenId: Number(m[2]) } : null;
+}
+
+/** What a processor sees of a BullMQ job (BullMQ's Job satisfies it), so jobs/ need not import BullMQ. */
+export interface QueuedJob<N extends JobName> {
+  readonly id?: string | undefined;
+  readonly name: string;
+  readonly data: JobCatalogue[N];
+  /** Starts so far, including rate-limited ones that do not count as attempts. */
+  readonly attemptsStarted: number;
+}
+
+export interface ParentJob extends QueuedJob<'report'> {
+  getChildrenValues<T>(): Promise<Record<string, T>>;
+  getIgnoredChildrenFailures(): Promise<Record<string, string>>;
+}

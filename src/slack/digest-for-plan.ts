@@ -1,0 +1,26 @@
+import { atLeast, type Severity } from '../core/severity.js';
+import type { Report } from '../core/report.js';
+import type { AlertPlan } from '../alerts/plan-alerts.js';
+import { buildDigest, type SlackMessage } from './build-digest.js';
+
+/** A worker run's digest: what is new, what is still open after the reminder interval, what was resolved. Nothing when nothing changed. */
+export function digestForPlan(plan: AlertPlan, report: Report, minSeverity: Severity, now: Date): SlackMessage[] {
+  if (plan.newFindings.length === 0 && plan.reminders.length === 0 && plan.resolved.length === 0) {
+    return [];
+  }
+  const unmuted = report.findings.filter((f) => !f.muted);
+  return buildDigest({
+    now,
+    sections: [
+      { title: 'New', findings: plan.newFindings },
+      { title: 'Still open (reminder)', findings: plan.reminders },
+      { title: 'Resolved', findings: plan.resolved },
+    ],
+    omitted: {
+      muted: report.summary.muted,
+      belowMinSeverity: unmuted.filter((f) => !atLeast(f.severity, minSeverity)).length,
+      minSeverity,
+    },
+    coverage: report.warnings,
+  });
+}

@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
+import { gcoreToken } from '../support/gcore-stand-in.js';
+import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const HOUR = 3_600_000;
+
+describe('worker', () => {
+  it('declares the schedule once however many workers start, and a changed cron replaces it', async () => {
+    h = await workerHarness();
+    await Promise.all([h.startWorker(), h.startWorker()]);
+    const queue = new Queue(RUNS_QUEUE, { connection: h.redis, prefix: h.prefix });
+    try {
+      const schedulers = await queue.getJobSchedulers();
+      expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([[SCHEDULER_ID, '0 7 * * *', 'UTC']]);
+
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(h.configPath, 'schedule: { cron: "30 6 * * 1-5", timezone: Europe/Luxembourg }\naccounts: [{ clientId: 456 }]\n');
+      await h.startWorker();
+      const after = await queue.getJobSchedulers();
+      expect(after.map((s) => [s.key, s.pattern, s.tz])).toEqual([[SCHEDULER_ID, '30 6 * * 1-5', 'Europe/Luxembourg']]);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('audits each of N tokens in its own job and posts one digest; an unchanged second run posts nothing', async () => {
+    h = await workerHarness({ tokens: 7 });
+    await h.startWorker();
+    const first = await h.trigger();
+    expect(first.code).toBe(0);
+    expect(first.report?.summary.tokensAudited).toBe(7);
+    expect(first.report?.findings.map((f) => f.rule)).toEqual(Array(7).fill('never-expiring'));
+    expect([...tokenReads(h.gcore).values()]).toEqual(Array(7).fill(1));
+    expect(h.slack.accepted().length).toBe(1);
+    const digest = h.slack.accepted()[0]?.raw ?? '';
+    expect(digest).toContain('*New* (7)');
+    for (let id = 101; id <= 107; id += 1) {
+      expect(digest).toContain(`(token ${id})`);
+    }
+
+    const second = await h.trigger();
+    expect(second.code).toBe(0);
+    expect(second.report?.summary.findings).toBe(7);
+    expect(h.slack.posts.length).toBe(1);
+  });
+
+  it('posts a resolution, and a reminder once the interval has passed', async () => {
+    h = await workerHarness({ tokens: 3 });
+    await h.startWorker();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(1);
+
+    // token 101 gets an expiry date: its finding is resolved
+    h.gcore.accounts.get(456)?.set(101, gcoreToken(101, { exp_date: '2027-03-01T00:00:00.000000Z' }));
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2);
+    const resolution = h.slack.accepted()[1]?.raw ?? '';
+    expect(resolution).toContain('*Resolved* (1)');
+    expect(resolution).toContain('(token 101)');
+    expect(resolution).not.toContain('(token 102)');
+
+    h.now = new Date(h.now.getTime() + 167 * HOUR);
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2); // not yet: 168 h by default
+
+    h.now = new Date(h.now.getTime() + 2 * HOUR);
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(3);
+    const reminder = h.slack.accepted()[2]?.raw ?? '';
+    expect(reminder).toContain('*Still open (reminder)* (2)');
+    expect(reminder).toContain('(token 102)');
+    expect(reminder).toContain('(token 103)');
+  });
+
+  it('does not resolve the findings of a token that failed in this run', async () => {
+    h = await workerHarness({ tokens: 2 });
+    await h.startWorker();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(1);
+
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 503, body: '{}' }));
+    const run = await h.trigger();
+    expect(run.report?.findings.map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(['101:audit-failed', '102:never-expiring']);
+    expect(h.slack.accepted().length).toBe(2);
+    const digest = h.slack.accepted()[1]?.raw ?? '';
+    expect(digest).toContain('audit-failed');
+    expect(digest).not.toContain('Resolved');
+
+    // and once it can be read again, its audit-failed finding is what resolves, not its never-expiring one
+    h.gcore.scripts.clear();
+    await h.trigger();
+    const after = h.slack.accepted()[2]?.raw ?? '';
+    expect(after).toContain('*Resolved* (1)');
+    expect(after).toContain('audit-failed');
+    expect(after).not.toContain('*New*');
+  });
+
+  it('does not resolve findings of an account whose listing failed', async () => {
+    h = await workerHarness({ tokens: 2 });
+    await h.startWorker();
+    await h.trigger();
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 500, body: '{}' }));
+    const run = await h.trigger();
+    expect(run.report?.warnings.join()).toContain('could not list tokens');
+    expect(h.slack.accepted().length).toBe(1); // nothing resolved, nothing new
+  });
+});
