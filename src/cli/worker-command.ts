@@ -10,7 +10,7 @@ export function queueSettings(env: NodeJS.ProcessEnv) {
   return { redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL, prefix: env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX };
 }
 
-/** Runs until SIGTERM or SIGINT, then shuts down within the bound and resolves 0. A second signal exits at once. */
+/** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
   const port = Number(io.env.HEALTH_PORT || 8080);
   const worker = await startWorker({
@@ -29,8 +29,12 @@ export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv
       }
       stopping = true;
       io.logger.info({ signal }, 'shutting down');
-      // Docker's default stop grace is 10 s: finish well within it.
-      void worker.close(8000).then(() => resolve(0));
+      // Docker's default stop grace is 10 s: finish well within it. Requests still hanging after the close
+      // would keep the process alive: exit explicitly; their jobs come back as stalled and are redone.
+      void worker.close(8000).then(() => {
+        resolve(0);
+        process.exit(0);
+      });
     };
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);

@@ -41,6 +41,17 @@ export interface RunningWorker {
   close(timeoutMs?: number): Promise<void>;
 }
 
+/** True when `promise` settled within `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 class OutboxBusyError extends AuditError {
   readonly code = 'OUTBOX_BUSY';
 }
@@ -197,15 +208,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     close(timeoutMs = 8000) {
       closing ??= (async () => {
         clearInterval(timer);
-        // worker.close() waits for active jobs with no bound of its own: past the bound, force it; the
-        // unfinished jobs return to the queue (stalled) and another replica redoes them.
-        const graceful = Promise.all([runsWorker.close(), tokensWorker.close()]);
-        const bound = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs).unref());
-        if ((await Promise.race([graceful, bound])) === 'timeout') {
+        // worker.close() waits for active jobs with no bound of its own, and even a forced close can wait
+        // on a hung request: each step is bounded. Unfinished jobs return to the queue (stalled) and another
+        // replica redoes them.
+        const graceful = Math.max(timeoutMs - 3000, 1000);
+        if (!(await within(Promise.all([runsWorker.close(), tokensWorker.close()]), graceful))) {
           log.warn('active jobs did not finish in time: closing anyway');
-          await Promise.allSettled([runsWorker.close(true), tokensWorker.close(true)]);
+          await within(Promise.allSettled([runsWorker.close(true), tokensWorker.close(true)]), 2000);
         }
-        await Promise.allSettled([queues.close(), health.close()]);
+        await within(Promise.allSettled([queues.close(), health.close()]), 1000);
         redis.disconnect();
         log.info('worker stopped');
       })();

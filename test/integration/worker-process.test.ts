@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { healthStatus, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js';
+import { startRedisServer, type RedisServer } from '../support/redis-server.js';
+import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+
+let h: Harness | undefined;
+let procs: WorkerProcess[] = [];
+let redis: RedisServer | undefined;
+afterEach(async () => {
+  for (const p of procs) {
+    if (p.child.exitCode === null) {
+      p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  }
+  procs = [];
+  await h?.close();
+  h = undefined;
+  await redis?.stop('SIGKILL');
+  redis = undefined;
+});
+
+describe('worker processes', () => {
+  it('share one run between two processes: every token is audited once, one digest; SIGTERM exits 0', async () => {
+    h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 4 }\naccounts: [{ clientId: 456 }]\n' });
+    h.gcore.latencyMs = 20;
+    procs = await Promise.all([spawnWorker(h.env, h.configPath), spawnWorker(h.env, h.configPath)]);
+
+    const run = await h.trigger();
+    expect(run.code).toBe(0);
+    expect(run.report?.summary.tokensAudited).toBe(40);
+    const reads = tokenReads(h.gcore);
+    expect(reads.size).toBe(40);
+    expect([...reads.values()].every((n) => n === 1)).toBe(true);
+    expect(h.slack.accepted().length).toBe(1);
+
+    const started = Date.now();
+    for (const p of procs) {
+      p.child.kill('SIGTERM');
+    }
+    const codes = await Promise.all(procs.map((p) => p.exited));
+    expect(codes).toEqual([0, 0]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    for (const p of procs) {
+      expect(p.stderr()).toContain('"msg":"worker stopped"');
+      expect(p.stderr()).not.toContain(h.env.GCORE_API_KEY);
+      expect(p.stderr()).not.toContain(h.env.SLACK_WEBHOOK_URL);
+    }
+  });
+
+  it('exits 0 within 10 s on SIGTERM while token jobs are in flight', async () => {
+    h = await workerHarness({ tokens: 8 });
+    for (let id = 101; id <= 108; id += 1) {
+      h.gcore.scripts.set(`/iam/v2/clients/456/tokens/${id}`, () => ({ status: 200, hang: true })); // every token read hangs
+    }
+    const worker = await spawnWorker(h.env, h.configPath);
+    procs = [worker];
+    const out: string[] = [];
+    const { runCli } = await import('../../src/cli/run-cli.js');
+    await runCli(['trigger'], { stdout: { write: (s: string) => out.push(s) }, env: h.env, logDestination: h.logs });
+    await until(() => Promise.resolve(h?.gcore.requests.some((r) => /tokens\/\d+$/.test(r)) ?? false), 10_000, 'a token read in flight');
+    const started = Date.now();
+    worker.child.kill('SIGTERM');
+    const code = await worker.exited;
+    if (process.env.DEBUG_WORKER) { console.log(worker.stderr()); }
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('says 503 on /healthz while Redis is away and 200 once it is back, and keeps working', async () => {
+    redis = await startRedisServer();
+    h = await workerHarness({ tokens: 3, redisUrl: redis.url });
+    const worker = await spawnWorker({ ...h.env, REDIS_URL: redis.url }, h.configPath);
+    procs = [worker];
+    expect(await healthStatus(worker.healthUrl)).toBe(200);
+
+    await redis.stop();
+    await until(async () => (await healthStatus(worker.healthUrl)) === 503, 10_000, '/healthz to say 503');
+
+    await redis.start();
+    await until(async () => (await healthStatus(worker.healthUrl)) === 200, 20_000, '/healthz to say 200 again');
+    const run = await h.trigger();
+    expect(run.code).toBe(0);
+    expect(run.report?.summary.tokensAudited).toBe(3);
+  });
+
+  it('serves Prometheus metrics without secrets or token ids', async () => {
+    h = await workerHarness({ tokens: 3 });
+    const worker = await spawnWorker(h.env, h.configPath);
+    procs = [worker];
+    await h.trigger();
+    const text = await (await fetch(worker.healthUrl.replace('/healthz', '/metrics'))).text();
+    expect(text).toMatch(/^token_audit_runs_started_total 1$/m);
+    expect(text).toMatch(/^token_audit_runs_completed_total 1$/m);
+    expect(text).toMatch(/^token_audit_tokens_audited_total\{status="audited"\} 3$/m);
+    expect(text).toMatch(/^token_audit_open_findings\{rule="never-expiring",severity="medium"\} 3$/m);
+    expect(text).toMatch(/^token_audit_gcore_requests_total\{status="200"\} 4$/m);
+    expect(text).toMatch(/^token_audit_slack_deliveries_total\{outcome="ok"\} 1$/m);
+    expect(text).toMatch(/^token_audit_last_success_timestamp_seconds [1-9]\d+/m);
+    expect(text).toMatch(/^token_audit_gcore_request_duration_seconds_count 4$/m);
+    const labelValues = [...text.matchAll(/="([^"]*)"/g)].map((m) => m[1]);
+    expect(labelValues.filter((v) => /^\d{3}$/.test(v ?? '') && !['200'].includes(v ?? ''))).toEqual([]); // status codes only, no token ids
+    expect(text).not.toContain(h.env.GCORE_API_KEY);
+  });
+});

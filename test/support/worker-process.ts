@@ -1,0 +1,49 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { freePort } from './redis-server.js';
+
+export const CLI = 'dist/src/cli.js';
+
+export interface WorkerProcess {
+  readonly child: ChildProcess;
+  readonly healthUrl: string;
+  readonly stderr: () => string;
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** Polls `check` until it returns true, up to `timeoutMs`: for conditions with no event to wait on (HTTP status). */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export async function healthStatus(url: string): Promise<number> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.text();
+  return res.status;
+}
+
+/** Starts `gcore-token-audit worker` (the built CLI) as its own process and waits until /healthz says 200. */
+export async function spawnWorker(env: Record<string, string>, configPath: string): Promise<WorkerProcess> {
+  if (!existsSync(CLI)) {
+    throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'worker', '--config', configPath], {
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', HEALTH_PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const healthUrl = `http://127.0.0.1:${port}/healthz`;
+  await until(async () => (await healthStatus(healthUrl)) === 200, 15_000, `worker health (${stderr.slice(-300)})`);
+  return { child, healthUrl, stderr: () => stderr, exited };
+}
