@@ -18,7 +18,7 @@ import {
 const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
 
 /** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
-export function createAuditQueues(connection: Redis, prefix: string) {
+export function createAuditQueues(connection: Redis, prefix: string, options: { reportBackoffMs?: number } = {}) {
   const opts = { connection: connection as ConnectionOptions, prefix };
   const runs = new Queue<JobCatalogue[keyof JobCatalogue]>(RUNS_QUEUE, opts);
   const tokens = new Queue<JobCatalogue['token']>(TOKENS_QUEUE, opts);
@@ -63,7 +63,12 @@ export function createAuditQueues(connection: Redis, prefix: string) {
         name: 'report',
         queueName: RUNS_QUEUE,
         data: { runKey: run.runKey, startedAt: run.startedAt.toISOString(), evaluatedAt, accounts: run.accounts },
-        opts: { jobId: reportJobId(run.runKey), attempts: 8, backoff: { type: 'exponential', delay: 5_000 }, ...KEEP },
+        opts: {
+          jobId: reportJobId(run.runKey),
+          attempts: 8,
+          backoff: { type: 'exponential', delay: options.reportBackoffMs ?? 5_000 },
+          ...KEEP,
+        },
         children: run.refs.map((ref) => ({
           name: 'token',
           queueName: TOKENS_QUEUE,

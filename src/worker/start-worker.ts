@@ -33,6 +33,8 @@ export interface WorkerOptions {
   readonly lockDurationMs?: number;
   readonly slack?: Partial<SlackNotifierOptions>;
   readonly gcoreRetryBaseDelayMs?: number;
+  /** First retry delay of a report job whose digest could not be delivered (doubles per attempt). */
+  readonly reportBackoffMs?: number;
 }
 
 export interface RunningWorker {
@@ -78,7 +80,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await warnUnlessNoEviction(redis, log);
 
   const store = createAlertStore(redis, options.prefix);
-  const queues = createAuditQueues(redis, options.prefix);
+  const queues = createAuditQueues(redis, options.prefix, { reportBackoffMs: options.reportBackoffMs });
   const metrics = createMetrics({ openCounts: () => store.openCounts(), lastSuccess: () => store.lastSuccess() });
 
   const api = createGcoreApi({

@@ -113,3 +113,47 @@ describe('worker', () => {
     expect(h.slack.accepted().length).toBe(1); // nothing resolved, nothing new
   });
 });
+
+describe('worker under faults', () => {
+  it('pauses the token queue on Gcore 429 with Retry-After, and nothing that later succeeds counts as failed', async () => {
+    h = await workerHarness({ tokens: 6 });
+    await h.startWorker();
+    const limitedUntil = Date.now() + 1500;
+    const at: number[] = [];
+    for (let id = 101; id <= 106; id += 1) {
+      h.gcore.scripts.set(`/iam/v2/clients/456/tokens/${id}`, () => {
+        at.push(Date.now());
+        return Date.now() < limitedUntil ? { status: 429, body: '{"detail":"slow down"}', headers: { 'retry-after': '1' } } : undefined;
+      });
+    }
+    const run = await h.trigger();
+    expect(run.code).toBe(0);
+    expect(run.report?.summary).toMatchObject({ tokensAudited: 6, failed: 0 });
+    expect(run.report?.findings.every((f) => f.rule === 'never-expiring')).toBe(true);
+    // Paused, not hammering: each 429 stops the whole queue for a second, so few requests fit in the stretch.
+    const during = at.filter((t) => t < limitedUntil).length;
+    expect(during).toBeLessThanOrEqual(12);
+  });
+
+  it('keeps an undelivered digest in Redis and resumes it after the last accepted message, without posting twice', async () => {
+    h = await workerHarness({ tokens: 60 }); // 60 findings: a digest of two messages
+    await h.startWorker();
+    // The first message goes through; then Slack fails (every attempt of the notifier) for a while.
+    let failuresLeft = 4;
+    h.slack.respond = (n) => (n === 1 ? { status: 200, body: 'ok' } : failuresLeft-- > 0 ? { status: 503, body: 'service_unavailable' } : { status: 200, body: 'ok' });
+    const run = await h.trigger();
+    expect(run.code).toBe(4); // not delivered (yet)
+    expect(h.slack.accepted().map((p) => p.body.text)).toEqual(['Gcore token audit: 60 medium (1/2)']);
+
+    // BullMQ retries the report job: it delivers the rest, from message 2.
+    const { until } = await import('../support/worker-process.js');
+    await until(() => Promise.resolve((h?.slack.accepted().length ?? 0) >= 2), 15_000, 'the rest of the digest');
+    expect(h.slack.accepted().map((p) => p.body.text)).toEqual(['Gcore token audit: 60 medium (1/2)', 'Gcore token audit: 60 medium (2/2)']);
+
+    // a later run has nothing new and nothing left in the outbox
+    const again = await h.trigger();
+    expect(again.code).toBe(0);
+    expect(h.slack.accepted().length).toBe(2);
+    expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(0);
+  });
+});

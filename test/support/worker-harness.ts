@@ -80,6 +80,7 @@ export async function workerHarness(options: { tokens?: number; config?: string;
         lockDurationMs: 5000,
         slack: { minIntervalMs: 50, baseDelayMs: 50 },
         gcoreRetryBaseDelayMs: 5,
+        reportBackoffMs: 200,
       });
       workers.push(worker);
       return worker;
