@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { buildReport, type TokenResult } from '../src/core/report.js';
+import { coverageGaps } from '../src/core/coverage.js';
 import { SlackRejectedError, SlackUnavailableError } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
 import { planAlerts } from '../src/alerts/plan-alerts.js';
@@ -76,8 +77,11 @@ export function makeReportHandler(deps: ReportJobDeps) {
         minSeverity: deps.config.notify.slack.minSeverity,
         renotifyAfterHours: deps.config.notify.slack.renotifyAfterHours,
       });
-      const messages = digestForPlan(plan, report, deps.config.notify.slack.minSeverity, now);
-      if (await deps.store.commitRun(runKey, { plan, report, messages, now })) {
+      const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
+      const known = new Set(await deps.store.gapKeys());
+      const newGaps = gaps.filter((g) => !known.has(g)).length;
+      const messages = digestForPlan(plan, report, deps.config.notify.slack.minSeverity, now, newGaps);
+      if (await deps.store.commitRun(runKey, { plan, report, messages, now, gapKeys: gaps })) {
         deps.onCommitted?.(results);
         log.info(
           { summary: report.summary, new: plan.newFindings.length, reminders: plan.reminders.length, resolved: plan.resolved.length, messages: messages.length },

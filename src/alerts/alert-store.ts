@@ -38,6 +38,7 @@ if ARGV[i] ~= '' then
   redis.call('RPUSH', KEYS[5], ARGV[i + 1])
 end
 redis.call('SET', KEYS[6], ARGV[i + 2])
+redis.call('SET', KEYS[7], ARGV[i + 3])
 return 1
 `;
 
@@ -46,7 +47,8 @@ return 1
  * - `<prefix>:alerts:findings`: open findings by id, with first seen, last seen, last notified;
  * - `<prefix>:alerts:outbox` and `<prefix>:alerts:digest:<run>`: digests not yet accepted by Slack, in order;
  * - `<prefix>:alerts:run:<run>`: each run's report and delivery, for a day;
- * - `<prefix>:alerts:open-counts`, `<prefix>:alerts:last-success`: for /metrics.
+ * - `<prefix>:alerts:open-counts`, `<prefix>:alerts:last-success`, `<prefix>:alerts:coverage`: for
+ *   /metrics and for telling a new coverage gap from a known one.
  */
 export function createAlertStore(redis: Redis, prefix: string) {
   const k = (name: string) => `${prefix}:alerts:${name}`;
@@ -54,6 +56,7 @@ export function createAlertStore(redis: Redis, prefix: string) {
   const outboxKey = k('outbox');
   const countsKey = k('open-counts');
   const lastSuccessKey = k('last-success');
+  const coverageKey = k('coverage');
   const runKey = (run: string) => k(`run:${run}`);
   const digestKey = (run: string) => k(`digest:${run}`);
   const doneChannel = k('run-done');
@@ -71,7 +74,10 @@ export function createAlertStore(redis: Redis, prefix: string) {
     },
 
     /** Stores the run atomically; false when it was already stored (a retried report job). */
-    async commitRun(run: string, input: { plan: AlertPlan; report: Report; messages: SlackMessage[]; now: Date }): Promise<boolean> {
+    async commitRun(
+      run: string,
+      input: { plan: AlertPlan; report: Report; messages: SlackMessage[]; now: Date; gapKeys: string[] },
+    ): Promise<boolean> {
       const { plan, report, messages, now } = input;
       const counts = new Map<string, number>();
       for (const s of plan.open) {
@@ -89,8 +95,8 @@ export function createAlertStore(redis: Redis, prefix: string) {
       for (const [c, n] of counts) {
         args.push(c, n);
       }
-      args.push(messages.length > 0 ? JSON.stringify(messages) : '', run, now.getTime());
-      const keys = [runKey(run), findingsKey, countsKey, digestKey(run), outboxKey, lastSuccessKey];
+      args.push(messages.length > 0 ? JSON.stringify(messages) : '', run, now.getTime(), JSON.stringify(input.gapKeys));
+      const keys = [runKey(run), findingsKey, countsKey, digestKey(run), outboxKey, lastSuccessKey, coverageKey];
       return (await redis.eval(COMMIT_RUN, keys.length, ...keys, ...args)) === 1;
     },
 
@@ -147,6 +153,12 @@ export function createAlertStore(redis: Redis, prefix: string) {
         await redis.eval("if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0", 1, lock, token);
       }
       return true;
+    },
+
+    /** The coverage gaps of the last committed run. */
+    async gapKeys(): Promise<string[]> {
+      const json = await redis.get(coverageKey);
+      return json ? (JSON.parse(json) as string[]) : [];
     },
 
     async lastSuccess(): Promise<number | null> {

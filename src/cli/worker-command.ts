@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { DEFAULT_REDIS_URL } from '../queue/redis-connection.js';
@@ -13,12 +14,20 @@ export function queueSettings(env: NodeJS.ProcessEnv) {
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
   const port = Number(io.env.HEALTH_PORT || 8080);
+  const lockMs = Number(io.env.JOB_LOCK_MS || 30_000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError(`HEALTH_PORT: expected a port number, got ${JSON.stringify(io.env.HEALTH_PORT)}`);
+  }
+  if (!Number.isInteger(lockMs) || lockMs < 1000) {
+    throw new UsageError(`JOB_LOCK_MS: expected milliseconds (at least 1000), got ${JSON.stringify(io.env.JOB_LOCK_MS)}`);
+  }
   const worker = await startWorker({
     config,
     secrets: io.secrets,
     logger: io.logger,
     ...queueSettings(io.env),
-    healthPort: Number.isInteger(port) && port >= 0 ? port : 8080,
+    healthPort: port,
+    lockDurationMs: lockMs,
   });
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../core/severity.js';
 import { RULE_IDS } from '../rules/rule-catalog.js';
 import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
+import { cronProblem } from '../core/schedule-gap.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
@@ -16,12 +17,14 @@ const validTimezone = (tz: string) => {
   }
 };
 
-// A cron pattern of 5 fields (or 6, with seconds first), the form BullMQ's job schedulers take.
-const CRON_FIELD = /^[\d*,/\-A-Za-z?LW#]+$/;
-const validCron = (cron: string) => {
-  const fields = cron.trim().split(/\s+/);
-  return (fields.length === 5 || fields.length === 6) && fields.every((f) => CRON_FIELD.test(f));
-};
+// Validated by cron-parser, the parser BullMQ's job schedulers use: 5 fields, or 6 with seconds first.
+const cronSchema = z.string().superRefine((cron, ctx) => {
+  const fields = cron.trim().split(/\s+/).length;
+  const problem = fields === 5 || fields === 6 ? cronProblem(cron) : 'expected a cron pattern of 5 or 6 fields';
+  if (problem !== null) {
+    ctx.addIssue({ code: 'custom', message: problem, input: cron });
+  }
+});
 
 // `until: 2027-01-31` means through that day (UTC); a full timestamp means that instant.
 const untilSchema = z
@@ -68,7 +71,7 @@ export const configSchema = z
   .object({
     schedule: z
       .object({
-        cron: z.string().refine(validCron, { message: 'expected a cron pattern of 5 or 6 fields' }).default('0 7 * * *'),
+        cron: cronSchema.default('0 7 * * *'),
         timezone: z.string().refine(validTimezone, { message: 'unknown time zone' }).default('UTC'),
       })
       .strict()

@@ -1,6 +1,7 @@
 import { SEVERITIES, severityRank, type Severity } from './severity.js';
 import { applyMutes, type Mute } from './mute.js';
 import type { Finding } from './finding.js';
+import { coverageGaps } from './coverage.js';
 
 /** What auditing one token produced. Plain JSON: a worker job returns it as is. */
 export interface TokenResult {
@@ -34,7 +35,9 @@ export interface Report {
     readonly failed: number;
   };
   readonly findings: Finding[];
-  /** Things the reader must know that are not findings: accounts not enumerated, lapsed mutes. */
+  /** Where the run was blind: accounts not enumerated, or with more than a tenth of their tokens unread. */
+  readonly coverage: string[];
+  /** Everything the reader must know that is not a finding: the coverage gaps, then lapsed mutes. */
   readonly warnings: string[];
 }
 
@@ -57,22 +60,19 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-/**
- * An account counts as audited when at least one of its tokens was read, or when it was enumerated and
- * had none. An account none of whose tokens could be read is named in the warnings with the first reason.
- */
+/** An account counts as audited when at least one of its tokens was read, or when it was enumerated and had none. */
 export function buildReport(input: ReportInput): Report {
+  const results = [...input.results];
   const raw: Finding[] = [];
   const readAccounts = new Set<number>();
-  const unread = new Map<number, { count: number; reason: string }>();
+  const triedAccounts = new Set<number>();
   let tokensAudited = 0;
   let failed = 0;
-  for (const r of input.results) {
+  for (const r of results) {
     raw.push(...r.findings);
+    triedAccounts.add(r.clientId);
     if (r.status === 'failed') {
       failed += 1;
-      const entry = unread.get(r.clientId) ?? { count: 0, reason: r.findings[0]?.message ?? 'unknown' };
-      unread.set(r.clientId, { ...entry, count: entry.count + 1 });
     } else {
       tokensAudited += 1;
       readAccounts.add(r.clientId);
@@ -85,20 +85,12 @@ export function buildReport(input: ReportInput): Report {
   for (const f of findings) {
     bySeverity[f.severity] += 1;
   }
-  const isRead = (a: AccountResult) => a.clientId !== null && readAccounts.has(a.clientId);
   const accounts = input.accounts.filter(
-    (a) => isRead(a) || (a.error === null && (a.clientId === null || !unread.has(a.clientId))),
+    (a) =>
+      (a.clientId !== null && readAccounts.has(a.clientId)) ||
+      (a.error === null && (a.clientId === null || !triedAccounts.has(a.clientId))),
   ).length;
-  const warnings: string[] = [];
-  for (const a of input.accounts) {
-    const none = a.clientId !== null && !isRead(a) ? unread.get(a.clientId) : undefined;
-    if (a.error !== null) {
-      warnings.push(`${a.label}: ${a.error}`);
-    } else if (none) {
-      warnings.push(`${a.label}: none of its ${none.count} token(s) could be read (${none.reason.replace(/^Could not be audited: /, '')})`);
-    }
-  }
-  warnings.push(...lapsed);
+  const coverage = coverageGaps(input.accounts, results).map((g) => g.message);
   return {
     runId: input.runId,
     startedAt: input.startedAt.toISOString(),
@@ -113,6 +105,7 @@ export function buildReport(input: ReportInput): Report {
       failed,
     },
     findings,
-    warnings,
+    coverage,
+    warnings: [...coverage, ...lapsed],
   };
 }

@@ -8,7 +8,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export function createMetrics(readers: {
   openCounts: () => Promise<Map<string, number>>;
   lastSuccess: () => Promise<number | null>;
+  gapKeys: () => Promise<string[]>;
+  /** Twice the schedule's longest gap: a run older than this is overdue. */
+  staleAfterMs: () => number;
+  /** Counted from here when no run ever succeeded. */
+  startedAt: number;
+  now?: () => number;
 }) {
+  const now = readers.now ?? Date.now;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'token_audit_process_' });
   const m = {
@@ -65,6 +72,23 @@ export function createMetrics(readers: {
     registers: [registry],
     async collect() {
       this.set(((await readers.lastSuccess()) ?? 0) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'token_audit_coverage_gaps',
+    help: 'Accounts the last run could not enumerate, or with more than a tenth of their tokens unread',
+    registers: [registry],
+    async collect() {
+      this.set((await readers.gapKeys()).length);
+    },
+  });
+  new Gauge({
+    name: 'token_audit_last_success_stale',
+    help: '1 when no run has succeeded within twice the schedule interval (counted from start if none ever did)',
+    registers: [registry],
+    async collect() {
+      const last = (await readers.lastSuccess()) ?? readers.startedAt;
+      this.set(now() - last > readers.staleAfterMs() ? 1 : 0);
     },
   });
   return m;

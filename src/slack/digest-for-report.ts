@@ -13,6 +13,6 @@ export function digestForReport(report: Report, minSeverity: Severity): SlackMes
     now: new Date(report.evaluatedAt),
     sections: [{ title: null, findings: shown }],
     omitted: { muted: report.summary.muted, belowMinSeverity: unmuted.length - shown.length, minSeverity },
-    coverage: report.warnings,
+    coverage: report.coverage,
   });
 }

@@ -8,6 +8,7 @@ import { createAlertStore } from '../alerts/alert-store.js';
 import { createGcoreApi } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { createMetrics } from '../health/metrics.js';
+import { scheduleGapMs } from '../core/schedule-gap.js';
 import { startHealthServer } from '../health/health-server.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
@@ -81,7 +82,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const store = createAlertStore(redis, options.prefix);
   const queues = createAuditQueues(redis, options.prefix, { reportBackoffMs: options.reportBackoffMs });
-  const metrics = createMetrics({ openCounts: () => store.openCounts(), lastSuccess: () => store.lastSuccess() });
+  const startedAt = clock().getTime();
+  const metrics = createMetrics({
+    openCounts: () => store.openCounts(),
+    lastSuccess: () => store.lastSuccess(),
+    gapKeys: () => store.gapKeys(),
+    staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
+    startedAt,
+    now: () => clock().getTime(),
+  });
 
   const api = createGcoreApi({
     ...config.gcore,

@@ -103,14 +103,20 @@ describe('worker', () => {
     expect(after).not.toContain('*New*');
   });
 
-  it('does not resolve findings of an account whose listing failed', async () => {
+  it('does not resolve findings of an account whose listing failed, and says once that it went blind', async () => {
     h = await workerHarness({ tokens: 2 });
     await h.startWorker();
     await h.trigger();
     h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 500, body: '{}' }));
     const run = await h.trigger();
-    expect(run.report?.warnings.join()).toContain('could not list tokens');
-    expect(h.slack.accepted().length).toBe(1); // nothing resolved, nothing new
+    expect(run.report?.coverage).toEqual(['account 456: could not list tokens: GET /iam/v2/clients/456/tokens failed after 2 attempt(s): HTTP 500']);
+    expect(h.slack.accepted().length).toBe(2);
+    const digest = h.slack.accepted()[1]?.raw ?? '';
+    expect(digest).toContain('Coverage: the audit could not see everything');
+    expect(digest).toContain('could not list tokens');
+    expect(digest).not.toContain('Resolved');
+    await h.trigger(); // the same gap again: not news
+    expect(h.slack.accepted().length).toBe(2);
   });
 });
 

@@ -14,7 +14,7 @@ export interface SlackStandIn {
   /** Every request received, accepted or not. */
   readonly posts: SlackPost[];
   /** What to answer to the n-th request (1-based); default 200 "ok". */
-  respond: (n: number) => { status: number; body: string; headers?: Record<string, string> } | 'hang';
+  respond: (n: number) => { status: number; body: string; headers?: Record<string, string> } | 'hang' | 'reset';
   /** The posts answered 200. */
   accepted(): SlackPost[];
   close(): Promise<void>;
@@ -46,6 +46,10 @@ export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXse
       }
       const answer = state.respond(posts.length);
       if (answer === 'hang') {
+        return;
+      }
+      if (answer === 'reset') {
+        req.socket.destroy(); // as if Slack were unreachable
         return;
       }
       if (answer.status === 200) {
