@@ -3,37 +3,24 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RUNS_QUEUE } from '../../src/queue/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { healthStatus, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js';
+import { startRedisServer } from '../support/redis-server.js';
+import { healthStatus, spawnWorker, until } from '../support/worker-process.js';
 import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+import { stopAll, type Started } from '../support/cleanup.js';
 
-let h: Harness | undefined;
-let procs: WorkerProcess[] = [];
-let redis: RedisServer | undefined;
-afterEach(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  }
-  procs = [];
-  await h?.close();
-  h = undefined;
-  await redis?.stop('SIGKILL');
-  redis = undefined;
-});
+const started: Started = { procs: [] };
+afterEach(() => stopAll(started));
 
 const reads = (x: Harness) => [...tokenReads(x.gcore).values()].reduce((a, b) => a + b, 0);
 
 describe('faults', () => {
   it('a worker SIGKILLed mid-run: another completes the run, every token is audited, one digest', async () => {
-    h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 2 }\naccounts: [{ clientId: 456 }]\n' });
+    const h = (started.h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 2 }\naccounts: [{ clientId: 456 }]\n' }));
     h.gcore.latencyMs = 100;
     const env = { ...h.env, JOB_LOCK_MS: '2000' };
-    procs = await Promise.all([spawnWorker(env, h.configPath), spawnWorker(env, h.configPath)]);
+    const procs = (started.procs = await Promise.all([spawnWorker(env, h.configPath), spawnWorker(env, h.configPath)]));
     const running = h.trigger();
-    await until(() => Promise.resolve(reads(h as Harness) >= 20), 20_000, 'half of the token reads');
+    await until(() => Promise.resolve(reads(h) >= 20), 20_000, 'half of the token reads');
     procs[0]?.child.kill('SIGKILL');
 
     const run = await running;
@@ -45,10 +32,10 @@ describe('faults', () => {
   });
 
   it('Redis restarted between runs and in the middle of one: state and schedule survive, the run completes', async () => {
-    redis = await startRedisServer({ appendonly: true });
-    h = await workerHarness({ tokens: 20, redisUrl: redis.url, config: 'gcore: { concurrency: 2 }\naccounts: [{ clientId: 456 }]\n' });
+    const redis = (started.redis = await startRedisServer({ appendonly: true }));
+    const h = (started.h = await workerHarness({ tokens: 20, redisUrl: redis.url, config: 'gcore: { concurrency: 2 }\naccounts: [{ clientId: 456 }]\n' }));
     const worker = await spawnWorker({ ...h.env, JOB_LOCK_MS: '2000' }, h.configPath);
-    procs = [worker];
+    started.procs = [worker];
     expect((await h.trigger()).code).toBe(0);
     expect(h.slack.accepted().length).toBe(1);
 
@@ -72,7 +59,7 @@ describe('faults', () => {
     h.gcore.latencyMs = 150;
     const before = reads(h);
     const running = h.trigger();
-    await until(() => Promise.resolve(reads(h as Harness) >= before + 6), 20_000, 'a run under way');
+    await until(() => Promise.resolve(reads(h) >= before + 6), 20_000, 'a run under way');
     await redis.stop('SIGKILL');
     await until(async () => (await healthStatus(worker.healthUrl)) === 503, 10_000, '503 while Redis is down');
     await redis.start();
@@ -83,7 +70,7 @@ describe('faults', () => {
   });
 
   it('Slack unreachable for longer than a run: the digests wait in Redis and are delivered in order, once', async () => {
-    h = await workerHarness({ tokens: 2 });
+    const h = (started.h = await workerHarness({ tokens: 2 }));
     await h.startWorker();
     h.slack.respond = () => 'reset';
     expect((await h.trigger()).code).toBe(4);
@@ -93,7 +80,7 @@ describe('faults', () => {
     expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(2);
 
     h.slack.respond = () => ({ status: 200, body: 'ok' });
-    await until(() => Promise.resolve((h?.slack.accepted().length ?? 0) >= 2), 20_000, 'both digests');
+    await until(() => Promise.resolve((h.slack.accepted().length ?? 0) >= 2), 20_000, 'both digests');
     const [first, second] = h.slack.accepted().map((p) => p.raw);
     expect(first).toContain('*New* (2)');
     expect(first).toContain('(token 101)');
@@ -108,7 +95,7 @@ describe('faults', () => {
     [404, 'no_service'],
     [410, 'channel_is_archived'],
   ])('a permanent Slack error (%i %s) is logged and counted, and the digest is kept', async (status, body) => {
-    h = await workerHarness({ tokens: 2 });
+    const h = (started.h = await workerHarness({ tokens: 2 }));
     const worker = await h.startWorker();
     h.slack.respond = () => ({ status, body });
     expect((await h.trigger()).code).toBe(4);
@@ -125,7 +112,7 @@ describe('faults', () => {
   });
 
   it('goes blind loudly: a tenth of the tokens failing is a coverage gap in Slack and /metrics; an overdue run shows as stale', async () => {
-    h = await workerHarness({ tokens: 10 });
+    const h = (started.h = await workerHarness({ tokens: 10 }));
     const worker = await h.startWorker();
     const metrics = async () => (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
     expect(await metrics()).toMatch(/^token_audit_coverage_gaps 0$/m);

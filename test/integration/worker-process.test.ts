@@ -1,30 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { healthStatus, spawnWorker, until, type WorkerProcess } from '../support/worker-process.js';
-import { startRedisServer, type RedisServer } from '../support/redis-server.js';
-import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+import { healthStatus, spawnWorker, until } from '../support/worker-process.js';
+import { startRedisServer } from '../support/redis-server.js';
+import { tokenReads, workerHarness } from '../support/worker-harness.js';
+import { stopAll, type Started } from '../support/cleanup.js';
 
-let h: Harness | undefined;
-let procs: WorkerProcess[] = [];
-let redis: RedisServer | undefined;
-afterEach(async () => {
-  for (const p of procs) {
-    if (p.child.exitCode === null) {
-      p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  }
-  procs = [];
-  await h?.close();
-  h = undefined;
-  await redis?.stop('SIGKILL');
-  redis = undefined;
-});
+const started: Started = { procs: [] };
+afterEach(() => stopAll(started));
 
 describe('worker processes', () => {
   it('share one run between two processes: every token is audited once, one digest; SIGTERM exits 0', async () => {
-    h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 4 }\naccounts: [{ clientId: 456 }]\n' });
+    const h = (started.h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 4 }\naccounts: [{ clientId: 456 }]\n' }));
     h.gcore.latencyMs = 20;
-    procs = await Promise.all([spawnWorker(h.env, h.configPath), spawnWorker(h.env, h.configPath)]);
+    const procs = (started.procs = await Promise.all([spawnWorker(h.env, h.configPath), spawnWorker(h.env, h.configPath)]));
 
     const run = await h.trigger();
     expect(run.code).toBe(0);
@@ -34,13 +21,13 @@ describe('worker processes', () => {
     expect([...reads.values()].every((n) => n === 1)).toBe(true);
     expect(h.slack.accepted().length).toBe(1);
 
-    const started = Date.now();
+    const t0 = Date.now();
     for (const p of procs) {
       p.child.kill('SIGTERM');
     }
     const codes = await Promise.all(procs.map((p) => p.exited));
     expect(codes).toEqual([0, 0]);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
     for (const p of procs) {
       expect(p.stderr()).toContain('"msg":"worker stopped"');
       expect(p.stderr()).not.toContain(h.env.GCORE_API_KEY);
@@ -49,29 +36,29 @@ describe('worker processes', () => {
   });
 
   it('exits 0 within 10 s on SIGTERM while token jobs are in flight', async () => {
-    h = await workerHarness({ tokens: 8 });
+    const h = (started.h = await workerHarness({ tokens: 8 }));
     for (let id = 101; id <= 108; id += 1) {
       h.gcore.scripts.set(`/iam/v2/clients/456/tokens/${id}`, () => ({ status: 200, hang: true })); // every token read hangs
     }
     const worker = await spawnWorker(h.env, h.configPath);
-    procs = [worker];
+    started.procs = [worker];
     const out: string[] = [];
     const { runCli } = await import('../../src/cli/run-cli.js');
     await runCli(['trigger'], { stdout: { write: (s: string) => out.push(s) }, env: h.env, logDestination: h.logs });
-    await until(() => Promise.resolve(h?.gcore.requests.some((r) => /tokens\/\d+$/.test(r)) ?? false), 10_000, 'a token read in flight');
-    const started = Date.now();
+    await until(() => Promise.resolve(h.gcore.requests.some((r) => /tokens\/\d+$/.test(r)) ?? false), 10_000, 'a token read in flight');
+    const t0 = Date.now();
     worker.child.kill('SIGTERM');
     const code = await worker.exited;
     if (process.env.DEBUG_WORKER) { console.log(worker.stderr()); }
     expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('says 503 on /healthz while Redis is away and 200 once it is back, and keeps working', async () => {
-    redis = await startRedisServer();
-    h = await workerHarness({ tokens: 3, redisUrl: redis.url });
+    const redis = (started.redis = await startRedisServer());
+    const h = (started.h = await workerHarness({ tokens: 3, redisUrl: redis.url }));
     const worker = await spawnWorker({ ...h.env, REDIS_URL: redis.url }, h.configPath);
-    procs = [worker];
+    started.procs = [worker];
     expect(await healthStatus(worker.healthUrl)).toBe(200);
 
     await redis.stop();
@@ -85,9 +72,9 @@ describe('worker processes', () => {
   });
 
   it('serves Prometheus metrics without secrets or token ids', async () => {
-    h = await workerHarness({ tokens: 3 });
+    const h = (started.h = await workerHarness({ tokens: 3 }));
     const worker = await spawnWorker(h.env, h.configPath);
-    procs = [worker];
+    started.procs = [worker];
     await h.trigger();
     const text = await (await fetch(worker.healthUrl.replace('/healthz', '/metrics'))).text();
     expect(text).toMatch(/^token_audit_runs_started_total 1$/m);
