@@ -53,9 +53,14 @@ export function parseToken(raw: unknown): Token {
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue ? fieldPath(issue.path) || '(response)' : '(response)';
-    const got = issue && 'input' in issue ? `, got ${describe(issue.input)}` : '';
-    const problem = issue?.code === 'invalid_type' ? `expected ${issue.expected}` : (issue?.message ?? 'invalid');
-    throw new TokenValidationError(field, `invalid token response: ${field}: ${problem}${got}`);
+    let problem: string;
+    if (issue?.code === 'too_big' && issue.origin === 'string') {
+      problem = `longer than ${String(issue.maximum)} characters`;
+    } else {
+      const got = issue && 'input' in issue ? `, got ${describe(issue.input)}` : '';
+      problem = `${issue?.code === 'invalid_type' ? `expected ${issue.expected}` : (issue?.message ?? 'invalid')}${got}`;
+    }
+    throw new TokenValidationError(field, `invalid token response: ${field}: ${problem}`);
   }
   const t = result.data;
   const toDate = (v: string) => parseGcoreDate(v) as Date;

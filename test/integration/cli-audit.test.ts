@@ -278,6 +278,30 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
     expect(report.findings.some((f) => f.clientId === 789)).toBe(false); // not in the export
   });
 
+  it('audits the good tokens among generated hostile responses, each bad one audit-failed naming its problem', async () => {
+    const { default: fc } = await import('fast-check');
+    const junk = fc.sample(
+      fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.record({ id: fc.integer(), name: fc.string(), exp_date: fc.string(), client_user: fc.jsonValue() })),
+      { numRuns: 25, seed: 1129 },
+    );
+    const good = new Map(Array.from({ length: 5 }, (_, i) => [401 + i, gcoreToken(401 + i, { exp_date: null, created: day(-10), last_usage: day(-1) })] as const));
+    gcore.accounts.set(456, new Map<number, unknown>([...good, ...junk.map((_, i) => [500 + i, { id: 500 + i, name: `junk-${i}` }] as const)]));
+    junk.forEach((body, i) => gcore.scripts.set(`/iam/v2/clients/456/tokens/${500 + i}`, () => ({ status: 200, body: JSON.stringify(body) })));
+    const { code, stdout } = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json', '--now', NOW]);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as Report;
+    expect(report.findings.filter((f) => f.tokenId < 500).map((f) => `${f.tokenId}:${f.rule}`)).toEqual(
+      [401, 402, 403, 404, 405].map((id) => `${id}:never-expiring`),
+    );
+    const bad = report.findings.filter((f) => f.tokenId >= 500);
+    expect(bad.map((f) => f.tokenId).sort()).toEqual(junk.map((_, i) => 500 + i));
+    for (const f of bad) {
+      expect(f.rule).toBe('audit-failed');
+      expect(f.tokenName).toBe(`junk-${f.tokenId - 500}`);
+      expect(f.message).toMatch(/^Could not be audited: invalid token response: (\(response\)|[a-z_.]+): \S/);
+    }
+  });
+
   it('rejects an --input that is not an export', async () => {
     const input = join(dir, 'bad.json');
     writeFileSync(input, '{"tokens": 3}');
