@@ -66,7 +66,7 @@ describe('secrets', () => {
     };
     expect(midRun).toContain('apiKeyEnv\\":\\"GCORE_API_KEY'); // job data names the variable...
     for (const [where, text] of Object.entries(everywhere)) {
-      for (const secret of [KEY, h.env.SLACK_WEBHOOK_URL, 'XXXXsecretXXXX']) {
+      for (const secret of [KEY, h.slack.webhookUrl, 'XXXXsecretXXXX']) {
         expect({ where, leaked: text.includes(secret) }).toEqual({ where, leaked: false }); // ...never the key
       }
     }

@@ -41,7 +41,7 @@ const FIELDS = ['id', 'name', 'description', 'exp_date', 'expired', 'deleted', '
 function mutate(path: string, value: unknown, remove: boolean): Record<string, unknown> {
   const token = structuredClone(gcoreToken(101));
   const keys = path.split('.');
-  let obj = token as Record<string, unknown>;
+  let obj = token;
   for (const k of keys.slice(0, -1)) {
     obj = obj[k] as Record<string, unknown>;
   }
