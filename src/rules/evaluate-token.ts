@@ -1,8 +1,10 @@
+import { millisecondsInDay } from 'date-fns/constants';
 import { isActive, isAdministrator, type Token } from '../core/token.js';
 import { thresholdsFor, type Policy } from './policy.js';
 import type { RuleHit } from './rule-catalog.js';
 
-const DAY_MS = 86_400_000;
+// Policy days are fixed 24-hour spans, not calendar days: the result must not depend on the host's time zone.
+const DAY_MS = millisecondsInDay;
 
 /** Where a token stands relative to the account's inventory (the `tokens` list of the configuration). */
 export interface InventoryStanding {

@@ -1,3 +1,4 @@
+import { millisecondsInDay } from 'date-fns/constants';
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
 import { fitText, slackText } from './slack-text.js';
@@ -8,7 +9,8 @@ export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, co
 // Slack also rejects messages whose blocks add up to more than ~13k characters of text (msg_blocks_too_long,
 // undocumented: slackapi/bolt-js#2509): keep below it.
 const MESSAGE_CHAR_BUDGET = 12_000;
-const DAY_MS = 86_400_000;
+// Policy days are fixed 24-hour spans, not calendar days: the result must not depend on the host's time zone.
+const DAY_MS = millisecondsInDay;
 
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
