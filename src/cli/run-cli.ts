@@ -6,8 +6,7 @@ import { SEVERITIES } from '../core/severity.js';
 import { configPath, loadConfig } from '../config/load-config.js';
 import { createSecrets } from '../config/secrets.js';
 import { auditCommand, EXIT, type AuditFlags, type AuditIo } from './audit-command.js';
-import { triggerCommand, type TriggerFlags } from './trigger-command.js';
-import { workerCommand } from './worker-command.js';
+import type { TriggerFlags } from './trigger-command.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -62,6 +61,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
     .action(async (opts: { config?: string }) => {
       const config = loadConfig(configPath(opts.config, io.env), io.env);
+      // BullMQ, ioredis and prom-client are loaded only by the commands that use them: a one-shot audit starts faster.
+      const { workerCommand } = await import('./worker-command.js');
       exitCode = await workerCommand(config, { env: io.env, logger, secrets });
     });
 
@@ -74,6 +75,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .action(async (opts: TriggerFlags & { config?: string }) => {
       loadConfig(configPath(opts.config, io.env), io.env);
+      const { triggerCommand } = await import('./trigger-command.js');
       exitCode = await triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
     });
 

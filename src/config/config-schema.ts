@@ -80,11 +80,21 @@ export const configSchema = z
       .object({
         apiVersion: z.enum(['v2', 'v1']).default('v2'),
         concurrency: positiveInt.max(256).default(4),
+        concurrencyPerWorker: positiveInt.max(256).optional(),
         timeoutMs: positiveInt.max(600_000).default(10_000),
         retries: z.number().int().min(0).max(10).default(3),
         ratePerSecond: z.number().positive().max(10_000).optional(),
       })
       .strict()
+      .superRefine((g, ctx) => {
+        if (g.concurrencyPerWorker !== undefined && g.concurrencyPerWorker > g.concurrency) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['concurrencyPerWorker'],
+            message: `at most gcore.concurrency (${g.concurrency}), which caps all replicas together`,
+          });
+        }
+      })
       .prefault({}),
     accounts: z
       .array(account)

@@ -27,6 +27,8 @@ export interface Config {
     readonly baseUrl: string;
     readonly apiVersion: ApiVersion;
     readonly concurrency: number;
+    /** Token jobs one worker replica runs at once; `concurrency` caps all replicas together. */
+    readonly concurrencyPerWorker: number;
     readonly timeoutMs: number;
     readonly retries: number;
     readonly ratePerSecond: number | null;

@@ -40,6 +40,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       baseUrl: baseUrl.replace(/\/+$/, ''),
       apiVersion: c.gcore.apiVersion,
       concurrency: c.gcore.concurrency,
+      concurrencyPerWorker: c.gcore.concurrencyPerWorker ?? c.gcore.concurrency,
       timeoutMs: c.gcore.timeoutMs,
       retries: c.gcore.retries,
       ratePerSecond: c.gcore.ratePerSecond ?? null,

@@ -94,7 +94,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   const api = createGcoreApi({
     ...config.gcore,
-    limiter: createRequestLimiter({ concurrency: config.gcore.concurrency }),
+    limiter: createRequestLimiter({ concurrency: config.gcore.concurrencyPerWorker }),
     retryRateLimited: false,
     retryBaseDelayMs: options.gcoreRetryBaseDelayMs,
     onResponse: (status, ms) => {
@@ -167,7 +167,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     {
       connection,
       prefix: options.prefix,
-      concurrency: config.gcore.concurrency,
+      concurrency: config.gcore.concurrencyPerWorker,
       lockDuration,
       stalledInterval: lockDuration,
       // The limiter holds across every replica; without ratePerSecond it is only there so a 429 can pause the queue.

@@ -52,6 +52,21 @@ describe('worker', () => {
     expect(h.slack.posts.length).toBe(1);
   });
 
+  it('holds gcore.concurrency across replicas, and concurrencyPerWorker within each', async () => {
+    h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 3 }\naccounts: [{ clientId: 456 }]\n' });
+    h.gcore.latencyMs = 40;
+    await Promise.all([h.startWorker(), h.startWorker()]);
+    expect((await h.trigger()).report?.summary.tokensAudited).toBe(40);
+    expect(h.gcore.maxInFlight).toBe(3); // two replicas of 3 each, but 3 in all
+
+    await h.close();
+    h = await workerHarness({ tokens: 40, config: 'gcore: { concurrency: 8, concurrencyPerWorker: 2 }\naccounts: [{ clientId: 456 }]\n' });
+    h.gcore.latencyMs = 40;
+    await h.startWorker();
+    expect((await h.trigger()).report?.summary.tokensAudited).toBe(40);
+    expect(h.gcore.maxInFlight).toBe(2);
+  });
+
   it('posts a resolution, and a reminder once the interval has passed', async () => {
     h = await workerHarness({ tokens: 3 });
     await h.startWorker();

@@ -32,6 +32,7 @@ describe('configuration', () => {
       baseUrl: 'https://api.gcore.com',
       apiVersion: 'v2',
       concurrency: 4,
+      concurrencyPerWorker: 4,
       timeoutMs: 10000,
       retries: 3,
       ratePerSecond: 10,
@@ -76,6 +77,13 @@ describe('configuration', () => {
 
   it('names the path and the value of a wrong type', () => {
     expect(problems({ policy: { staleAfterDays: 'ninety' } })).toEqual(['policy.staleAfterDays: expected a number, got "ninety"']);
+  });
+
+  it('a replica may not run more token jobs than all replicas together', () => {
+    expect(problems({ gcore: { concurrency: 4, concurrencyPerWorker: 8 } })).toEqual([
+      'gcore.concurrencyPerWorker: at most gcore.concurrency (4), which caps all replicas together',
+    ]);
+    expect(parseConfig({ gcore: { concurrency: 48, concurrencyPerWorker: 16 } }, {}).gcore).toMatchObject({ concurrency: 48, concurrencyPerWorker: 16 });
   });
 
   it('lists every problem at once', () => {
