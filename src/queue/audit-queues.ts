@@ -20,8 +20,10 @@ const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
 /** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
 export function createAuditQueues(connection: Redis, prefix: string, options: { reportBackoffMs?: number } = {}) {
   const opts = { connection: connection as ConnectionOptions, prefix };
-  const runs = new Queue<JobCatalogue[keyof JobCatalogue]>(RUNS_QUEUE, opts);
-  const tokens = new Queue<JobCatalogue['token']>(TOKENS_QUEUE, opts);
+  // BullMQ keeps an events stream per queue (10,000 entries by default, each completed token job's with its
+  // findings): nothing of ours reads it, so it is kept short and Redis holds state, not history.
+  const runs = new Queue<JobCatalogue[keyof JobCatalogue]>(RUNS_QUEUE, { ...opts, streams: { events: { maxLen: 1000 } } });
+  const tokens = new Queue<JobCatalogue['token']>(TOKENS_QUEUE, { ...opts, streams: { events: { maxLen: 100 } } });
   const flows = new FlowProducer(opts);
 
   return {

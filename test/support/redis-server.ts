@@ -23,14 +23,14 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A private, real redis-server (AOF on, noeviction) on a free loopback port, in a directory of its own. */
-export async function startRedisServer(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
+/** A private, real redis-server (AOF on, fsync on every write unless told otherwise, noeviction) on a free loopback port, in a directory of its own. */
+export async function startRedisServer(options: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' } = {}): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   let child: ChildProcess | null = null;
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-    '--appendonly', options.appendonly === false ? 'no' : 'yes', '--appendfsync', 'always',
+    '--appendonly', options.appendonly === false ? 'no' : 'yes', '--appendfsync', options.appendfsync ?? 'always',
     '--maxmemory-policy', 'noeviction',
   ];
   const start = () =>

@@ -1,0 +1,40 @@
+import { gcoreToken } from '../test/support/gcore-stand-in.js';
+
+/** The bench's accounts: client ids from 10001, 100 tokens each (Gcore's maximum per account). */
+export const TOKENS_PER_ACCOUNT = 100;
+
+export const clientIdOf = (account: number) => 10_001 + account;
+export const apiKeyOf = (clientId: number) => `bench-key-${clientId}`;
+export const apiKeyEnvOf = (clientId: number) => `BENCH_GCORE_KEY_${clientId}`;
+
+/**
+ * A realistic mix, as of the bench's fixed instant: most tokens are healthy, three in ten break a rule
+ * (a never-expiring admin token, a stale one, one never used), so reports and alert state carry findings.
+ */
+export function benchToken(clientId: number, index: number): Record<string, unknown> {
+  const id = clientId * 1000 + index;
+  switch (index % 10) {
+    case 0:
+      return gcoreToken(id, { exp_date: null, client_user: { ...issuer(clientId), role: { id: 1, name: 'Administrators' } } }, clientId);
+    case 1:
+      return gcoreToken(id, { last_usage: '2026-03-01T00:00:00.000000Z', client_user: issuer(clientId) }, clientId);
+    case 2:
+      return gcoreToken(id, { last_usage: null, created: '2026-06-01 00:00:00+00:00', client_user: issuer(clientId) }, clientId);
+    default:
+      return gcoreToken(id, { name: `service-${id}`, client_user: issuer(clientId) }, clientId);
+  }
+}
+
+function issuer(clientId: number) {
+  return {
+    role: { id: 2, name: 'Users' },
+    deleted: false,
+    user_id: 7,
+    user_name: 'Ops Robot',
+    user_email: 'ops@example.com',
+    client_id: clientId,
+  };
+}
+
+/** The instant every bench audit evaluates at, so findings do not drift with the calendar. */
+export const BENCH_NOW = '2026-11-29T12:00:00Z';

@@ -1,0 +1,47 @@
+/**
+ * The floor: a bare HTTP loop that lists each account, then gets each token, at the given concurrency,
+ * doing nothing else (no validation, no rules, no report). Whatever `audit` takes beyond this is our cost.
+ */
+import { Agent, request } from 'node:http';
+import { apiKeyOf, clientIdOf } from './bench-fixture.js';
+
+const base = new URL(process.env.BENCH_GCORE_URL ?? '');
+const accounts = Number(process.env.BENCH_ACCOUNTS);
+const concurrency = Number(process.env.BENCH_CONCURRENCY);
+const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+
+function get(path: string, key: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: base.hostname, port: base.port, path, agent, headers: { authorization: `APIKey ${key}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))) : reject(new Error(`${path}: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function pool<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const pull = async () => {
+    while (next < items.length) {
+      await fn(items[next++] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, pull));
+}
+
+const gets: { clientId: number; id: number }[] = [];
+await pool(
+  Array.from({ length: accounts }, (_, a) => clientIdOf(a)),
+  async (clientId) => {
+    const list = (await get(`/iam/v2/clients/${clientId}/tokens`, apiKeyOf(clientId))) as { id: number }[];
+    gets.push(...list.map((t) => ({ clientId, id: t.id })));
+  },
+);
+await pool(gets, async ({ clientId, id }) => {
+  await get(`/iam/v2/clients/${clientId}/tokens/${id}`, apiKeyOf(clientId));
+});
+process.stdout.write(`${JSON.stringify({ tokens: gets.length })}\n`);
+agent.destroy();
