@@ -4,8 +4,8 @@
  * Not a test: it asserts that every token was audited, never a timing.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -24,6 +24,8 @@ interface Options {
   latency: number;
   concurrency: number;
   replicas: number[];
+  /** Where to keep the workers' logs (JSON lines), if anywhere. */
+  logs: string | undefined;
 }
 
 interface Row {
@@ -32,6 +34,8 @@ interface Row {
   readonly wallMs: number;
   readonly floorMs: number | null;
   readonly rssKb: number | null;
+  /** CPU time of the measured process(es), user and system. */
+  readonly cpuMs: number | null;
   readonly redisBytesPerToken: number | null;
 }
 
@@ -41,6 +45,12 @@ interface Finished {
   readonly stderr: string;
   readonly wallMs: number;
   readonly rssKb: number | null;
+  readonly cpuMs: number | null;
+}
+
+interface Usage {
+  readonly rssKb: number;
+  readonly cpuMs: number;
 }
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
@@ -52,12 +62,25 @@ function rssFile(): string {
   return join(dir, `rss-${files}`);
 }
 
-function readRss(file: string): number | null {
+function readUsage(file: string): Usage | null {
   try {
-    return Number(readFileSync(file, 'utf8'));
+    return JSON.parse(readFileSync(file, 'utf8')) as Usage;
   } catch {
     return null;
   }
+}
+
+/** CPU time a running process has used so far (Linux /proc; the kernel counts in 100 Hz ticks). */
+function procCpuMs(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime
+}
+
+async function redisCpuMs(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (value('used_cpu_user') + value('used_cpu_sys')) * 1000;
 }
 
 /** Runs `node --import max-rss <args>` to its end; wall time from spawn to exit, as a user would see it. */
@@ -74,9 +97,10 @@ function runNode(args: string[], env: Record<string, string>): Promise<Finished>
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr, wallMs: performance.now() - started, rssKb: readRss(rss) }),
-    );
+    child.once('close', (code) => {
+      const usage = readUsage(rss);
+      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr, wallMs: performance.now() - started, rssKb: usage?.rssKb ?? null, cpuMs: usage?.cpuMs ?? null });
+    });
   });
 }
 
@@ -102,7 +126,7 @@ async function startGcore(accounts: number, latencyMs: number) {
       child.once('exit', () => resolve());
       child.stdin.end();
     });
-  return { url, stop };
+  return { url, stop, cpuMs: () => procCpuMs(child.pid) };
 }
 
 function accountsEnv(accounts: number): Record<string, string> {
@@ -127,11 +151,12 @@ interface Summary {
   readonly summary: { tokensAudited: number; failed: number; findings: number };
 }
 
-async function floor(url: string, accounts: number, o: Options): Promise<Finished> {
+async function floor(url: string, accounts: number, o: Options, client: 'bare' | 'got' = 'bare'): Promise<Finished> {
   const r = await runNode(['dist/bench/floor.js'], {
     BENCH_GCORE_URL: url,
     BENCH_ACCOUNTS: String(accounts),
     BENCH_CONCURRENCY: String(o.concurrency),
+    BENCH_CLIENT: client,
   });
   check(r.code === 0, 'the floor loop failed', r);
   check((JSON.parse(r.stdout) as { tokens: number }).tokens === accounts * TOKENS_PER_ACCOUNT, 'the floor loop missed tokens', r);
@@ -173,7 +198,8 @@ async function redisState(redis: Redis, prefix: string): Promise<{ bytes: number
   return { bytes: sizes.reduce((a, b) => a + b, 0), groups };
 }
 
-async function workers(url: string, replicas: number, o: Options, redisUrl: string, slackUrl: string) {
+async function workers(gcore: { url: string; cpuMs: () => number }, replicas: number, o: Options, redisUrl: string, slackUrl: string) {
+  const url = gcore.url;
   const accounts = o.accounts;
   const tokens = accounts * TOKENS_PER_ACCOUNT;
   const prefix = `bench${replicas}x${Date.now().toString(36)}`;
@@ -190,7 +216,12 @@ async function workers(url: string, replicas: number, o: Options, redisUrl: stri
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
-      child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+      child.stderr.on('data', (b: Buffer) => {
+        stderr = (stderr + b.toString()).slice(-4000);
+        if (o.logs) {
+          appendFileSync(join(o.logs, `worker-${replicas}x-${child.pid}.log`), b);
+        }
+      });
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       await until(async () => (await healthStatus(`http://127.0.0.1:${port}/healthz`)) === 200, 20_000, `worker health (${stderr.slice(-500)})`);
       return { child, rss, exited, stderr: () => stderr };
@@ -206,8 +237,15 @@ async function workers(url: string, replicas: number, o: Options, redisUrl: stri
   // The first run alerts on every finding: its time is mostly Slack's pace of one message a second.
   const first = await trigger();
   // The second run is every later day's run: same tokens, nothing new to say. This one is measured.
-  const steady = await trigger();
   const redis = new Redis(redisUrl);
+  const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(redis), gcore: gcore.cpuMs() };
+  const steady = await trigger();
+  const cpu = {
+    workers: procs.reduce((sum, p, i) => sum + procCpuMs(p.child.pid) - (cpuBefore.workers[i] ?? 0), 0),
+    redis: (await redisCpuMs(redis)) - cpuBefore.redis,
+    gcore: gcore.cpuMs() - cpuBefore.gcore,
+    trigger: steady.cpuMs ?? 0,
+  };
   const state = await redisState(redis, prefix);
   await redis.quit();
   for (const p of procs) {
@@ -218,20 +256,20 @@ async function workers(url: string, replicas: number, o: Options, redisUrl: stri
     codes.every((c) => c === 0),
     `a worker did not exit 0 on SIGTERM: ${codes.join(', ')}`,
   );
-  const rss = procs.map((p) => readRss(p.rss) ?? 0);
-  return { first, steady, state, rssKb: Math.max(...rss) };
+  const rss = procs.map((p) => readUsage(p.rss)?.rssKb ?? 0);
+  return { first, steady, state, cpu, rssKb: Math.max(...rss) };
 }
 
 const mb = (kb: number | null) => (kb === null ? '–' : (kb / 1024).toFixed(0));
 
 function table(rows: Row[]): string {
-  const header = '| scenario | tokens | wall time | tokens/s | × floor | peak RSS (MB) | Redis kept / token |';
-  const lines = [header, '|---|---:|---:|---:|---:|---:|---:|'];
+  const header = '| scenario | tokens | wall time | tokens/s | × floor | CPU | peak RSS (MB) | Redis kept / token |';
+  const lines = [header, '|---|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     lines.push(
       `| ${r.scenario} | ${r.tokens.toLocaleString('en-US')} | ${(r.wallMs / 1000).toFixed(2)} s | ${Math.round((r.tokens * 1000) / r.wallMs).toLocaleString('en-US')} | ${
         r.floorMs === null ? '1.00' : (r.wallMs / r.floorMs).toFixed(2)
-      } | ${mb(r.rssKb)} | ${r.redisBytesPerToken === null ? '–' : `${Math.round(r.redisBytesPerToken)} B`} |`,
+      } | ${r.cpuMs === null ? '–' : `${(r.cpuMs / 1000).toFixed(2)} s`} | ${mb(r.rssKb)} | ${r.redisBytesPerToken === null ? '–' : `${Math.round(r.redisBytesPerToken)} B`} |`,
     );
   }
   return lines.join('\n');
@@ -247,10 +285,13 @@ async function main(o: Options): Promise<void> {
       const tokens = accounts * TOKENS_PER_ACCOUNT;
       log(`floor, ${tokens} tokens`);
       const f = await floor(gcore.url, accounts, o);
-      rows.push({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: null, rssKb: f.rssKb, redisBytesPerToken: null });
+      rows.push({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: null, rssKb: f.rssKb, cpuMs: f.cpuMs, redisBytesPerToken: null });
+      log(`the same loop through got, ${tokens} tokens`);
+      const g = await floor(gcore.url, accounts, o, 'got');
+      rows.push({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
       log(`audit, ${tokens} tokens`);
       const a = await audit(gcore.url, accounts, o);
-      rows.push({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, redisBytesPerToken: null });
+      rows.push({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
 
       if (accounts === o.accounts && o.replicas.length > 0) {
         const redis = await startRedisServer({ appendfsync: 'everysec' });
@@ -258,13 +299,14 @@ async function main(o: Options): Promise<void> {
         try {
           for (const replicas of o.replicas) {
             log(`worker ×${replicas}, ${tokens} tokens (two runs)`);
-            const w = await workers(gcore.url, replicas, o, redis.url, slack.webhookUrl);
+            const w = await workers(gcore, replicas, o, redis.url, slack.webhookUrl);
             rows.push({
               scenario: `worker ×${replicas}, \`trigger --wait\``,
               tokens,
               wallMs: w.steady.wallMs,
               floorMs: f.wallMs,
               rssKb: w.rssKb,
+              cpuMs: w.cpu.workers,
               redisBytesPerToken: w.state.bytes / tokens,
             });
             const top = Object.entries(w.state.groups)
@@ -272,8 +314,9 @@ async function main(o: Options): Promise<void> {
               .slice(0, 4)
               .map(([g, b]) => `${g} ${(b / 1024).toFixed(0)} KiB`)
               .join(', ');
+            const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
             notes.push(
-              `worker ×${replicas}: first run (alerts on every finding, paced for Slack) ${(w.first.wallMs / 1000).toFixed(2)} s; Redis kept ${(w.state.bytes / 1024).toFixed(0)} KiB (${top})`,
+              `worker ×${replicas}: measured run used CPU: workers ${sec(w.cpu.workers)}, Redis ${sec(w.cpu.redis)}, Gcore stand-in ${sec(w.cpu.gcore)}, \`trigger\` ${sec(w.cpu.trigger)}; first run (alerts on every finding, paced for Slack) ${(w.first.wallMs / 1000).toFixed(2)} s; Redis kept ${(w.state.bytes / 1024).toFixed(0)} KiB (${top})`,
             );
           }
         } finally {
@@ -286,7 +329,7 @@ async function main(o: Options): Promise<void> {
     await gcore.stop();
   }
   process.stdout.write(
-    `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account; wall time from process start to exit.\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+    `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es).\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
   );
 }
 
@@ -296,6 +339,7 @@ const program = new Command('bench')
   .option('--latency <ms>', "the Gcore stand-in's latency per request", '20')
   .option('--concurrency <n>', 'requests in flight (per worker replica)', '16')
   .option('--replicas <list>', 'worker replica counts to run, comma-separated (empty: skip)', '1,3')
+  .option('--logs <dir>', "keep the workers' logs in this directory")
   .parse();
 const raw = program.opts<Record<string, string>>();
 const int = (name: string) => {
@@ -309,4 +353,5 @@ await main({
   latency: int('latency'),
   concurrency: Math.max(1, int('concurrency')),
   replicas: (raw.replicas ?? '').split(',').filter(Boolean).map(Number),
+  logs: raw.logs === undefined ? undefined : (mkdirSync(raw.logs, { recursive: true }), raw.logs),
 });

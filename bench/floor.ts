@@ -1,6 +1,8 @@
 /**
  * The floor: a bare HTTP loop that lists each account, then gets each token, at the given concurrency,
  * doing nothing else (no validation, no rules, no report). Whatever `audit` takes beyond this is our cost.
+ * With BENCH_CLIENT=got the same loop goes through got, configured as the audit's client is: the difference
+ * between the two is the HTTP client's own cost, the rest is the engine's.
  */
 import { Agent, request } from 'node:http';
 import { apiKeyOf, clientIdOf } from './bench-fixture.js';
@@ -10,7 +12,21 @@ const accounts = Number(process.env.BENCH_ACCOUNTS);
 const concurrency = Number(process.env.BENCH_CONCURRENCY);
 const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
 
+// Loaded only for the got loop, so the bare loop stays bare.
+const client =
+  process.env.BENCH_CLIENT === 'got'
+    ? (await import('got')).default.extend({ prefixUrl: base.href, responseType: 'json', timeout: { request: 10_000 }, retry: { limit: 3 } })
+    : null;
+
 function get(path: string, key: string): Promise<unknown> {
+  return client ? getWithGot(client, path, key) : getBare(path, key);
+}
+
+async function getWithGot(got: NonNullable<typeof client>, path: string, key: string): Promise<unknown> {
+  return (await got.get(path.slice(1), { headers: { authorization: `APIKey ${key}` } })).body;
+}
+
+function getBare(path: string, key: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const req = request({ host: base.hostname, port: base.port, path, agent, headers: { authorization: `APIKey ${key}` } }, (res) => {
       const chunks: Buffer[] = [];

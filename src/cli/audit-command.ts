@@ -13,8 +13,8 @@ import { runAudit } from '../pipeline/run-audit.js';
 import { formatTable } from '../report/format-table.js';
 import { digestForReport } from '../slack/digest-for-report.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
+import { EXIT } from './exit-codes.js';
 
-export const EXIT = { ok: 0, usage: 2, failOn: 3, notify: 4 } as const;
 
 export interface AuditFlags {
   readonly format: 'table' | 'json';

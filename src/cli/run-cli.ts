@@ -5,7 +5,8 @@ import { createLogger } from '../core/logger.js';
 import { SEVERITIES } from '../core/severity.js';
 import { configPath, loadConfig } from '../config/load-config.js';
 import { createSecrets } from '../config/secrets.js';
-import { auditCommand, EXIT, type AuditFlags, type AuditIo } from './audit-command.js';
+import { auditCommand, type AuditFlags, type AuditIo } from './audit-command.js';
+import { EXIT } from './exit-codes.js';
 import type { TriggerFlags } from './trigger-command.js';
 
 export interface CliIo {

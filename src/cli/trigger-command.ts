@@ -3,9 +3,10 @@ import { atLeast, type Severity } from '../core/severity.js';
 import { UsageError } from '../core/errors.js';
 import { createAlertStore, type RunRecord } from '../alerts/alert-store.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
+import { within } from '../core/within.js';
 import { createRedis } from '../queue/redis-connection.js';
-import { EXIT } from './audit-command.js';
-import { queueSettings } from './worker-command.js';
+import { EXIT } from './exit-codes.js';
+import { queueSettings } from '../queue/redis-connection.js';
 
 export interface TriggerFlags {
   readonly wait: boolean;
@@ -13,7 +14,6 @@ export interface TriggerFlags {
   readonly failOn?: Severity;
 }
 
-export const EXIT_TIMEOUT = 5;
 
 /** Enqueues a run now; with --wait, prints its report as `audit --format json` does and exits as `audit` would. */
 export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown } }): Promise<number> {
@@ -53,7 +53,7 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
     const record: RunRecord | null = outcome === 'timeout' ? null : await store.getRun(runKey);
     if (!record) {
       io.logger.error({ runId: runKey }, `no report within ${timeoutS} s: is a worker running?`);
-      return EXIT_TIMEOUT;
+      return EXIT.timeout;
     }
     io.stdout.write(`${JSON.stringify(record.report, null, 2)}\n`);
     if (record.report.summary.accounts === 0) {
@@ -70,8 +70,10 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
     }
     return EXIT.ok;
   } finally {
+    // QUIT rather than a bare disconnect, which half-closes the socket and can hold the process open for up
+    // to 2 s; bounded, for when Redis is gone.
+    await within(Promise.allSettled([subscriber.quit(), queues.close().then(() => redis.quit())]), 1000);
     subscriber.disconnect();
-    await queues.close();
     redis.disconnect();
   }
 }

@@ -2,14 +2,9 @@ import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
-import { DEFAULT_REDIS_URL } from '../queue/redis-connection.js';
+import { queueSettings } from '../queue/redis-connection.js';
 import { startWorker } from '../worker/start-worker.js';
 
-export const DEFAULT_QUEUE_PREFIX = 'token-audit';
-
-export function queueSettings(env: NodeJS.ProcessEnv) {
-  return { redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL, prefix: env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX };
-}
 
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {

@@ -84,6 +84,8 @@ export function parseToken(raw: unknown): Token {
   };
 }
 
+const listEntry = z.object({ id, name: text.optional() });
+
 /** The list endpoint only serves discovery: take each entry's id, and its name when it has one. */
 export function parseListing(raw: unknown): { ids: { id: number; name: string | null }[]; invalid: number } {
   if (!Array.isArray(raw)) {
@@ -92,7 +94,7 @@ export function parseListing(raw: unknown): { ids: { id: number; name: string | 
   const ids: { id: number; name: string | null }[] = [];
   let invalid = 0;
   for (const entry of raw as unknown[]) {
-    const parsed = z.object({ id, name: text.optional() }).safeParse(entry);
+    const parsed = listEntry.safeParse(entry);
     if (parsed.success) {
       ids.push({ id: parsed.data.id, name: parsed.data.name ?? null });
     } else {

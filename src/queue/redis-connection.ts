@@ -2,6 +2,12 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_QUEUE_PREFIX = 'token-audit';
+
+/** Where the queues live: REDIS_URL and QUEUE_PREFIX, with their defaults. */
+export function queueSettings(env: NodeJS.ProcessEnv) {
+  return { redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL, prefix: env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX };
+}
 
 /** An ioredis client as BullMQ workers need it: requests wait for reconnection instead of failing. */
 export function createRedis(url: string): Redis {

@@ -10,6 +10,7 @@ import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { createMetrics } from '../health/metrics.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
 import { startHealthServer } from '../health/health-server.js';
+import { within } from '../core/within.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
 import { createRedis, warnUnlessNoEviction } from '../queue/redis-connection.js';
@@ -42,17 +43,6 @@ export interface RunningWorker {
   readonly healthPort: number;
   /** Stops taking jobs, lets active ones finish (bounded), closes Redis. */
   close(timeoutMs?: number): Promise<void>;
-}
-
-/** True when `promise` settled within `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), bound]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 class OutboxBusyError extends AuditError {
