@@ -5,7 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { SEVERITIES } from '../core/severity.js';
 import { configPath, loadConfig } from '../config/load-config.js';
 import { createSecrets } from '../config/secrets.js';
-import { auditCommand, type AuditFlags, type AuditIo } from './audit-command.js';
+import type { AuditFlags, AuditIo } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import type { TriggerFlags } from './trigger-command.js';
 
@@ -46,6 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--slack-preview', 'print the Slack messages --notify would post (table format only)', false)
     .action(async (opts: AuditFlags & { config?: string }) => {
       const config = loadConfig(configPath(opts.config, io.env), io.env);
+      const { auditCommand } = await import('./audit-command.js');
       exitCode = await auditCommand(config, opts, {
         stdout: io.stdout,
         logger,
@@ -62,7 +63,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
     .action(async (opts: { config?: string }) => {
       const config = loadConfig(configPath(opts.config, io.env), io.env);
-      // BullMQ, ioredis and prom-client are loaded only by the commands that use them: a one-shot audit starts faster.
+      // Each command loads only what it uses (BullMQ, got, prom-client...): the one-shot ones start faster.
       const { workerCommand } = await import('./worker-command.js');
       exitCode = await workerCommand(config, { env: io.env, logger, secrets });
     });
@@ -72,7 +73,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .description('Enqueue an audit run now (a worker runs it).')
     .option('--config <file>', 'configuration file (validated; the workers use their own)')
     .option('--wait', 'wait for the run and print its report as `audit --format json` does', false)
-    .option('--timeout <seconds>', 'how long --wait waits', '600')
+    .option('--timeout <seconds>', 'how long --wait waits for the report (and any trigger for Redis, 10 s at most)', '600')
     .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .action(async (opts: TriggerFlags & { config?: string }) => {
       loadConfig(configPath(opts.config, io.env), io.env);

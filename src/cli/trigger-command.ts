@@ -1,12 +1,12 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
 import { UsageError } from '../core/errors.js';
 import { createAlertStore, type RunRecord } from '../alerts/alert-store.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { within } from '../core/within.js';
-import { createRedis } from '../queue/redis-connection.js';
 import { EXIT } from './exit-codes.js';
-import { queueSettings } from '../queue/redis-connection.js';
+import { createRedis, queueSettings, redisLabel } from '../queue/redis-connection.js';
 
 export interface TriggerFlags {
   readonly wait: boolean;
@@ -29,6 +29,11 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   try {
+    // Commands wait for Redis to come back rather than fail (the worker's setting): bound the wait here.
+    if (!(await within(redis.ping(), Math.min(timeoutS, 10) * 1000))) {
+      io.logger.error({ redis: redisLabel(redisUrl) }, `Redis at ${redisLabel(redisUrl)} does not answer`);
+      return EXIT.timeout;
+    }
     if (!flags.wait) {
       const runKey = await queues.triggerRun();
       io.stdout.write(`${JSON.stringify({ runId: runKey })}\n`);
@@ -72,8 +77,18 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
   } finally {
     // QUIT rather than a bare disconnect, which half-closes the socket and can hold the process open for up
     // to 2 s; bounded, for when Redis is gone.
-    await within(Promise.allSettled([subscriber.quit(), queues.close().then(() => redis.quit())]), 1000);
-    subscriber.disconnect();
-    redis.disconnect();
+    const quit = async (connection: Redis) => {
+      if (connection.status === 'ready') {
+        const ended = new Promise((resolve) => connection.once('end', resolve));
+        await connection.quit();
+        await ended;
+      }
+    };
+    await within(Promise.allSettled([quit(subscriber), queues.close().then(() => quit(redis))]), 1000);
+    for (const connection of [subscriber, redis]) {
+      if (connection.status !== 'end') {
+        connection.disconnect();
+      }
+    }
   }
 }

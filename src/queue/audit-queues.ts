@@ -18,13 +18,22 @@ import {
 const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
 
 /** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
-export function createAuditQueues(connection: Redis, prefix: string, options: { reportBackoffMs?: number } = {}) {
+export function createAuditQueues(
+  connection: Redis,
+  prefix: string,
+  options: { reportBackoffMs?: number; onError?: (error: Error) => void } = {},
+) {
   const opts = { connection: connection as ConnectionOptions, prefix };
   // BullMQ keeps an events stream per queue (10,000 entries by default, each completed token job's with its
   // findings): nothing of ours reads it, so it is kept short and Redis holds state, not history.
   const runs = new Queue<JobCatalogue[keyof JobCatalogue]>(RUNS_QUEUE, { ...opts, streams: { events: { maxLen: 1000 } } });
   const tokens = new Queue<JobCatalogue['token']>(TOKENS_QUEUE, { ...opts, streams: { events: { maxLen: 100 } } });
   const flows = new FlowProducer(opts);
+  // Without a listener BullMQ prints every connection error as a raw stack trace on stderr.
+  const onError = options.onError ?? (() => undefined);
+  runs.on('error', onError);
+  tokens.on('error', onError);
+  flows.on('error', onError);
 
   return {
     runs,

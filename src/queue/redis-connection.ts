@@ -4,6 +4,19 @@ import type { Logger } from 'pino';
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_QUEUE_PREFIX = 'token-audit';
 
+/** A Redis URL fit for logs: its password (a secret) masked. */
+export function redisLabel(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) {
+      parsed.password = '***';
+    }
+    return parsed.toString();
+  } catch {
+    return '(REDIS_URL, not a URL)';
+  }
+}
+
 /** Where the queues live: REDIS_URL and QUEUE_PREFIX, with their defaults. */
 export function queueSettings(env: NodeJS.ProcessEnv) {
   return { redisUrl: env.REDIS_URL || DEFAULT_REDIS_URL, prefix: env.QUEUE_PREFIX || DEFAULT_QUEUE_PREFIX };

@@ -71,7 +71,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await warnUnlessNoEviction(redis, log);
 
   const store = createAlertStore(redis, options.prefix);
-  const queues = createAuditQueues(redis, options.prefix, { reportBackoffMs: options.reportBackoffMs });
+  const queues = createAuditQueues(redis, options.prefix, {
+    reportBackoffMs: options.reportBackoffMs,
+    onError: (err) => log.warn({ err }, 'queue error'),
+  });
   const startedAt = clock().getTime();
   const metrics = createMetrics({
     openCounts: () => store.openCounts(),
@@ -168,8 +171,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     w.on('error', (err) => log.warn({ err }, 'worker error'));
     w.on('failed', (job, err) => log.warn({ jobName: job?.name, jobId: job?.id, err }, 'job failed'));
   }
-  queues.runs.on('error', (err) => log.warn({ err }, 'queue error'));
-  queues.tokens.on('error', (err) => log.warn({ err }, 'queue error'));
 
   // Liveness by progress, not by the process being up: BullMQ workers have been seen to stop taking jobs
   // after a Redis reconnect while reporting themselves running. Each replica enqueues a heartbeat; any

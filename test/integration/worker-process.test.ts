@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { healthStatus, spawnWorker, until } from '../support/worker-process.js';
-import { startRedisServer } from '../support/redis-server.js';
+import { healthStatus, runCliProcess, spawnWorker, until } from '../support/worker-process.js';
+import { freePort, startRedisServer } from '../support/redis-server.js';
 import { tokenReads, workerHarness } from '../support/worker-harness.js';
 import { stopAll, type Started } from '../support/cleanup.js';
 
@@ -49,9 +49,18 @@ describe('worker processes', () => {
     const t0 = Date.now();
     worker.child.kill('SIGTERM');
     const code = await worker.exited;
-    if (process.env.DEBUG_WORKER) { console.log(worker.stderr()); }
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('trigger: a Redis that does not answer is a clear error and exit 5, never a hang or a stack trace', async () => {
+    const port = await freePort(); // nothing listens there
+    const run = await runCliProcess(['trigger', '--timeout', '2'], { REDIS_URL: `redis://:s3cret-pass@127.0.0.1:${port}` });
+    expect(run.code).toBe(5);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([`Redis at redis://:***@127.0.0.1:${port} does not answer`]);
+    expect(run.stderr).not.toContain('s3cret-pass');
+    expect(run.stdout).toBe('');
   });
 
   it('says 503 on /healthz while Redis is away and 200 once it is back, and keeps working', async () => {

@@ -30,6 +30,20 @@ export async function healthStatus(url: string): Promise<number> {
   return res.status;
 }
 
+/** Runs the built CLI to its end, as a user would: exit code, stdout and stderr. */
+export async function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  if (!existsSync(CLI)) {
+    throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+  }
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+  return { code, stdout, stderr };
+}
+
 /** Starts `gcore-token-audit worker` (the built CLI) as its own process and waits until /healthz says 200. */
 export async function spawnWorker(env: Record<string, string>, configPath: string): Promise<WorkerProcess> {
   if (!existsSync(CLI)) {
