@@ -11,12 +11,20 @@ if (!`${process.env.NODE_OPTIONS ?? ''} ${process.execArgv.join(' ')}`.includes(
   setFlagsFromString('--heap-growing-percent=50');
 }
 
+// A reader that stops early (`audit --format json | head`) closes the pipe: not an error of the audit.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') {
+    throw error;
+  }
+});
+
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, env: process.env });
 // The command is done, but a library timer may still hold the event loop: ioredis's reply parser keeps a
 // 50 ms interval running for over a second after a large reply (a report, for `trigger --wait`). Exit as
 // soon as stdout is written.
 process.exitCode = code;
-if (process.stdout.writableLength > 0) {
-  await once(process.stdout, 'drain');
+if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
+  const settled = (event: string) => once(process.stdout, event).catch(() => undefined);
+  await Promise.race([settled('drain'), settled('close')]);
 }
 process.exit(code);
