@@ -3,7 +3,7 @@
  * against a local Gcore stand-in with a fixed latency and a real redis-server. Prints a Markdown table.
  * Not a test: it asserts that every token was audited, never a timing.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +54,20 @@ interface Usage {
 }
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+
+// Whatever happens (a failed check throws), no stand-in or worker outlives the bench.
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) {
+    child.kill('SIGKILL');
+  }
+});
+
+function track<T extends ChildProcess>(child: T): T {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
 const dir = mkdtempSync(join(tmpdir(), 'bench-'));
 let files = 0;
 
@@ -87,10 +101,10 @@ async function redisCpuMs(redis: Redis): Promise<number> {
 function runNode(args: string[], env: Record<string, string>): Promise<Finished> {
   const rss = rssFile();
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', MAX_RSS, ...args], {
+  const child = track(spawn(process.execPath, ['--import', MAX_RSS, ...args], {
     env: { PATH: process.env.PATH ?? '', ...env, BENCH_RSS_FILE: rss },
     stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  }));
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -111,10 +125,10 @@ function check(condition: boolean, what: string, result?: Finished): asserts con
 }
 
 async function startGcore(accounts: number, latencyMs: number) {
-  const child = spawn(process.execPath, ['dist/bench/gcore-server.js'], {
+  const child = track(spawn(process.execPath, ['dist/bench/gcore-server.js'], {
     env: { PATH: process.env.PATH ?? '', BENCH_ACCOUNTS: String(accounts), BENCH_LATENCY_MS: String(latencyMs) },
     stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  }));
   const line = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the Gcore stand-in exited (${code})`)));
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -211,10 +225,10 @@ async function workers(gcore: { url: string; cpuMs: () => number }, replicas: nu
     Array.from({ length: replicas }, async () => {
       const port = await freePort();
       const rss = rssFile();
-      const child = spawn(process.execPath, ['--import', MAX_RSS, CLI, 'worker', '--config', config], {
+      const child = track(spawn(process.execPath, ['--import', MAX_RSS, CLI, 'worker', '--config', config], {
         env: { PATH: process.env.PATH ?? '', ...env, HEALTH_PORT: String(port), BENCH_RSS_FILE: rss },
         stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      }));
       let stderr = '';
       child.stderr.on('data', (b: Buffer) => {
         stderr = (stderr + b.toString()).slice(-4000);
