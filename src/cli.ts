@@ -22,7 +22,6 @@ const code = await runCli(process.argv.slice(2), { stdout: process.stdout, env: 
 // The command is done, but a library timer may still hold the event loop: ioredis's reply parser keeps a
 // 50 ms interval running for over a second after a large reply (a report, for `trigger --wait`). Exit as
 // soon as stdout is written.
-process.exitCode = code;
 if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
   const settled = (event: string) => once(process.stdout, event).catch(() => undefined);
   await Promise.race([settled('drain'), settled('close')]);

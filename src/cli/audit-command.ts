@@ -15,7 +15,6 @@ import { digestForReport } from '../slack/digest-for-report.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
 import { EXIT } from './exit-codes.js';
 
-
 export interface AuditFlags {
   readonly format: 'table' | 'json';
   readonly notify: boolean;

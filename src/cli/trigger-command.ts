@@ -14,7 +14,6 @@ export interface TriggerFlags {
   readonly failOn?: Severity;
 }
 
-
 /** Enqueues a run now; with --wait, prints its report as `audit --format json` does and exits as `audit` would. */
 export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown } }): Promise<number> {
   const timeoutS = Number(flags.timeout);

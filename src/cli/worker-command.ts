@@ -5,7 +5,6 @@ import type { Secrets } from '../config/secrets.js';
 import { queueSettings } from '../queue/redis-connection.js';
 import { startWorker } from '../worker/start-worker.js';
 
-
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
   const port = Number(io.env.HEALTH_PORT || 8080);

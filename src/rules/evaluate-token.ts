@@ -3,9 +3,6 @@ import { isActive, isAdministrator, type Token } from '../core/token.js';
 import { thresholdsFor, type Policy } from './policy.js';
 import type { RuleHit } from './rule-catalog.js';
 
-// Policy days are fixed 24-hour spans, not calendar days: the result must not depend on the host's time zone.
-const DAY_MS = millisecondsInDay;
-
 /** Where a token stands relative to the account's inventory (the `tokens` list of the configuration). */
 export interface InventoryStanding {
   /** The token id is listed in the account's `tokens`. */
@@ -14,8 +11,9 @@ export interface InventoryStanding {
   readonly inventoryDeclared: boolean;
 }
 
+// Policy days are fixed 24-hour spans, not calendar days: the result must not depend on the host's time zone.
 function days(ms: number): number {
-  return Math.floor(ms / DAY_MS);
+  return Math.floor(ms / millisecondsInDay);
 }
 
 /**
@@ -46,7 +44,7 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
 
   if (token.lastUsage === null) {
     const age = t - token.created.getTime();
-    if (age > limits.unusedGraceDays * DAY_MS) {
+    if (age > limits.unusedGraceDays * millisecondsInDay) {
       hits.push({
         rule: 'never-used',
         severity: 'medium',
@@ -55,7 +53,7 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
     }
   } else {
     const idle = t - token.lastUsage.getTime();
-    if (idle > limits.staleAfterDays * DAY_MS) {
+    if (idle > limits.staleAfterDays * millisecondsInDay) {
       hits.push({
         rule: 'stale',
         severity: admin ? 'high' : 'medium',
@@ -66,7 +64,7 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
 
   if (token.expDate !== null) {
     const lifetime = token.expDate.getTime() - token.created.getTime();
-    if (lifetime > limits.maxLifetimeDays * DAY_MS) {
+    if (lifetime > limits.maxLifetimeDays * millisecondsInDay) {
       hits.push({
         rule: 'lifetime-too-long',
         severity: 'medium',
@@ -74,11 +72,11 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
       });
     }
     const left = token.expDate.getTime() - t;
-    if (left <= limits.expiringSoonDays * DAY_MS) {
+    if (left <= limits.expiringSoonDays * millisecondsInDay) {
       hits.push({
         rule: 'expiring-soon',
         severity: 'low',
-        message: `Expires in ${Math.ceil(left / DAY_MS)} day(s) (warning window: ${limits.expiringSoonDays} days).`,
+        message: `Expires in ${Math.ceil(left / millisecondsInDay)} day(s) (warning window: ${limits.expiringSoonDays} days).`,
       });
     }
   }

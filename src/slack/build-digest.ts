@@ -9,8 +9,6 @@ export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, co
 // Slack also rejects messages whose blocks add up to more than ~13k characters of text (msg_blocks_too_long,
 // undocumented: slackapi/bolt-js#2509): keep below it.
 const MESSAGE_CHAR_BUDGET = 12_000;
-// Policy days are fixed 24-hour spans, not calendar days: the result must not depend on the host's time zone.
-const DAY_MS = millisecondsInDay;
 
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
@@ -47,7 +45,7 @@ export function lastUsedText(lastUsage: string | null, now: Date): string {
   if (lastUsage === null) {
     return 'never';
   }
-  const days = Math.floor((now.getTime() - Date.parse(lastUsage)) / DAY_MS);
+  const days = Math.floor((now.getTime() - Date.parse(lastUsage)) / millisecondsInDay);
   return days <= 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`;
 }
 
