@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
 import { UsageError } from '../core/errors.js';
@@ -74,20 +73,8 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
     }
     return EXIT.ok;
   } finally {
-    // QUIT rather than a bare disconnect, which half-closes the socket and can hold the process open for up
-    // to 2 s; bounded, for when Redis is gone.
-    const quit = async (connection: Redis) => {
-      if (connection.status === 'ready') {
-        const ended = new Promise((resolve) => connection.once('end', resolve));
-        await connection.quit();
-        await ended;
-      }
-    };
-    await within(Promise.allSettled([quit(subscriber), queues.close().then(() => quit(redis))]), 1000);
-    for (const connection of [subscriber, redis]) {
-      if (connection.status !== 'end') {
-        connection.disconnect();
-      }
-    }
+    subscriber.disconnect();
+    await within(queues.close(), 1000); // with Redis gone it may never settle
+    redis.disconnect();
   }
 }
