@@ -11,9 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { Redis } from 'ioredis';
-import { freePort, startRedisServer } from '../test/support/redis-server.js';
+import { startRedisServer } from '../test/support/redis-server.js';
 import { startSlackStandIn } from '../test/support/slack-stand-in.js';
-import { CLI, healthStatus, until } from '../test/support/worker-process.js';
+import { CLI, spawnWorker } from '../test/support/worker-process.js';
 import { apiKeyEnvOf, apiKeyOf, BENCH_NOW, clientIdOf, TOKENS_PER_ACCOUNT } from './bench-fixture.js';
 
 const MAX_RSS = './dist/bench/max-rss.js';
@@ -68,6 +68,7 @@ function track<T extends ChildProcess>(child: T): T {
   child.once('exit', () => children.delete(child));
   return child;
 }
+
 const dir = mkdtempSync(join(tmpdir(), 'bench-'));
 let files = 0;
 
@@ -129,11 +130,13 @@ async function startGcore(accounts: number, latencyMs: number) {
     env: { PATH: process.env.PATH ?? '', BENCH_ACCOUNTS: String(accounts), BENCH_LATENCY_MS: String(latencyMs) },
     stdio: ['pipe', 'pipe', 'inherit'],
   }));
+  let onExit: (code: number | null) => void = () => undefined;
   const line = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the Gcore stand-in exited (${code})`)));
+    onExit = (code) => reject(new Error(`the Gcore stand-in exited (${code})`));
+    child.once('exit', onExit);
     createInterface({ input: child.stdout }).once('line', resolve);
   });
-  child.removeAllListeners('exit');
+  child.off('exit', onExit);
   const { url } = JSON.parse(line) as { url: string };
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -223,22 +226,18 @@ async function workers(gcore: { url: string; cpuMs: () => number }, replicas: nu
 
   const procs = await Promise.all(
     Array.from({ length: replicas }, async () => {
-      const port = await freePort();
       const rss = rssFile();
-      const child = track(spawn(process.execPath, ['--import', MAX_RSS, CLI, 'worker', '--config', config], {
-        env: { PATH: process.env.PATH ?? '', ...env, HEALTH_PORT: String(port), BENCH_RSS_FILE: rss },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      }));
-      let stderr = '';
-      child.stderr.on('data', (b: Buffer) => {
-        stderr = (stderr + b.toString()).slice(-4000);
-        if (o.logs) {
-          appendFileSync(join(o.logs, `worker-${replicas}x-${child.pid}.log`), b);
-        }
+      const worker = await spawnWorker({ ...env, BENCH_RSS_FILE: rss }, config, {
+        nodeArgs: ['--import', MAX_RSS],
+        onSpawn: (child) => {
+          track(child);
+          if (o.logs) {
+            const logs = o.logs;
+            child.stderr?.on('data', (b: Buffer) => appendFileSync(join(logs, `worker-${replicas}x-${child.pid}.log`), b));
+          }
+        },
       });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-      await until(async () => (await healthStatus(`http://127.0.0.1:${port}/healthz`)) === 200, 20_000, `worker health (${stderr.slice(-500)})`);
-      return { child, rss, exited, stderr: () => stderr };
+      return { ...worker, rss };
     }),
   );
   const trigger = async () => {

@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { once } from 'node:events';
 import { setFlagsFromString } from 'node:v8';
 import { runCli } from './cli/run-cli.js';
 
@@ -22,8 +21,6 @@ const code = await runCli(process.argv.slice(2), { stdout: process.stdout, env: 
 // The command is done, but a library timer may still hold the event loop: ioredis's reply parser keeps a
 // 50 ms interval running for over a second after a large reply (a report, for `trigger --wait`). Exit as
 // soon as stdout is written.
-if (process.stdout.writableLength > 0 && !process.stdout.destroyed) {
-  const settled = (event: string) => once(process.stdout, event).catch(() => undefined);
-  await Promise.race([settled('drain'), settled('close')]);
-}
+// An empty write's callback runs once everything written before it is flushed (or has failed: a closed pipe).
+await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
 process.exit(code);

@@ -44,16 +44,24 @@ export async function runCliProcess(args: string[], env: Record<string, string>)
   return { code, stdout, stderr };
 }
 
-/** Starts `gcore-token-audit worker` (the built CLI) as its own process and waits until /healthz says 200. */
-export async function spawnWorker(env: Record<string, string>, configPath: string): Promise<WorkerProcess> {
+/**
+ * Starts `gcore-token-audit worker` (the built CLI) as its own process and waits until /healthz says 200.
+ * `nodeArgs` go to node before the CLI; `onSpawn` sees the process at once, before it is healthy.
+ */
+export async function spawnWorker(
+  env: Record<string, string>,
+  configPath: string,
+  options: { nodeArgs?: string[]; onSpawn?: (child: ChildProcess) => void } = {},
+): Promise<WorkerProcess> {
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   }
   const port = await freePort();
-  const child = spawn(process.execPath, [CLI, 'worker', '--config', configPath], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'worker', '--config', configPath], {
     env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', HEALTH_PORT: String(port) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  options.onSpawn?.(child);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
