@@ -7,7 +7,8 @@ import { planAlerts } from '../src/alerts/plan-alerts.js';
 import type { AlertStore } from '../src/alerts/alert-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
 import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
-import { digestForPlan } from '../src/slack/digest-for-plan.js';
+import { routeDigests } from '../src/slack/digest-messages.js';
+import { LIST_ALL_COMMAND } from '../src/alerts/digest.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
 
@@ -72,19 +73,27 @@ export function makeReportHandler(deps: ReportJobDeps) {
         results,
         mutes: deps.config.mutes,
       });
-      const plan = planAlerts(await deps.store.loadStates(), report.findings, { accounts: job.data.accounts, results }, {
+      const settings = deps.config.notify.slack;
+      const plan = planAlerts(await deps.store.loadStates(), report.findings, { results }, {
         now,
-        minSeverity: deps.config.notify.slack.minSeverity,
-        renotifyAfterHours: deps.config.notify.slack.renotifyAfterHours,
+        minSeverity: settings.minSeverity,
+        renotifyAfterHours: settings.renotifyAfterHours,
+        routes: settings.routes,
       });
       const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
-      const known = new Set(await deps.store.gapKeys());
-      const newGaps = gaps.filter((g) => !known.has(g)).length;
-      const messages = digestForPlan(plan, report, deps.config.notify.slack.minSeverity, now, newGaps);
+      const digests = routeDigests(plan, {
+        stateless: false,
+        runId: runKey,
+        trigger: runKey.startsWith('manual-') ? 'manual' : 'schedule',
+        now,
+        settings,
+        moreCommand: LIST_ALL_COMMAND,
+      });
+      const messages = digests.flatMap((d) => d.messages);
       if (await deps.store.commitRun(runKey, { plan, report, messages, now, gapKeys: gaps })) {
         deps.onCommitted?.(results);
         log.info(
-          { summary: report.summary, new: plan.newFindings.length, reminders: plan.reminders.length, resolved: plan.resolved.length, messages: messages.length },
+          { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
           'run committed',
         );
       }

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Report } from '../core/report.js';
-import type { SlackMessage } from '../slack/build-digest.js';
+import type { SlackMessage } from '../slack/slack-message.js';
 import type { AlertPlan, AlertState } from './plan-alerts.js';
 
 /** How the run's digest fared; `trigger --wait` turns it into an exit code. */
@@ -89,9 +89,9 @@ export function createAlertStore(redis: Redis, prefix: string) {
       const record: RunRecord = { report, delivery: messages.length > 0 ? 'pending' : 'nothing-to-send' };
       const args: (string | number)[] = [JSON.stringify(record), RECORD_TTL_SECONDS, plan.upserts.length];
       for (const s of plan.upserts) {
-        args.push(s.finding.id, JSON.stringify(s));
+        args.push(s.key, JSON.stringify(s));
       }
-      args.push(plan.resolvedIds.length, ...plan.resolvedIds, counts.size);
+      args.push(plan.resolvedKeys.length, ...plan.resolvedKeys, counts.size);
       for (const [c, n] of counts) {
         args.push(c, n);
       }

@@ -1,9 +1,14 @@
 import { atLeast, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
-import type { AccountResult, TokenResult } from '../core/report.js';
+import type { TokenResult } from '../core/report.js';
+import { resolveReason, type ResolveReason } from './resolve-reason.js';
+import { routeNames, routesOf, type Route } from './route-findings.js';
 
-/** What is kept in Redis per open finding id. Resolved findings are deleted: if one comes back it is new again. */
+/** What is kept in Redis per open finding and route. Resolved findings are deleted: if one comes back it is new again. */
 export interface AlertState {
+  /** `<route>/<finding id>`: each route keeps its own lifecycle. */
+  readonly key: string;
+  readonly route: string;
   readonly finding: Finding;
   readonly firstSeen: string;
   readonly lastSeen: string;
@@ -11,40 +16,58 @@ export interface AlertState {
   readonly lastNotified: string | null;
 }
 
-/** What a run saw, so that nothing it did not see is resolved. */
+/** What a run read: only a read token (audited, or 404) can resolve its findings. */
 export interface RunCoverage {
-  readonly accounts: readonly AccountResult[];
-  readonly results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status'>[];
+  readonly results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'snapshot'>[];
+}
+
+export interface ResolvedFinding {
+  readonly finding: Finding;
+  readonly reason: ResolveReason;
+}
+
+/** What one route (one webhook) is to be told about this run. */
+export interface RoutePlan {
+  readonly route: string;
+  readonly newFindings: Finding[];
+  /** Empty, or every open notified finding of the route: they are reminded, and so fall due, together. */
+  readonly reminders: AlertState[];
+  /** Resolved findings that had been posted (the others resolve silently). */
+  readonly resolved: ResolvedFinding[];
+  /** Every open unmuted finding of the route after the run, whatever its severity. */
+  readonly open: Finding[];
+  readonly muted: number;
+  readonly belowMinSeverity: number;
 }
 
 export interface AlertPlan {
   /** States to write (new or changed). */
   readonly upserts: AlertState[];
-  /** Every finding open after this run: the upserts plus those kept open because the run did not see them. */
+  /** State keys to delete: resolved, or no longer routed there. */
+  readonly resolvedKeys: string[];
+  /** Every state open after this run: the upserts plus those kept open because the run did not read their token. */
   readonly open: AlertState[];
-  /** Finding ids to delete: resolved. */
-  readonly resolvedIds: string[];
-  readonly newFindings: Finding[];
-  readonly reminders: Finding[];
-  /** Resolved findings that had been posted (the others resolve silently). */
-  readonly resolved: Finding[];
+  /** One per route, the default last. */
+  readonly routes: RoutePlan[];
 }
 
 export interface PlanOptions {
   readonly now: Date;
   readonly minSeverity: Severity;
   readonly renotifyAfterHours: number;
+  readonly routes: readonly Route[];
 }
 
-const key = (clientId: number, tokenId: number) => `${clientId}:${tokenId}`;
+export const stateKey = (route: string, findingId: string) => `${route}/${findingId}`;
+const tokenKey = (clientId: number | null, tokenId: number | null) => `${clientId}:${tokenId}`;
 
 /**
- * The alert lifecycle as a pure function: previous states and this run's findings in, what to store and
- * what to post out. Posted: findings new since the last run (or whose mute lapsed, or that rose above the
- * minimum severity), open findings again after `renotifyAfterHours`, and findings resolved since the last
- * run. A finding is resolved only when the run saw its token: read it (audited or 404), or enumerated its
- * account and found the token gone from it. A token that failed, or an account whose listing failed, keeps
- * its findings open.
+ * The alert lifecycle as a pure function: previous states and this run's findings in, what to store and what
+ * to tell each route out. Told: findings new since the last run (or whose mute lapsed, or that rose above the
+ * minimum severity); every open finding again once any has gone `renotifyAfterHours` without a word; and
+ * findings resolved since the last run. A token finding resolves only when this run read the token (audited,
+ * or 404): a token that failed, or that a listing left out, keeps its findings open. A `coverage-gap` resolves
+ * when a run no longer finds the gap.
  */
 export function planAlerts(
   previous: ReadonlyMap<string, AlertState>,
@@ -54,46 +77,78 @@ export function planAlerts(
 ): AlertPlan {
   const now = options.now.toISOString();
   const renotifyMs = options.renotifyAfterHours * 3_600_000;
-  const upserts: AlertState[] = [];
-  const newFindings: Finding[] = [];
-  const reminders: Finding[] = [];
+  const names = routeNames(options.routes);
+  const perRoute = new Map(
+    names.map((r) => [r, { states: [] as AlertState[], newFindings: [] as Finding[], resolved: [] as ResolvedFinding[] }]),
+  );
+  const current = new Set<string>();
 
   for (const f of findings) {
-    const prev = previous.get(f.id);
     const notifiable = !f.muted && atLeast(f.severity, options.minSeverity);
-    let lastNotified = f.muted ? null : (prev?.lastNotified ?? null);
-    if (notifiable && lastNotified === null) {
-      newFindings.push(f);
-      lastNotified = now;
-    } else if (notifiable && lastNotified !== null && options.now.getTime() - Date.parse(lastNotified) >= renotifyMs) {
-      reminders.push(f);
-      lastNotified = now;
+    for (const route of routesOf(f, options.routes)) {
+      const key = stateKey(route, f.id);
+      current.add(key);
+      const prev = previous.get(key);
+      let lastNotified = f.muted ? null : (prev?.lastNotified ?? null);
+      const slot = perRoute.get(route);
+      if (notifiable && lastNotified === null) {
+        slot?.newFindings.push(f);
+        lastNotified = now;
+      }
+      slot?.states.push({ key, route, finding: f, firstSeen: prev?.firstSeen ?? now, lastSeen: now, lastNotified });
     }
-    upserts.push({ finding: f, firstSeen: prev?.firstSeen ?? now, lastSeen: now, lastNotified });
   }
 
-  const current = new Set(findings.map((f) => f.id));
-  const read = new Set(coverage.results.filter((r) => r.status !== 'failed').map((r) => key(r.clientId, r.tokenId)));
-  const inRun = new Set(coverage.results.map((r) => key(r.clientId, r.tokenId)));
-  const enumerated = new Set(coverage.accounts.filter((a) => a.error === null && a.clientId !== null).map((a) => a.clientId));
-  const sawToken = (f: Finding) =>
-    read.has(key(f.clientId, f.tokenId)) || (!inRun.has(key(f.clientId, f.tokenId)) && enumerated.has(f.clientId));
-
-  const resolvedIds: string[] = [];
-  const resolved: Finding[] = [];
-  const open = [...upserts];
-  for (const [id, state] of previous) {
-    if (current.has(id)) {
+  const results = new Map(coverage.results.map((r) => [tokenKey(r.clientId, r.tokenId), r]));
+  const read = (f: Finding) => {
+    const r = results.get(tokenKey(f.clientId, f.tokenId));
+    return r !== undefined && r.status !== 'failed';
+  };
+  const openIds = new Set(findings.map((f) => f.id));
+  const resolvedKeys: string[] = [];
+  const keptOpen: AlertState[] = [];
+  for (const [key, state] of previous) {
+    if (current.has(key)) {
       continue;
     }
-    if (sawToken(state.finding)) {
-      resolvedIds.push(id);
+    const slot = perRoute.get(state.route);
+    if (slot === undefined || openIds.has(state.finding.id)) {
+      resolvedKeys.push(key); // the route is gone, or no longer takes this finding: nothing to tell it
+    } else if (state.finding.rule === 'coverage-gap' || read(state.finding)) {
+      resolvedKeys.push(key);
       if (state.lastNotified !== null) {
-        resolved.push(state.finding);
+        const result = results.get(tokenKey(state.finding.clientId, state.finding.tokenId));
+        slot.resolved.push({ finding: state.finding, reason: resolveReason(state.finding, result, options.now) });
       }
     } else {
-      open.push(state);
+      keptOpen.push(state);
     }
   }
-  return { upserts, open, resolvedIds, newFindings, reminders, resolved };
+
+  const upserts: AlertState[] = [];
+  const routes: RoutePlan[] = [];
+  for (const [route, slot] of perRoute) {
+    const isNew = new Set(slot.newFindings.map((f) => f.id));
+    const kept = keptOpen.filter((s) => s.route === route);
+    const notified = (s: AlertState) =>
+      !isNew.has(s.finding.id) && s.lastNotified !== null && !s.finding.muted && atLeast(s.finding.severity, options.minSeverity);
+    // Only findings this run saw can be reminded (a reminder rewrites their state): the others wait for a run that reads them.
+    const due = slot.states.some((s) => notified(s) && options.now.getTime() - Date.parse(s.lastNotified ?? now) >= renotifyMs);
+    const reminders = due ? slot.states.filter(notified) : [];
+    const reminded = new Set(reminders.map((s) => s.key));
+    for (const s of slot.states) {
+      upserts.push(reminded.has(s.key) ? { ...s, lastNotified: now } : s);
+    }
+    const open = [...slot.states.map((s) => s.finding), ...kept.map((s) => s.finding)];
+    routes.push({
+      route,
+      newFindings: slot.newFindings,
+      reminders,
+      resolved: slot.resolved,
+      open: open.filter((f) => !f.muted),
+      muted: open.filter((f) => f.muted).length,
+      belowMinSeverity: open.filter((f) => !f.muted && !atLeast(f.severity, options.minSeverity)).length,
+    });
+  }
+  return { upserts, resolvedKeys, open: [...upserts, ...keptOpen], routes };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
-import { SecretError, SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
+import { SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
 import type { Report } from '../core/report.js';
 import type { AccountConfig, Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
@@ -11,7 +11,11 @@ import { createRequestLimiter } from '../gcore/request-limiter.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { runAudit } from '../pipeline/run-audit.js';
 import { formatTable } from '../report/format-table.js';
-import { digestForReport } from '../slack/digest-for-report.js';
+import { planAlerts } from '../alerts/plan-alerts.js';
+import { LIST_ALL_COMMAND } from '../alerts/digest.js';
+import { routeDigests, type RouteMessages } from '../slack/digest-messages.js';
+import { previewJson, previewMessages } from '../slack/preview-messages.js';
+import { routeWebhooks } from '../slack/route-webhooks.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
 import { EXIT } from './exit-codes.js';
 
@@ -21,7 +25,22 @@ export interface AuditFlags {
   readonly failOn?: Severity;
   readonly input?: string;
   readonly now?: string;
-  readonly slackPreview: boolean;
+  /** true or 'text': readable; 'json': one payload a line, for Block Kit Builder. */
+  readonly slackPreview: boolean | string;
+}
+
+
+/** The one-shot digest of each route: everything open is told (no memory of earlier runs), within the budget. */
+export function reportDigests(report: Report, config: Config): RouteMessages[] {
+  const now = new Date(report.evaluatedAt);
+  const settings = config.notify.slack;
+  const plan = planAlerts(new Map(), report.findings, { results: [] }, {
+    now,
+    minSeverity: settings.minSeverity,
+    renotifyAfterHours: settings.renotifyAfterHours,
+    routes: settings.routes,
+  });
+  return routeDigests(plan, { stateless: true, runId: report.runId, trigger: 'audit', now, settings, moreCommand: LIST_ALL_COMMAND });
 }
 
 export interface AuditIo {
@@ -59,7 +78,7 @@ function exportSource(path: string, config: Config): { api: GcoreApi; config: Co
   }
   const accounts: AccountConfig[] = exported.clientIds.map(
     (clientId) =>
-      config.accounts.find((a) => a.clientId === clientId) ?? { clientId, apiKeyEnv: 'EXPORT', discover: true, tokens: [] },
+      config.accounts.find((a) => a.clientId === clientId) ?? { clientId, name: null, apiKeyEnv: 'EXPORT', discover: true, tokens: [] },
   );
   // An export needs no key: every account "has" one.
   const secrets: Secrets = { get: () => 'export', known: () => [] };
@@ -68,23 +87,15 @@ function exportSource(path: string, config: Config): { api: GcoreApi; config: Co
 
 export async function auditCommand(config: Config, flags: AuditFlags, io: AuditIo): Promise<number> {
   const evaluateAt = flags.now === undefined ? undefined : parseNow(flags.now);
-  if (flags.slackPreview && flags.format === 'json') {
+  const preview = flags.slackPreview === false ? null : flags.slackPreview === true ? 'text' : flags.slackPreview;
+  if (preview !== null && preview !== 'text' && preview !== 'json') {
+    throw new UsageError(`--slack-preview: expected text or json, got ${JSON.stringify(preview).slice(0, 20)}`);
+  }
+  if (preview !== null && flags.format === 'json') {
     throw new UsageError('--slack-preview prints after the table: it cannot be combined with --format json');
   }
-  let webhookUrl: string | undefined;
-  if (flags.notify) {
-    try {
-      webhookUrl = io.secrets.get('SLACK_WEBHOOK_URL');
-    } catch (error) {
-      if (error instanceof SecretError) {
-        throw new UsageError(`--notify needs the Slack webhook: ${error.message}`);
-      }
-      throw error;
-    }
-    if (!URL.canParse(webhookUrl) || !/^https?:/.test(webhookUrl)) {
-      throw new UsageError('SLACK_WEBHOOK_URL is not an http(s) URL');
-    }
-  }
+  // Every webhook is read and checked before the audit, so a missing one costs no API calls.
+  const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets) : null;
 
   let source: { api: GcoreApi; config: Config; secrets: Secrets };
   if (flags.input !== undefined) {
@@ -112,32 +123,46 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     return EXIT.usage;
   }
 
-  const minSeverity = config.notify.slack.minSeverity;
-  if (flags.slackPreview) {
-    const messages = digestForReport(report, minSeverity);
-    io.stdout.write(`\nSlack message${messages.length === 1 ? '' : 's'} that --notify would post:\n`);
-    io.stdout.write(`${JSON.stringify(messages, null, 2)}\n`);
+  const digests = preview !== null || webhooks !== null ? reportDigests(report, config) : [];
+  if (preview !== null) {
+    if (digests.length === 0) {
+      io.stdout.write('\nSlack: --notify would post nothing (no unmuted finding at or above the minimum severity).\n');
+    }
+    for (const d of digests) {
+      const to = d.route === 'default' ? 'SLACK_WEBHOOK_URL' : `route ${d.route}`;
+      io.stdout.write(`\nSlack: --notify would post ${d.messages.length} message${d.messages.length === 1 ? '' : 's'} to ${to}:\n\n`);
+      io.stdout.write(preview === 'json' ? previewJson(d.messages) : previewMessages(d.messages));
+    }
   }
 
   let exitCode: number = EXIT.ok;
   if (flags.failOn !== undefined && report.findings.some((f) => !f.muted && atLeast(f.severity, flags.failOn as Severity))) {
     exitCode = EXIT.failOn;
   }
-  if (webhookUrl !== undefined) {
-    const messages = digestForReport(report, minSeverity);
-    if (messages.length === 0) {
+  if (webhooks !== null) {
+    if (digests.length === 0) {
       io.logger.info('nothing to notify: no unmuted finding at or above the minimum severity');
-    } else {
+    }
+    let undelivered = false;
+    for (const d of digests) {
+      const webhookUrl = webhooks.get(d.route);
+      if (webhookUrl === undefined) {
+        continue; // unreachable: routeWebhooks reads every route a finding can take
+      }
       const notifier = createSlackNotifier({ webhookUrl, ...io.slack });
       try {
-        await notifier.send(messages, (i) => io.logger.info({ part: i + 1, of: messages.length }, 'Slack message delivered'));
+        await notifier.send(d.messages, (i) => io.logger.info({ route: d.route, part: i + 1, of: d.messages.length }, 'Slack message delivered'));
       } catch (error) {
         if (error instanceof SlackRejectedError || error instanceof SlackUnavailableError) {
-          io.logger.error({ err: error }, `findings not delivered to Slack: ${error.message}`);
-          return EXIT.notify;
+          io.logger.error({ err: error, route: d.route }, `findings not delivered to Slack: ${error.message}`);
+          undelivered = true;
+          continue; // the other routes still get theirs
         }
         throw error;
       }
+    }
+    if (undelivered) {
+      return EXIT.notify;
     }
   }
   return exitCode;

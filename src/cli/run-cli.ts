@@ -43,7 +43,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--fail-on <severity>', 'exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
     .option('--now <iso>', 'evaluate the rules as of this instant')
-    .option('--slack-preview', 'print the Slack messages --notify would post (table format only)', false)
+    .option('--slack-preview [format]', 'print the Slack messages --notify would post: as read in Slack (text) or as payloads (json)', false)
     .action(async (opts: AuditFlags & { config?: string }) => {
       const config = loadConfig(configPath(opts.config, io.env), io.env);
       const { auditCommand } = await import('./audit-command.js');

@@ -51,6 +51,7 @@ const inventoryToken = z.union([
 const account = z
   .object({
     clientId: positiveInt.optional(),
+    name: z.string().min(1).max(100).optional(),
     apiKeyEnv: envName.default('GCORE_API_KEY'),
     discover: z.boolean().default(true),
     tokens: z.array(inventoryToken).default([]),
@@ -66,6 +67,27 @@ const account = z
       seen.add(id);
     });
   });
+
+// A route's name shows in logs and metrics (its webhook never does): a short slug, and not the default's.
+const route = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'expected a short name of lowercase letters, digits, - and _')
+      .refine((n) => n !== 'default', { message: '"default" is the route of SLACK_WEBHOOK_URL' }),
+    webhookEnv: envName,
+    match: z
+      .object({
+        accounts: z.array(positiveInt).min(1).optional(),
+        owners: z.array(z.string().min(1).max(200)).min(1).optional(),
+        rules: z.array(z.enum(RULE_IDS)).min(1).optional(),
+        minSeverity: z.enum(SEVERITIES).optional(),
+      })
+      .strict()
+      .default({}),
+    continue: z.boolean().default(false),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -140,8 +162,20 @@ export const configSchema = z
           .object({
             minSeverity: z.enum(SEVERITIES).default('low'),
             renotifyAfterHours: positiveInt.default(168),
+            maxMessagesPerRun: positiveInt.max(50).default(3),
+            detailSeverity: z.enum(SEVERITIES).default('high'),
+            routes: z.array(route).default([]),
           })
           .strict()
+          .superRefine((s, ctx) => {
+            const seen = new Set<string>();
+            s.routes.forEach((r, i) => {
+              if (seen.has(r.name)) {
+                ctx.addIssue({ code: 'custom', path: ['routes', i, 'name'], message: `route "${r.name}" is named twice` });
+              }
+              seen.add(r.name);
+            });
+          })
           .prefault({}),
       })
       .strict()

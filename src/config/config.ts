@@ -2,6 +2,7 @@ import type { Severity } from '../core/severity.js';
 import type { Mute } from '../core/mute.js';
 import type { Policy } from '../rules/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
+import type { Route } from '../alerts/route-findings.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -12,6 +13,8 @@ export interface InventoryToken {
 export interface AccountConfig {
   /** null: taken from `GET /iam/clients/me` with the account's key. */
   readonly clientId: number | null;
+  /** For people: shown wherever the account is. */
+  readonly name: string | null;
   /** The environment variable holding the key (or `<name>_FILE`, a file holding it). */
   readonly apiKeyEnv: string;
   /** List the account's tokens and audit all of them, not only the inventory. */
@@ -36,5 +39,17 @@ export interface Config {
   readonly accounts: readonly AccountConfig[];
   readonly policy: Policy;
   readonly mutes: readonly Mute[];
-  readonly notify: { readonly slack: { readonly minSeverity: Severity; readonly renotifyAfterHours: number } };
+  readonly notify: { readonly slack: SlackSettings };
+}
+
+export interface SlackSettings {
+  /** Findings below it are counted, not posted. */
+  readonly minSeverity: Severity;
+  readonly renotifyAfterHours: number;
+  /** The most messages one run posts to one webhook, everything included. */
+  readonly maxMessagesPerRun: number;
+  /** New findings at or above it are told token by token; below, rolled up by rule. */
+  readonly detailSeverity: Severity;
+  /** Tried in order; findings no route takes go to SLACK_WEBHOOK_URL. */
+  readonly routes: readonly Route[];
 }

@@ -47,6 +47,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     },
     accounts: c.accounts.map((a) => ({
       clientId: a.clientId ?? null,
+      name: a.name ?? null,
       apiKeyEnv: a.apiKeyEnv,
       discover: a.discover,
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),

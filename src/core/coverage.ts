@@ -1,9 +1,16 @@
+import { findingId, type Finding } from './finding.js';
+import { REMEDIATION } from '../rules/rule-catalog.js';
 import type { AccountResult, TokenResult } from './report.js';
 
 /** Where a run was blind: an account it could not enumerate, or one where over a tenth of the tokens failed. */
 export interface CoverageGap {
   /** Stable across runs (account and kind), so a gap that persists is not news. */
   readonly key: string;
+  /** The account's id, or its label when the id could not be learnt. */
+  readonly account: number | string;
+  /** Why, for people: key rejected, key missing, listing failed, N of M tokens unread. */
+  readonly reason: string;
+  /** The reason led by the account's label. */
   readonly message: string;
 }
 
@@ -29,7 +36,7 @@ export function coverageGaps(
   for (const a of accounts) {
     const id = a.clientId ?? a.label;
     if (a.error !== null) {
-      gaps.push({ key: `${id}:enumeration`, message: `${a.label}: ${a.error}` });
+      gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
     }
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
     if (stats && stats.failed > 0 && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
@@ -37,8 +44,40 @@ export function coverageGaps(
         stats.failed === stats.total
           ? `none of its ${stats.total} token(s) could be read`
           : `${stats.failed} of its ${stats.total} tokens (${Math.round((100 * stats.failed) / stats.total)}%) could not be read`;
-      gaps.push({ key: `${id}:failures`, message: `${a.label}: ${what}${stats.reason ? ` (${stats.reason})` : ''}` });
+      const reason = `${what}${stats.reason ? ` (${stats.reason})` : ''}`;
+      gaps.push({ key: `${id}:failures`, account: id, reason, message: `${a.label}: ${reason}` });
     }
   }
   return gaps;
+}
+
+/** Each account with a gap as one `coverage-gap` finding (high): it is posted, reminded and resolved like any other. */
+export function coverageFindings(accounts: readonly AccountResult[], gaps: readonly CoverageGap[]): Finding[] {
+  const byAccount = new Map<number | string, string[]>();
+  for (const g of gaps) {
+    byAccount.set(g.account, [...(byAccount.get(g.account) ?? []), g.reason]);
+  }
+  return [...byAccount].map(([id, reasons]) => {
+    const account = accounts.find((a) => (a.clientId ?? a.label) === id);
+    const clientId = typeof id === 'number' ? id : null;
+    return {
+      id: findingId(id, null, 'coverage-gap'),
+      rule: 'coverage-gap',
+      severity: 'high',
+      clientId,
+      accountName: account?.name ?? (clientId === null ? (account?.label ?? null) : null),
+      tokenId: null,
+      tokenName: null,
+      role: null,
+      owner: null,
+      issuer: null,
+      created: null,
+      lastUsage: null,
+      expDate: null,
+      message: `Not fully audited: ${reasons.join('; ')}.`,
+      remediation: REMEDIATION['coverage-gap'],
+      muted: false,
+      muteReason: null,
+    };
+  });
 }

@@ -8,10 +8,15 @@ export interface Finding {
   readonly id: string;
   readonly rule: RuleId;
   readonly severity: Severity;
-  readonly clientId: number;
-  readonly tokenId: number;
+  /** null only for a `coverage-gap` of an account whose id could not be learnt (its key is missing). */
+  readonly clientId: number | null;
+  /** The account's `name` from the configuration, for people. */
+  readonly accountName: string | null;
+  /** null for a finding about a whole account (`coverage-gap`). */
+  readonly tokenId: number | null;
   readonly tokenName: string | null;
   readonly role: string | null;
+  /** The inventory's owner, else the issuer's email. */
   readonly owner: string | null;
   readonly issuer: { userId: number; name: string; email: string; deleted: boolean } | null;
   readonly created: string | null;
@@ -23,6 +28,7 @@ export interface Finding {
   readonly muteReason: string | null;
 }
 
-export function findingId(clientId: number, tokenId: number, rule: RuleId): string {
-  return createHash('sha256').update(`${clientId}:${tokenId}:${rule}`).digest('hex').slice(0, 16);
+/** `subject` identifies what the finding is about when there is no token: the account's label. */
+export function findingId(clientId: number | string | null, tokenId: number | null, rule: RuleId): string {
+  return createHash('sha256').update(`${clientId}:${tokenId ?? ''}:${rule}`).digest('hex').slice(0, 16);
 }

@@ -1,7 +1,17 @@
 import { SEVERITIES, severityRank, type Severity } from './severity.js';
 import { applyMutes, type Mute } from './mute.js';
 import type { Finding } from './finding.js';
-import { coverageGaps } from './coverage.js';
+import { coverageGaps, coverageFindings } from './coverage.js';
+
+/** The facts about a token that tell why a finding resolved (expiry set, used again...). */
+export interface TokenSnapshot {
+  readonly expDate: string | null;
+  readonly expired: boolean;
+  readonly deleted: boolean;
+  readonly lastUsage: string | null;
+  readonly issuerDeleted: boolean;
+  readonly inInventory: boolean;
+}
 
 /** What auditing one token produced. Plain JSON: a worker job returns it as is. */
 export interface TokenResult {
@@ -10,11 +20,15 @@ export interface TokenResult {
   /** audited: read and evaluated; gone: 404; failed: could not be read or was invalid. */
   readonly status: 'audited' | 'gone' | 'failed';
   readonly findings: Finding[];
+  /** Set when the token was read. */
+  readonly snapshot?: TokenSnapshot;
 }
 
 /** How enumerating one account went. */
 export interface AccountResult {
   readonly clientId: number | null;
+  /** The configuration's `name` for the account, if any. */
+  readonly name?: string | null;
   readonly label: string;
   /** null when the account was enumerated; otherwise why it could not be (fully). */
   readonly error: string | null;
@@ -54,8 +68,8 @@ export interface ReportInput {
 export function compareFindings(a: Finding, b: Finding): number {
   return (
     severityRank(b.severity) - severityRank(a.severity) ||
-    a.clientId - b.clientId ||
-    a.tokenId - b.tokenId ||
+    (a.clientId ?? 0) - (b.clientId ?? 0) ||
+    (a.tokenId ?? 0) - (b.tokenId ?? 0) ||
     a.rule.localeCompare(b.rule)
   );
 }
@@ -63,13 +77,20 @@ export function compareFindings(a: Finding, b: Finding): number {
 /** An account counts as audited when at least one of its tokens was read, or when it was enumerated and had none. */
 export function buildReport(input: ReportInput): Report {
   const results = [...input.results];
+  const names = new Map(input.accounts.filter((a) => a.clientId !== null && a.name).map((a) => [a.clientId, a.name ?? null]));
+  const named = (f: Finding): Finding => {
+    const accountName = f.clientId === null ? f.accountName : (names.get(f.clientId) ?? f.accountName);
+    return accountName === f.accountName ? f : { ...f, accountName };
+  };
   const raw: Finding[] = [];
   const readAccounts = new Set<number>();
   const triedAccounts = new Set<number>();
   let tokensAudited = 0;
   let failed = 0;
   for (const r of results) {
-    raw.push(...r.findings);
+    for (const f of r.findings) {
+      raw.push(named(f));
+    }
     triedAccounts.add(r.clientId);
     if (r.status === 'failed') {
       failed += 1;
@@ -77,6 +98,10 @@ export function buildReport(input: ReportInput): Report {
       tokensAudited += 1;
       readAccounts.add(r.clientId);
     }
+  }
+  const gaps = coverageGaps(input.accounts, results);
+  for (const f of coverageFindings(input.accounts, gaps)) {
+    raw.push(f);
   }
   const { findings, lapsed } = applyMutes(raw, input.mutes, input.now);
   findings.sort(compareFindings);
@@ -90,7 +115,7 @@ export function buildReport(input: ReportInput): Report {
       (a.clientId !== null && readAccounts.has(a.clientId)) ||
       (a.error === null && (a.clientId === null || !triedAccounts.has(a.clientId))),
   ).length;
-  const coverage = coverageGaps(input.accounts, results).map((g) => g.message);
+  const coverage = gaps.map((g) => g.message);
   return {
     runId: input.runId,
     startedAt: input.startedAt.toISOString(),

@@ -28,10 +28,11 @@ export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Fin
     rule: hit.rule,
     severity: hit.severity,
     clientId: ref.clientId,
+    accountName: null,
     tokenId: ref.tokenId,
     tokenName: token?.name ?? ref.listedName,
     role: token?.role.name ?? null,
-    owner: ref.owner,
+    owner: ref.owner ?? token?.issuer.email ?? null,
     issuer: token
       ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
       : null,
@@ -95,5 +96,19 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     return failedResult(ref, `invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
   }
   const hits = evaluateToken(token, ref, deps.now, deps.policy);
-  return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'audited', findings: hits.map((h) => toFinding(ref, token, h)) };
+  const snapshot = {
+    expDate: token.expDate?.toISOString() ?? null,
+    expired: token.expired,
+    deleted: token.deleted,
+    lastUsage: token.lastUsage?.toISOString() ?? null,
+    issuerDeleted: token.issuer.deleted,
+    inInventory: ref.inInventory,
+  };
+  return {
+    clientId: ref.clientId,
+    tokenId: ref.tokenId,
+    status: 'audited',
+    findings: hits.map((h) => toFinding(ref, token, h)),
+    snapshot,
+  };
 }

@@ -21,5 +21,5 @@ export async function enumerateAccounts(config: Config, deps: { api: GcoreApi; s
       const key = `${r.clientId}:${r.tokenId}`;
       return seen.has(key) ? false : (seen.add(key), true);
     });
-  return { accounts: enumerations.map((e) => e.account), refs };
+  return { accounts: enumerations.map((e, i) => ({ ...e.account, name: config.accounts[i]?.name ?? null })), refs };
 }

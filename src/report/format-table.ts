@@ -19,8 +19,8 @@ export function formatTable(report: Report): string {
   const rows = report.findings.map((f) => [
     f.muted ? `${f.severity} (muted)` : f.severity,
     f.rule,
-    String(f.clientId),
-    String(f.tokenId),
+    f.accountName === null ? String(f.clientId ?? '-') : `${cell(f.accountName, 24)} (${f.clientId ?? '-'})`,
+    f.tokenId === null ? '-' : String(f.tokenId),
     cell(f.tokenName, 32),
     cell(f.owner, 20),
     f.created === null ? '?' : day(f.lastUsage, 'never'),

@@ -11,6 +11,7 @@ export const RULE_IDS = [
   'token-gone',
   'not-in-inventory',
   'audit-failed',
+  'coverage-gap',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -34,4 +35,6 @@ export const REMEDIATION: Readonly<Record<RuleId, string>> = {
   'token-gone': 'Remove it from the inventory in the audit configuration.',
   'not-in-inventory': 'Identify its owner and add it to the inventory, or delete it.',
   'audit-failed': 'Check the audit key (Administrators role), the Gcore API status and the logs; the token was not checked.',
+  'coverage-gap':
+    "Check the account's key (set, valid, Administrators role) and the Gcore API status: until then its tokens are not all checked.",
 };

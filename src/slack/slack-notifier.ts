@@ -1,6 +1,6 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { SlackRejectedError, SlackUnavailableError } from '../core/errors.js';
-import type { SlackMessage } from './build-digest.js';
+import type { SlackMessage } from './slack-message.js';
 
 export interface SlackNotifier {
   /**

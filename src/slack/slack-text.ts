@@ -1,21 +1,24 @@
-// Token names, descriptions and issuer fields are written by whoever created the token. In Slack mrkdwn,
-// `<...>` makes mentions and links and `& < >` are the only characters Slack asks to escape; `* _ ~ \``
-// would restyle the message, so a zero-width space is put around them to keep them literal.
-const ZWSP = '\u200B';
+// Token names, descriptions, owners and issuer fields are written by whoever created the token. They go into
+// `plain_text` objects, which Slack shows literally: no mention, no link, no formatting. What is left to do is
+// what Slack asks of all text (`& < >` escaped) and what a reader needs: no control characters, no bidi
+// overrides that reorder what is shown (U+202E), no zero-width characters that hide what is there.
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+/g;
 
-/** Makes untrusted text inert in mrkdwn, on one line, at most `max` characters before escaping. */
+/** Untrusted text made inert and visible, on one line, at most `max` characters before escaping. */
 export function slackText(value: string, max = 150): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').replace(/\s+/g, ' ').trim();
-  const cut = [...flat].length > max ? `${[...flat].slice(0, max - 1).join('')}…` : flat;
-  return cut
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([*_~`])/g, `${ZWSP}$1${ZWSP}`);
+  const flat = value.replace(INVISIBLE, ' ').replace(/\s+/g, ' ').trim();
+  const chars = [...flat];
+  const cut = chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : flat;
+  return escapeSlack(cut);
 }
 
-/** Cuts mrkdwn we built ourselves to `max` characters without splitting an escape entity. */
+/** The three characters Slack requires escaped in any text. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Cuts text we built ourselves to `max` characters without splitting an escape entity. */
 export function fitText(text: string, max: number): string {
   if (text.length <= max) {
     return text;

@@ -290,14 +290,14 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
     const { code, stdout } = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json', '--now', NOW]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Report;
-    expect(report.findings.filter((f) => f.tokenId < 500).map((f) => `${f.tokenId}:${f.rule}`)).toEqual(
+    expect(report.findings.filter((f) => f.tokenId !== null && f.tokenId < 500).map((f) => `${f.tokenId}:${f.rule}`)).toEqual(
       [401, 402, 403, 404, 405].map((id) => `${id}:never-expiring`),
     );
-    const bad = report.findings.filter((f) => f.tokenId >= 500);
+    const bad = report.findings.filter((f) => f.tokenId !== null && f.tokenId >= 500);
     expect(bad.map((f) => f.tokenId).sort()).toEqual(junk.map((_, i) => 500 + i));
     for (const f of bad) {
       expect(f.rule).toBe('audit-failed');
-      expect(f.tokenName).toBe(`junk-${f.tokenId - 500}`);
+      expect(f.tokenName).toBe(`junk-${(f.tokenId ?? 0) - 500}`);
       expect(f.message).toMatch(/^Could not be audited: invalid token response: (\(response\)|[a-z_.]+): \S/);
     }
   });

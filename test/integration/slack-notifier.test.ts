@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
 import { SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
-import type { SlackMessage } from '../../src/slack/build-digest.js';
+import type { SlackMessage } from '../../src/slack/slack-message.js';
 import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
 

@@ -2,12 +2,13 @@ import { findingId, type Finding } from '../../src/core/finding.js';
 import type { RuleId } from '../../src/rules/rule-catalog.js';
 import type { Severity } from '../../src/core/severity.js';
 
-export function finding(tokenId: number, rule: RuleId = 'stale', severity: Severity = 'medium', overrides: Partial<Finding> = {}): Finding {
+export function finding(tokenId: number, rule: RuleId = 'stale', severity: Severity = 'medium', overrides: Partial<Finding> & { accountName?: string | null } = {}): Finding {
   return {
     id: findingId(456, tokenId, rule),
     rule,
     severity,
     clientId: 456,
+    accountName: null,
     tokenId,
     tokenName: `token-${tokenId}`,
     role: 'Users',

@@ -1,0 +1,208 @@
+import { millisecondsInDay } from 'date-fns/constants';
+import type { Severity } from '../core/severity.js';
+import type { RuleId } from '../rules/rule-catalog.js';
+import type { Digest, TokenEntry } from '../alerts/digest.js';
+import { entryName } from '../alerts/plan-digest.js';
+import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from './slack-message.js';
+import { escapeSlack, fitText, slackText } from './slack-text.js';
+
+const ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
+// Plain-text sections are filled up to this, so a page break wastes little room.
+const CHUNK = 1500;
+
+export function lastUsedText(lastUsage: string | null, now: Date): string {
+  if (lastUsage === null) {
+    return 'never';
+  }
+  const days = Math.floor((now.getTime() - Date.parse(lastUsage)) / millisecondsInDay);
+  return days <= 0 ? 'today' : days === 1 ? '1 day ago' : `${days} days ago`;
+}
+
+const plain = (text: string): TextObject => ({ type: 'plain_text', text, emoji: true });
+const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text, verbatim: true });
+
+function account(e: Pick<TokenEntry, 'clientId' | 'accountName'>): string {
+  if (e.accountName !== null) {
+    return e.clientId === null ? slackText(e.accountName, 60) : `${slackText(e.accountName, 60)} (${e.clientId})`;
+  }
+  return `account ${e.clientId ?? '?'}`;
+}
+
+/** A token in at most three lines: who and where, its state, each rule with its one-line message. */
+function entryText(e: TokenEntry, now: Date): string {
+  const name = slackText(entryName(e), 80);
+  const first = e.tokenId === null ? `${ICON[e.severity]} ${name}` : `${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${account(e)}`;
+  const lines = [first];
+  if (e.tokenId !== null) {
+    const owner = e.owner === null ? 'owner unknown' : `owner ${slackText(e.owner, 80)}`;
+    const role = e.role === null ? 'role unknown' : slackText(e.role, 40);
+    const dates = e.read
+      ? `last used ${lastUsedText(e.lastUsage, now)} · expires ${e.expDate === null ? 'never' : e.expDate.slice(0, 10)}`
+      : 'not read';
+    lines.push(`${role} · ${owner} · ${dates}`);
+  }
+  lines.push(e.rules.map((r) => `${r.rule} (${r.severity}): ${slackText(r.message, 200)}`).join(' · '));
+  return lines.join('\n');
+}
+
+interface Item {
+  readonly block: Block;
+  /** Rules told token by token in this block: their remediation goes once in the message. */
+  readonly rules: readonly RuleId[];
+}
+
+const size = (b: Block) =>
+  b.type === 'section' || b.type === 'header' ? b.text.text.length : b.type === 'context' ? b.elements.reduce((s, e) => s + e.text.length, 0) : 0;
+
+function heading(text: string): Item {
+  return { block: { type: 'section', text: mrkdwn(text) }, rules: [] };
+}
+
+/** Lines (already escaped) packed into plain-text sections. */
+function chunks(texts: readonly { text: string; rules: readonly RuleId[] }[], separator: string): Item[] {
+  const items: Item[] = [];
+  let text = '';
+  let rules: RuleId[] = [];
+  for (const t of texts) {
+    const piece = fitText(t.text, CHUNK);
+    if (text !== '' && text.length + separator.length + piece.length > CHUNK) {
+      items.push({ block: { type: 'section', text: plain(text) }, rules });
+      text = '';
+      rules = [];
+    }
+    text = text === '' ? piece : `${text}${separator}${piece}`;
+    rules.push(...t.rules);
+  }
+  if (text !== '') {
+    items.push({ block: { type: 'section', text: plain(text) }, rules });
+  }
+  return items;
+}
+
+function hiddenLine(hidden: { count: number; command: string } | null): Item[] {
+  if (hidden === null) {
+    return [];
+  }
+  const what = hidden.count === 1 ? '1 more critical token is' : `${hidden.count.toLocaleString('en-US')} more critical tokens are`;
+  return [heading(`*${what} not named here.* Every one is listed by \`${escapeSlack(hidden.command)}\``)];
+}
+
+function body(d: Digest, now: Date): Item[] {
+  const items: Item[] = [];
+  for (const s of d.sections) {
+    switch (s.kind) {
+      case 'notes':
+        items.push(heading(`*${s.title}*`), ...chunks(s.lines.map((l) => ({ text: slackText(l, 500), rules: [] })), '\n'));
+        break;
+      case 'new': {
+        const tokens = s.entries.length + s.rollups.reduce((a, r) => a + r.count, 0);
+        items.push(heading(`*${s.title}*`));
+        items.push(...chunks(s.entries.map((e) => ({ text: entryText(e, now), rules: e.rules.map((r) => r.rule) })), '\n\n'));
+        items.push(...hiddenLine(s.hidden));
+        if (s.rollups.length > 0) {
+          items.push(heading(s.entries.length > 0 ? '*The rest, by rule*' : `*By rule* (${tokens.toLocaleString('en-US')})`));
+          items.push(
+            ...chunks(
+              s.rollups.map((r) => {
+                const more = r.count > r.names.length ? `, +${(r.count - r.names.length).toLocaleString('en-US')} more` : '';
+                const names = r.names.map((x) => slackText(x, 40)).join(', ');
+                return { text: `${ICON[r.severity]} ${r.rule} (${r.severity}): ${r.count.toLocaleString('en-US')} — ${names}${more}`, rules: [] };
+              }),
+              '\n',
+            ),
+          );
+        }
+        break;
+      }
+      case 'reminder':
+        items.push(heading(`*${s.title}*`));
+        items.push(
+          ...chunks(
+            s.rollups.map((r) => ({
+              text: `${ICON[r.severity]} ${r.rule} (${r.severity}): ${r.count.toLocaleString('en-US')} open, the oldest for ${r.oldestDays} day${r.oldestDays === 1 ? '' : 's'}`,
+              rules: [],
+            })),
+            '\n',
+          ),
+        );
+        if (s.named.length > 0) {
+          items.push(
+            ...chunks(
+              s.named.map((e, i) => ({
+                text: `${i === 0 ? 'Critical, still open: ' : ''}${slackText(entryName(e), 60)}${e.tokenId === null ? '' : ` (token ${e.tokenId})`} · ${account(e)}`,
+                rules: [],
+              })),
+              '\n',
+            ),
+          );
+        }
+        items.push(...hiddenLine(s.hidden));
+        break;
+      case 'resolved':
+        items.push(heading(`*${s.title}*`));
+        items.push(
+          ...chunks(
+            [
+              ...s.entries.map((r) => ({
+                text: `✅ ${slackText(entryName(r.entry), 60)}${r.entry.tokenId === null ? '' : ` (token ${r.entry.tokenId}) · ${account(r.entry)}`} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
+                rules: [],
+              })),
+              ...s.rollups.map((r) => ({
+                text: `✅ ${r.rule}: ${r.count.toLocaleString('en-US')} (${r.reasons.map((x) => `${x.reason} ${x.count}`).join(', ')})`,
+                rules: [],
+              })),
+            ],
+            '\n',
+          ),
+        );
+        break;
+    }
+  }
+  return items;
+}
+
+function remediationBlock(d: Digest, rules: ReadonlySet<RuleId>): Block | null {
+  const elements = [...rules]
+    .filter((r) => d.remediation[r] !== undefined)
+    .slice(0, SLACK_LIMITS.contextElements)
+    .map((r, i) => mrkdwn(fitText(`${i === 0 ? 'What to do · ' : ''}*${r}*: ${escapeSlack(d.remediation[r] ?? '')}`, SLACK_LIMITS.contextText)));
+  return elements.length > 0 ? { type: 'context', elements } : null;
+}
+
+/**
+ * The digest as Block Kit messages, in order, numbered "(1/3)" when there are several, each within Slack's
+ * limits (50 blocks, 3000 characters a section, 150 a header, ~12k in all). Each message carries the
+ * remediation of the rules it names once, and the context line.
+ */
+export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
+  const footer: Block = {
+    type: 'context',
+    elements: [mrkdwn(fitText(`${escapeSlack(d.context)} · <${PORTAL_URL}|Manage API tokens in the Gcore portal>`, SLACK_LIMITS.contextText))],
+  };
+  const pages: { items: Item[]; rules: Set<RuleId> }[] = [];
+  let page: { items: Item[]; rules: Set<RuleId> } = { items: [], rules: new Set() };
+  const total = (p: { items: Item[]; rules: Set<RuleId> }) => {
+    const fix = remediationBlock(d, p.rules);
+    return p.items.reduce((s, i) => s + size(i.block), 0) + size(footer) + (fix ? size(fix) : 0);
+  };
+  for (const item of body(d, now)) {
+    const next = { items: [...page.items, item], rules: new Set([...page.rules, ...item.rules]) };
+    // header, footer and remediation are the 3 fixed blocks
+    if (page.items.length > 0 && (next.items.length + 3 > SLACK_LIMITS.blocks || total(next) > MESSAGE_CHAR_BUDGET)) {
+      pages.push(page);
+      page = { items: [item], rules: new Set(item.rules) };
+    } else {
+      page = next;
+    }
+  }
+  pages.push(page);
+  return pages.map((p, i) => {
+    const part = pages.length > 1 ? ` (${i + 1}/${pages.length})` : '';
+    const title = fitText(`Gcore token audit: ${d.headline}`, SLACK_LIMITS.headerText - part.length) + part;
+    const fix = remediationBlock(d, p.rules);
+    return {
+      text: title,
+      blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...p.items.map((x) => x.block), ...(fix ? [fix] : []), footer],
+    };
+  });
+}
