@@ -123,13 +123,14 @@ describe('gcore-token-audit audit', () => {
         '456:117:not-in-inventory:medium',
         '789:201:audit-failed:high',
         '789:202:audit-failed:high',
+        '789:null:coverage-gap:high',
       ].sort(),
     );
     expect(report.summary).toEqual({
       accounts: 1,
       tokensAudited: 13,
-      findings: 16,
-      bySeverity: { info: 2, low: 1, medium: 6, high: 5, critical: 2 },
+      findings: 17,
+      bySeverity: { info: 2, low: 1, medium: 6, high: 6, critical: 2 },
       muted: 1,
       failed: 3,
     });
@@ -140,12 +141,15 @@ describe('gcore-token-audit audit', () => {
       'Could not be audited: the API key for account 789 was rejected: Token is invalid or expired',
     );
     expect(byToken.get('789:201')?.owner).toBe('platform-team');
+    expect(byToken.get('789:null')?.message).toBe(
+      'Not fully audited: none of its 2 token(s) could be read (the API key for account 789 was rejected: Token is invalid or expired).',
+    );
     expect(byToken.get('456:116')?.muteReason).toBe('break-glass token kept in the vault');
     expect(report.warnings).toEqual([
       'account 789: none of its 2 token(s) could be read (the API key for account 789 was rejected: Token is invalid or expired)',
     ]);
     expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual(
-      ['id', 'rule', 'severity', 'clientId', 'tokenId', 'tokenName', 'role', 'owner', 'issuer', 'created', 'lastUsage', 'expDate', 'message', 'remediation', 'muted', 'muteReason'].sort(),
+      ['id', 'rule', 'severity', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'issuer', 'created', 'lastUsage', 'expDate', 'message', 'remediation', 'muted', 'muteReason'].sort(),
     );
 
     // every token was read with the get endpoint, discovered ones included
@@ -156,11 +160,12 @@ describe('gcore-token-audit audit', () => {
     const posted = slack.accepted();
     expect(posted.length).toBe(1);
     const body = posted[0]?.raw ?? '';
-    expect(posted[0]?.body.text).toBe('Gcore token audit: 1 critical · 5 high · 6 medium · 1 low');
+    // the header tells the whole state: every open unmuted finding, including those below minSeverity
+    expect(posted[0]?.body.text).toBe('Gcore token audit: 16 open (1 critical, 6 high)');
     expect(body).not.toContain('<!channel>');
     expect(body).toContain('&lt;!channel&gt;');
     expect(body).not.toContain('token-116'); // muted: left out
-    expect(body).toContain('Not shown: 1 muted, 2 below low.');
+    expect(body).toContain('1 muted · 2 below low, not posted');
 
     for (const secret of [KEY_456, KEY_789, slack.webhookUrl, 'XXXXsecretXXXX']) {
       expect(stdout).not.toContain(secret);
@@ -178,7 +183,7 @@ accounts: [{ clientId: 789, apiKeyEnv: GCORE_API_KEY_789, discover: false, token
 `);
     const { stdout } = await audit(['--config', config, '--format', 'json', '--now', NOW]);
     const report = JSON.parse(stdout) as Report;
-    expect(report.findings.map((f) => f.rule)).toEqual(Array(10).fill('audit-failed'));
+    expect(report.findings.map((f) => f.rule)).toEqual(['coverage-gap', ...Array<string>(10).fill('audit-failed')]);
     expect(gcore.requests.length).toBeLessThanOrEqual(2);
   });
 
@@ -190,7 +195,7 @@ accounts: [{ clientId: 789, apiKeyEnv: GCORE_API_KEY_789, discover: false, token
     expect(lines[1]).toMatch(/^critical\s+never-expiring-admin\s+456\s+101\s/);
     const ruleColumn = lines[0]?.indexOf('RULE');
     expect(lines.slice(1, 17).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
-    expect(stdout).toContain('16 findings (2 critical, 5 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed');
+    expect(stdout).toContain('17 findings (2 critical, 6 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed');
   });
 
   it('exits 3 when an unmuted finding reaches --fail-on', async () => {
@@ -231,7 +236,7 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
   it('exits 2 for --notify without SLACK_WEBHOOK_URL, before calling Gcore', async () => {
     const { code, logs } = await audit(['--config', writeConfig(CONFIG), '--notify']);
     expect(code).toBe(2);
-    expect(logs.text()).toContain('--notify needs the Slack webhook: SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)');
+    expect(logs.text()).toContain('Slack webhooks: SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)');
     expect(gcore.requests).toEqual([]);
   });
 

@@ -38,8 +38,8 @@ describe('configuration', () => {
       ratePerSecond: 10,
     });
     expect(c.accounts).toEqual([
-      { clientId: 456, apiKeyEnv: 'GCORE_API_KEY', discover: true, tokens: [{ id: 101, owner: null }, { id: 102, owner: null }] },
-      { clientId: 789, apiKeyEnv: 'GCORE_API_KEY_789', discover: false, tokens: [{ id: 201, owner: 'platform-team' }, { id: 202, owner: null }] },
+      { clientId: 456, name: 'Production CDN', apiKeyEnv: 'GCORE_API_KEY', discover: true, tokens: [{ id: 101, owner: null }, { id: 102, owner: null }] },
+      { clientId: 789, name: null, apiKeyEnv: 'GCORE_API_KEY_789', discover: false, tokens: [{ id: 201, owner: 'platform-team' }, { id: 202, owner: null }] },
     ]);
     expect(c.policy).toEqual({
       staleAfterDays: 90,
@@ -58,12 +58,23 @@ describe('configuration', () => {
         until: new Date('2027-02-01T00:00:00Z'), // the whole day named is muted
       },
     ]);
-    expect(c.notify).toEqual({ slack: { minSeverity: 'low', renotifyAfterHours: 168 } });
+    expect(c.notify).toEqual({
+      slack: {
+        minSeverity: 'low',
+        renotifyAfterHours: 168,
+        maxMessagesPerRun: 3,
+        detailSeverity: 'high',
+        routes: [
+          { name: 'oncall', webhookEnv: 'SLACK_WEBHOOK_URL_ONCALL', match: { minSeverity: 'critical' }, continue: true },
+          { name: 'data-team', webhookEnv: 'SLACK_WEBHOOK_URL_DATA', match: { accounts: [789] }, continue: false },
+        ],
+      },
+    });
   });
 
   it('an empty file gives every default: one discovering account keyed by GCORE_API_KEY', () => {
     const c = loadConfig(yamlFile(''), {});
-    expect(c.accounts).toEqual([{ clientId: null, apiKeyEnv: 'GCORE_API_KEY', discover: true, tokens: [] }]);
+    expect(c.accounts).toEqual([{ clientId: null, name: null, apiKeyEnv: 'GCORE_API_KEY', discover: true, tokens: [] }]);
     expect(c.gcore.concurrency).toBe(4);
     expect(c.policy.staleAfterDays).toBe(90);
     expect(c.mutes).toEqual([]);

@@ -21,14 +21,24 @@ describe('coverageGaps', () => {
 
   it('names an account with more than a tenth of its tokens unread, with the first reason', () => {
     expect(coverageGaps([ok], results(8, 2))).toEqual([
-      { key: '456:failures', message: 'account 456: 2 of its 10 tokens (20%) could not be read (HTTP 503)' },
+      {
+        key: '456:failures',
+        account: 456,
+        reason: '2 of its 10 tokens (20%) could not be read (HTTP 503)',
+        message: 'account 456: 2 of its 10 tokens (20%) could not be read (HTTP 503)',
+      },
     ]);
     expect(coverageGaps([ok], results(0, 3))[0]?.message).toBe('account 456: none of its 3 token(s) could be read (HTTP 503)');
   });
 
   it('names an account that could not be enumerated', () => {
     expect(coverageGaps([{ clientId: null, label: 'the account of GCORE_API_KEY', error: 'GCORE_API_KEY is not set (nor GCORE_API_KEY_FILE)' }], [])).toEqual([
-      { key: 'the account of GCORE_API_KEY:enumeration', message: 'the account of GCORE_API_KEY: GCORE_API_KEY is not set (nor GCORE_API_KEY_FILE)' },
+      {
+        key: 'the account of GCORE_API_KEY:enumeration',
+        account: 'the account of GCORE_API_KEY',
+        reason: 'GCORE_API_KEY is not set (nor GCORE_API_KEY_FILE)',
+        message: 'the account of GCORE_API_KEY: GCORE_API_KEY is not set (nor GCORE_API_KEY_FILE)',
+      },
     ]);
   });
 });

@@ -30,12 +30,19 @@ describe('buildReport', () => {
       result(2, 'audited', [finding(2, 'never-expiring-admin', 'critical'), finding(2, 'stale', 'high')]),
       result(3, 'failed', [finding(3, 'audit-failed', 'high')]),
     ]);
-    expect(r.findings.map((f) => `${f.tokenId}:${f.rule}`)).toEqual(['2:never-expiring-admin', '2:stale', '3:audit-failed', '1:expiring-soon']);
+    // a third of the tokens unread: the account is a coverage gap, itself a finding (high)
+    expect(r.findings.map((f) => `${f.tokenId}:${f.rule}`)).toEqual([
+      '2:never-expiring-admin',
+      'null:coverage-gap',
+      '2:stale',
+      '3:audit-failed',
+      '1:expiring-soon',
+    ]);
     expect(r.summary).toEqual({
       accounts: 1,
       tokensAudited: 2,
-      findings: 4,
-      bySeverity: { info: 0, low: 1, medium: 0, high: 2, critical: 1 },
+      findings: 5,
+      bySeverity: { info: 0, low: 1, medium: 0, high: 3, critical: 1 },
       muted: 0,
       failed: 1,
     });
