@@ -1,50 +1,146 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { buildDigest, PORTAL_URL, SLACK_LIMITS, type SlackMessage } from '../../src/slack/build-digest.js';
+import { planAlerts, type AlertState } from '../../src/alerts/plan-alerts.js';
+import { LIST_ALL_COMMAND } from '../../src/alerts/digest.js';
+import { findingId, type Finding } from '../../src/core/finding.js';
+import type { TokenResult } from '../../src/core/report.js';
+import type { RuleId } from '../../src/rules/rule-catalog.js';
+import type { Severity } from '../../src/core/severity.js';
+import type { SlackSettings } from '../../src/config/config.js';
+import { digestMessages } from '../../src/slack/digest-messages.js';
+import { PORTAL_URL, type SlackMessage } from '../../src/slack/slack-message.js';
+import { expectWithinSlackLimits, HOSTILE, textObjects } from '../support/estate.js';
 import { finding } from '../support/findings.js';
 import { NOW } from '../support/tokens.js';
 
+// Every untrusted value starts with it, so the test can tell where untrusted text went.
+const MARK = 'UNTRUSTED';
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/;
+const HOUR = 3_600_000;
+
 const hostile = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 300 }),
-  fc.constantFrom('<!channel>', '<!here>', '<!everyone>', '<@U024BE7LH>', '<#C024BE7LR>', '<https://evil.example|click>',
-    '<mailto:x@evil.example|mail>', '*bold*', '_it_', '~strike~', '`code`', '```block```', '&lt;!channel&gt;', '&amp;', '\n\n> quote',
-    'a'.repeat(5000), '🚀'.repeat(2000), '\u202eevil', '<<<>>>&&&'),
-  fc.array(fc.constantFrom('<', '>', '&', '!', '@', '|', '*', '`', 'http://x', ' ', '\n'), { maxLength: 200 }).map((a) => a.join('')),
+  fc.string({ unit: 'binary', maxLength: 100 }),
+  fc.constantFrom(...HOSTILE, '<!here>', '<!everyone>', '<#C024BE7LR>', '<mailto:x@evil.example|mail>', '&lt;!channel&gt;', '&amp;',
+    '\n\n> quote', '```block```', 'a'.repeat(5000), '🚀'.repeat(2000), '<<<>>>&&&', '\u200b\u200c\u200d\u200e\u200f', '\u202a\u202b\u202c\u202d\u202e',
+    '\u2066\u2067\u2068\u2069\ufeff'),
+  fc.array(fc.constantFrom('<', '>', '&', '!', '@', '#', '|', '*', '_', '~', '`', 'http://x', 'https://evil.example', ' ', '\n', '\u202e', '\u200d'), { maxLength: 200 }).map((a) => a.join('')),
 );
+const RULES: readonly [RuleId, Severity][] = [
+  ['never-expiring-admin', 'critical'],
+  ['stale', 'high'],
+  ['orphaned', 'high'],
+  ['not-in-inventory', 'medium'],
+  ['never-used', 'low'],
+];
+const row = fc.record({ name: hostile, owner: hostile, role: hostile, account: hostile, rules: fc.subarray([0, 1, 2, 3, 4], { minLength: 1 }) });
 
-function assertSafe(messages: SlackMessage[], count: number) {
-  let shown = 0;
+const settings: SlackSettings = { minSeverity: 'low', renotifyAfterHours: 168, maxMessagesPerRun: 20, detailSeverity: 'low', routes: [] };
+
+function toFindings(rows: readonly { name: string; owner: string; role: string; account: string; rules: number[] }[]): Finding[] {
+  return rows.flatMap((r, i) =>
+    r.rules.map((k) => {
+      const [rule, severity] = RULES[k] as [RuleId, Severity];
+      const clientId = 1000 + (i % 3);
+      return finding(i + 1, rule, severity, {
+        id: findingId(clientId, i + 1, rule),
+        clientId,
+        accountName: `${MARK}${r.account}`,
+        tokenName: `${MARK}${r.name}`,
+        owner: `${MARK}${r.owner}`,
+        role: `${MARK}${r.role}`,
+      });
+    }),
+  );
+}
+
+function digest(plan: ReturnType<typeof planAlerts>, now: Date): SlackMessage[] {
+  const route = plan.routes[0];
+  if (route === undefined) {
+    throw new Error('no default route');
+  }
+  return digestMessages(
+    { plan: route, stateless: false, runId: 'run-1', trigger: 'schedule', minSeverity: 'low', detailSeverity: settings.detailSeverity, now, moreCommand: LIST_ALL_COMMAND },
+    settings.maxMessagesPerRun,
+  );
+}
+
+/** Inert, visible and within limits: what every payload must be whatever the tokens say. */
+function expectSafe(messages: readonly SlackMessage[]) {
+  expectWithinSlackLimits(messages);
+  const portal = `<${PORTAL_URL}|Manage API tokens in the Gcore portal>`;
   for (const m of messages) {
-    expect(m.text.length).toBeGreaterThan(0);
-    expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
-    const ours = (t: string) => t.replace(`<${PORTAL_URL}|Manage API tokens in the Gcore portal>`, '');
-    for (const b of m.blocks) {
-      const texts = b.type === 'header' ? [b.text.text] : b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((e) => e.text) : [];
-      for (const t of texts) {
-        expect(t.length).toBeLessThanOrEqual(b.type === 'header' ? SLACK_LIMITS.headerText : SLACK_LIMITS.sectionText);
-        // Our portal link is the only `<...>` construct Slack may act on: no mention, no link of theirs.
-        expect(ours(t).includes('<')).toBe(false);
-        expect(ours(t).includes('>')).toBe(false);
-        if (b.type === 'section' && t.includes('(token ')) {
-          shown += 1;
-          expect(t.split('\n').length).toBeLessThanOrEqual(7); // untrusted text cannot add lines
+    expect(INVISIBLE.test(JSON.stringify(m))).toBe(false);
+    for (const t of textObjects(m)) {
+      // Our portal link is the only `<…>` construct Slack may act on: no mention, no link, no channel of theirs.
+      const ours = t.text.replace(portal, '');
+      expect(ours).not.toMatch(/[<>]/);
+      if (t.type === 'mrkdwn') {
+        expect(t.text).not.toContain(MARK);
+      }
+    }
+  }
+}
+
+/** The lines of the New section's token entries, by token id: untrusted text cannot add lines. */
+function newEntries(messages: readonly SlackMessage[]): Map<number, string[]> {
+  const entries = new Map<number, string[]>();
+  for (const m of messages) {
+    let heading = '';
+    for (const t of textObjects(m)) {
+      if (t.type === 'mrkdwn') {
+        heading = t.text;
+      } else if (t.block === 'section' && heading === '*New*') {
+        for (const piece of t.text.split('\n\n')) {
+          const id = Number(/\(token (\d+)\)/.exec(piece)?.[1]);
+          expect(entries.has(id)).toBe(false);
+          entries.set(id, piece.split('\n'));
         }
       }
     }
   }
-  expect(shown).toBe(count);
+  return entries;
 }
 
 describe('fuzz: Slack digest with hostile token text', () => {
-  it('stays inert and within Slack limits whatever the names, owners and issuers say', () => {
+  it('new, reminded and resolved tokens stay inert, visible, whole and within Slack limits whatever they are called', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(hostile, hostile, hostile, hostile), { minLength: 1, maxLength: 70 }), (rows) => {
-        const findings = rows.map(([name, owner, issuer, email], i) =>
-          finding(i + 1, 'stale', 'high', { tokenName: name, owner, issuer: { userId: 1, name: issuer, email, deleted: false } }),
-        );
-        assertSafe(buildDigest({ now: NOW, sections: [{ title: 'New', findings }], omitted: { muted: 0, belowMinSeverity: 0, minSeverity: 'low' }, coverage: [rows[0]?.[0] ?? ''] }), findings.length);
+      fc.property(fc.array(row, { minLength: 1, maxLength: 40 }), (rows) => {
+        const findings = toFindings(rows);
+        const results: TokenResult[] = rows.map((_, i) => ({ clientId: 1000 + (i % 3), tokenId: i + 1, status: 'audited', findings: [] }));
+        const options = { minSeverity: 'low' as const, renotifyAfterHours: 168, routes: [] };
+
+        const first = planAlerts(new Map(), findings, { results }, { ...options, now: NOW });
+        const posted = digest(first, NOW);
+        expectSafe(posted);
+        const entries = newEntries(posted);
+        expect([...entries.keys()].sort((a, b) => a - b)).toEqual(rows.map((_, i) => i + 1));
+        for (const [id, lines] of entries) {
+          expect(lines).toHaveLength(3);
+          expect(lines[2]?.split(' · ')).toHaveLength(findings.filter((f) => f.tokenId === id).length);
+        }
+
+        // a week later: the odd tokens are deleted, the even ones reminded
+        const later = new Date(NOW.getTime() + 169 * HOUR);
+        const state = new Map<string, AlertState>(first.upserts.map((u) => [u.key, u]));
+        const kept = findings.filter((f) => (f.tokenId ?? 0) % 2 === 0);
+        const gone = results.map((r): TokenResult => (r.tokenId % 2 === 1 ? { ...r, status: 'gone' } : r));
+        const second = planAlerts(state, kept, { results: gone }, { ...options, now: later });
+        const told = digest(second, later);
+        expectSafe(told);
+        const text = told.flatMap((m) => textObjects(m).map((t) => t.text)).join('\n');
+        const resolvedLines = text.split('\n').filter((l) => l.startsWith('✅'));
+        const goneTokens = rows.filter((_, i) => (i + 1) % 2 === 1).length;
+        // one line per token up to a handful, then by rule
+        if (goneTokens <= 10) {
+          expect(resolvedLines).toHaveLength(goneTokens);
+          expect(resolvedLines.every((l) => l.endsWith(': deleted'))).toBe(true);
+        } else {
+          expect(resolvedLines.every((l) => / \(deleted \d+\)$/.test(l))).toBe(true);
+        }
+        expect(text.includes('Still open (reminder)')).toBe(kept.length > 0);
       }),
-      { numRuns: 150, seed: 99 },
+      { numRuns: 120, seed: 99 },
     );
   });
 });
