@@ -95,12 +95,15 @@ function body(d: Digest, now: Date): Item[] {
         items.push(heading(`*${s.title}*`), ...chunks(s.lines.map((l) => ({ text: slackText(l, 500), rules: [] })), '\n'));
         break;
       case 'new': {
-        const tokens = s.entries.length + s.rollups.reduce((a, r) => a + r.count, 0);
-        items.push(heading(`*${s.title}*`));
+        const findings = s.entries.reduce((a, e) => a + e.rules.length, 0) + s.rollups.reduce((a, r) => a + r.count, 0);
+        const byRule = s.entries.length === 0 && s.hidden === null ? ', by rule' : '';
+        items.push(heading(`*${s.title}* (${findings.toLocaleString('en-US')}${byRule})`));
         items.push(...chunks(s.entries.map((e) => ({ text: entryText(e, now), rules: e.rules.map((r) => r.rule) })), '\n\n'));
         items.push(...hiddenLine(s.hidden));
         if (s.rollups.length > 0) {
-          items.push(heading(s.entries.length > 0 ? '*The rest, by rule*' : `*By rule* (${tokens.toLocaleString('en-US')})`));
+          if (byRule === '') {
+            items.push(heading('*The rest, by rule*'));
+          }
           items.push(
             ...chunks(
               s.rollups.map((r) => {
@@ -115,7 +118,7 @@ function body(d: Digest, now: Date): Item[] {
         break;
       }
       case 'reminder':
-        items.push(heading(`*${s.title}*`));
+        items.push(heading(`*${s.title}* (${s.rollups.reduce((a, r) => a + r.count, 0).toLocaleString('en-US')})`));
         items.push(
           ...chunks(
             s.rollups.map((r) => ({
@@ -139,7 +142,7 @@ function body(d: Digest, now: Date): Item[] {
         items.push(...hiddenLine(s.hidden));
         break;
       case 'resolved':
-        items.push(heading(`*${s.title}*`));
+        items.push(heading(`*${s.title}* (${(s.entries.reduce((a, e) => a + e.entry.rules.length, 0) + s.rollups.reduce((a, r) => a + r.count, 0)).toLocaleString('en-US')})`));
         items.push(
           ...chunks(
             [

@@ -1,132 +1,189 @@
 import { describe, expect, it } from '@jest/globals';
-import { buildDigest, lastUsedText, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/slack/build-digest.js';
-import { slackText } from '../../src/slack/slack-text.js';
-import { finding } from '../support/findings.js';
-import { NOW } from '../support/tokens.js';
-import type { Finding } from '../../src/core/finding.js';
+import type { Digest, TokenEntry } from '../../src/alerts/digest.js';
+import { lastUsedText, layoutDigest } from '../../src/slack/layout-digest.js';
+import { previewJson, previewMessages } from '../../src/slack/preview-messages.js';
+import { PORTAL_URL, type SlackMessage } from '../../src/slack/slack-message.js';
+import { escapeSlack, fitText, slackText } from '../../src/slack/slack-text.js';
+import { expectWithinSlackLimits, plainText, textObjects } from '../support/estate.js';
+import { NOW, daysBefore } from '../support/tokens.js';
 
-const omitted = { muted: 0, belowMinSeverity: 0, minSeverity: 'low' as const };
-const digest = (findings: Finding[], extra: Partial<Parameters<typeof buildDigest>[0]> = {}) =>
-  buildDigest({ now: NOW, sections: [{ title: null, findings }], omitted, ...extra });
-const texts = (m: SlackMessage) =>
-  m.blocks.flatMap((b: Block) => (b.type === 'section' ? [b.text.text] : b.type === 'context' ? b.elements.map((e) => e.text) : []));
+const entry = (overrides: Partial<TokenEntry> = {}): TokenEntry => ({
+  clientId: 456,
+  accountName: 'prod',
+  tokenId: 116,
+  tokenName: 'ci-deploy',
+  role: 'Administrators',
+  owner: 'ops@example.com',
+  lastUsage: daysBefore(214).toISOString(),
+  expDate: null,
+  read: true,
+  severity: 'critical',
+  rules: [
+    { rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.' },
+    { rule: 'stale', severity: 'medium', message: 'Not used for 214 days (limit: 90 days).' },
+  ],
+  ...overrides,
+});
 
-function assertWithinLimits(messages: SlackMessage[]) {
-  for (const m of messages) {
-    expect(m.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
-    expect(m.text.length).toBeGreaterThan(0);
-    for (const b of m.blocks) {
-      if (b.type === 'header') {
-        expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.headerText);
-      }
-      if (b.type === 'section') {
-        expect(b.text.text.length).toBeLessThanOrEqual(SLACK_LIMITS.sectionText);
-      }
-    }
-  }
-}
+const digest = (overrides: Partial<Digest> = {}): Digest => ({
+  headline: '1 new · 0 resolved · 2 open (1 critical, 0 high)',
+  sections: [{ kind: 'new', title: 'New', entries: [entry()], rollups: [], hidden: null }],
+  remediation: { 'never-expiring-admin': 'Replace it, then delete this one.', stale: 'Confirm it is needed.' },
+  context: 'Run r1 (scheduled) · 3 muted',
+  ...overrides,
+});
 
-describe('buildDigest', () => {
-  it('shows each finding with everything the team needs', () => {
-    const [m] = digest([finding(116, 'stale', 'high', { lastUsage: new Date(NOW.getTime() - 214 * 86_400_000).toISOString(), expDate: '2027-03-01T00:00:00.000Z' })]);
-    const text = texts(m as SlackMessage).join('\n');
-    expect(text).toContain('*HIGH* · `stale` · *token-116* (token 116)');
-    expect(text).toContain('Account 456 · Role Users · Owner platform-team');
-    expect(text).toContain('Issuer John Doe (john@example.com)');
-    expect(text).toContain('Created 2026-01-01 · Last used 214 days ago · Expires 2027-03-01');
-    expect(text).toContain('Not used for 212 days');
-    expect(text).toContain('Confirm with the owner');
-    expect(text).toContain(`<${PORTAL_URL}|`);
-    expect(m?.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Gcore token audit: 1 high' } });
-    expect(m?.text).toBe('Gcore token audit: 1 high');
+const all = (messages: readonly SlackMessage[]) => messages.flatMap((m) => textObjects(m).map((t) => t.text)).join('\n');
+
+describe('layoutDigest', () => {
+  it('tells a token in three lines: name, id and account; role, owner and dates; each rule with its message', () => {
+    const [m] = layoutDigest(digest(), NOW);
+    expect(m?.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Gcore token audit: 1 new · 0 resolved · 2 open (1 critical, 0 high)' } });
+    expect(m?.text).toBe('Gcore token audit: 1 new · 0 resolved · 2 open (1 critical, 0 high)');
+    expect(plainText([m as SlackMessage])).toContain(
+      [
+        '🔴 ci-deploy (token 116) · prod (456)',
+        'Administrators · owner ops@example.com · last used 214 days ago · expires never',
+        'never-expiring-admin (critical): Administrators token that never expires. · stale (medium): Not used for 214 days (limit: 90 days).',
+      ].join('\n'),
+    );
   });
 
-  it('says "never" for tokens never used and never expiring', () => {
-    const [m] = digest([finding(1, 'never-used', 'medium', { lastUsage: null, expDate: null })]);
-    expect(texts(m as SlackMessage).join()).toContain('Last used never · Expires never');
-    expect(lastUsedText(NOW.toISOString(), NOW)).toBe('today');
+  it('says "not read" for a token it could not read, "owner unknown" without an owner, and names a bare account by its id', () => {
+    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ read: false, owner: null, accountName: null })], rollups: [], hidden: null }] }), NOW);
+    const text = plainText([m as SlackMessage]);
+    expect(text).toContain('· account 456');
+    expect(text).toContain('Administrators · owner unknown · not read');
   });
 
-  it('counts severities in the header, most severe first', () => {
-    const [m] = digest([finding(1, 'stale', 'medium'), finding(2, 'never-expiring-admin', 'critical'), finding(3, 'stale', 'medium')]);
-    expect(m?.text).toBe('Gcore token audit: 1 critical · 2 medium');
+  it('puts each remediation once per message, and the context line with the portal link last', () => {
+    const entries = Array.from({ length: 8 }, (_, i) => entry({ tokenId: i + 1, tokenName: `t${i + 1}` }));
+    const messages = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries, rollups: [], hidden: null }] }), NOW);
+    expect(messages).toHaveLength(1);
+    const m = messages[0] as SlackMessage;
+    const mrkdwn = textObjects(m).filter((t) => t.type === 'mrkdwn').map((t) => t.text);
+    expect(mrkdwn.filter((t) => t.includes('Replace it, then delete this one.'))).toHaveLength(1);
+    expect(mrkdwn.filter((t) => t.includes('Confirm it is needed.'))).toHaveLength(1);
+    expect(m.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', verbatim: true, text: `Run r1 (scheduled) · 3 muted · <${PORTAL_URL}|Manage API tokens in the Gcore portal>` }],
+    });
   });
 
-  it('counts what it leaves out in the footer', () => {
-    const [m] = digest([finding(1)], { omitted: { muted: 2, belowMinSeverity: 3, minSeverity: 'medium' } });
-    expect(texts(m as SlackMessage).at(-1)).toContain('Not shown: 2 muted, 3 below medium.');
+  it('rolls up by rule with a count, the first names and "+N more"', () => {
+    const [m] = layoutDigest(
+      digest({ sections: [{ kind: 'new', title: 'New', entries: [], rollups: [{ rule: 'never-used', severity: 'low', count: 120, names: ['a', 'b', 'c'] }], hidden: null }], remediation: {} }),
+      NOW,
+    );
+    const text = all([m as SlackMessage]);
+    expect(text).toContain('*By rule* (120)');
+    expect(text).toContain('🔵 never-used (low): 120 — a, b, c, +117 more');
+    expect(m?.blocks.filter((b) => b.type === 'context')).toHaveLength(1); // no remediation block for rolled-up rules
   });
 
-  it('splits at 50 blocks, in order, numbered', () => {
-    const short = { tokenName: 't', owner: null, issuer: null, created: null, message: 'm', remediation: 'r' };
-    const many = Array.from({ length: 120 }, (_, i) => finding(i + 1, 'stale', 'medium', short));
-    const messages = digest(many);
-    expect(messages.map((m) => m.blocks.length)).toEqual([50, 50, 26]);
-    assertWithinLimits(messages);
-    expect(messages.map((m) => m.text)).toEqual([
-      'Gcore token audit: 120 medium (1/3)',
-      'Gcore token audit: 120 medium (2/3)',
-      'Gcore token audit: 120 medium (3/3)',
-    ]);
-    const order = messages.flatMap((m) => texts(m).filter((t) => t.startsWith('*MEDIUM*')).map((t) => Number(/\(token (\d+)\)/.exec(t)?.[1])));
-    expect(order).toEqual(many.map((f) => f.tokenId));
+  it('says how many critical tokens it does not name and which command lists them', () => {
+    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry()], rollups: [], hidden: { count: 41, command: 'gcore-token-audit audit --format json' } }] }), NOW);
+    expect(all([m as SlackMessage])).toContain('*41 more critical tokens are not named here.* Every one is listed by `gcore-token-audit audit --format json`');
+  });
+
+  it('lays out reminders by rule with the oldest age, the critical tokens named, and ✅ lines with their reason', () => {
+    const [m] = layoutDigest(
+      digest({
+        headline: '0 new · 1 resolved · 5 open (1 critical, 0 high)',
+        sections: [
+          { kind: 'reminder', title: 'Still open (reminder)', rollups: [{ rule: 'stale', severity: 'medium', count: 4, names: [], oldestDays: 1 }, { rule: 'never-expiring-admin', severity: 'critical', count: 1, names: [], oldestDays: 30 }], named: [entry()], hidden: null },
+          { kind: 'resolved', title: 'Resolved', entries: [{ entry: entry({ tokenId: 7, tokenName: 'old' }), reason: 'deleted' }], rollups: [{ rule: 'stale', count: 12, reasons: [{ reason: 'used again', count: 10 }, { reason: 'deleted', count: 2 }] }] },
+        ],
+      }),
+      NOW,
+    );
+    const text = plainText([m as SlackMessage]);
+    expect(text).toContain('🟡 stale (medium): 4 open, the oldest for 1 day');
+    expect(text).toContain('🔴 never-expiring-admin (critical): 1 open, the oldest for 30 days');
+    expect(text).toContain('Critical, still open: ci-deploy (token 116) · prod (456)');
+    expect(text).toContain('✅ old (token 7) · prod (456) · never-expiring-admin, stale: deleted');
+    expect(text).toContain('✅ stale: 12 (used again 10, deleted 2)');
+  });
+
+  it('splits a long digest into numbered messages, each within Slack limits, every token once, in order', () => {
+    const entries = Array.from({ length: 300 }, (_, i) => entry({ tokenId: i + 1, tokenName: `token-${'x'.repeat(60)}-${i + 1}` }));
+    const messages = layoutDigest(digest({ headline: 'h'.repeat(400), sections: [{ kind: 'new', title: 'New', entries, rollups: [], hidden: null }] }), NOW);
+    expect(messages.length).toBeGreaterThan(1);
+    expectWithinSlackLimits(messages);
+    messages.forEach((m, i) => expect(m.text.endsWith(` (${i + 1}/${messages.length})`)).toBe(true));
+    const ids = [...plainText(messages).matchAll(/\(token (\d+)\)/g)].map((x) => Number(x[1]));
+    expect(ids).toEqual(entries.map((e) => e.tokenId));
     expect(messages.every((m) => m.blocks.at(-1)?.type === 'context')).toBe(true);
   });
 
-  it('keeps each section under 3000 characters and each message under the character budget', () => {
-    const huge = 'é<&>*'.repeat(2000);
-    const many = Array.from({ length: 60 }, (_, i) =>
-      finding(i + 1, 'stale', 'medium', { tokenName: huge, owner: huge, issuer: { userId: 1, name: huge, email: huge, deleted: true }, message: huge }),
-    );
-    const messages = digest(many);
-    assertWithinLimits(messages);
-    for (const m of messages) {
-      expect(texts(m).join('').length).toBeLessThanOrEqual(12_000);
-    }
-    const shown = messages.flatMap((m) => texts(m).filter((t) => t.startsWith('*MEDIUM*')));
-    expect(shown.length).toBe(60);
+  it('names account-level entries (coverage-gap) by account, without a token line', () => {
+    const gap = entry({ tokenId: null, tokenName: null, accountName: 'staging', owner: null, role: null, read: false, severity: 'high', rules: [{ rule: 'coverage-gap', severity: 'high', message: 'Not fully audited: key rejected.' }] });
+    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [gap], rollups: [], hidden: null }] }), NOW);
+    expect(plainText([m as SlackMessage])).toContain('🟠 staging\ncoverage-gap (high): Not fully audited: key rejected.');
   });
 
-  it('puts a section title before its findings and a coverage section first', () => {
-    const [m] = buildDigest({
-      now: NOW,
-      sections: [
-        { title: 'New', findings: [finding(1)] },
-        { title: 'Resolved', findings: [finding(2)] },
-      ],
-      omitted,
-      coverage: ['account 789: could not list tokens'],
-    });
-    const t = texts(m as SlackMessage);
-    expect(t[0]).toContain('*Coverage');
-    expect(t[0]).toContain('account 789: could not list tokens');
-    expect(t[1]).toBe('*New* (1)');
-    expect(t[3]).toBe('*Resolved* (1)');
-    expect(m?.text).toBe('Gcore token audit: 1 medium');
+  it('keeps untrusted text in plain_text: a hostile name can neither ping, link nor hide', () => {
+    const evil = '<!channel> <@U1> #general https://evil.example *bold*\u202Eevil\u200Dx\nline';
+    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ tokenName: evil, owner: evil, accountName: evil, role: evil })], rollups: [], hidden: null }] }), NOW);
+    const message = m as SlackMessage;
+    for (const t of textObjects(message).filter((x) => x.type === 'mrkdwn')) {
+      expect(t.text).not.toContain('evil');
+    }
+    const text = plainText([message]);
+    expect(text).toContain('&lt;!channel&gt; &lt;@U1&gt; #general https://evil.example *bold* evil x line (token 116)');
+    expect(JSON.stringify(message)).not.toMatch(/<[!@#]|<http[^s]|<https:\/\/evil|[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/);
   });
 });
 
-describe('escaping untrusted text', () => {
-  it.each([
-    ['<!channel>', '&lt;!channel&gt;'],
-    ['<!here> ping', '&lt;!here&gt; ping'],
-    ['<https://evil.example|click>', '&lt;https://evil.example|click&gt;'],
-    ['<@U123>', '&lt;@U123&gt;'],
-    ['a & b', 'a &amp; b'],
-  ])('%s can neither ping nor link', (raw, escaped) => {
-    expect(slackText(raw)).toBe(escaped);
-    const [m] = digest([finding(1, 'stale', 'medium', { tokenName: raw, owner: raw })]);
-    const all = JSON.stringify(m?.blocks);
-    expect(all).not.toContain(raw);
-    expect(all).not.toMatch(/<(!|@|#|https?:\/\/evil)/);
+describe('slack text', () => {
+  it('escapes & < >, removes control, bidi and zero-width characters, keeps formatting characters as they are', () => {
+    expect(slackText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(slackText('a\u202Eb\u200Bc\u200Dd\u2066e\uFEFFf\u0007g')).toBe('a b c d e f g');
+    expect(slackText('exp_date *x* `y`\n~z~')).toBe('exp_date *x* `y` ~z~');
+    expect(escapeSlack('a&b')).toBe('a&amp;b');
   });
 
-  it('keeps formatting characters literal and the text on one line', () => {
-    expect(slackText('*bold* `code`\n_x_ ~y~')).toBe('\u200B*\u200Bbold\u200B*\u200B \u200B`\u200Bcode\u200B`\u200B \u200B_\u200Bx\u200B_\u200B \u200B~\u200By\u200B~\u200B');
+  it('bounds the length before escaping and never cuts an entity', () => {
+    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
+    expect(fitText('abc&amp;def', 6)).toBe('abc…');
   });
 
-  it('bounds the length before escaping, so entities are never cut', () => {
-    const out = slackText('<'.repeat(500), 10);
-    expect(out).toBe(`${'&lt;'.repeat(9)}…`);
+  it('says when a token was last used', () => {
+    expect(lastUsedText(null, NOW)).toBe('never');
+    expect(lastUsedText(NOW.toISOString(), NOW)).toBe('today');
+    expect(lastUsedText(daysBefore(1).toISOString(), NOW)).toBe('1 day ago');
+  });
+});
+
+describe('preview', () => {
+  const messages = layoutDigest(
+    digest({
+      sections: [
+        { kind: 'new', title: 'New', entries: [entry({ tokenName: '<!channel> & co' })], rollups: [{ rule: 'never-used', severity: 'low', count: 5, names: ['a'] }], hidden: { count: 2, command: 'gcore-token-audit audit --format json' } },
+      ],
+    }),
+    NOW,
+  );
+
+  it('reads as Slack shows it: no markers, no entities, links as "label (url)"', () => {
+    const text = previewMessages(messages);
+    expect(text).toMatch(/^── message 1 of 1 ──\nGcore token audit: 1 new/);
+    expect(text).not.toContain('*');
+    expect(text).not.toContain('&lt;');
+    expect(text).not.toContain('&amp;');
+    expect(text).not.toContain('`');
+    expect(text).toContain('🔴 <!channel> & co (token 116) · prod (456)');
+    expect(text).toContain('2 more critical tokens are not named here. Every one is listed by gcore-token-audit audit --format json');
+    expect(text).toContain(`Manage API tokens in the Gcore portal (${PORTAL_URL})`);
+    expect(previewMessages([])).toBe('Nothing to post.\n');
+  });
+
+  it('as JSON: one payload a line, each parsing back to the message', () => {
+    const two = [...messages, ...messages];
+    const lines = previewJson(two).trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const [i, line] of lines.entries()) {
+      expect(JSON.parse(line)).toEqual({ text: two[i]?.text, blocks: two[i]?.blocks });
+    }
   });
 });
