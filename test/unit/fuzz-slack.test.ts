@@ -90,7 +90,7 @@ function newEntries(messages: readonly SlackMessage[]): Map<number, string[]> {
     for (const t of textObjects(m)) {
       if (t.type === 'mrkdwn') {
         heading = t.text;
-      } else if (t.block === 'section' && heading === '*New*') {
+      } else if (t.block === 'section' && heading.startsWith('*New*')) {
         for (const piece of t.text.split('\n\n')) {
           const id = Number(/\(token (\d+)\)/.exec(piece)?.[1]);
           expect(entries.has(id)).toBe(false);

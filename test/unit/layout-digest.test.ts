@@ -47,6 +47,7 @@ describe('layoutDigest', () => {
         'never-expiring-admin (critical): Administrators token that never expires. · stale (medium): Not used for 214 days (limit: 90 days).',
       ].join('\n'),
     );
+    expect(all([m as SlackMessage])).toContain('*New* (2)'); // the heading counts findings, not tokens
   });
 
   it('says "not read" for a token it could not read, "owner unknown" without an owner, and names a bare account by its id', () => {
@@ -76,7 +77,7 @@ describe('layoutDigest', () => {
       NOW,
     );
     const text = all([m as SlackMessage]);
-    expect(text).toContain('*By rule* (120)');
+    expect(text).toContain('*New* (120, by rule)');
     expect(text).toContain('🔵 never-used (low): 120 — a, b, c, +117 more');
     expect(m?.blocks.filter((b) => b.type === 'context')).toHaveLength(1); // no remediation block for rolled-up rules
   });
