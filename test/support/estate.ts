@@ -131,8 +131,14 @@ export function estate(options: EstateOptions = {}): Estate {
 }
 
 /** Every text object of a message, with the kind of block it sits in. */
-export function textObjects(m: SlackMessage): { block: Block['type']; type: TextObject['type']; text: string }[] {
-  return m.blocks.flatMap((b) =>
+export interface PlacedText {
+  readonly block: Block['type'];
+  readonly type: TextObject['type'];
+  readonly text: string;
+}
+
+export function textObjects(m: SlackMessage): PlacedText[] {
+  return m.blocks.flatMap((b): PlacedText[] =>
     b.type === 'header' || b.type === 'section'
       ? [{ block: b.type, type: b.text.type, text: b.text.text }]
       : b.type === 'context'
