@@ -15,10 +15,10 @@ const days = z.number().int().nonnegative();
 export const envNameSchema = z.string().superRefine((name, ctx) => {
   const problem = !/^[A-Z][A-Z0-9_]*$/.test(name)
     ? 'expected a variable name of capitals, digits and _ (GCORE_API_KEY_789)'
-    : name.endsWith('_FILE')
-      ? `${name}: name the variable without _FILE (${name.slice(0, -5)}); its _FILE form is read by itself`
-      : PROJECT_ENV_NAMES.includes(name)
-        ? `${name} is read by gcore-token-audit for something else: name a variable of its own`
+    : PROJECT_ENV_NAMES.includes(name)
+      ? `${name} is read by gcore-token-audit for something else: name a variable of its own`
+      : name.endsWith('_FILE')
+        ? `${name}: name the variable without _FILE (${name.slice(0, -5)}); its _FILE form is read by itself`
         : null;
   if (problem !== null) {
     ctx.addIssue({ code: 'custom', message: problem, input: name });
