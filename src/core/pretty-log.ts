@@ -1,3 +1,5 @@
+const text = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v));
+
 /** One pino JSON line as a person reads it: `12:00:00.123 WARN  message key=value …`, then an error's stack. */
 export function prettyLine(line: string): string {
   let record: Record<string, unknown>;
@@ -9,7 +11,7 @@ export function prettyLine(line: string): string {
   const { time, level, msg, service: _service, err, error, ...rest } = record;
   const clock = typeof time === 'string' ? time.slice(11, 23) : '';
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' && /^[^\s"=]+$/.test(v) ? v : JSON.stringify(v)}`);
-  const head = [clock, String(level ?? '').toUpperCase().padEnd(5), String(msg ?? ''), ...fields].filter((p) => p !== '').join(' ');
+  const head = [clock, text(level).toUpperCase().padEnd(5), text(msg), ...fields].filter((p) => p !== '').join(' ');
   const lines = [head];
   for (const e of [err, error]) {
     if (e !== null && typeof e === 'object') {
@@ -17,7 +19,7 @@ export function prettyLine(line: string): string {
       lines.push(
         typeof stack === 'string'
           ? stack.replace(/^/gm, '    ')
-          : `    ${String(type ?? 'Error')}${code === undefined ? '' : ` (${String(code)})`}: ${String(message ?? '')}`,
+          : `    ${text(type) || 'Error'}${code === undefined ? '' : ` (${text(code)})`}: ${text(message)}`,
       );
     }
   }

@@ -146,7 +146,7 @@ describe('no configuration file where the defaults serve', () => {
       expect(report.summary).toMatchObject({ accounts: 1, tokensAudited: 1 });
       expect(gcore.requests.slice(0, 2)).toEqual(['GET /iam/clients/me', 'GET /iam/v2/clients/456/tokens']);
       const first = run.stderr.split('\n')[0] ?? '';
-      expect(first).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO  /);
+      expect(first).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}/);
       expect(first).toContain(DEFAULTS_MSG);
       expect(run.stderr).not.toMatch(/^\{/m);
     } finally {

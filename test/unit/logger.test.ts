@@ -90,6 +90,6 @@ describe('log settings', () => {
     expect(prettyLine(line)).toBe('12:00:00.123 WARN  Redis connection error code=ECONNREFUSED replica=ab12\n    Error: boom\n');
     const sink = logSink();
     createLogger({ destination: sink, format: 'pretty' }).info({ tokens: 3 }, 'auditing tokens');
-    expect(sink.lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO  auditing tokens tokens=3\n$/);
+    expect(sink.lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}auditing tokens tokens=3\n$/);
   });
 });
