@@ -1,4 +1,4 @@
-import { SEVERITIES, atLeast, severityRank, type Severity } from '../core/severity.js';
+import { atLeast, severityRank, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
 import { REMEDIATION, type RuleId } from '../rules/rule-catalog.js';
 import type { Digest, DigestSection, ReminderRollup, ResolvedEntry, ResolvedRollup, RuleRollup, TokenEntry } from './digest.js';
@@ -221,7 +221,7 @@ export function planDigest(input: DigestInput, level: DigestLevel): Digest {
 export function fitDigest(input: DigestInput, count: (d: Digest) => number, budget: number): Digest {
   const start = severityRank(input.detailSeverity);
   const tries: DigestLevel[] = [{ detailRank: start, resolvedDetail: true, criticalLimit: Infinity }];
-  for (let rank = start; rank <= SEVERITIES.length; rank++) {
+  for (let rank = start; rank <= severityRank('critical'); rank++) {
     tries.push({ detailRank: rank, resolvedDetail: false, criticalLimit: Infinity });
   }
   for (const level of tries) {

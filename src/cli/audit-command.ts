@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
-import { SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
+import { SecretNotSetError, SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
+import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { showValue } from '../config/format-issues.js';
 import type { Report } from '../core/report.js';
 import type { AccountConfig, Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
@@ -55,10 +57,34 @@ export interface AuditIo {
 }
 
 function parseNow(text: string): Date {
-  if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(text) || Number.isNaN(Date.parse(text))) {
-    throw new UsageError(`--now: expected an ISO date or timestamp with a zone (2026-11-29T12:00:00Z), got ${JSON.stringify(text)}`);
+  const parsed = parseDateOrInstant(text);
+  if (parsed === null) {
+    throw new UsageError(`--now: expected a real date (2026-11-29) or a timestamp with a zone (2026-11-29T12:00:00Z), got ${showValue(text)}`);
   }
-  return new Date(text);
+  return parsed.instant;
+}
+
+/**
+ * Every account's key, read before the first request: a key variable set wrongly (both forms, a FIFO...) is
+ * an error at once; when no account has its key, nothing could be audited and the run is not started.
+ */
+function readKeys(config: Config, secrets: Secrets): void {
+  const notSet: string[] = [];
+  const names = [...new Set(config.accounts.map((a) => a.apiKeyEnv))];
+  for (const name of names) {
+    try {
+      secrets.get(name);
+    } catch (error) {
+      if (error instanceof SecretNotSetError) {
+        notSet.push(error.variable);
+      } else {
+        throw error;
+      }
+    }
+  }
+  if (notSet.length === names.length) {
+    throw new UsageError(notSet.map((name) => `nothing was audited: ${name} is not set`).join('\n'));
+  }
 }
 
 /** With --input the export decides which accounts exist; the configuration adds inventory and owners. */
@@ -95,12 +121,13 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     throw new UsageError('--slack-preview prints after the table: it cannot be combined with --format json');
   }
   // Every webhook is read and checked before the audit, so a missing one costs no API calls.
-  const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets) : null;
+  const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets, '--notify needs the Slack webhook') : null;
 
   let source: { api: GcoreApi; config: Config; secrets: Secrets };
   if (flags.input !== undefined) {
     source = exportSource(flags.input, config);
   } else {
+    readKeys(config, io.secrets);
     const limiter = createRequestLimiter({
       concurrency: config.gcore.concurrency,
       ratePerSecond: config.gcore.ratePerSecond ?? undefined,
@@ -116,12 +143,12 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     clock: io.clock,
     evaluateAt,
   });
-  io.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
-
+  // A security tool never prints "No findings." for a run that saw nothing: no report, only why.
   if (report.summary.accounts === 0) {
-    io.logger.error({ warnings: report.warnings }, 'no account could be audited');
-    return EXIT.usage;
+    const why = report.warnings.length > 0 ? report.warnings : ['no account could be enumerated'];
+    throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
+  io.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
 
   const digests = preview !== null || webhooks !== null ? reportDigests(report, config) : [];
   if (preview !== null) {

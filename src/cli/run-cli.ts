@@ -1,100 +1,170 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { DestinationStream } from 'pino';
-import { AuditError, ConfigError, UsageError, toError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
+import type { DestinationStream, Logger } from 'pino';
+import { AuditError, ConfigError, toError } from '../core/errors.js';
+import { createLogger, logSettings } from '../core/logger.js';
+import { redact } from '../core/redact.js';
 import { SEVERITIES } from '../core/severity.js';
-import { configPath, loadConfig } from '../config/load-config.js';
-import { createSecrets } from '../config/secrets.js';
+import type { Config } from '../config/config.js';
+import { DEFAULT_CONFIG_PATH, loadConfig, loadConfigOrDefaults } from '../config/load-config.js';
+import { createSecrets, type Secrets } from '../config/secrets.js';
 import type { AuditFlags, AuditIo } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
+import { packageVersion } from './package-version.js';
 import type { TriggerFlags } from './trigger-command.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
+  /** Where usage and configuration errors go, as plain lines (process.stderr by default). */
+  readonly stderr?: { write(text: string): unknown };
   readonly env: NodeJS.ProcessEnv;
-  /** Where the JSON logs go (stderr by default). */
+  /** Where the logs go (stderr by default). */
   readonly logDestination?: DestinationStream;
+  /** Whether stderr is a terminal: the default LOG_FORMAT is then pretty (process.stderr.isTTY by default). */
+  readonly stderrIsTty?: boolean;
   readonly clock?: () => Date;
   readonly slack?: AuditIo['slack'];
   readonly gcoreRetryBaseDelayMs?: number;
 }
 
+/** What each command's action gets; a command's work lives in its own file (`<name>-command.ts`). */
+export interface CommandContext {
+  readonly io: CliIo;
+  readonly logger: Logger;
+  readonly secrets: Secrets;
+  /** `--config`, else TOKEN_AUDIT_CONFIG, else config/audit.yaml, else the built-in defaults (logged). */
+  config(flag: string | undefined): Config;
+}
+
+const NAME = 'gcore-token-audit';
+const CONFIG_HELP = 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml, else the defaults)';
+
 /** Parses argv (without node and script), runs the command, returns the exit code. Never calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const secrets = createSecrets(io.env);
-  const logger = createLogger({ level: io.env.LOG_LEVEL, destination: io.logDestination, secrets: () => secrets.known() });
-  let exitCode: number = EXIT.ok;
+  const stderr = io.stderr ?? process.stderr;
+  // Errors of usage and configuration are for a person: plain lines, one problem each, no JSON, no stack.
+  const say = (lines: readonly string[]) => {
+    for (const line of lines) {
+      stderr.write(`${NAME}: ${redact(line, secrets.known())}\n`);
+    }
+  };
 
-  const program = new Command('gcore-token-audit')
+  let logger: Logger;
+  try {
+    const { level, format } = logSettings(io.env, io.stderrIsTty ?? Boolean(process.stderr.isTTY));
+    logger = createLogger({ level, format, destination: io.logDestination, secrets: () => secrets.known() });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      say(error.problems);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+
+  const context: CommandContext = {
+    io,
+    logger,
+    secrets,
+    config(flag) {
+      const { config, path } = loadConfigOrDefaults(flag, io.env);
+      if (path === null) {
+        logger.info(`no configuration file (--config, TOKEN_AUDIT_CONFIG, ${DEFAULT_CONFIG_PATH}): using the built-in defaults, one account keyed by GCORE_API_KEY`);
+      }
+      return config;
+    },
+  };
+  let exitCode: number = EXIT.ok;
+  // Each action resolves to its exit code.
+  const run =
+    <T>(action: (opts: T) => Promise<number>) =>
+    async (opts: T) => {
+      exitCode = await action(opts);
+    };
+
+  const program = new Command(NAME)
     .description('Audits Gcore IAM API tokens against hygiene policy and alerts Slack.')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
-      writeErr: (s) => logger.error(s.trim()),
+      writeErr: (s) => stderr.write(s),
+      outputError: (s) => say(s.trim().replace(/^error: /, '').split('\n')),
     })
     .showHelpAfterError(false);
 
   program
     .command('audit')
     .description('Audit every token once and print a report.')
-    .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
+    .option('--config <file>', CONFIG_HELP)
     .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table'))
     .option('--notify', 'post the findings to Slack (SLACK_WEBHOOK_URL)', false)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
     .option('--now <iso>', 'evaluate the rules as of this instant')
     .option('--slack-preview [format]', 'print the Slack messages --notify would post: as read in Slack (text) or as payloads (json)', false)
-    .action(async (opts: AuditFlags & { config?: string }) => {
-      const config = loadConfig(configPath(opts.config, io.env), io.env);
-      const { auditCommand } = await import('./audit-command.js');
-      exitCode = await auditCommand(config, opts, {
-        stdout: io.stdout,
-        logger,
-        secrets,
-        clock: io.clock ?? (() => new Date()),
-        slack: io.slack,
-        gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
-      });
-    });
+    .action(
+      run(async (opts: AuditFlags & { config?: string }) => {
+        const config = context.config(opts.config);
+        const { auditCommand } = await import('./audit-command.js');
+        return auditCommand(config, opts, {
+          stdout: io.stdout,
+          logger,
+          secrets,
+          clock: io.clock ?? (() => new Date()),
+          slack: io.slack,
+          gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
+        });
+      }),
+    );
 
   program
     .command('worker')
     .description('Run the long-lived worker: scheduled audits on BullMQ/Redis, alerts on change.')
-    .option('--config <file>', 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml)')
-    .action(async (opts: { config?: string }) => {
-      const config = loadConfig(configPath(opts.config, io.env), io.env);
-      // Each command loads only what it uses (BullMQ, got, prom-client...): the one-shot ones start faster.
-      const { workerCommand } = await import('./worker-command.js');
-      exitCode = await workerCommand(config, { env: io.env, logger, secrets });
-    });
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (opts: { config?: string }) => {
+        const config = context.config(opts.config);
+        // Each command loads only what it uses (BullMQ, got, prom-client...): the one-shot ones start faster.
+        const { workerCommand } = await import('./worker-command.js');
+        return workerCommand(config, { env: io.env, logger, secrets });
+      }),
+    );
 
   program
     .command('trigger')
     .description('Enqueue an audit run now (a worker runs it).')
-    .option('--config <file>', 'configuration file (validated; the workers use their own)')
+    .option('--config <file>', 'configuration file, validated only (the workers use their own)')
     .option('--wait', 'wait for the run and print its report as `audit --format json` does', false)
     .option('--timeout <seconds>', 'how long --wait waits for the report (and any trigger for Redis, 10 s at most)', '600')
     .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
-    .action(async (opts: TriggerFlags & { config?: string }) => {
-      loadConfig(configPath(opts.config, io.env), io.env);
-      const { triggerCommand } = await import('./trigger-command.js');
-      exitCode = await triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
-    });
+    .action(
+      run(async (opts: TriggerFlags & { config?: string }) => {
+        if (opts.config !== undefined) {
+          loadConfig(opts.config, io.env);
+        }
+        const { triggerCommand } = await import('./trigger-command.js');
+        return triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
+      }),
+    );
 
+  if (argv.length === 0) {
+    io.stdout.write(program.helpInformation());
+    return EXIT.usage;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version exit 0; every parse error is a usage error.
+      // Help and version exit 0; every parse error is a usage error (already said by outputError).
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (error instanceof ConfigError) {
-      logger.fatal({ problems: error.problems }, error.message);
+      say(error.problems);
       return EXIT.usage;
     }
-    if (error instanceof UsageError || error instanceof AuditError) {
-      logger.fatal({ code: error.code }, error.message);
+    if (error instanceof AuditError) {
+      say(error.message.split('\n'));
       return EXIT.usage;
     }
     logger.fatal({ err: toError(error) }, 'unexpected error');

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
+import { checkWorkerSecrets } from '../config/check-worker-secrets.js';
+import { showValue } from '../config/format-issues.js';
 import { queueSettings } from '../queue/redis-connection.js';
 import { startWorker } from '../worker/start-worker.js';
 
@@ -10,11 +12,13 @@ export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv
   const port = Number(io.env.HEALTH_PORT || 8080);
   const lockMs = Number(io.env.JOB_LOCK_MS || 30_000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`HEALTH_PORT: expected a port number, got ${JSON.stringify(io.env.HEALTH_PORT)}`);
+    throw new UsageError(`HEALTH_PORT: expected a port number, got ${showValue(io.env.HEALTH_PORT)}`);
   }
   if (!Number.isInteger(lockMs) || lockMs < 1000) {
-    throw new UsageError(`JOB_LOCK_MS: expected milliseconds (at least 1000), got ${JSON.stringify(io.env.JOB_LOCK_MS)}`);
+    throw new UsageError(`JOB_LOCK_MS: expected milliseconds (at least 1000), got ${showValue(io.env.JOB_LOCK_MS)}`);
   }
+  // Every key and webhook now, not at the next cron slot.
+  checkWorkerSecrets(config, io.secrets);
   const worker = await startWorker({
     config,
     secrets: io.secrets,

@@ -3,10 +3,27 @@ import { SEVERITIES } from '../core/severity.js';
 import { RULE_IDS } from '../rules/rule-catalog.js';
 import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
 import { cronProblem } from '../core/schedule-gap.js';
+import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { PROJECT_ENV_NAMES } from './project-env-names.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name');
+/**
+ * The name of a variable that holds a secret (`apiKeyEnv`, and every other `*Env` of the configuration):
+ * upper case, and not one the project reads for something else. Its `_FILE` form is read on its own.
+ */
+export const envNameSchema = z.string().superRefine((name, ctx) => {
+  const problem = !/^[A-Z][A-Z0-9_]*$/.test(name)
+    ? 'expected a variable name of capitals, digits and _ (GCORE_API_KEY_789)'
+    : PROJECT_ENV_NAMES.includes(name)
+      ? `${name} is read by gcore-token-audit for something else: name a variable of its own`
+      : name.endsWith('_FILE')
+        ? `${name}: name the variable without _FILE (${name.slice(0, -5)}); its _FILE form is read by itself`
+        : null;
+  if (problem !== null) {
+    ctx.addIssue({ code: 'custom', message: problem, input: name });
+  }
+});
 
 const validTimezone = (tz: string) => {
   try {
@@ -27,12 +44,9 @@ const cronSchema = z.string().superRefine((cron, ctx) => {
 });
 
 // `until: 2027-01-31` means through that day (UTC); a full timestamp means that instant.
-const untilSchema = z
-  .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || /^\d{4}-\d{2}-\d{2}T.+(Z|[+-]\d{2}:\d{2})$/.test(v), {
-    message: 'expected a date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z)',
-  })
-  .refine((v) => !Number.isNaN(Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v)), { message: 'not a real date' });
+const untilSchema = z.string().refine((v) => parseDateOrInstant(v) !== null, {
+  message: 'expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z)',
+});
 
 const thresholds = z
   .object({
@@ -52,7 +66,7 @@ const account = z
   .object({
     clientId: positiveInt.optional(),
     name: z.string().min(1).max(100).optional(),
-    apiKeyEnv: envName.default('GCORE_API_KEY'),
+    apiKeyEnv: envNameSchema.default('GCORE_API_KEY'),
     discover: z.boolean().default(true),
     tokens: z.array(inventoryToken).default([]),
   })
@@ -75,7 +89,7 @@ const route = z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'expected a short name of lowercase letters, digits, - and _')
       .refine((n) => n !== 'default', { message: '"default" is the route of SLACK_WEBHOOK_URL' }),
-    webhookEnv: envName,
+    webhookEnv: envNameSchema,
     match: z
       .object({
         accounts: z.array(positiveInt).min(1).optional(),

@@ -8,7 +8,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
-function show(value: unknown): string {
+// A secret pasted into the wrong field must not be printed back: longer strings are described, not shown.
+const MAX_ECHOED_STRING = 16;
+
+/** A bad value as an error message may show it: a short string or a number as JSON, anything else by its type. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string' && value.length > MAX_ECHOED_STRING) {
+    return 'a string';
+  }
   if (value === null) {
     return 'null';
   }
@@ -18,7 +25,7 @@ function show(value: unknown): string {
   if (typeof value === 'object') {
     return 'a mapping';
   }
-  const json = JSON.stringify(value);
+  const json = JSON.stringify(value) ?? typeof value;
   return json.length > 60 ? `${json.slice(0, 60)}…` : json;
 }
 
@@ -37,7 +44,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   for (const issue of issues) {
     const path = formatPath(issue.path);
     const input = (issue as { input?: unknown }).input;
-    const got = input === undefined ? '' : `, got ${show(input)}`;
+    const got = input === undefined ? '' : `, got ${showValue(input)}`;
     switch (issue.code) {
       case 'invalid_type':
         lines.push(
@@ -75,8 +82,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         lines.push(`${path}: invalid key`);
         break;
       case 'custom':
-        // Cross-field checks report against the parent object: only a plain value is worth echoing.
-        lines.push(`${path}: ${issue.message}${input !== null && typeof input === 'object' ? '' : got}`);
+        // Cross-field checks report against the parent object: only a plain value is worth echoing, and
+        // not when the message already names it.
+        lines.push(
+          `${path}: ${issue.message}${(input !== null && typeof input === 'object') || (typeof input === 'string' && issue.message.includes(input)) ? '' : got}`,
+        );
         break;
       case 'invalid_format':
       case 'not_multiple_of':

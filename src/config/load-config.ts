@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, toError } from '../core/errors.js';
+import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { readSmallFile, UnreadableFileError } from './read-small-file.js';
 import { configSchema } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
 import type { Config } from './config.js';
@@ -10,13 +12,29 @@ export const DEFAULT_GCORE_API_URL = 'https://api.gcore.com';
 
 /** `--config`, else TOKEN_AUDIT_CONFIG, else config/audit.yaml. */
 export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  return flag ?? env.TOKEN_AUDIT_CONFIG ?? DEFAULT_CONFIG_PATH;
+  return flag ?? (env.TOKEN_AUDIT_CONFIG || DEFAULT_CONFIG_PATH);
+}
+
+/**
+ * The configuration of a command: `--config`, else TOKEN_AUDIT_CONFIG, else config/audit.yaml; when none is
+ * named and config/audit.yaml does not exist, the built-in defaults (`path: null`). A file named explicitly
+ * must exist.
+ */
+export function loadConfigOrDefaults(flag: string | undefined, env: NodeJS.ProcessEnv): { config: Config; path: string | null } {
+  if (flag === undefined && !env.TOKEN_AUDIT_CONFIG && !existsSync(DEFAULT_CONFIG_PATH)) {
+    return { config: parseConfig({}, env), path: null };
+  }
+  const path = configPath(flag, env);
+  return { config: loadConfig(path, env), path };
 }
 
 function untilInstant(text: string): Date {
-  return text.length === 10
-    ? new Date(Date.parse(`${text}T00:00:00Z`) + 86_400_000) // through the whole day named
-    : new Date(text);
+  const parsed = parseDateOrInstant(text);
+  if (parsed === null) {
+    throw new Error(`unreachable: the schema accepted until ${text}`);
+  }
+  // A date mutes through the whole day named.
+  return parsed.dateOnly ? new Date(parsed.instant.getTime() + 86_400_000) : parsed.instant;
 }
 
 /** Validates parsed YAML and the environment into the one read-only Config. Throws ConfigError listing every problem. */
@@ -62,10 +80,10 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
 export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSmallFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new ConfigError([`${path}: cannot read the configuration file (${code})`]);
+    const why = error instanceof UnreadableFileError ? error.reason : 'unreadable';
+    throw new ConfigError([`${path}: cannot read the configuration file (${why})`]);
   }
   let document: unknown;
   try {
@@ -76,7 +94,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
       const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
       throw new ConfigError([`${path}: not valid YAML at ${where}: ${error.message.split('\n')[0] ?? ''}`]);
     }
-    throw error;
+    // The yaml library refuses an alias bomb (and other resource exhaustion) with a plain error.
+    throw new ConfigError([`${path}: not valid YAML: ${toError(error).message.split('\n')[0] ?? ''}`]);
   }
   if (document !== null && (typeof document !== 'object' || Array.isArray(document))) {
     throw new ConfigError([`${path}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { SecretError } from '../core/errors.js';
+import { SecretError, SecretNotSetError } from '../core/errors.js';
+import { readSmallFile, UnreadableFileError } from './read-small-file.js';
 
 /**
  * Reads secrets from the environment: `NAME`, or `NAME_FILE` naming a file that holds it (Docker secrets).
- * Every value read is remembered so the logger can scrub it from anything it writes.
+ * Every value read is remembered so the logger can scrub it from anything it writes. A `_FILE` is read only
+ * when it is a regular file of at most 1 MB (a FIFO or a device is refused, never waited on).
  */
 export interface Secrets {
   get(name: string): string;
@@ -27,14 +28,17 @@ export function createSecrets(env: NodeJS.ProcessEnv): Secrets {
       let value: string | undefined = direct;
       if (file) {
         try {
-          value = readFileSync(file, 'utf8').trim();
+          value = readSmallFile(file).trim();
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-          throw new SecretError(`${name}_FILE names a file that cannot be read (${code}): ${file}`);
+          const why = error instanceof UnreadableFileError ? error.reason : 'unreadable';
+          throw new SecretError(`${name}_FILE names a file that cannot be read (${why}): ${file}`);
         }
       }
+      if (file && !value) {
+        throw new SecretError(`${name}_FILE names an empty file: ${file}`);
+      }
       if (!value) {
-        throw new SecretError(`${name} is not set (nor ${name}_FILE)`);
+        throw new SecretNotSetError(name);
       }
       cache.set(name, value);
       return value;

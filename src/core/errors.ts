@@ -23,9 +23,16 @@ export class UsageError extends AuditError {
   readonly code = 'USAGE';
 }
 
-/** A secret variable is missing, empty or set twice (VAR and VAR_FILE). */
+/** A secret variable is missing, empty or set twice (VAR and VAR_FILE), or its file cannot be read. */
 export class SecretError extends AuditError {
   readonly code = 'SECRET_MISSING';
+}
+
+/** Neither VAR nor VAR_FILE is set (or VAR is empty). */
+export class SecretNotSetError extends SecretError {
+  constructor(readonly variable: string) {
+    super(`${variable} is not set (nor ${variable}_FILE)`);
+  }
 }
 
 /** The API key was refused (HTTP 401). Not retried: every call with the same key would fail. */

@@ -1,7 +1,37 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { ConfigError } from './errors.js';
+import { prettyLine } from './pretty-log.js';
+import { redact } from './redact.js';
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+const LOG_LEVELS = [...Object.keys(pino.levels.values), 'silent'];
+
+/**
+ * LOG_LEVEL (default info) and LOG_FORMAT (json, or pretty; default pretty when stderr is a terminal).
+ * Throws a ConfigError naming each bad one: pino itself would crash on an unknown level.
+ */
+export function logSettings(env: { LOG_LEVEL?: string; LOG_FORMAT?: string }, stderrIsTty: boolean): { level: string; format: LogFormat } {
+  const problems: string[] = [];
+  const level = env.LOG_LEVEL || 'info';
+  const format = env.LOG_FORMAT || (stderrIsTty ? 'pretty' : 'json');
+  const shown = (v: string) => (v.length > 16 ? 'a string' : JSON.stringify(v));
+  if (!LOG_LEVELS.includes(level)) {
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${shown(level)}`);
+  }
+  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
+    problems.push(`LOG_FORMAT: expected one of ${LOG_FORMATS.join(', ')}, got ${shown(format)}`);
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  return { level, format: format as LogFormat };
+}
 
 export interface LoggerOptions {
   readonly level?: string;
+  /** json (default): one JSON object a line; pretty: one readable line (and an error's stack) per entry. */
+  readonly format?: LogFormat;
   /** Where JSON lines go; stderr by default (stdout carries the report). */
   readonly destination?: DestinationStream;
   /** Secret values read so far; any that shows up in a line is replaced before it is written. */
@@ -17,18 +47,19 @@ interface SafeError {
 }
 
 // got's errors carry the request options (the Authorization header among them) and @slack/webhook's carry
-// the webhook URL: the serializer keeps only type, code, message and stack, and the cause's type and code.
-function serializeError(err: unknown): unknown {
+// the webhook URL: the serializer keeps only type, code, message and stack, and the cause's type and code,
+// and removes Slack webhook paths from the text it keeps, whatever secrets the logger knows of.
+export function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) {
     return err;
   }
   const code = (err as { code?: unknown }).code;
-  const out: SafeError = { type: err.name, message: err.message };
+  const out: SafeError = { type: err.name, message: redact(err.message, []) };
   if (typeof code === 'string') {
     out.code = code;
   }
   if (err.stack) {
-    out.stack = err.stack;
+    out.stack = redact(err.stack, []);
   }
   if (err.cause instanceof Error) {
     const causeCode = (err.cause as { code?: unknown }).code;
@@ -43,6 +74,7 @@ function serializeError(err: unknown): unknown {
 /** The one root logger; jobs and runs take children of it. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = options.secrets ?? (() => []);
+  const destination = options.destination ?? pino.destination({ dest: 2, sync: true });
   return pino(
     {
       level: options.level ?? 'info',
@@ -55,21 +87,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         censor: '[REDACTED]',
       },
       hooks: {
-        streamWrite: (line) => {
-          let out = line;
-          for (const secret of secrets()) {
-            if (secret.length >= 6) {
-              out = out.split(secret).join('[REDACTED]');
-              const escaped = JSON.stringify(secret).slice(1, -1);
-              if (escaped !== secret) {
-                out = out.split(escaped).join('[REDACTED]');
-              }
-            }
-          }
-          return out;
-        },
+        // Every known secret in every encoding (raw, URL-encoded, JSON-escaped, base64 of the header) and
+        // any Slack webhook path, whatever field it hides in.
+        streamWrite: (line) => redact(line, secrets()),
       },
     },
-    options.destination ?? pino.destination({ dest: 2, sync: true }),
+    options.format === 'pretty' ? { write: (line: string) => destination.write(prettyLine(line)) } : destination,
   );
 }

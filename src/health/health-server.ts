@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { ConfigError } from '../core/errors.js';
 
 export interface HealthServer {
   readonly port: number;
@@ -36,7 +37,18 @@ export async function startHealthServer(options: {
     })();
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve) => server.listen(options.port, options.host ?? '0.0.0.0', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new ConfigError([
+          error.code === 'EADDRINUSE'
+            ? `HEALTH_PORT: port ${options.port} is already in use`
+            : `HEALTH_PORT: cannot listen on port ${options.port} (${error.code ?? error.message})`,
+        ]),
+      ),
+    );
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

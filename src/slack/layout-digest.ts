@@ -186,7 +186,7 @@ export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
   let page: { items: Item[]; rules: Set<RuleId> } = { items: [], rules: new Set() };
   const total = (p: { items: Item[]; rules: Set<RuleId> }) => {
     const fix = remediationBlock(d, p.rules);
-    return p.items.reduce((s, i) => s + size(i.block), 0) + size(footer) + (fix ? size(fix) : 0);
+    return SLACK_LIMITS.headerText + p.items.reduce((s, i) => s + size(i.block), 0) + size(footer) + (fix ? size(fix) : 0);
   };
   for (const item of body(d, now)) {
     const next = { items: [...page.items, item], rules: new Set([...page.rules, ...item.rules]) };

@@ -86,15 +86,17 @@ afterEach(async () => {
 
 async function audit(args: string[], env: Record<string, string> = {}) {
   const out: string[] = [];
+  const err: string[] = [];
   const logs = logSink();
   const code = await runCli(['audit', ...args], {
     stdout: { write: (s: string) => out.push(s) },
+    stderr: { write: (s: string) => err.push(s) },
     env: { GCORE_API_URL: gcore.url, GCORE_API_KEY: KEY_456, GCORE_API_KEY_789: KEY_789, ...env },
     logDestination: logs,
     gcoreRetryBaseDelayMs: 5,
     slack: { sleep: () => Promise.resolve(), baseDelayMs: 1 },
   });
-  return { code, stdout: out.join(''), logs };
+  return { code, stdout: out.join(''), stderr: err.join(''), logs };
 }
 
 describe('gcore-token-audit audit', () => {
@@ -179,12 +181,14 @@ describe('gcore-token-audit audit', () => {
     const ids = Array.from({ length: 10 }, (_, i) => 201 + i).join(', ');
     const config = writeConfig(`
 gcore: { concurrency: 2 }
-accounts: [{ clientId: 789, apiKeyEnv: GCORE_API_KEY_789, discover: false, tokens: [${ids}] }]
+accounts:
+  - { clientId: 789, apiKeyEnv: GCORE_API_KEY_789, discover: false, tokens: [${ids}] }
+  - { clientId: 456, discover: false, tokens: [102] } # audited, so there is a report
 `);
     const { stdout } = await audit(['--config', config, '--format', 'json', '--now', NOW]);
     const report = JSON.parse(stdout) as Report;
-    expect(report.findings.map((f) => f.rule)).toEqual(['coverage-gap', ...Array<string>(10).fill('audit-failed')]);
-    expect(gcore.requests.length).toBeLessThanOrEqual(2);
+    expect(report.findings.filter((f) => f.clientId === 789).map((f) => f.rule)).toEqual(['coverage-gap', ...Array<string>(10).fill('audit-failed')]);
+    expect(gcore.requests.filter((r) => r.includes('/clients/789/')).length).toBeLessThanOrEqual(2);
   });
 
   it('prints an aligned table sorted by severity with a summary line', async () => {
@@ -234,32 +238,76 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
   });
 
   it('exits 2 for --notify without SLACK_WEBHOOK_URL, before calling Gcore', async () => {
-    const { code, logs } = await audit(['--config', writeConfig(CONFIG), '--notify']);
+    const { code, stderr } = await audit(['--config', writeConfig(CONFIG), '--notify']);
     expect(code).toBe(2);
-    expect(logs.text()).toContain('Slack webhooks: SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)');
+    expect(stderr).toBe('gcore-token-audit: --notify needs the Slack webhook: SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)\n');
     expect(gcore.requests).toEqual([]);
   });
 
-  it('exits 2 and lists every problem of an invalid configuration', async () => {
-    const { code, logs, stdout } = await audit(['--config', writeConfig('policy:\n  staleAfterDays: ninety\nbogus: 1\n')]);
+  it('exits 2 for --notify with a webhook that is not https, naming the variable and never its value', async () => {
+    const webhook = 'http://hooks.example/services/T0/B0/notThisSecretPath';
+    const { code, stdout, stderr, logs } = await audit(['--config', writeConfig(CONFIG), '--notify'], { SLACK_WEBHOOK_URL: webhook });
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'gcore-token-audit: --notify needs the Slack webhook: SLACK_WEBHOOK_URL: expected an https:// URL (http:// only to a loopback address)\n',
+    );
+    expect(stdout + logs.text()).not.toContain('notThisSecretPath');
+    expect(gcore.requests).toEqual([]);
+  });
+
+  it('exits 2 and lists every problem of an invalid configuration, one plain line each', async () => {
+    const { code, logs, stdout, stderr } = await audit(['--config', writeConfig('policy:\n  staleAfterDays: ninety\nbogus: 1\n')]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    const fatal = logs.parsed().find((l) => l.level === 'fatal');
-    expect(fatal?.problems).toEqual(['policy.staleAfterDays: expected a number, got "ninety"', 'bogus: unknown key']);
-    expect(logs.text()).not.toContain('    at '); // no stack trace
+    expect(stderr).toBe('gcore-token-audit: policy.staleAfterDays: expected a number, got "ninety"\ngcore-token-audit: bogus: unknown key\n');
+    expect(logs.lines).toEqual([]);
   });
 
-  it('exits 2 when no account could be audited', async () => {
-    const { code, logs } = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json'], { GCORE_API_KEY: 'wrong-key-123456' });
+  it('refuses an apiKeyEnv naming a variable the project reads for something else, before any request', async () => {
+    const config = writeConfig('accounts: [{ clientId: 456, apiKeyEnv: SLACK_WEBHOOK_URL }, { clientId: 789, apiKeyEnv: REDIS_URL }]');
+    const { code, stdout, stderr } = await audit(['--config', config, '--format', 'json'], { SLACK_WEBHOOK_URL: slack.webhookUrl, REDIS_URL: 'redis://:redisSecretPw@127.0.0.1:6379' });
     expect(code).toBe(2);
-    expect(logs.text()).toContain('no account could be audited');
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      'gcore-token-audit: accounts[0].apiKeyEnv: SLACK_WEBHOOK_URL is read by gcore-token-audit for something else: name a variable of its own\n' +
+        'gcore-token-audit: accounts[1].apiKeyEnv: REDIS_URL is read by gcore-token-audit for something else: name a variable of its own\n',
+    );
+    expect(gcore.requests).toEqual([]);
   });
 
-  it('exits 2 on bad usage', async () => {
-    expect((await audit(['--format', 'xml'])).code).toBe(2);
-    expect((await audit(['--bogus'])).code).toBe(2);
-    expect((await audit(['--config', writeConfig(''), '--now', 'yesterday'])).code).toBe(2);
+  it('prints no report when nothing was audited: one line saying why, exit 2', async () => {
+    const unset = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json'], { GCORE_API_KEY: '' });
+    expect(unset).toMatchObject({ code: 2, stdout: '', stderr: 'gcore-token-audit: nothing was audited: GCORE_API_KEY is not set\n' });
+    expect(gcore.requests).toEqual([]);
+    const table = await audit(['--config', writeConfig('')], { GCORE_API_KEY: '' });
+    expect(table).toMatchObject({ code: 2, stdout: '', stderr: 'gcore-token-audit: nothing was audited: GCORE_API_KEY is not set\n' });
+    expect(table.stdout).not.toContain('No findings');
+  });
+
+  it('exits 2 when no account could be audited, with no report', async () => {
+    const { code, stdout, stderr } = await audit(['--config', writeConfig('accounts: [{ clientId: 456 }]'), '--format', 'json'], { GCORE_API_KEY: 'wrong-key-123456' });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^gcore-token-audit: nothing was audited: account 456: .+\n$/);
+    expect(stderr).not.toContain('wrong-key-123456');
+  });
+
+  it('exits 2 on bad usage, one plain line each', async () => {
+    expect(await audit(['--format', 'xml'])).toMatchObject({ code: 2, stderr: "gcore-token-audit: option '--format <format>' argument 'xml' is invalid. Allowed choices are table, json.\n" });
+    expect(await audit(['--bogus'])).toMatchObject({ code: 2, stderr: "gcore-token-audit: unknown option '--bogus'\n" });
+    expect(await audit(['--config', writeConfig(''), '--now', 'yesterday'])).toMatchObject({
+      code: 2,
+      stderr: 'gcore-token-audit: --now: expected a real date (2026-11-29) or a timestamp with a zone (2026-11-29T12:00:00Z), got "yesterday"\n',
+    });
     expect((await audit(['--config', writeConfig(''), '--fail-on', 'severe'])).code).toBe(2);
+  });
+
+  it('refuses an impossible --now instead of rolling it into March', async () => {
+    const { code, stderr } = await audit(['--config', writeConfig(''), '--now', '2026-02-30']);
+    expect(code).toBe(2);
+    expect(stderr).toBe('gcore-token-audit: --now: expected a real date (2026-11-29) or a timestamp with a zone (2026-11-29T12:00:00Z), got "2026-02-30"\n');
+    expect(gcore.requests).toEqual([]);
+    expect((await audit(['--config', writeConfig(''), '--now', '2026-02-28T23:59:59+23:59', '--format', 'json'])).code).toBe(0);
   });
 
   it('finds the account id with /iam/clients/me when the config has none', async () => {
@@ -310,8 +358,8 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
   it('rejects an --input that is not an export', async () => {
     const input = join(dir, 'bad.json');
     writeFileSync(input, '{"tokens": 3}');
-    const { code, logs } = await audit(['--config', writeConfig(''), '--input', input]);
+    const { code, stderr } = await audit(['--config', writeConfig(''), '--input', input]);
     expect(code).toBe(2);
-    expect(logs.text()).toContain(`--input ${input}: expected the list endpoint's array`);
+    expect(stderr).toContain(`gcore-token-audit: --input ${input}: expected the list endpoint's array`);
   });
 });

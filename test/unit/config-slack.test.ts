@@ -59,20 +59,20 @@ describe('routeWebhooks', () => {
     const env = { ONCALL_WEBHOOK: 'http://hooks.example.com/services/T/B/secretsecret' };
     let error: unknown;
     try {
-      routeWebhooks(settings([oncall]), createSecrets(env));
+      routeWebhooks(settings([oncall]), createSecrets(env), 'test');
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(UsageError);
     const message = (error as UsageError).message;
-    expect(message).toContain('route "oncall": ONCALL_WEBHOOK must be an https:// URL');
+    expect(message).toContain('route "oncall": ONCALL_WEBHOOK: expected an https:// URL');
     expect(message).toContain('SLACK_WEBHOOK_URL is not set');
     expect(message).not.toContain('secretsecret');
   });
 
   it('needs no SLACK_WEBHOOK_URL when a route with an empty match takes every finding', () => {
     const all = { name: 'all', webhookEnv: 'ALL_WEBHOOK' };
-    const hooks = routeWebhooks(settings([oncall, all]), createSecrets({ ONCALL_WEBHOOK: 'https://a.example/x', ALL_WEBHOOK: 'http://127.0.0.1:9/y' }));
+    const hooks = routeWebhooks(settings([oncall, all]), createSecrets({ ONCALL_WEBHOOK: 'https://a.example/x', ALL_WEBHOOK: 'http://127.0.0.1:9/y' }), 'test');
     expect([...hooks.keys()]).toEqual(['oncall', 'all']);
   });
 });

@@ -3,9 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { configPath, loadConfig, parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/core/errors.js';
+import { ConfigError, SecretError } from '../../src/core/errors.js';
 import { createSecrets } from '../../src/config/secrets.js';
-import { SecretError } from '../../src/core/errors.js';
+import { PROJECT_ENV_NAMES } from '../../src/config/project-env-names.js';
+import { checkWebhookUrl } from '../../src/config/check-webhook-url.js';
+import { checkWorkerSecrets } from '../../src/config/check-worker-secrets.js';
+import { parseDateOrInstant } from '../../src/core/parse-iso-date.js';
+
 
 function problems(document: unknown, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -110,7 +114,7 @@ describe('configuration', () => {
         'gcore.apiVersion: expected one of v2, v1, got "v3"',
         'gcore.concurrency: expected more than 0, got 0',
         'accounts[0].tokens[1]: expected a token id or a mapping { id, owner }, got "x"',
-        'mutes[0].until: expected a date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z), got "soon"',
+        'mutes[0].until: expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z), got "soon"',
         'notify.slack.minSeverity: expected one of info, low, medium, high, critical, got "urgent"',
       ]),
     );
@@ -153,6 +157,68 @@ describe('configuration', () => {
     expect(() => loadConfig('/nonexistent/audit.yaml', {})).toThrow(/cannot read the configuration file \(ENOENT\)/);
   });
 
+  it('an *Env name is a variable name in capitals, not one the project reads for something else', () => {
+    for (const name of PROJECT_ENV_NAMES) {
+      expect(problems({ accounts: [{ apiKeyEnv: name }] })).toEqual([
+        `accounts[0].apiKeyEnv: ${name} is read by gcore-token-audit for something else: name a variable of its own`,
+      ]);
+    }
+    expect(PROJECT_ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL', 'PATH', 'HOME']));
+    expect(problems({ accounts: [{ apiKeyEnv: 'gcore_key' }, { apiKeyEnv: '9KEY' }, { apiKeyEnv: 'KEY_FILE' }] })).toEqual([
+      'accounts[0].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "gcore_key"',
+      'accounts[1].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "9KEY"',
+      'accounts[2].apiKeyEnv: KEY_FILE: name the variable without _FILE (KEY); its _FILE form is read by itself',
+    ]);
+    expect(parseConfig({ accounts: [{ apiKeyEnv: 'GCORE_API_KEY_789' }] }, {}).accounts[0]?.apiKeyEnv).toBe('GCORE_API_KEY_789');
+  });
+
+  it('refuses impossible mute dates instead of rolling them into the next month', () => {
+    expect(problems({ mutes: [{ rule: 'stale', clientId: 1, tokenId: 2, reason: 'r', until: '2027-02-30' }] })).toEqual([
+      'mutes[0].until: expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z), got "2027-02-30"',
+    ]);
+    expect(problems({ mutes: [{ rule: 'stale', clientId: 1, tokenId: 2, reason: 'r', until: '2027-04-31T12:00:00Z' }] })).toHaveLength(1);
+    const ok = parseConfig({ mutes: [{ rule: 'stale', clientId: 1, tokenId: 2, reason: 'r', until: '2028-02-29' }] }, {});
+    expect(ok.mutes[0]?.until).toEqual(new Date('2028-03-01T00:00:00Z'));
+    expect(parseDateOrInstant('2026-12-31T23:59:59+23:59')?.instant).toEqual(new Date('2026-12-31T00:00:59Z'));
+    expect(parseDateOrInstant('2026-02-30')).toBeNull();
+    expect(parseDateOrInstant('2026-02-28T24:00:00Z')).toBeNull();
+    expect(parseDateOrInstant('March 7')).toBeNull();
+  });
+
+  it('never echoes a string value longer than 16 characters: a secret pasted in the wrong place stays unprinted', () => {
+    const secret = 'sk-live-0123456789abcdef';
+    const p = problems({ gcore: { timeoutMs: secret, apiVersion: secret }, schedule: { timezone: secret }, accounts: [{ apiKeyEnv: secret, tokens: [secret] }] });
+    expect(p).toEqual([
+      'gcore.apiVersion: expected one of v2, v1, got a string',
+      'gcore.timeoutMs: expected a number, got a string',
+      'schedule.timezone: unknown time zone, got a string',
+      'accounts[0].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got a string',
+      'accounts[0].tokens[0]: expected a token id or a mapping { id, owner }, got a string',
+    ].sort((a, b) => p.indexOf(a) - p.indexOf(b)));
+    expect(p.join('\n')).not.toContain('0123456789');
+    expect(problems({ gcore: { timeoutMs: '16-chars-exactly' } })).toEqual(['gcore.timeoutMs: expected a number, got "16-chars-exactly"']);
+  });
+
+  // FIFOs and devices, which would block or never end, are tried on the built CLI in cli-process.test.ts.
+  it('reads only a regular file of at most 1 MB', () => {
+    expect(() => loadConfig(tmpdir(), {})).toThrow(/cannot read the configuration file \(not a regular file\)/);
+    expect(() => loadConfig(yamlFile(`# ${'x'.repeat(1024 * 1024)}\n`), {})).toThrow(/cannot read the configuration file \(larger than 1 MB\)/);
+    expect(loadConfig(yamlFile(`# ${'x'.repeat(1000 * 1000)}\n`), {}).gcore.concurrency).toBe(4);
+  });
+
+  it('a YAML alias bomb is a configuration error, one line', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(10).fill(`*${'abcdefghi'[i] ?? 'a'}`).join(', ')}]`)].join('\n');
+    let error: unknown;
+    try {
+      loadConfig(yamlFile(`${bomb}\n`), {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toHaveLength(1);
+    expect((error as ConfigError).problems[0]).toMatch(/: not valid YAML/);
+  });
+
   it('finds the file from --config, else TOKEN_AUDIT_CONFIG, else config/audit.yaml', () => {
     expect(configPath('a.yaml', { TOKEN_AUDIT_CONFIG: 'b.yaml' })).toBe('a.yaml');
     expect(configPath(undefined, { TOKEN_AUDIT_CONFIG: 'b.yaml' })).toBe('b.yaml');
@@ -173,5 +239,43 @@ describe('secrets', () => {
     expect(() => createSecrets({ A: 'x', A_FILE: '/tmp/x' }).get('A')).toThrow('both A and A_FILE are set: set only one');
     expect(() => createSecrets({ A: '' }).get('A')).toThrow(new SecretError('A is not set (nor A_FILE)'));
     expect(() => createSecrets({ A_FILE: '/nonexistent' }).get('A')).toThrow(/A_FILE names a file that cannot be read \(ENOENT\)/);
+  });
+
+  it('reads a _FILE only when it is a regular file of at most 1 MB', () => {
+    expect(() => createSecrets({ A_FILE: tmpdir() }).get('A')).toThrow(/A_FILE names a file that cannot be read \(not a regular file\)/);
+    expect(() => createSecrets({ A_FILE: yamlFile('k'.repeat(1024 * 1024 + 1)) }).get('A')).toThrow(/\(larger than 1 MB\)/);
+    expect(() => createSecrets({ A_FILE: yamlFile('\n') }).get('A')).toThrow(/A_FILE names an empty file/);
+  });
+});
+
+describe('webhook URLs and the worker\'s secrets', () => {
+  it('a webhook is an https URL, or http to a loopback address; the message names the variable, never the value', () => {
+    expect(checkWebhookUrl('SLACK_WEBHOOK_URL', 'https://hooks.slack.com/services/T0/B0/secret')).toBeNull();
+    expect(checkWebhookUrl('SLACK_WEBHOOK_URL', 'http://127.0.0.1:4000/services/T0/B0/secret')).toBeNull();
+    expect(checkWebhookUrl('SLACK_WEBHOOK_URL', 'http://localhost:4000/x')).toBeNull();
+    for (const bad of ['http://hooks.slack.com/services/T0/B0/secret', 'hooks.slack.com/services/T0/B0/secret', 'ftp://127.0.0.1/x', 'http://127.0.0.1.evil.example/x']) {
+      const problem = checkWebhookUrl('ROUTE_WEBHOOK', bad);
+      expect(problem).toMatch(/^ROUTE_WEBHOOK: expected an https:\/\/ URL/);
+      expect(problem).not.toContain('secret');
+    }
+  });
+
+  it('the worker refuses to start without every account\'s key and a webhook URL, naming each missing one', () => {
+    const config = parseConfig({ accounts: [{ clientId: 456 }, { clientId: 789, apiKeyEnv: 'GCORE_API_KEY_789' }] }, {});
+    const problemsOf = (env: NodeJS.ProcessEnv, extra: string[] = []) => {
+      try {
+        checkWorkerSecrets(config, createSecrets(env), extra);
+        return [];
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsOf({ GCORE_API_KEY: 'k1-secret', GCORE_API_KEY_789: 'k2-secret', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x' })).toEqual([]);
+    expect(problemsOf({ GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: 'http://hooks.example/services/T/B/secret' }, ['ROUTE_WEBHOOK'])).toEqual([
+      'GCORE_API_KEY_789 is not set (nor GCORE_API_KEY_789_FILE): the API key of account 789',
+      'SLACK_WEBHOOK_URL: expected an https:// URL (http:// only to a loopback address)',
+      'ROUTE_WEBHOOK is not set (nor ROUTE_WEBHOOK_FILE): the worker posts to Slack',
+    ]);
   });
 });

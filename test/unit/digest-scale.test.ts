@@ -152,6 +152,23 @@ describe('digest at scale (20 accounts × 100 tokens)', () => {
       expect(named + rolled).toBe(high.length);
     }
   });
+
+  it('when critical tokens alone overflow one message, the message names what fits and says how many more, and where', () => {
+    const crowded = estate({ criticalEvery: 7 });
+    expect(crowded.criticalTokens.length).toBeGreaterThan(200);
+    const r = run(new Map(), crowded.findings, coverage(crowded), NOW, settings({ maxMessagesPerRun: 1 }));
+    const messages = messagesOf(r);
+    expect(messages).toHaveLength(1);
+    expectWithinSlackLimits(messages);
+    const plain = plainText(messages);
+    const named = crowded.criticalTokens.filter((id) => plain.includes(`(token ${id})`)).length;
+    expect(named).toBeGreaterThan(0);
+    expect(named).toBeLessThan(crowded.criticalTokens.length);
+    const all = messages.flatMap((m) => textObjects(m).map((t) => t.text)).join('\n');
+    expect(all).toContain(`${n(crowded.criticalTokens.length - named)} more critical tokens are not named here`);
+    expect(all).toContain(LIST_ALL_COMMAND);
+    expectHeader(messages, headline(crowded.findings.length, 0, crowded.findings));
+  });
 });
 
 describe('resolved findings', () => {

@@ -160,4 +160,13 @@ describe('fitDigest', () => {
     expect(entriesOf(one).map((e) => e.tokenId)).toEqual([1, 2]);
     expect(section(one, 'new')?.rollups.map((r) => r.rule)).toEqual(['stale']);
   });
+  it('never rolls critical tokens up silently: when they alone overflow, it names what fits and counts the rest', () => {
+    const fresh = Array.from({ length: 12 }, (_, i) => critical(i + 1));
+    // one message per five critical tokens named
+    const count = (d: Digest) => 1 + Math.floor(entriesOf(d).length / 5);
+    const d = fitDigest(input(routePlan({ newFindings: fresh, open: fresh })), count, 1);
+    expect(entriesOf(d)).toHaveLength(4);
+    expect(section(d, 'new')?.hidden).toEqual({ count: 8, command: LIST_ALL_COMMAND });
+  });
 });
+

@@ -1,0 +1,44 @@
+import { ConfigError, SecretError } from '../core/errors.js';
+import { checkWebhookUrl } from './check-webhook-url.js';
+import type { Config } from './config.js';
+import type { Secrets } from './secrets.js';
+
+/** Where the worker posts when no route says otherwise. */
+export const DEFAULT_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL';
+
+/**
+ * What the worker checks before it starts, so a missing key shows at once rather than at the next cron slot:
+ * every account's key variable (or its `_FILE`) is set, and SLACK_WEBHOOK_URL and each of
+ * `extraWebhookNames` (route webhooks) holds a webhook URL. Throws a ConfigError listing every problem.
+ */
+export function checkWorkerSecrets(config: Config, secrets: Secrets, extraWebhookNames: readonly string[] = []): void {
+  const problems: string[] = [];
+  const read = (name: string, what: string): string | null => {
+    try {
+      return secrets.get(name);
+    } catch (error) {
+      if (error instanceof SecretError) {
+        problems.push(`${error.message}: ${what}`);
+        return null;
+      }
+      throw error;
+    }
+  };
+  const keyNames = new Map<string, string[]>();
+  for (const a of config.accounts) {
+    keyNames.set(a.apiKeyEnv, [...(keyNames.get(a.apiKeyEnv) ?? []), a.clientId === null ? 'the account' : `account ${a.clientId}`]);
+  }
+  for (const [name, accounts] of keyNames) {
+    read(name, `the API key of ${accounts.join(', ')}`);
+  }
+  for (const name of new Set([DEFAULT_WEBHOOK_ENV, ...extraWebhookNames])) {
+    const value = read(name, 'the worker posts to Slack');
+    const problem = value === null ? null : checkWebhookUrl(name, value);
+    if (problem !== null) {
+      problems.push(problem);
+    }
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+}

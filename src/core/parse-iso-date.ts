@@ -1,0 +1,33 @@
+import { parseGcoreDate } from './parse-gcore-date.js';
+
+const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** A calendar date, `2027-01-31`, as midnight UTC; null for an impossible one (`2026-02-30` would roll into March). */
+export function parseCalendarDate(text: string): Date | null {
+  const m = DATE_ONLY.exec(text);
+  if (!m) {
+    return null;
+  }
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+    return null;
+  }
+  return date;
+}
+
+/**
+ * What an operator writes for an instant (`--now`, a mute's `until`): a calendar date, or a timestamp with
+ * seconds and a zone (`2027-01-31T12:00:00Z`, `+02:00`). Null for anything else, impossible dates included.
+ */
+export function parseDateOrInstant(text: string): { readonly instant: Date; readonly dateOnly: boolean } | null {
+  const date = parseCalendarDate(text);
+  if (date !== null) {
+    return { instant: date, dateOnly: true };
+  }
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) {
+    return null;
+  }
+  const instant = parseGcoreDate(text);
+  return instant === null ? null : { instant, dateOnly: false };
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, GcoreAuthError } from '../../src/core/errors.js';
+import { createLogger, logSettings, serializeError } from '../../src/core/logger.js';
+import { prettyLine } from '../../src/core/pretty-log.js';
+import { logSink } from '../support/log-sink.js';
+
+const KEY = 'gcore-unit-test-key-0001';
+const WEBHOOK = 'https://hooks.slack.com/services/T0ABCDEF/B0GHIJKL/abcdefSECRETghijkl';
+
+/** An error as got throws it: the request options, Authorization header and URL included. */
+function gotLikeError(): Error {
+  const error = new Error(`Response code 401 (Unauthorized) for POST ${WEBHOOK}`);
+  error.name = 'HTTPError';
+  Object.assign(error, {
+    code: 'ERR_NON_2XX_3XX_RESPONSE',
+    options: { url: new URL(WEBHOOK), headers: { authorization: `APIKey ${KEY}`, 'content-type': 'application/json' } },
+    response: { statusCode: 401, body: `Bad permanent token: ${KEY}`, requestUrl: new URL(WEBHOOK) },
+  });
+  return error;
+}
+
+describe('the log serializer, with no scrubber behind it', () => {
+  it('keeps type, code and message of an error and its cause, never the cause\'s request options', () => {
+    const ours = new GcoreAuthError('the API key for account 456 was rejected', { cause: gotLikeError() });
+    const out = serializeError(ours);
+    expect(out).toMatchObject({
+      type: 'GcoreAuthError',
+      code: 'GCORE_AUTH',
+      message: 'the API key for account 456 was rejected',
+      cause: { type: 'HTTPError', code: 'ERR_NON_2XX_3XX_RESPONSE', message: '(omitted)' },
+    });
+    const text = JSON.stringify(out);
+    expect(text).not.toContain(KEY);
+    expect(text).not.toContain('abcdefSECRETghijkl');
+    // got names the URL in its message: a webhook's path is removed from message and stack.
+    const own = JSON.stringify(serializeError(gotLikeError()));
+    expect(own).toContain('Response code 401 (Unauthorized) for POST [REDACTED]');
+    expect(own).not.toContain('abcdefSECRETghijkl');
+  });
+
+  it('a logger that knows no secret writes neither the Authorization header nor the webhook URL', () => {
+    const sink = logSink();
+    const logger = createLogger({ destination: sink }); // no `secrets`: only the serializer stands between
+    logger.error({ err: new GcoreAuthError('rejected', { cause: gotLikeError() }) }, 'our error, got error as cause');
+    logger.error({ err: gotLikeError() }, 'got error itself');
+    logger.error({ error: gotLikeError() }, 'under `error`');
+    expect(sink.lines).toHaveLength(3);
+    expect(sink.text()).not.toContain(KEY);
+    expect(sink.text()).not.toContain('abcdefSECRETghijkl');
+    expect(sink.parsed()[1]?.err).toMatchObject({ type: 'HTTPError', message: 'Response code 401 (Unauthorized) for POST [REDACTED]' });
+  });
+});
+
+describe('the logger\'s scrub', () => {
+  it('replaces a known secret in every encoding a request carries it: raw, URL-encoded, base64 of the header', () => {
+    const key = 'k3y/with+special=chars&more';
+    const sink = logSink();
+    const logger = createLogger({ destination: sink, secrets: () => [key] });
+    logger.warn({ url: `https://api.example/?key=${encodeURIComponent(key)}` }, 'url-encoded');
+    logger.warn({ header: `Basic ${Buffer.from(`APIKey ${key}`).toString('base64')}` }, 'base64 of the header value');
+    logger.warn(`raw ${key} and base64 ${Buffer.from(key).toString('base64')}`);
+    expect(sink.lines).toHaveLength(3);
+    for (const form of [key, encodeURIComponent(key), Buffer.from(`APIKey ${key}`).toString('base64'), Buffer.from(key).toString('base64')]) {
+      expect(sink.text()).not.toContain(form);
+    }
+    expect(sink.text().match(/\[REDACTED\]/g)).toHaveLength(4);
+  });
+});
+
+describe('log settings', () => {
+  it('LOG_LEVEL and LOG_FORMAT are checked; pretty is the default on a terminal, json elsewhere', () => {
+    expect(logSettings({}, false)).toEqual({ level: 'info', format: 'json' });
+    expect(logSettings({}, true)).toEqual({ level: 'info', format: 'pretty' });
+    expect(logSettings({ LOG_FORMAT: 'json', LOG_LEVEL: 'debug' }, true)).toEqual({ level: 'debug', format: 'json' });
+    let error: unknown;
+    try {
+      logSettings({ LOG_LEVEL: 'bogus', LOG_FORMAT: 'xml' }, false);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "bogus"',
+      'LOG_FORMAT: expected one of json, pretty, got "xml"',
+    ]);
+  });
+
+  it('pretty prints one readable line per entry, then the error', () => {
+    const line = JSON.stringify({ level: 'warn', time: '2026-11-29T12:00:00.123Z', service: 'gcore-token-audit', msg: 'Redis connection error', code: 'ECONNREFUSED', replica: 'ab12', err: { type: 'Error', message: 'boom' } });
+    expect(prettyLine(line)).toBe('12:00:00.123 WARN  Redis connection error code=ECONNREFUSED replica=ab12\n    Error: boom\n');
+    const sink = logSink();
+    createLogger({ destination: sink, format: 'pretty' }).info({ tokens: 3 }, 'auditing tokens');
+    expect(sink.lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}auditing tokens tokens=3\n$/);
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, expect, it } from '@jest/globals';
+import { applyMutes, type Mute } from '../../src/core/mute.js';
+import { finding } from '../support/findings.js';
+
+const NOW = new Date('2026-11-29T12:00:00Z');
+const mute = (overrides: Partial<Mute> = {}): Mute => ({
+  rule: 'stale',
+  clientId: 456,
+  tokenId: 101,
+  reason: 'kept in the vault',
+  until: new Date('2027-01-01T00:00:00Z'),
+  untilText: '2026-12-31',
+  ...overrides,
+});
+
+describe('mutes', () => {
+  it('mute the one finding they name: same account, same token, same rule', () => {
+    const findings = [
+      finding(101, 'stale', 'medium', { clientId: 456 }),
+      finding(101, 'stale', 'medium', { clientId: 789 }), // the same token id in another account
+      finding(102, 'stale', 'medium', { clientId: 456 }),
+      finding(101, 'never-used', 'medium', { clientId: 456 }),
+    ];
+    const { findings: out, lapsed } = applyMutes(findings, [mute()], NOW);
+    expect(out.map((f) => `${f.clientId}:${f.tokenId}:${f.rule}:${f.muted}`)).toEqual([
+      '456:101:stale:true',
+      '789:101:stale:false',
+      '456:102:stale:false',
+      '456:101:never-used:false',
+    ]);
+    expect(out[0]?.muteReason).toBe('kept in the vault');
+    expect(lapsed).toEqual([]);
+  });
+
+  it('a mute for account A does not mute the same token id in account B', () => {
+    const { findings: out } = applyMutes([finding(101, 'stale', 'medium', { clientId: 789 })], [mute({ clientId: 456 })], NOW);
+    expect(out[0]?.muted).toBe(false);
+    expect(out[0]?.muteReason).toBeNull();
+  });
+
+  it('apply until the instant `until`, and say so once lapsed', () => {
+    const f = finding(101, 'stale', 'medium', { clientId: 456 });
+    expect(applyMutes([f], [mute()], new Date('2026-12-31T23:59:59Z')).findings[0]?.muted).toBe(true);
+    const after = applyMutes([f], [mute()], new Date('2027-01-01T00:00:00Z'));
+    expect(after.findings[0]?.muted).toBe(false);
+    expect(after.findings[0]?.message).toContain('(Mute expired on 2026-12-31: kept in the vault.)');
+    expect(after.lapsed).toEqual(['the mute of stale on token 101 (account 456) expired on 2026-12-31']);
+  });
+});
