@@ -34,7 +34,8 @@ async function exportedNames(): Promise<Set<string>> {
   });
   const names = new Set<string>();
   for (const metric of await m.registry.getMetricsAsJSON()) {
-    const suffixes = metric.type === 'histogram' ? ['_bucket', '_sum', '_count'] : [''];
+    // The type is a string at run time, whatever prom-client's typings say.
+    const suffixes = String(metric.type) === 'histogram' ? ['_bucket', '_sum', '_count'] : [''];
     for (const suffix of suffixes) {
       names.add(`${metric.name}${suffix}`);
     }
