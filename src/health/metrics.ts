@@ -1,23 +1,54 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { boundedRead } from './bounded-read.js';
+
+/** The job states `token_audit_queue_jobs` shows, for each queue. */
+export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+/** Job counts by queue name, then by state (BullMQ's Queue.getJobCounts). */
+export type QueueCounts = Record<string, Partial<Record<QueueState, number>>>;
+
+// Label values every counter shows at 0 from the first scrape, so that `increase(...) > 0` fires on the
+// first event instead of on the second (a series that appears at 1 has no increase).
+const TOKEN_STATUSES = ['audited', 'gone', 'failed'] as const;
+const SLACK_OUTCOMES = ['ok', 'rate_limited', 'error', 'rejected'] as const;
+const SLACK_FAILURE_KINDS = ['rejected', 'unavailable'] as const;
+// The answers the Gcore client acts on (success, auth, not found) and those it retries.
+const GCORE_STATUSES = ['200', '401', '403', '404', '408', '429', '500', '502', '503', '504', 'error'] as const;
+
+// prom-client's default metrics include gauges named `*_total` (nodejs_active_handles_total and the like),
+// which `promtool check metrics` rejects: only counters may end in _total. Their per-type gauges stay
+// (nodejs_active_handles{type}); the total is their sum.
+const NON_COUNTERS_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** How long /metrics waits for each Redis read (all run in parallel) before it shows the last value read. */
+export const REDIS_READ_BOUND_MS = 1000;
 
 /**
  * Prometheus metrics of one worker process. Counters are per process (Prometheus sums replicas); the
- * open-findings and last-success gauges are read from Redis at scrape time, so every replica agrees.
- * Labels never carry token ids, names or secrets.
+ * open-findings, last-success, coverage and queue gauges are read from Redis at scrape time, so every
+ * replica agrees. Those reads are bounded: when Redis does not answer in time the gauges keep their last
+ * value and `token_audit_redis_up` says 0. Process and Node.js metrics keep their standard names; ours
+ * start with `token_audit_`. Labels never carry token ids, names or secrets.
  */
 export function createMetrics(readers: {
   openCounts: () => Promise<Map<string, number>>;
   lastSuccess: () => Promise<number | null>;
   gapKeys: () => Promise<string[]>;
+  queueCounts: () => Promise<QueueCounts>;
   /** Twice the schedule's longest gap: a run older than this is overdue. */
   staleAfterMs: () => number;
   /** Counted from here when no run ever succeeded. */
   startedAt: number;
   now?: () => number;
+  readBoundMs?: number;
 }) {
   const now = readers.now ?? Date.now;
+  const bound = readers.readBoundMs ?? REDIS_READ_BOUND_MS;
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'token_audit_process_' });
+  collectDefaultMetrics({ register: registry });
+  for (const name of NON_COUNTERS_NAMED_TOTAL) {
+    registry.removeSingleMetric(name);
+  }
   const m = {
     registry,
     runsStarted: new Counter({ name: 'token_audit_runs_started_total', help: 'Audit runs started', registers: [registry] }),
@@ -53,6 +84,50 @@ export function createMetrics(readers: {
       registers: [registry],
     }),
   };
+  for (const status of TOKEN_STATUSES) {
+    m.tokensAudited.inc({ status }, 0);
+  }
+  for (const status of GCORE_STATUSES) {
+    m.gcoreRequests.inc({ status }, 0);
+  }
+  for (const outcome of SLACK_OUTCOMES) {
+    m.slackDeliveries.inc({ outcome }, 0);
+  }
+  for (const kind of SLACK_FAILURE_KINDS) {
+    m.slackFailures.inc({ kind }, 0);
+  }
+
+  // prom-client collects every metric of a scrape at once: they share one snapshot of Redis, read in
+  // parallel, so a scrape costs one bound at most and concurrent scrapes share it too.
+  const reads = {
+    openCounts: boundedRead(readers.openCounts, bound),
+    lastSuccess: boundedRead(readers.lastSuccess, bound),
+    gapKeys: boundedRead(readers.gapKeys, bound),
+    queueCounts: boundedRead(readers.queueCounts, bound),
+  };
+  const readAll = async () => {
+    const [openCounts, lastSuccess, gapKeys, queueCounts] = await Promise.all([
+      reads.openCounts(),
+      reads.lastSuccess(),
+      reads.gapKeys(),
+      reads.queueCounts(),
+    ]);
+    return { openCounts, lastSuccess, gapKeys, queueCounts, up: [openCounts, lastSuccess, gapKeys, queueCounts].every((r) => r.fresh) };
+  };
+  let current: ReturnType<typeof readAll> | null = null;
+  const snapshot = () =>
+    (current ??= readAll().finally(() => {
+      current = null;
+    }));
+
+  new Gauge({
+    name: 'token_audit_redis_up',
+    help: '1 when every Redis-backed gauge of this scrape was read within the bound; 0 when one was not (they show their last value read)',
+    registers: [registry],
+    async collect() {
+      this.set((await snapshot()).up ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'token_audit_open_findings',
     help: 'Open, unmuted findings by rule and severity',
@@ -60,7 +135,7 @@ export function createMetrics(readers: {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const [key, n] of await readers.openCounts()) {
+      for (const [key, n] of (await snapshot()).openCounts.value ?? []) {
         const [rule = '', severity = ''] = key.split('|');
         this.set({ rule, severity }, n);
       }
@@ -68,10 +143,10 @@ export function createMetrics(readers: {
   });
   new Gauge({
     name: 'token_audit_last_success_timestamp_seconds',
-    help: 'When a run last committed its report (0: never)',
+    help: 'When a run last committed its report (0: never, or not read yet)',
     registers: [registry],
     async collect() {
-      this.set(((await readers.lastSuccess()) ?? 0) / 1000);
+      this.set(((await snapshot()).lastSuccess.value ?? 0) / 1000);
     },
   });
   new Gauge({
@@ -79,7 +154,7 @@ export function createMetrics(readers: {
     help: 'Accounts the last run could not enumerate, or with more than a tenth of their tokens unread',
     registers: [registry],
     async collect() {
-      this.set((await readers.gapKeys()).length);
+      this.set((await snapshot()).gapKeys.value?.length ?? 0);
     },
   });
   new Gauge({
@@ -87,8 +162,22 @@ export function createMetrics(readers: {
     help: '1 when no run has succeeded within twice the schedule interval (counted from start if none ever did)',
     registers: [registry],
     async collect() {
-      const last = (await readers.lastSuccess()) ?? readers.startedAt;
+      const last = (await snapshot()).lastSuccess.value ?? readers.startedAt;
       this.set(now() - last > readers.staleAfterMs() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'token_audit_queue_jobs',
+    help: 'Jobs of each queue by state (waiting, active, delayed, failed)',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [queue, counts] of Object.entries((await snapshot()).queueCounts.value ?? {})) {
+        for (const state of QUEUE_STATES) {
+          this.set({ queue, state }, counts[state] ?? 0);
+        }
+      }
     },
   });
   return m;

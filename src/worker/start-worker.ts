@@ -7,7 +7,7 @@ import type { Secrets } from '../config/secrets.js';
 import { createAlertStore } from '../alerts/alert-store.js';
 import { createGcoreApi } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
-import { createMetrics } from '../health/metrics.js';
+import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
 import { startHealthServer } from '../health/health-server.js';
 import { within } from '../core/within.js';
@@ -80,6 +80,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     openCounts: () => store.openCounts(),
     lastSuccess: () => store.lastSuccess(),
     gapKeys: () => store.gapKeys(),
+    queueCounts: async () =>
+      Object.fromEntries(await Promise.all([queues.runs, queues.tokens].map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const))),
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
     startedAt,
     now: () => clock().getTime(),
