@@ -88,7 +88,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const api = createGcoreApi({
     ...config.gcore,
     limiter: createRequestLimiter({ concurrency: config.gcore.concurrencyPerWorker }),
-    retryRateLimited: false,
+    retryRateLimitedGets: false,
     retryBaseDelayMs: options.gcoreRetryBaseDelayMs,
     onResponse: (status, ms) => {
       metrics.gcoreRequests.inc({ status: String(status) });
