@@ -1,7 +1,7 @@
 import { AuditError, GcoreAuthError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
 import { findingId, type Finding } from '../core/finding.js';
 import type { TokenResult } from '../core/report.js';
-import type { Token } from '../core/token.js';
+import { roleLabel, type Token } from '../core/token.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseToken } from '../gcore/parse-token.js';
@@ -30,7 +30,7 @@ export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Fin
     clientId: ref.clientId,
     tokenId: ref.tokenId,
     tokenName: token?.name ?? ref.listedName,
-    role: token?.role.name ?? null,
+    role: token ? roleLabel(token) : null,
     owner: ref.owner,
     issuer: token
       ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
