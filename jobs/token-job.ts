@@ -12,6 +12,10 @@ export interface TokenJobDeps {
   readonly policy: Policy;
   /** Pauses the whole token queue for `ms` and puts this job back; never returns. */
   readonly rateLimited: (ms: number) => Promise<never>;
+  /** Longest Retry-After the queue waits out; a longer one pauses it for this long and fails the token for this run. */
+  readonly maxRetryAfterMs: number;
+  /** Pauses the whole token queue for `maxRetryAfterMs` because Gcore asked for `askedMs`, and says so to /healthz. */
+  readonly longPause: (askedMs: number) => Promise<void>;
   /** After this many starts a still rate-limited token is reported audit-failed rather than retried again. */
   readonly maxStarts: number;
   readonly onResult?: (result: TokenResult) => void;
@@ -27,8 +31,15 @@ export function makeTokenHandler(deps: TokenJobDeps) {
         try {
           return await deps.api.getToken(clientId, tokenId, apiKey);
         } catch (error) {
-          if (error instanceof GcoreRateLimitedError && job.attemptsStarted < deps.maxStarts) {
-            return deps.rateLimited(error.retryAfterMs ?? 1000);
+          if (error instanceof GcoreRateLimitedError) {
+            const asked = error.retryAfterMs ?? 1000;
+            if (asked > deps.maxRetryAfterMs) {
+              // Never wait out a day (or a year): the queue pauses for the cap, this token is audit-failed
+              // for this run (the error says how long Gcore asked for) and the run completes.
+              await deps.longPause(asked);
+            } else if (job.attemptsStarted < deps.maxStarts) {
+              return deps.rateLimited(asked);
+            }
           }
           throw error;
         }

@@ -108,7 +108,9 @@ function exportSource(path: string, config: Config): { api: GcoreApi; config: Co
   );
   // An export needs no key: every account "has" one.
   const secrets: Secrets = { get: () => 'export', known: () => [] };
-  return { api: exported.api, config: { ...config, accounts }, secrets };
+  // An export is the operator's own file, not a live answer: gcore.maxTokensPerAccount does not bound it.
+  const gcore = { ...config.gcore, maxTokensPerAccount: Number.MAX_SAFE_INTEGER };
+  return { api: exported.api, config: { ...config, gcore, accounts }, secrets };
 }
 
 export async function auditCommand(config: Config, flags: AuditFlags, io: AuditIo): Promise<number> {

@@ -120,6 +120,8 @@ export const configSchema = z
         timeoutMs: positiveInt.max(600_000).default(10_000),
         retries: z.number().int().min(0).max(10).default(3),
         ratePerSecond: z.number().positive().max(10_000).optional(),
+        // Gcore documents at most 100 tokens per account: a far longer list is hostile or broken.
+        maxTokensPerAccount: positiveInt.max(1_000_000).default(1000),
       })
       .strict()
       .superRefine((g, ctx) => {

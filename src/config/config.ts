@@ -35,6 +35,8 @@ export interface Config {
     readonly timeoutMs: number;
     readonly retries: number;
     readonly ratePerSecond: number | null;
+    /** A longer token list makes the account's enumeration an error, and none of the list is audited. */
+    readonly maxTokensPerAccount: number;
   };
   readonly accounts: readonly AccountConfig[];
   readonly policy: Policy;

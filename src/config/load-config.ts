@@ -37,6 +37,23 @@ function untilInstant(text: string): Date {
   return parsed.dateOnly ? new Date(parsed.instant.getTime() + 86_400_000) : parsed.instant;
 }
 
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The key travels in every request: only https, except to a loopback stand-in (tests, local proxies). */
+function gcoreUrlProblem(text: string): string | null {
+  if (!/^https?:\/\/[^/\s]+/i.test(text) || !URL.canParse(text)) {
+    return `expected an http(s) URL, got ${JSON.stringify(text)}`;
+  }
+  const url = new URL(text);
+  if (url.username || url.password) {
+    return 'expected a URL without credentials (the key is sent as a header)';
+  }
+  if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+    return `expected an https:// URL (plain http:// only to a loopback host), got http://${url.host}`;
+  }
+  return null;
+}
+
 /** Validates parsed YAML and the environment into the one read-only Config. Throws ConfigError listing every problem. */
 export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
@@ -45,8 +62,9 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     problems.push(...formatIssues(result.error.issues));
   }
   const baseUrl = env.GCORE_API_URL || DEFAULT_GCORE_API_URL;
-  if (!/^https?:\/\/[^/\s]+/.test(baseUrl) || !URL.canParse(baseUrl)) {
-    problems.push(`GCORE_API_URL: expected an http(s) URL, got ${JSON.stringify(baseUrl)}`);
+  const urlProblem = gcoreUrlProblem(baseUrl);
+  if (urlProblem !== null) {
+    problems.push(`GCORE_API_URL: ${urlProblem}`);
   }
   if (!result.success || problems.length > 0) {
     throw new ConfigError(problems);
@@ -62,6 +80,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       timeoutMs: c.gcore.timeoutMs,
       retries: c.gcore.retries,
       ratePerSecond: c.gcore.ratePerSecond ?? null,
+      maxTokensPerAccount: c.gcore.maxTokensPerAccount,
     },
     accounts: c.accounts.map((a) => ({
       clientId: a.clientId ?? null,

@@ -72,6 +72,16 @@ export class GcoreResponseError extends AuditError {
   readonly code = 'GCORE_BAD_RESPONSE';
 }
 
+/** The API answered with a redirect: never followed, since got would carry the Authorization header along. */
+export class GcoreRedirectError extends AuditError {
+  readonly code = 'GCORE_REDIRECT';
+}
+
+/** A response body (decompressed) over its bound: refused unread, so a hostile body cannot exhaust memory. */
+export class GcoreResponseTooLargeError extends AuditError {
+  readonly code = 'GCORE_TOO_LARGE';
+}
+
 /** A token response failed validation; `field` names the first offending field. */
 export class TokenValidationError extends AuditError {
   readonly code = 'TOKEN_INVALID';

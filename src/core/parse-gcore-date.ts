@@ -1,7 +1,8 @@
-// Gcore sends `2021-01-01T12:00:00.000000Z` (current docs) and `2021-01-01 12:00:00+00:00` (older pages).
+// Gcore sends `2021-01-01T12:00:00.000000Z` (current docs) and `2021-01-01 12:00:00+00:00` (older pages);
+// any RFC 3339 timestamp with a zone is taken too (lowercase t and z, any number of fraction digits).
 // Date.parse would also take "March 7" or a zone-less local time, so the accepted shape is spelled out.
 const GCORE_DATE =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,64}))?([Zz]|[+-]\d{2}:?\d{2})$/;
 
 /** Parses a Gcore timestamp; returns null when the text is not one (wrong shape or impossible date). */
 export function parseGcoreDate(text: string): Date | null {
@@ -9,17 +10,19 @@ export function parseGcoreDate(text: string): Date | null {
   if (!m) {
     return null;
   }
-  const [, y, mo, d, h, mi, s, frac = '', zone = 'Z'] = m;
+  const [, y, mo, d, h, mi, s, frac = '', rawZone = 'Z'] = m;
+  const zone = rawZone.toUpperCase();
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) {
+  // RFC 3339 allows a leap second (:60); Date.UTC carries it into the next minute.
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) {
     return null;
   }
-  const ms = Math.floor(Number(`0.${frac || '0'}`) * 1000);
+  const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
   let offsetMinutes = 0;
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;

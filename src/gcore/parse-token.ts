@@ -3,14 +3,29 @@ import { parseGcoreDate } from '../core/parse-gcore-date.js';
 import { TokenValidationError } from '../core/errors.js';
 import type { Token } from '../core/token.js';
 
-// Names, emails and descriptions are written by whoever creates a token: bound them so a hostile or broken
-// response cannot balloon reports and alerts. Real Gcore values are far shorter.
-const MAX_TEXT = 4096;
+// Names, emails and descriptions are written by whoever creates a token: cut them so a hostile or broken
+// response cannot balloon reports and alerts, but never drop or fail a token for them. Real values are far shorter.
+export const MAX_TEXT = 4096;
+export const CUT_MARK = '… (cut)';
+
+/** `value` bounded to MAX_TEXT characters, marked when cut. */
+export function cutText(value: string): string {
+  if (value.length <= MAX_TEXT) {
+    return value;
+  }
+  const head = value.slice(0, MAX_TEXT);
+  // Do not leave half of a surrogate pair behind.
+  return (/[\uD800-\uDBFF]$/.test(head) ? head.slice(0, -1) : head) + CUT_MARK;
+}
+
 const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const text = z.string().max(MAX_TEXT);
-const date = text.refine((v) => parseGcoreDate(v) !== null, {
-  message: 'expected a date like 2021-01-01T12:00:00.000000Z or 2021-01-01 12:00:00+00:00',
-});
+const text = z.string().transform(cutText);
+const date = z
+  .string()
+  .max(64)
+  .refine((v) => parseGcoreDate(v) !== null, {
+    message: 'expected an RFC 3339 date with a zone, like 2021-01-01T12:00:00.000000Z or 2021-01-01 12:00:00+00:00',
+  });
 
 const tokenResponse = z.object({
   id,
@@ -28,7 +43,8 @@ const tokenResponse = z.object({
     user_name: text,
     user_email: text,
     client_id: id,
-    role: z.object({ id, name: text }),
+    // Both optional in Gcore's schema; a role without them is judged as Administrators (src/core/token.ts).
+    role: z.object({ id: id.nullish(), name: text.nullish() }),
   }),
 });
 
@@ -80,13 +96,16 @@ export function parseToken(raw: unknown): Token {
       email: t.client_user.user_email,
       clientId: t.client_user.client_id,
     },
-    role: { id: t.client_user.role.id, name: t.client_user.role.name },
+    role: { id: t.client_user.role.id ?? null, name: t.client_user.role.name ?? null },
   };
 }
 
-const listEntry = z.object({ id, name: text.optional() });
+const listEntry = z.object({ id });
 
-/** The list endpoint only serves discovery: take each entry's id, and its name when it has one. */
+/**
+ * The list endpoint only serves discovery: take each entry's id, and its name when it is text. An entry
+ * with a valid id is always taken, whatever its other fields: the get-token endpoint audits it.
+ */
 export function parseListing(raw: unknown): { ids: { id: number; name: string | null }[]; invalid: number } {
   if (!Array.isArray(raw)) {
     throw new TokenValidationError('(response)', `invalid token list: expected an array, got ${describe(raw)}`);
@@ -96,7 +115,8 @@ export function parseListing(raw: unknown): { ids: { id: number; name: string | 
   for (const entry of raw as unknown[]) {
     const parsed = listEntry.safeParse(entry);
     if (parsed.success) {
-      ids.push({ id: parsed.data.id, name: parsed.data.name ?? null });
+      const name = (entry as { name?: unknown }).name;
+      ids.push({ id: parsed.data.id, name: typeof name === 'string' ? cutText(name) : null });
     } else {
       invalid += 1;
     }

@@ -1,7 +1,8 @@
 import { AuditError, GcoreAuthError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
 import { findingId, type Finding } from '../core/finding.js';
 import type { TokenResult } from '../core/report.js';
-import type { Token } from '../core/token.js';
+import { redact } from '../core/redact.js';
+import { roleLabel, type Token } from '../core/token.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseToken } from '../gcore/parse-token.js';
@@ -31,7 +32,7 @@ export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Fin
     accountName: null,
     tokenId: ref.tokenId,
     tokenName: token?.name ?? ref.listedName,
-    role: token?.role.name ?? null,
+    role: token ? roleLabel(token) : null,
     owner: ref.owner ?? token?.issuer.email ?? null,
     issuer: token
       ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
@@ -51,6 +52,18 @@ export function failedResult(ref: TokenRef, reason: string): TokenResult {
   return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'failed', findings: [toFinding(ref, null, hit)] };
 }
 
+/** The token with `apiKey` redacted from every text field: the API may echo the key it was called with. */
+function redactToken(token: Token, apiKey: string): Token {
+  const r = (text: string) => redact(text, [apiKey]);
+  return {
+    ...token,
+    name: r(token.name),
+    description: token.description === null ? null : r(token.description),
+    issuer: { ...token.issuer, name: r(token.issuer.name), email: r(token.issuer.email) },
+    role: { ...token.role, name: token.role.name === null ? null : r(token.role.name) },
+  };
+}
+
 /**
  * Reads one token with the get-token endpoint and evaluates the rules. Never throws for the token's own
  * problems (unreadable, invalid, gone): those are results, so one bad token cannot stop the others.
@@ -65,9 +78,20 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
   if (refused !== undefined) {
     return failedResult(ref, refused);
   }
+  let apiKey: string;
+  try {
+    apiKey = deps.secrets.get(ref.apiKeyEnv);
+  } catch (error) {
+    if (error instanceof AuditError) {
+      return failedResult(ref, error.message);
+    }
+    throw error;
+  }
+  // Whatever the API said goes through redaction before it is kept, printed or posted.
+  const failed = (reason: string) => failedResult(ref, redact(reason, [apiKey]));
   let raw: unknown;
   try {
-    raw = await deps.api.getToken(ref.clientId, ref.tokenId, deps.secrets.get(ref.apiKeyEnv));
+    raw = await deps.api.getToken(ref.clientId, ref.tokenId, apiKey);
   } catch (error) {
     if (error instanceof GcoreNotFoundError) {
       const findings = ref.inInventory
@@ -79,21 +103,21 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
       deps.refusedKeys?.set(keyId, error.message);
     }
     if (error instanceof AuditError) {
-      return failedResult(ref, error.message);
+      return failed(error.message);
     }
     throw error;
   }
   let token: Token;
   try {
-    token = parseToken(raw);
+    token = redactToken(parseToken(raw), apiKey);
   } catch (error) {
     if (error instanceof TokenValidationError) {
-      return failedResult(ref, error.message);
+      return failed(error.message);
     }
     throw error;
   }
   if (token.id !== ref.tokenId) {
-    return failedResult(ref, `invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
+    return failed(`invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
   }
   const hits = evaluateToken(token, ref, deps.now, deps.policy);
   const snapshot = {

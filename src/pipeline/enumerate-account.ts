@@ -1,4 +1,5 @@
 import { AuditError, GcoreAuthError, SecretError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { AccountResult } from '../core/report.js';
 import type { AccountConfig } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
@@ -22,7 +23,7 @@ function label(account: AccountConfig, clientId: number | null): string {
  */
 export async function enumerateAccount(
   account: AccountConfig,
-  deps: { api: GcoreApi; secrets: Secrets },
+  deps: { api: GcoreApi; secrets: Secrets; maxTokensPerAccount: number },
 ): Promise<Enumeration> {
   const inventory = new Map(account.tokens.map((t) => [t.id, t]));
   const inventoryDeclared = inventory.size > 0;
@@ -60,7 +61,7 @@ export async function enumerateAccount(
     clientId ??= await deps.api.getAccountId(apiKey);
   } catch (error) {
     if (error instanceof AuditError) {
-      return failed(`could not identify the account: ${error.message}`);
+      return failed(`could not identify the account: ${redact(error.message, [apiKey])}`);
     }
     throw error;
   }
@@ -70,9 +71,17 @@ export async function enumerateAccount(
   }
 
   try {
-    const { ids, invalid } = parseListing(await deps.api.listTokens(clientId, apiKey));
+    const raw = await deps.api.listTokens(clientId, apiKey);
+    if (Array.isArray(raw) && raw.length > deps.maxTokensPerAccount) {
+      // Gcore documents at most 100 tokens an account: a list this long is broken or hostile, and auditing it
+      // would mean as many requests. The inventory is still read one token at a time.
+      const error = `the token list has ${raw.length} entries, more than gcore.maxTokensPerAccount (${deps.maxTokensPerAccount})`;
+      return { account: { clientId, label: label(account, clientId), error }, refs };
+    }
+    const { ids, invalid } = parseListing(raw);
     const byId = new Map(refs.map((r) => [r.tokenId, r]));
-    for (const { id, name } of ids) {
+    for (const { id, name: listed } of ids) {
+      const name = listed === null ? null : redact(listed, [apiKey]);
       const known = byId.get(id);
       if (known) {
         byId.set(id, { ...known, listedName: name });
@@ -93,11 +102,12 @@ export async function enumerateAccount(
     return { account: { clientId, label: label(account, clientId), error }, refs: [...byId.values()] };
   } catch (error) {
     if (error instanceof GcoreAuthError) {
-      return failed(error.message);
+      return failed(redact(error.message, [apiKey]));
     }
     if (error instanceof AuditError) {
       // The inventory can still be read one token at a time; the report says discovery did not happen.
-      return { account: { clientId, label: label(account, clientId), error: `could not list tokens: ${error.message}` }, refs };
+      const message = `could not list tokens: ${redact(error.message, [apiKey])}`;
+      return { account: { clientId, label: label(account, clientId), error: message }, refs };
     }
     throw error;
   }

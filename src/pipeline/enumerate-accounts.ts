@@ -13,7 +13,8 @@ export interface Inventory {
 
 /** The first stage of every run, one-shot or worker: the tokens of every account. */
 export async function enumerateAccounts(config: Config, deps: { api: GcoreApi; secrets: Secrets }): Promise<Inventory> {
-  const enumerations = await Promise.all(config.accounts.map((a) => enumerateAccount(a, deps)));
+  const limits = { maxTokensPerAccount: config.gcore.maxTokensPerAccount };
+  const enumerations = await Promise.all(config.accounts.map((a) => enumerateAccount(a, { ...deps, ...limits })));
   const seen = new Set<string>();
   const refs = enumerations
     .flatMap((e) => e.refs)

@@ -1,5 +1,5 @@
 import { millisecondsInDay } from 'date-fns/constants';
-import { isActive, isAdministrator, type Token } from '../core/token.js';
+import { isActive, isAdministrator, isRoleKnown, roleLabel, type Token } from '../core/token.js';
 import { thresholdsFor, type Policy } from './policy.js';
 import type { RuleHit } from './rule-catalog.js';
 
@@ -37,8 +37,14 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
   if (token.expDate === null) {
     hits.push(
       admin
-        ? { rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.' }
-        : { rule: 'never-expiring', severity: 'medium', message: `${token.role.name} token that never expires.` },
+        ? {
+            rule: 'never-expiring-admin',
+            severity: 'critical',
+            message: isRoleKnown(token)
+              ? 'Administrators token that never expires.'
+              : 'Token of an unknown role (judged as Administrators) that never expires.',
+          }
+        : { rule: 'never-expiring', severity: 'medium', message: `${roleLabel(token)} token that never expires.` },
     );
   }
 

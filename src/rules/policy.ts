@@ -1,4 +1,4 @@
-import type { Token } from '../core/token.js';
+import { isRoleKnown, type Token } from '../core/token.js';
 
 /** The Gcore IAM roles (groups) a token can carry. */
 export const ROLE_NAMES = [
@@ -30,7 +30,9 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 
 /** The thresholds that apply to this token: the policy's, overridden by its role's where set. */
 export function thresholdsFor(token: Token, policy: Policy): Thresholds {
-  const override = policy.roles[token.role.name as RoleName] ?? {};
+  // An unidentified role gets the Administrators' thresholds (fail closed).
+  const role = isRoleKnown(token) ? token.role.name : 'Administrators';
+  const override = policy.roles[role as RoleName] ?? {};
   return {
     staleAfterDays: override.staleAfterDays ?? policy.staleAfterDays,
     unusedGraceDays: override.unusedGraceDays ?? policy.unusedGraceDays,

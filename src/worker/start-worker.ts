@@ -5,7 +5,7 @@ import { AuditError, SecretError, UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { createAlertStore } from '../alerts/alert-store.js';
-import { createGcoreApi } from '../gcore/create-gcore-api.js';
+import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
@@ -35,6 +35,8 @@ export interface WorkerOptions {
   readonly lockDurationMs?: number;
   readonly slack?: Partial<SlackNotifierOptions>;
   readonly gcoreRetryBaseDelayMs?: number;
+  /** Longest Gcore Retry-After waited out (default 60 s): a longer one pauses the token queue this long, no longer. */
+  readonly gcoreMaxRetryAfterMs?: number;
   /** First retry delay of a report job whose digest could not be delivered (doubles per attempt). */
   readonly reportBackoffMs?: number;
 }
@@ -87,10 +89,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     now: () => clock().getTime(),
   });
 
+  const maxRetryAfterMs = options.gcoreMaxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
+  // Set while the token queue is paused for a Retry-After Gcore asked to be longer than we wait: /healthz says so.
+  const longPauseKey = `${options.prefix}:gcore:long-pause`;
+  // One client and one retry policy for listing and getting. Listing retries 429 in the client; the token
+  // queue pauses as a whole instead (below). concurrencyPerWorker and ratePerSecond bound both here; BullMQ's
+  // limiter bounds token jobs across replicas.
   const api = createGcoreApi({
     ...config.gcore,
-    limiter: createRequestLimiter({ concurrency: config.gcore.concurrencyPerWorker }),
-    retryRateLimited: false,
+    limiter: createRequestLimiter({
+      concurrency: config.gcore.concurrencyPerWorker,
+      ratePerSecond: config.gcore.ratePerSecond ?? undefined,
+    }),
+    maxRetryAfterMs,
+    retryRateLimitedGets: false,
     retryBaseDelayMs: options.gcoreRetryBaseDelayMs,
     onResponse: (status, ms) => {
       metrics.gcoreRequests.inc({ status: String(status) });
@@ -149,10 +161,16 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     secrets,
     policy: config.policy,
     maxStarts: 50,
+    maxRetryAfterMs,
     rateLimited: async (ms) => {
       log.warn({ ms }, 'Gcore rate limit: pausing the token queue');
       await tokensQueue.rateLimit(ms);
       throw Worker.RateLimitError();
+    },
+    longPause: async (askedMs) => {
+      log.warn({ askedMs, pauseMs: maxRetryAfterMs }, 'Gcore asked for a pause longer than we wait: pausing the token queue for the cap; the token is audit-failed for this run');
+      await redis.set(longPauseKey, String(Math.round(askedMs / 1000)), 'PX', maxRetryAfterMs);
+      await tokensQueue.rateLimit(maxRetryAfterMs);
     },
     onResult: (r) => metrics.tokensAudited.inc({ status: r.status }),
   });
@@ -197,6 +215,13 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       if (!runsWorker.isRunning() || !tokensWorker.isRunning()) {
         return { ok: false, reason: 'worker stopped' };
+      }
+      const askedSeconds = await redis.get(longPauseKey);
+      if (askedSeconds !== null) {
+        return {
+          ok: false,
+          reason: `Gcore asked to pause for ${askedSeconds} s (Retry-After): the token queue is paused for ${Math.round(maxRetryAfterMs / 1000)} s`,
+        };
       }
       if (Date.now() - lastHeartbeat > staleMs) {
         return { ok: false, reason: `no job taken for ${Math.round((Date.now() - lastHeartbeat) / 1000)} s` };

@@ -1,3 +1,5 @@
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createGcoreApi, type GcoreApiOptions } from '../../src/gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
@@ -5,9 +7,13 @@ import {
   GcoreAuthError,
   GcoreForbiddenError,
   GcoreNotFoundError,
+  GcoreRateLimitedError,
+  GcoreRedirectError,
   GcoreResponseError,
+  GcoreResponseTooLargeError,
   GcoreUnavailableError,
 } from '../../src/core/errors.js';
+import { gzipBomb } from '../support/gzip-bomb.js';
 import { failure } from '../support/failure.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 
@@ -142,5 +148,107 @@ describe('Gcore API client', () => {
     ]);
     expect(gcore.requests.length).toBe(20);
     expect(gcore.maxInFlight).toBe(3);
+  });
+});
+
+describe('Gcore API client under hostile answers', () => {
+  it('never follows a redirect: the target gets no request and no key; the error names status and host', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const target = createServer((req, res) => {
+      seen.push(req.headers);
+      res.end('{}');
+    });
+    await new Promise<void>((r) => target.listen(0, '127.0.0.1', r));
+    const port = (target.address() as AddressInfo).port;
+    try {
+      gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({
+        status: 302,
+        body: '<html>moved</html>',
+        headers: { location: `http://127.0.0.1:${port}/steal?key=${KEY}` },
+      }));
+      gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 301, headers: { location: `http://127.0.0.1:${port}/list` } }));
+      const error = await failure(api().getToken(456, 101, KEY));
+      expect(error).toBeInstanceOf(GcoreRedirectError);
+      expect(error.message).toBe(
+        `GET /iam/v2/clients/456/tokens/101: Gcore answered HTTP 302, a redirect to 127.0.0.1:${port}: refused (redirects are never followed)`,
+      );
+      expect(await failure(api().listTokens(456, KEY))).toBeInstanceOf(GcoreRedirectError);
+      expect(seen).toEqual([]);
+      expect(gcore.requests.length).toBe(2); // not retried either
+    } finally {
+      await new Promise<void>((r) => target.close(() => r()));
+    }
+  });
+
+  it('refuses a 200 MB token body after reading about its bound, not the whole body', async () => {
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({
+      status: 200,
+      stream: function* () {
+        yield Buffer.from('{"id": 101, "name": "');
+        for (let i = 0; i < 3200; i += 1) {
+          yield chunk; // 200 MB in all
+        }
+      },
+      body: '"}',
+    }));
+    const error = await failure(api().getToken(456, 101, KEY));
+    expect(error).toBeInstanceOf(GcoreResponseTooLargeError);
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101: the response is larger than 1 MB (decompressed): refused');
+    expect(gcore.requests.length).toBe(1); // not retried
+    await new Promise((r) => setTimeout(r, 50)); // let the stand-in see the closed socket
+    expect(gcore.streamedBytes).toBeLessThan(20 * 1024 * 1024);
+  });
+
+  it('bounds a list at 10 MB and a token at 1 MB, each as the announced or the read size', async () => {
+    const big = (n: number) => `[${Array.from({ length: n }, (_, i) => `{"id":${i + 1},"name":"${'n'.repeat(100)}"}`).join(',')}]`;
+    gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: big(50_000) })); // ~6 MB: under the list bound
+    expect(await api().listTokens(456, KEY)).toHaveLength(50_000);
+    gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: big(100_000) })); // ~12 MB
+    const error = await failure(api().listTokens(456, KEY));
+    expect(error).toBeInstanceOf(GcoreResponseTooLargeError);
+    expect(error.message).toContain('larger than 10 MB');
+    gcore.scripts.set('/iam/clients/me', () => ({ status: 200, body: JSON.stringify({ id: 456, pad: 'x'.repeat(1024 * 1024) }) }));
+    expect(await failure(api().getAccountId(KEY))).toBeInstanceOf(GcoreResponseTooLargeError);
+  });
+
+  it('does not inflate a 1 MB gzip bomb past the bound', async () => {
+    const bomb = await gzipBomb();
+    expect(bomb.length).toBeLessThan(1.1 * 1024 * 1024);
+    gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 200, body: bomb, headers: { 'content-encoding': 'gzip' } }));
+    const before = process.memoryUsage().rss;
+    const error = await failure(api().getToken(456, 101, KEY));
+    expect(error).toBeInstanceOf(GcoreResponseTooLargeError);
+    // inflated whole, it is 1 GB
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+    // a small gzipped body is read as usual
+    const { gzipSync } = await import('node:zlib');
+    gcore.scripts.set('/iam/v2/clients/456/tokens/102', () => ({ status: 200, body: gzipSync(JSON.stringify(gcoreToken(102))), headers: { 'content-encoding': 'gzip' } }));
+    expect(await api().getToken(456, 102, KEY)).toMatchObject({ id: 102 });
+  }, 30_000);
+
+  it('retries a 429 on the list and on /iam/clients/me even where get-token 429s go straight back to the worker', async () => {
+    const worker = api({ retryRateLimitedGets: false });
+    const limited = (_req: unknown, n: number) => (n === 1 ? { status: 429, body: '{}', headers: { 'retry-after': '0' } } : undefined);
+    gcore.scripts.set('/iam/v2/clients/456/tokens', limited);
+    gcore.scripts.set('/iam/clients/me', limited);
+    gcore.scripts.set('/iam/v2/clients/456/tokens/101', limited);
+    expect(await worker.listTokens(456, KEY)).toHaveLength(2);
+    expect(await worker.getAccountId(KEY)).toBe(456);
+    expect(await failure(worker.getToken(456, 101, KEY))).toBeInstanceOf(GcoreRateLimitedError);
+    expect(gcore.requests.filter((r) => r.endsWith('/tokens/101')).length).toBe(1);
+    // the one-shot audit retries it
+    expect(await api().getToken(456, 101, KEY)).toMatchObject({ id: 101 });
+  });
+
+  it('says how long Gcore asked to wait when it is longer than the limit, seconds or HTTP date', async () => {
+    gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 429, body: '{}', headers: { 'retry-after': '86400' } }));
+    const error = await failure(api().getToken(456, 101, KEY));
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101: HTTP 429, Gcore asked to wait 86400 s, longer than we wait (60 s)');
+    const inAYear = new Date(Date.now() + 365 * 86_400_000).toUTCString();
+    gcore.scripts.set('/iam/v2/clients/456/tokens/102', () => ({ status: 429, body: '{}', headers: { 'retry-after': inAYear } }));
+    const dated = (await failure(api().getToken(456, 102, KEY))) as GcoreRateLimitedError;
+    expect(dated.retryAfterMs).toBeGreaterThan(364 * 86_400_000);
+    expect(gcore.requests.length).toBe(2);
   });
 });

@@ -1,8 +1,20 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A scripted answer for one request; `undefined` lets the stand-in answer from its token store. */
-export type Script = (req: IncomingMessage, count: number) => { status: number; body?: string; headers?: Record<string, string>; delayMs?: number; hang?: boolean } | undefined;
+/**
+ * A scripted answer for one request; `undefined` lets the stand-in answer from its token store, and so
+ * does an answer without `status` (after its `delayMs`). `stream` writes its chunks with backpressure and
+ * stops once the client goes away; `sent` counts what was written.
+ */
+export interface ScriptedAnswer {
+  status?: number;
+  body?: string | Buffer;
+  stream?: () => Iterable<Buffer>;
+  headers?: Record<string, string>;
+  delayMs?: number;
+  hang?: boolean;
+}
+export type Script = (req: IncomingMessage, count: number) => ScriptedAnswer | undefined;
 
 export interface GcoreStandIn {
   readonly url: string;
@@ -14,6 +26,10 @@ export interface GcoreStandIn {
   readonly requests: string[];
   /** Most requests in flight at once. */
   maxInFlight: number;
+  /** Body bytes written by scripted `stream` answers. */
+  streamedBytes: number;
+  /** Each request's arrival: path and Date.now(). */
+  readonly arrivals: { path: string; at: number }[];
   /** Per path overrides, matched by exact path; `count` is how many times that path was hit (1-based). */
   readonly scripts: Map<string, Script>;
   latencyMs: number;
@@ -37,6 +53,8 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
     keys: new Map(),
     requests: [],
     maxInFlight: 0,
+    streamedBytes: 0,
+    arrivals: [],
     scripts: new Map(),
     latencyMs: 0,
   };
@@ -52,6 +70,7 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
       res.on('close', done);
       const path = (req.url ?? '').split('?')[0] ?? '';
       state.requests.push(`${req.method} ${path}`);
+      state.arrivals.push({ path, at: Date.now() });
       const count = (hits.get(path) ?? 0) + 1;
       hits.set(path, count);
       if (state.latencyMs > 0) {
@@ -65,7 +84,23 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
         if (scripted.delayMs) {
           await new Promise((r) => setTimeout(r, scripted.delayMs));
         }
+      }
+      if (scripted?.status !== undefined) {
         res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
+        if (scripted.stream) {
+          for (const chunk of scripted.stream()) {
+            if (res.destroyed) {
+              return;
+            }
+            state.streamedBytes += chunk.length;
+            if (!res.write(chunk)) {
+              await new Promise<void>((r) => {
+                res.once('drain', r);
+                res.once('close', r);
+              });
+            }
+          }
+        }
         res.end(scripted.body ?? '');
         return;
       }

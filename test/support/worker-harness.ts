@@ -25,7 +25,7 @@ export interface Harness {
   readonly redis: Redis;
   /** The workers' clock; tests move it. */
   now: Date;
-  startWorker(overrides?: { redisUrl?: string; heartbeatMs?: number; heartbeatStaleMs?: number }): Promise<RunningWorker>;
+  startWorker(overrides?: { redisUrl?: string; heartbeatMs?: number; heartbeatStaleMs?: number; gcoreMaxRetryAfterMs?: number }): Promise<RunningWorker>;
   /** `trigger --wait` in-process: the run's exit code and report. */
   trigger(extra?: string[]): Promise<{ code: number; report: Report | null; stdout: string }>;
   close(): Promise<void>;
@@ -80,6 +80,7 @@ export async function workerHarness(options: { tokens?: number; config?: string;
         lockDurationMs: 5000,
         slack: { minIntervalMs: 50, baseDelayMs: 50 },
         gcoreRetryBaseDelayMs: 5,
+        gcoreMaxRetryAfterMs: overrides.gcoreMaxRetryAfterMs,
         reportBackoffMs: 200,
       });
       workers.push(worker);

@@ -40,6 +40,7 @@ describe('configuration', () => {
       timeoutMs: 10000,
       retries: 3,
       ratePerSecond: 10,
+      maxTokensPerAccount: 1000,
     });
     expect(c.accounts).toEqual([
       { clientId: 456, name: 'Production CDN', apiKeyEnv: 'GCORE_API_KEY', discover: true, tokens: [{ id: 101, owner: null }, { id: 102, owner: null }] },

@@ -90,9 +90,16 @@ describe('fuzz: token responses', () => {
     );
   });
 
-  it('names the bad field of an enormous string', async () => {
-    const result = await audit(mutate('name', 'x'.repeat(1_000_000), false));
-    expect(result.findings[0]?.message).toBe('Could not be audited: invalid token response: name: longer than 4096 characters');
+  it('audits a token with an enormous name, the name cut for display', async () => {
+    const result = await audit({ ...mutate('name', 'x'.repeat(1_000_000), false), exp_date: null });
+    expect(result.status).toBe('audited');
+    expect(result.findings.map((f) => f.rule)).toEqual(['never-expiring']);
+    expect(result.findings.every((f) => f.tokenName === `${'x'.repeat(4096)}… (cut)`)).toBe(true);
+  });
+
+  it('names the bad field of an enormous date', async () => {
+    const result = await audit(mutate('created', `2021-01-01T12:00:00.${'0'.repeat(1_000_000)}Z`, false));
+    expect(result.findings[0]?.message).toBe('Could not be audited: invalid token response: created: longer than 64 characters');
   });
 });
 

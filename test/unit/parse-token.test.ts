@@ -51,10 +51,44 @@ describe('parseToken', () => {
     ['created', { created: 1609502400 }],
     ['last_usage', { last_usage: '2021-13-01T00:00:00Z' }],
     ['client_user', { client_user: null }],
-    ['client_user.role.id', { client_user: { ...(gcoreToken(1).client_user as object), role: { name: 'Users' } } }],
-    ['name', { name: 'x'.repeat(5000) }],
+    ['client_user.role.id', { client_user: { ...(gcoreToken(1).client_user as object), role: { id: 'admin', name: 'Users' } } }],
+    ['client_user.role', { client_user: { ...(gcoreToken(1).client_user as object), role: null } }],
+    ['created', { created: `2021-01-01T12:00:00${'0'.repeat(5000)}Z` }],
   ])('names the bad field %s', (field, overrides) => {
     expect(fieldOf(gcoreToken(1, overrides))).toBe(field);
+  });
+
+  it('cuts over-long text fields for display, marked as cut, and never fails the token for them', () => {
+    const long = 'n'.repeat(5000);
+    const t = parseToken(
+      gcoreToken(1, {
+        name: long,
+        description: `${'d'.repeat(4095)}😀😀`,
+        client_user: { ...(gcoreToken(1).client_user as object), user_name: long, user_email: long, role: { id: 2, name: long } },
+      }),
+    );
+    expect(t.name).toBe(`${'n'.repeat(4096)}… (cut)`);
+    expect(t.description).toBe(`${'d'.repeat(4095)}… (cut)`); // not half an emoji
+    expect(t.issuer.name).toBe(`${'n'.repeat(4096)}… (cut)`);
+    expect(t.issuer.email).toBe(`${'n'.repeat(4096)}… (cut)`);
+    expect(t.role.name).toBe(`${'n'.repeat(4096)}… (cut)`);
+    expect(parseToken(gcoreToken(1, { name: 'x'.repeat(4096) })).name).toBe('x'.repeat(4096));
+  });
+
+  it.each([
+    ['{}', {}],
+    ['no id', { name: 'Administrators' }],
+    ['no name', { id: 3 }],
+    ['nulls', { id: null, name: null }],
+  ])('takes a role with %s', (_label, role) => {
+    const t = parseToken(gcoreToken(1, { client_user: { ...(gcoreToken(1).client_user as object), role } }));
+    expect(t.role).toEqual({ id: (role as { id?: number }).id ?? null, name: (role as { name?: string }).name ?? null });
+  });
+
+  it('accepts RFC 3339 dates beside Gcore\'s two styles', () => {
+    const t = parseToken(gcoreToken(1, { created: '2021-01-01t12:00:00.1234567890z', last_usage: '2026-12-31T23:59:59+23:59' }));
+    expect(t.created.toISOString()).toBe('2021-01-01T12:00:00.123Z');
+    expect(t.lastUsage?.toISOString()).toBe('2026-12-31T00:00:59.000Z');
   });
 
   it('names the problem in the message', () => {
@@ -71,6 +105,17 @@ describe('parseListing', () => {
         { id: 2, name: null },
       ],
       invalid: 2,
+    });
+  });
+
+  it('takes every entry with a valid id whatever its other fields, cutting an over-long name', () => {
+    expect(parseListing([{ id: 1, name: 'x'.repeat(5000) }, { id: 2, name: 42, exp_date: 'junk' }, { id: 3, client_user: null }])).toEqual({
+      ids: [
+        { id: 1, name: `${'x'.repeat(4096)}… (cut)` },
+        { id: 2, name: null },
+        { id: 3, name: null },
+      ],
+      invalid: 0,
     });
   });
 

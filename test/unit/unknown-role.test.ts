@@ -1,0 +1,38 @@
+import { describe, expect, it } from '@jest/globals';
+import { auditToken } from '../../src/pipeline/audit-token.js';
+import { DEFAULT_THRESHOLDS } from '../../src/rules/policy.js';
+import type { TokenRef } from '../../src/pipeline/token-ref.js';
+import { gcoreToken } from '../support/gcore-stand-in.js';
+import { NOW } from '../support/tokens.js';
+
+const ref: TokenRef = { clientId: 456, tokenId: 101, apiKeyEnv: 'K', owner: null, listedName: null, inInventory: true, inventoryDeclared: true, failure: null };
+const policy = { ...DEFAULT_THRESHOLDS, roles: { Administrators: { staleAfterDays: 30 } } };
+const audit = (raw: unknown) =>
+  auditToken(ref, {
+    api: { getAccountId: () => Promise.resolve(456), listTokens: () => Promise.resolve([]), getToken: () => Promise.resolve(raw) },
+    secrets: { get: () => 'key-value-1', known: () => [] },
+    policy,
+    now: NOW,
+  });
+const withRole = (role: unknown, overrides: Record<string, unknown> = {}) =>
+  gcoreToken(101, { client_user: { ...(gcoreToken(101).client_user as object), role }, ...overrides });
+
+describe('a role Gcore did not identify', () => {
+  it.each([
+    ['{}', {}],
+    ['without an id', { name: 'Users' }],
+    ['without a name', { id: 2 }],
+  ])('%s fails closed: a never-expiring token of it is never-expiring-admin, shown as "unknown role"', async (_label, role) => {
+    const result = await audit(withRole(role, { exp_date: null }));
+    expect(result.status).toBe('audited');
+    expect(result.findings.map((f) => [f.rule, f.severity, f.role])).toEqual([['never-expiring-admin', 'critical', 'unknown role']]);
+    expect(result.findings[0]?.message).toBe('Token of an unknown role (judged as Administrators) that never expires.');
+  });
+
+  it('gets the Administrators thresholds and severity for staleness', async () => {
+    const stale = await audit(withRole({}, { last_usage: '2026-10-01T00:00:00Z' })); // 59 days: stale only for Administrators (30)
+    expect(stale.findings.map((f) => [f.rule, f.severity])).toEqual([['stale', 'high']]);
+    const users = await audit(withRole({ id: 2, name: 'Users' }, { last_usage: '2026-10-01T00:00:00Z' }));
+    expect(users.findings).toEqual([]);
+  });
+});
