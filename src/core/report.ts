@@ -69,7 +69,9 @@ export function buildReport(input: ReportInput): Report {
   let tokensAudited = 0;
   let failed = 0;
   for (const r of results) {
-    raw.push(...r.findings);
+    for (const f of r.findings) {
+      raw.push(f);
+    }
     triedAccounts.add(r.clientId);
     if (r.status === 'failed') {
       failed += 1;

@@ -4,7 +4,13 @@ import type { Logger } from 'pino';
 import { AuditError, SecretError, UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
-import { createAlertStore } from '../alerts/alert-store.js';
+import { redact } from '../core/redact.js';
+import { createAlertStateStore } from '../store/alert-state-store.js';
+import { createRunCommitter } from '../store/commit-run.js';
+import { createOutboxStore } from '../store/outbox-store.js';
+import { createRunStore } from '../store/run-store.js';
+import { DEFAULT_ROUTE } from '../store/store-keys.js';
+import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { createMetrics } from '../health/metrics.js';
@@ -37,6 +43,8 @@ export interface WorkerOptions {
   readonly gcoreRetryBaseDelayMs?: number;
   /** First retry delay of a report job whose digest could not be delivered (doubles per attempt). */
   readonly reportBackoffMs?: number;
+  /** Life of an outbox claim, renewed while its holder delivers (tests shorten it). */
+  readonly outboxClaimMs?: number;
 }
 
 export interface RunningWorker {
@@ -70,16 +78,22 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   redis.on('error', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis connection error'));
   await warnUnlessNoEviction(redis, log);
 
-  const store = createAlertStore(redis, options.prefix);
+  const states = createAlertStateStore(redis, options.prefix);
+  const runs = createRunStore(redis, options.prefix);
+  const outbox = createOutboxStore(redis, options.prefix);
+  const committer = createRunCommitter(redis, options.prefix);
+  const redactText = (text: string) => redact(text, secrets.known());
+  // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
+  const stopping = new AbortController();
   const queues = createAuditQueues(redis, options.prefix, {
     reportBackoffMs: options.reportBackoffMs,
     onError: (err) => log.warn({ err }, 'queue error'),
   });
   const startedAt = clock().getTime();
   const metrics = createMetrics({
-    openCounts: () => store.openCounts(),
-    lastSuccess: () => store.lastSuccess(),
-    gapKeys: () => store.gapKeys(),
+    openCounts: () => states.openCounts(),
+    lastSuccess: () => runs.lastSuccess(),
+    gapKeys: () => states.gapKeys(),
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
     startedAt,
     now: () => clock().getTime(),
@@ -104,13 +118,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await queues.declareSchedule(config.schedule);
   await queues.limitTokens(config.gcore.concurrency);
 
-  const onRun = makeRunHandler({ config, api, secrets, queues, clock, logger: log, onStarted: () => metrics.runsStarted.inc() });
+  const onRun = makeRunHandler({ config, api, secrets, queues, states, clock, logger: log, onStarted: () => metrics.runsStarted.inc() });
   const onReport = makeReportHandler({
     config,
-    store,
-    notifier,
+    states,
+    runs,
+    outbox,
+    committer,
+    notifiers: new Map([[DEFAULT_ROUTE, notifier]]),
     clock,
     logger: log,
+    redact: redactText,
+    signal: stopping.signal,
+    outboxClaimMs: options.outboxClaimMs,
     busy: () => new OutboxBusyError('another replica is delivering the outbox'),
     permanent: (error) => new UnrecoverableError(error.message),
     onCommitted: () => metrics.runsCompleted.inc(),
@@ -136,7 +156,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (!handler) {
         throw new UnrecoverableError(`no handler for job "${job.name}" in ${RUNS_QUEUE}`);
       }
-      return handler(job);
+      return handler(job).catch((error: unknown) => {
+        throw redactJobError(error, redactText);
+      });
     },
     { connection, prefix: options.prefix, concurrency: 4, lockDuration, stalledInterval: lockDuration },
   );
@@ -156,7 +178,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const tokensWorker = new Worker<JobCatalogue['token']>(
     TOKENS_QUEUE,
-    async (job) => onToken(job),
+    async (job) => onToken(job).catch((error: unknown) => {
+      throw redactJobError(error, redactText);
+    }),
     {
       connection,
       prefix: options.prefix,
@@ -210,6 +234,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     close(timeoutMs = 8000) {
       closing ??= (async () => {
         clearInterval(timer);
+        stopping.abort();
         // worker.close() waits for active jobs with no bound of its own, and even a forced close can wait
         // on a hung request: each step is bounded. Unfinished jobs return to the queue (stalled) and another
         // replica redoes them.
@@ -218,7 +243,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           log.warn('active jobs did not finish in time: closing anyway');
           await within(Promise.allSettled([runsWorker.close(true), tokensWorker.close(true)]), 2000);
         }
-        await within(Promise.allSettled([queues.close(), health.close()]), 1000);
+        // A job cut short by the forced close may still hold an outbox claim: another replica must not wait it out.
+        await within(Promise.allSettled([queues.close(), health.close(), outbox.releaseAll()]), 1000);
         redis.disconnect();
         log.info('worker stopped');
       })();
