@@ -38,19 +38,28 @@ if redis.call('HLEN', KEYS[7]) ~= tonumber(a.staged) or redis.call('EXISTS', KEY
   return -2
 end
 
--- Scanned page by page, so the script never holds the whole staging in memory.
+-- Scanned page by page, so the script never holds the whole staging in memory; each page is written
+-- with one HSET and one HDEL (a page is a few hundred entries: well within what unpack takes).
 local cursor = '0'
 repeat
-  local page = redis.call('HSCAN', KEYS[7], cursor, 'COUNT', 1000)
+  local page = redis.call('HSCAN', KEYS[7], cursor, 'COUNT', 500)
   cursor = page[1]
   local kv = page[2]
+  local sets, dels = {}, {}
   for i = 1, #kv, 2 do
     local kind, id = string.sub(kv[i], 1, 2), string.sub(kv[i], 3)
     if kind == 'u:' then
-      redis.call('HSET', KEYS[2], id, kv[i + 1])
+      sets[#sets + 1] = id
+      sets[#sets + 1] = kv[i + 1]
     elseif kind == 'd:' then
-      redis.call('HDEL', KEYS[2], id)
+      dels[#dels + 1] = id
     end
+  end
+  if #sets > 0 then
+    redis.call('HSET', KEYS[2], unpack(sets))
+  end
+  if #dels > 0 then
+    redis.call('HDEL', KEYS[2], unpack(dels))
   end
 until cursor == '0'
 redis.call('DEL', KEYS[7])
