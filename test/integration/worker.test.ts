@@ -3,6 +3,8 @@ import { Queue } from 'bullmq';
 import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+import { dumpPrefix } from '../support/store-fixtures.js';
+import { until } from '../support/worker-process.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -178,3 +180,67 @@ describe('worker under faults', () => {
     expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(0);
   });
 });
+
+describe('worker state and delivery', () => {
+  it('reads each known token a list leaves out (an empty 200 []) instead of resolving it; resolves it once the read says gone', async () => {
+    h = await workerHarness({ tokens: 3 });
+    await h.startWorker();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(1);
+
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: '[]' }));
+    const blind = await h.trigger();
+    expect(blind.code).toBe(0);
+    expect([...tokenReads(h.gcore).values()]).toEqual([2, 2, 2]);
+    expect(blind.report?.findings.map((f) => f.tokenId).sort()).toEqual([101, 102, 103]);
+    expect(h.slack.accepted().length).toBe(1); // nothing resolved, so nothing posted
+
+    h.gcore.accounts.get(456)?.delete(101); // now really deleted: the read says 404
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2);
+    const resolution = h.slack.accepted()[1]?.raw ?? '';
+    expect(resolution).toContain('Resolved');
+    expect(resolution).toContain('(token 101)');
+
+    h.gcore.scripts.clear();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2); // the normal list again: nothing new
+  });
+
+  it('leaves no webhook path in any Redis value when Slack answers 403 echoing the request line', async () => {
+    h = await workerHarness({ tokens: 2 });
+    const path = new URL(h.slack.webhookUrl).pathname;
+    h.slack.respond = () => ({ status: 403, body: `Denied: POST https://hooks.slack.com${path} HTTP/1.1` });
+    await h.startWorker();
+    const run = await h.trigger();
+    expect(run.code).toBe(4);
+    const failed = new Queue(RUNS_QUEUE, { connection: h.redis, prefix: h.prefix });
+    try {
+      await until(async () => (await failed.getFailedCount()) > 0, 10_000, 'the report job to be stored as failed');
+      const [job] = await failed.getFailed();
+      expect(job?.failedReason).toContain('Denied: POST [REDACTED]');
+    } finally {
+      await failed.close();
+    }
+    const dump = await dumpPrefix(h.redis, h.prefix);
+    expect(dump).toContain('Denied: POST');
+    expect(dump).not.toContain('XXXXsecretXXXX');
+    expect(dump).not.toContain('/services/');
+    expect(h.logs.text()).not.toContain('XXXXsecretXXXX');
+  });
+
+  it('close() during a delivery releases the outbox claim: another worker delivers at once', async () => {
+    h = await workerHarness({ tokens: 2 });
+    h.slack.respond = (n) => (n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '30' } } : { status: 200, body: 'ok' });
+    const first = await h.startWorker();
+    const run = h.trigger();
+    await until(() => Promise.resolve((h?.slack.posts.length ?? 0) >= 1), 15_000, 'the first delivery attempt');
+    await first.close();
+    expect(await h.redis.exists(`${h.prefix}:alerts:outbox-lock`)).toBe(0);
+    await h.startWorker();
+    await until(() => Promise.resolve((h?.slack.accepted().length ?? 0) >= 1), 10_000, 'delivery by the second worker');
+    expect(h.slack.accepted().length).toBe(1);
+    expect((await run).code).toBe(4); // the run ended undelivered when the first worker stopped
+  });
+});
+
