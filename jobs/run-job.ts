@@ -16,6 +16,8 @@ export interface RunJobDeps {
   readonly states: Pick<AlertStateStore, 'knownTokens'>;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** Text that came from outside (a Gcore error in an account's enumeration) made safe to log and store. */
+  readonly redact?: (text: string) => string;
   readonly onStarted?: () => void;
 }
 
@@ -68,7 +70,11 @@ export function makeRunHandler(deps: RunJobDeps) {
       return { runKey, tokens: null };
     }
     const startedAt = deps.clock();
-    const { accounts, refs: listed } = await enumerateAccounts(deps.config, deps);
+    const enumerated = await enumerateAccounts(deps.config, deps);
+    const redact = deps.redact ?? ((text: string) => text);
+    // The accounts go into the report job's data, which Redis keeps.
+    const accounts = enumerated.accounts.map((a) => (a.error === null ? a : { ...a, error: redact(a.error) }));
+    const listed = enumerated.refs;
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }

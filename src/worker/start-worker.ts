@@ -118,7 +118,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   await queues.declareSchedule(config.schedule);
   await queues.limitTokens(config.gcore.concurrency);
 
-  const onRun = makeRunHandler({ config, api, secrets, queues, states, clock, logger: log, onStarted: () => metrics.runsStarted.inc() });
+  const onRun = makeRunHandler({ config, api, secrets, queues, states, clock, logger: log, redact: redactText, onStarted: () => metrics.runsStarted.inc() });
   const onReport = makeReportHandler({
     config,
     states,
