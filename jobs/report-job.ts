@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import { buildReport, type TokenResult } from '../src/core/report.js';
 import { coverageGaps } from '../src/core/coverage.js';
-import { SlackRejectedError, SlackUnavailableError } from '../src/core/errors.js';
+import { SlackDeferredError, SlackRejectedError, SlackUnavailableError, StateConflictError } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
 import { planAlerts } from '../src/alerts/plan-alerts.js';
-import type { AlertStore } from '../src/alerts/alert-store.js';
+import type { AlertStateStore } from '../src/store/alert-state-store.js';
+import { openCountsOf, type RunCommitter } from '../src/store/commit-run.js';
+import type { OutboxStore } from '../src/store/outbox-store.js';
+import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
 import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
 import { routeDigests } from '../src/slack/digest-messages.js';
@@ -12,12 +15,26 @@ import { LIST_ALL_COMMAND } from '../src/alerts/digest.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
 
+/** Commits refused because another run committed first, before the job gives up (and is retried). */
+const MAX_COMMIT_TRIES = 5;
+/** An outbox claim's life; renewed every third of it while its holder delivers. */
+const OUTBOX_CLAIM_MS = 30_000;
+
 export interface ReportJobDeps {
   readonly config: Config;
-  readonly store: AlertStore;
-  readonly notifier: SlackNotifier;
+  readonly states: Pick<AlertStateStore, 'load' | 'gapKeys'>;
+  readonly runs: RunStore;
+  readonly outbox: OutboxStore;
+  readonly committer: RunCommitter;
+  /** The notifier of each route, by route name (DEFAULT_ROUTE: SLACK_WEBHOOK_URL). */
+  readonly notifiers: ReadonlyMap<string, SlackNotifier>;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** Text that came from outside (a job's failure reason) made safe to log. */
+  readonly redact: (text: string) => string;
+  /** Aborted when the worker stops: a delivery in progress ends and releases its claim. */
+  readonly signal?: AbortSignal;
+  readonly outboxClaimMs?: number;
   /** Thrown when another replica is delivering the outbox: the job is retried later. */
   readonly busy: () => Error;
   /** Thrown for a digest Slack refused for good: the job fails without retries, the digest stays queued. */
@@ -46,20 +63,21 @@ function refFor(key: string): TokenRef | null {
 /**
  * `report`: once every token job has finished, build the run's report, plan alerts against the state in
  * Redis, and commit both with the digest atomically; then deliver every pending digest in order.
- * A retried report job finds its run committed and only delivers.
+ * A retried report job finds its run committed and only delivers. A commit refused because another run
+ * committed since the states were read re-reads them and plans again, so a change is posted once.
  */
 export function makeReportHandler(deps: ReportJobDeps) {
   return async (job: ParentJob) => {
     const { runKey } = job.data;
     const log = deps.logger.child({ job: 'report', runKey });
-    if (!(await deps.store.isCommitted(runKey))) {
+    if (!(await deps.runs.isCommitted(runKey))) {
       const values = await job.getChildrenValues<TokenResult>();
       const failures = await job.getIgnoredChildrenFailures();
       const results: TokenResult[] = Object.values(values);
       for (const [key, reason] of Object.entries(failures)) {
         const ref = refFor(key);
         if (ref) {
-          log.error({ key }, `token job failed for good: ${reason.slice(0, 200)}`);
+          log.error({ key }, `token job failed for good: ${deps.redact(reason).slice(0, 200)}`);
           results.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
         }
       }
@@ -73,65 +91,100 @@ export function makeReportHandler(deps: ReportJobDeps) {
         results,
         mutes: deps.config.mutes,
       });
-      const settings = deps.config.notify.slack;
-      const plan = planAlerts(await deps.store.loadStates(), report.findings, { results }, {
-        now,
-        minSeverity: settings.minSeverity,
-        renotifyAfterHours: settings.renotifyAfterHours,
-        routes: settings.routes,
-      });
       const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
-      const digests = routeDigests(plan, {
-        stateless: false,
-        runId: runKey,
-        trigger: runKey.startsWith('manual-') ? 'manual' : 'schedule',
-        now,
-        settings,
-        moreCommand: LIST_ALL_COMMAND,
-      });
-      const messages = digests.flatMap((d) => d.messages);
-      if (await deps.store.commitRun(runKey, { plan, report, messages, now, gapKeys: gaps })) {
-        deps.onCommitted?.(results);
-        log.info(
-          { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
-          'run committed',
-        );
+      const settings = deps.config.notify.slack;
+      for (let attempt = 1; ; attempt += 1) {
+        const { states, version } = await deps.states.load();
+        const plan = planAlerts(states, report.findings, { results }, {
+          now,
+          minSeverity: settings.minSeverity,
+          renotifyAfterHours: settings.renotifyAfterHours,
+          routes: settings.routes,
+        });
+        const digests = routeDigests(plan, {
+          stateless: false,
+          runId: runKey,
+          trigger: runKey.startsWith('manual-') ? 'manual' : 'schedule',
+          now,
+          settings,
+          moreCommand: LIST_ALL_COMMAND,
+        });
+        try {
+          const outcome = await deps.committer.commitRun({
+            run: runKey,
+            version,
+            upserts: plan.upserts,
+            resolvedIds: plan.resolvedKeys,
+            report,
+            digests,
+            openCounts: openCountsOf(plan.open),
+            gapKeys: gaps,
+            now,
+          });
+          if (outcome === 'committed') {
+            deps.onCommitted?.(results);
+            log.info(
+              { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
+              'run committed',
+            );
+          }
+          break;
+        } catch (error) {
+          if (!(error instanceof StateConflictError) || attempt >= MAX_COMMIT_TRIES) {
+            throw error;
+          }
+          log.info({ attempt }, 'another run committed first: planning again from its state');
+        }
       }
     }
     try {
       await deliverOutbox(deps, log);
     } finally {
-      await deps.store.announceDone(runKey);
+      await deps.runs.announceDone(runKey);
     }
     return { runKey };
   };
 }
 
-async function deliverOutbox(deps: ReportJobDeps, log: Logger): Promise<void> {
-  const held = await deps.store.withOutboxLock(10 * 60_000, async () => {
-    for (const digest of await deps.store.pendingDigests()) {
-      const rest = digest.messages.slice(digest.delivered);
-      try {
-        await deps.notifier.send(rest, (i) => deps.store.markDelivered(digest.runKey, digest.delivered + i));
-      } catch (error) {
-        await deps.store.setDelivery(digest.runKey, 'failed');
-        if (error instanceof SlackRejectedError) {
-          deps.onSlackFailure?.('rejected');
-          log.error({ err: error, run: digest.runKey }, `Slack refused the digest; it is kept and retried with the next run: ${error.message}`);
-          throw deps.permanent(error);
+/** Delivers every route's pending digests, oldest first, each route under its own claim. */
+export async function deliverOutbox(deps: Omit<ReportJobDeps, 'states' | 'committer' | 'config'>, log: Logger): Promise<void> {
+  let busy = false;
+  for (const [route, notifier] of deps.notifiers) {
+    const held = await deps.outbox.withClaim(route, deps.outboxClaimMs ?? OUTBOX_CLAIM_MS, async (claim) => {
+      for (const digest of await deps.outbox.pendingDigests(route)) {
+        const rest = digest.messages.slice(digest.delivered);
+        try {
+          await notifier.send(rest, (i) => deps.outbox.markDelivered(digest.runKey, route, digest.delivered + i), {
+            beforePost: () => claim.assertHeld(),
+            signal: deps.signal,
+          });
+        } catch (error) {
+          if (error instanceof SlackDeferredError) {
+            deps.onSlackFailure?.('unavailable');
+            await deps.runs.setDelivery(digest.runKey, 'pending');
+            log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept for the next run: ${error.message}`);
+            return;
+          }
+          if (error instanceof SlackRejectedError) {
+            await deps.runs.setDelivery(digest.runKey, 'failed');
+            deps.onSlackFailure?.('rejected');
+            log.error({ err: error, run: digest.runKey, route }, `Slack refused the digest; it is kept and retried with the next run: ${error.message}`);
+            throw deps.permanent(error);
+          }
+          if (error instanceof SlackUnavailableError) {
+            await deps.runs.setDelivery(digest.runKey, 'failed');
+            deps.onSlackFailure?.('unavailable');
+            log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept in Redis: ${error.message}`);
+          }
+          throw error;
         }
-        if (error instanceof SlackUnavailableError) {
-          deps.onSlackFailure?.('unavailable');
-          log.warn({ run: digest.runKey }, `digest not delivered yet, kept in Redis: ${error.message}`);
-        }
-        throw error;
+        await deps.outbox.completeDigest(digest.runKey, route);
+        log.info({ run: digest.runKey, route, messages: digest.messages.length }, 'digest delivered');
       }
-      await deps.store.completeDigest(digest.runKey);
-      await deps.store.setDelivery(digest.runKey, 'delivered');
-      log.info({ run: digest.runKey, messages: digest.messages.length }, 'digest delivered');
-    }
-  });
-  if (!held) {
+    });
+    busy ||= !held;
+  }
+  if (busy) {
     throw deps.busy();
   }
 }

@@ -3,17 +3,60 @@ import type { Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
 import { enumerateAccounts } from '../src/pipeline/enumerate-accounts.js';
+import type { TokenRef } from '../src/pipeline/token-ref.js';
 import type { AuditQueues } from '../src/queue/audit-queues.js';
 import { runKeyOf, type QueuedJob } from '../src/queue/job-catalogue.js';
+import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store.js';
 
 export interface RunJobDeps {
   readonly config: Config;
   readonly api: GcoreApi;
   readonly secrets: Secrets;
   readonly queues: Pick<AuditQueues, 'reportExists' | 'addRunFlow'>;
+  readonly states: Pick<AlertStateStore, 'knownTokens'>;
   readonly clock: () => Date;
   readonly logger: Logger;
+  /** Text that came from outside (a Gcore error in an account's enumeration) made safe to log and store. */
+  readonly redact?: (text: string) => string;
   readonly onStarted?: () => void;
+}
+
+/**
+ * Tokens with an open finding that the lists left out, as refs to read one by one: a list is discovery,
+ * the get-token endpoint is the audit, so a token is resolved as gone only when that endpoint says so.
+ * A token is confirmed with its account's key: the account must be configured (by client id, or seen in
+ * this run's refs) and its key readable.
+ */
+export function unlistedKnownTokens(known: readonly KnownToken[], refs: readonly TokenRef[], config: Config): TokenRef[] {
+  const listed = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
+  const keyOf = new Map<number, { apiKeyEnv: string; inventoryDeclared: boolean }>();
+  for (const a of config.accounts) {
+    if (a.clientId !== null && !keyOf.has(a.clientId)) {
+      keyOf.set(a.clientId, { apiKeyEnv: a.apiKeyEnv, inventoryDeclared: a.tokens.length > 0 });
+    }
+  }
+  for (const r of refs) {
+    if (r.failure === null && !keyOf.has(r.clientId)) {
+      keyOf.set(r.clientId, { apiKeyEnv: r.apiKeyEnv, inventoryDeclared: r.inventoryDeclared });
+    }
+  }
+  const out: TokenRef[] = [];
+  for (const t of known) {
+    const account = keyOf.get(t.clientId);
+    if (account && !listed.has(`${t.clientId}:${t.tokenId}`)) {
+      out.push({
+        clientId: t.clientId,
+        tokenId: t.tokenId,
+        apiKeyEnv: account.apiKeyEnv,
+        owner: null,
+        listedName: t.name,
+        inInventory: false,
+        inventoryDeclared: account.inventoryDeclared,
+        failure: null,
+      });
+    }
+  }
+  return out;
 }
 
 /** `run`: enumerate every account, then fan out one token job per token under one report job. */
@@ -27,10 +70,19 @@ export function makeRunHandler(deps: RunJobDeps) {
       return { runKey, tokens: null };
     }
     const startedAt = deps.clock();
-    const { accounts, refs } = await enumerateAccounts(deps.config, deps);
+    const enumerated = await enumerateAccounts(deps.config, deps);
+    const redact = deps.redact ?? ((text: string) => text);
+    // The accounts go into the report job's data, which Redis keeps.
+    const accounts = enumerated.accounts.map((a) => (a.error === null ? a : { ...a, error: redact(a.error) }));
+    const listed = enumerated.refs;
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
+    const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config);
+    if (unlisted.length > 0) {
+      log.warn({ tokens: unlisted.length }, 'tokens with open findings were not listed: reading each to confirm');
+    }
+    const refs = listed.concat(unlisted);
     await deps.queues.addRunFlow({ runKey, startedAt, evaluatedAt: startedAt, accounts, refs });
     deps.onStarted?.();
     log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens: refs.length }, 'run fanned out');

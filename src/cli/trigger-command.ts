@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
 import { UsageError } from '../core/errors.js';
-import { createAlertStore, type RunRecord } from '../alerts/alert-store.js';
+import { createRunStore, type RunRecord } from '../store/run-store.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { within } from '../core/within.js';
 import { EXIT } from './exit-codes.js';
@@ -23,7 +23,7 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
   const redis = createRedis(redisUrl);
   redis.on('error', () => undefined); // reported by the command timing out
   const queues = createAuditQueues(redis, prefix);
-  const store = createAlertStore(redis, prefix);
+  const store = createRunStore(redis, prefix);
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   try {

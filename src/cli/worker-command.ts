@@ -6,6 +6,7 @@ import { checkWorkerSecrets } from '../config/check-worker-secrets.js';
 import { showValue } from '../config/format-issues.js';
 import { queueSettings } from '../queue/redis-connection.js';
 import { startWorker } from '../worker/start-worker.js';
+import { defaultRouteUsed, webhookEnvNames } from '../slack/route-webhooks.js';
 
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
@@ -18,7 +19,10 @@ export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv
     throw new UsageError(`JOB_LOCK_MS: expected milliseconds (at least 1000), got ${showValue(io.env.JOB_LOCK_MS)}`);
   }
   // Every key and webhook now, not at the next cron slot.
-  checkWorkerSecrets(config, io.secrets);
+  checkWorkerSecrets(config, io.secrets, webhookEnvNames(config.notify.slack));
+  if (!defaultRouteUsed(config.notify.slack)) {
+    io.logger.info('every finding is routed: SLACK_WEBHOOK_URL is not used');
+  }
   const worker = await startWorker({
     config,
     secrets: io.secrets,

@@ -3,15 +3,12 @@ import { checkWebhookUrl } from './check-webhook-url.js';
 import type { Config } from './config.js';
 import type { Secrets } from './secrets.js';
 
-/** Where the worker posts when no route says otherwise. */
-export const DEFAULT_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL';
-
 /**
  * What the worker checks before it starts, so a missing key shows at once rather than at the next cron slot:
- * every account's key variable (or its `_FILE`) is set, and SLACK_WEBHOOK_URL and each of
- * `extraWebhookNames` (route webhooks) holds a webhook URL. Throws a ConfigError listing every problem.
+ * every account's key variable (or its `_FILE`) is set, and each of `webhookNames` (SLACK_WEBHOOK_URL and
+ * the routes', see webhookEnvNames) holds a webhook URL. Throws a ConfigError listing every problem.
  */
-export function checkWorkerSecrets(config: Config, secrets: Secrets, extraWebhookNames: readonly string[] = []): void {
+export function checkWorkerSecrets(config: Config, secrets: Secrets, webhookNames: readonly string[]): void {
   const problems: string[] = [];
   const read = (name: string, what: string): string | null => {
     try {
@@ -31,7 +28,7 @@ export function checkWorkerSecrets(config: Config, secrets: Secrets, extraWebhoo
   for (const [name, accounts] of keyNames) {
     read(name, `the API key of ${accounts.join(', ')}`);
   }
-  for (const name of new Set([DEFAULT_WEBHOOK_ENV, ...extraWebhookNames])) {
+  for (const name of new Set(webhookNames)) {
     const value = read(name, 'the worker posts to Slack');
     const problem = value === null ? null : checkWebhookUrl(name, value);
     if (problem !== null) {

@@ -107,7 +107,27 @@ export class SlackRejectedError extends AuditError {
 
 /** Slack stayed unreachable (network, timeout, 5xx, 429) through every attempt. */
 export class SlackUnavailableError extends AuditError {
-  readonly code = 'SLACK_UNAVAILABLE';
+  readonly code: string = 'SLACK_UNAVAILABLE';
+}
+
+/** Slack asked us to wait longer than we wait (Retry-After over 60 s): the digest stays queued for the next run. */
+export class SlackDeferredError extends SlackUnavailableError {
+  override readonly code: string = 'SLACK_DEFERRED';
+}
+
+/** Another run committed alert state since this one read it: re-read, re-plan, commit again. */
+export class StateConflictError extends AuditError {
+  readonly code = 'STATE_CONFLICT';
+}
+
+/** An outbox claim was lost (expired or taken over) while delivering: stop before posting anything more. */
+export class OutboxClaimLostError extends AuditError {
+  readonly code = 'OUTBOX_CLAIM_LOST';
+}
+
+/** Delivery stopped because the worker is shutting down; the digest stays queued. */
+export class DeliveryAbortedError extends AuditError {
+  readonly code = 'DELIVERY_ABORTED';
 }
 
 export function toError(value: unknown): Error {

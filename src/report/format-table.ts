@@ -27,7 +27,8 @@ export function formatTable(report: Report): string {
     f.created === null ? '?' : day(f.expDate, 'never'),
     cell(f.muted ? `${f.message} Muted: ${f.muteReason ?? ''}` : f.message, 200),
   ]);
-  const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+  // reduce, not Math.max(...rows): a spread of 100,000 rows overflows the call stack
+  const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, [...(r[i] ?? '')].length), [...h].length));
   const line = (r: string[]) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length)))

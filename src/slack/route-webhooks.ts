@@ -11,6 +11,11 @@ export function defaultRouteUsed(settings: SlackSettings): boolean {
   return !settings.routes.some((r) => Object.keys(r.match).length === 0);
 }
 
+/** The variables holding the webhooks a run can post to: each route's, and SLACK_WEBHOOK_URL unless no finding can reach it. */
+export function webhookEnvNames(settings: SlackSettings): string[] {
+  return [...(defaultRouteUsed(settings) ? [DEFAULT_WEBHOOK_ENV] : []), ...settings.routes.map((r) => r.webhookEnv)];
+}
+
 /**
  * The webhook of every route that can be posted to, by route name, read and checked at start so that a missing
  * or malformed one stops the command before it audits anything. Names every problem at once, after `purpose`.

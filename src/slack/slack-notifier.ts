@@ -1,5 +1,6 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
-import { SlackRejectedError, SlackUnavailableError } from '../core/errors.js';
+import { DeliveryAbortedError, SlackDeferredError, SlackRejectedError, SlackUnavailableError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
 import type { SlackMessage } from './slack-message.js';
 
 export interface SlackNotifier {
@@ -8,8 +9,18 @@ export interface SlackNotifier {
    * Slack accepted message i, so a caller can persist progress. Throws SlackRejectedError (permanent, not
    * retried) or SlackUnavailableError (transient failures outlasted every attempt).
    */
-  send(messages: readonly SlackMessage[], onDelivered?: (index: number) => Promise<void> | void): Promise<void>;
+  send(messages: readonly SlackMessage[], onDelivered?: (index: number) => Promise<void> | void, control?: SendControl): Promise<void>;
 }
+
+export interface SendControl {
+  /** Called before every post; throwing stops the delivery (an outbox claim that is no longer ours). */
+  readonly beforePost?: () => Promise<void>;
+  /** Aborts waits between attempts (the worker stopping): send() then throws DeliveryAbortedError. */
+  readonly signal?: AbortSignal;
+}
+
+/** The longest Retry-After we wait out; a longer one leaves the digest queued for the next run. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 export interface SlackNotifierOptions {
   readonly webhookUrl: string;
@@ -43,7 +54,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const response = await baseFetch(input, init);
     const header = response.headers.get('retry-after');
-    lastRetryAfterMs = header !== null && Number.isFinite(Number(header)) ? Number(header) * 1000 : undefined;
+    lastRetryAfterMs = header === null ? undefined : retryAfterMs(header, now());
     return response;
   };
   // Retries live in this module only: the library's own retry is off.
@@ -54,13 +65,39 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   });
   let lastSentAt = Number.NEGATIVE_INFINITY;
 
-  async function post(message: SlackMessage): Promise<void> {
+  // Slack's and proxies' error bodies may echo the request line, webhook path included.
+  const clean = (body: string) => redact(body, [options.webhookUrl]).slice(0, 100);
+  const pause = async (ms: number, signal: AbortSignal | undefined) => {
+    if (signal?.aborted) {
+      throw new DeliveryAbortedError('delivery stopped: the worker is shutting down');
+    }
+    if (!signal) {
+      await sleep(ms);
+      return;
+    }
+    let onAbort = () => undefined as void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new DeliveryAbortedError('delivery stopped: the worker is shutting down'));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
+
+  async function post(message: SlackMessage, control: SendControl): Promise<void> {
     let failures = 0;
     let rateLimited = 0;
     for (;;) {
       const wait = lastSentAt + minInterval - now();
       if (wait > 0) {
-        await sleep(wait);
+        await pause(wait, control.signal);
+      }
+      await control.beforePost?.();
+      if (control.signal?.aborted) {
+        throw new DeliveryAbortedError('delivery stopped: the worker is shutting down');
       }
       lastSentAt = now();
       try {
@@ -75,35 +112,51 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
           if (rateLimited > maxRateLimitWaits) {
             throw new SlackUnavailableError(`Slack kept rate-limiting the webhook (${rateLimited} times)`);
           }
-          await sleep(Math.max(lastRetryAfterMs ?? 0, 1000));
+          const retryAfter = lastRetryAfterMs ?? 0;
+          if (retryAfter > MAX_RETRY_AFTER_MS) {
+            throw new SlackDeferredError(
+              `Slack asks to wait ${Math.round(retryAfter / 1000)} s, longer than ${MAX_RETRY_AFTER_MS / 1000} s: the digest stays queued for the next run`,
+            );
+          }
+          await pause(Math.max(retryAfter, 1000), control.signal);
           continue;
         }
         if (error instanceof IncomingWebhookHTTPError && error.statusCode < 500) {
           options.onAttempt?.('rejected');
-          throw new SlackRejectedError(error.statusCode, error.body.slice(0, 100) || error.statusMessage);
+          throw new SlackRejectedError(error.statusCode, clean(error.body) || clean(error.statusMessage));
         }
         options.onAttempt?.('error');
         failures += 1;
         const problem =
           error instanceof IncomingWebhookHTTPError
-            ? `HTTP ${error.statusCode} ${error.body.slice(0, 100)}`
+            ? `HTTP ${error.statusCode} ${clean(error.body)}`
             : error instanceof IncomingWebhookRequestError
               ? `${error.original.name === 'TimeoutError' ? 'timeout' : 'network error'}`
               : 'unexpected error';
         if (failures >= attempts) {
           throw new SlackUnavailableError(`Slack could not be reached after ${failures} attempts: ${problem}`);
         }
-        await sleep(baseDelay * 2 ** (failures - 1));
+        await pause(baseDelay * 2 ** (failures - 1), control.signal);
       }
     }
   }
 
   return {
-    async send(messages, onDelivered) {
+    async send(messages, onDelivered, control = {}) {
       for (const [i, message] of messages.entries()) {
-        await post(message);
+        await post(message, control);
         await onDelivered?.(i);
       }
     },
   };
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms (never negative); undefined when unreadable. */
+function retryAfterMs(header: string, nowMs: number): number | undefined {
+  const seconds = Number(header);
+  if (header.trim() !== '' && Number.isFinite(seconds)) {
+    return Math.max(seconds * 1000, 0);
+  }
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(at - nowMs, 0);
 }

@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { AuditError, SecretError, UsageError } from '../core/errors.js';
+import { AuditError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
-import { createAlertStore } from '../alerts/alert-store.js';
+import { redact } from '../core/redact.js';
+import { createAlertStateStore } from '../store/alert-state-store.js';
+import { createRunCommitter } from '../store/commit-run.js';
+import { createOutboxStore } from '../store/outbox-store.js';
+import { createRunStore } from '../store/run-store.js';
+import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
@@ -15,6 +20,7 @@ import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
 import { createRedis, warnUnlessNoEviction } from '../queue/redis-connection.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
+import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
 import { makeReportHandler } from '../../jobs/report-job.js';
@@ -39,6 +45,8 @@ export interface WorkerOptions {
   readonly gcoreMaxRetryAfterMs?: number;
   /** First retry delay of a report job whose digest could not be delivered (doubles per attempt). */
   readonly reportBackoffMs?: number;
+  /** Life of an outbox claim, renewed while its holder delivers (tests shorten it). */
+  readonly outboxClaimMs?: number;
 }
 
 export interface RunningWorker {
@@ -58,30 +66,29 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const replica = randomUUID().slice(0, 8);
   const log = logger.child({ replica });
 
-  let webhookUrl: string;
-  try {
-    webhookUrl = secrets.get('SLACK_WEBHOOK_URL');
-  } catch (error) {
-    if (error instanceof SecretError) {
-      throw new UsageError(`the worker posts to Slack: ${error.message}`);
-    }
-    throw error;
-  }
+  // Each route's webhook (and SLACK_WEBHOOK_URL's, unless every finding is routed), read and checked now.
+  const webhooks = routeWebhooks(config.notify.slack, secrets, 'the worker posts to Slack');
 
   const redis = createRedis(options.redisUrl);
   redis.on('error', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis connection error'));
   await warnUnlessNoEviction(redis, log);
 
-  const store = createAlertStore(redis, options.prefix);
+  const states = createAlertStateStore(redis, options.prefix);
+  const runs = createRunStore(redis, options.prefix);
+  const outbox = createOutboxStore(redis, options.prefix);
+  const committer = createRunCommitter(redis, options.prefix);
+  const redactText = (text: string) => redact(text, secrets.known());
+  // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
+  const stopping = new AbortController();
   const queues = createAuditQueues(redis, options.prefix, {
     reportBackoffMs: options.reportBackoffMs,
     onError: (err) => log.warn({ err }, 'queue error'),
   });
   const startedAt = clock().getTime();
   const metrics = createMetrics({
-    openCounts: () => store.openCounts(),
-    lastSuccess: () => store.lastSuccess(),
-    gapKeys: () => store.gapKeys(),
+    openCounts: () => states.openCounts(),
+    lastSuccess: () => runs.lastSuccess(),
+    gapKeys: () => states.gapKeys(),
     queueCounts: async () =>
       Object.fromEntries(await Promise.all([queues.runs, queues.tokens].map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const))),
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
@@ -109,22 +116,29 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       metrics.gcoreLatency.observe(ms / 1000);
     },
   });
-  const notifier = createSlackNotifier({
-    webhookUrl,
-    onAttempt: (outcome) => metrics.slackDeliveries.inc({ outcome }),
-    ...options.slack,
-  });
+  const notifiers = new Map(
+    [...webhooks].map(([route, webhookUrl]) => [
+      route,
+      createSlackNotifier({ webhookUrl, onAttempt: (outcome) => metrics.slackDeliveries.inc({ outcome }), ...options.slack }),
+    ]),
+  );
 
   await queues.declareSchedule(config.schedule);
   await queues.limitTokens(config.gcore.concurrency);
 
-  const onRun = makeRunHandler({ config, api, secrets, queues, clock, logger: log, onStarted: () => metrics.runsStarted.inc() });
+  const onRun = makeRunHandler({ config, api, secrets, queues, states, clock, logger: log, redact: redactText, onStarted: () => metrics.runsStarted.inc() });
   const onReport = makeReportHandler({
     config,
-    store,
-    notifier,
+    states,
+    runs,
+    outbox,
+    committer,
+    notifiers,
     clock,
     logger: log,
+    redact: redactText,
+    signal: stopping.signal,
+    outboxClaimMs: options.outboxClaimMs,
     busy: () => new OutboxBusyError('another replica is delivering the outbox'),
     permanent: (error) => new UnrecoverableError(error.message),
     onCommitted: () => metrics.runsCompleted.inc(),
@@ -150,7 +164,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (!handler) {
         throw new UnrecoverableError(`no handler for job "${job.name}" in ${RUNS_QUEUE}`);
       }
-      return handler(job);
+      return handler(job).catch((error: unknown) => {
+        throw redactJobError(error, redactText);
+      });
     },
     { connection, prefix: options.prefix, concurrency: 4, lockDuration, stalledInterval: lockDuration },
   );
@@ -176,7 +192,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const tokensWorker = new Worker<JobCatalogue['token']>(
     TOKENS_QUEUE,
-    async (job) => onToken(job),
+    async (job) => onToken(job).catch((error: unknown) => {
+      throw redactJobError(error, redactText);
+    }),
     {
       connection,
       prefix: options.prefix,
@@ -237,6 +255,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     close(timeoutMs = 8000) {
       closing ??= (async () => {
         clearInterval(timer);
+        stopping.abort();
         // worker.close() waits for active jobs with no bound of its own, and even a forced close can wait
         // on a hung request: each step is bounded. Unfinished jobs return to the queue (stalled) and another
         // replica redoes them.
@@ -245,7 +264,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           log.warn('active jobs did not finish in time: closing anyway');
           await within(Promise.allSettled([runsWorker.close(true), tokensWorker.close(true)]), 2000);
         }
-        await within(Promise.allSettled([queues.close(), health.close()]), 1000);
+        // A job cut short by the forced close may still hold an outbox claim: another replica must not wait it out.
+        await within(Promise.allSettled([queues.close(), health.close(), outbox.releaseAll()]), 1000);
         redis.disconnect();
         log.info('worker stopped');
       })();

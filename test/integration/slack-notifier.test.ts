@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
-import { SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
+import { DeliveryAbortedError, SlackDeferredError, SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-message.js';
 import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
@@ -31,7 +31,14 @@ function notifier(overrides: Partial<SlackNotifierOptions> = {}) {
 describe('Slack notifier', () => {
   it('posts the messages in order with text and blocks, spaced by the minimum interval', async () => {
     const delivered: number[] = [];
-    await notifier({ minIntervalMs: 1100 }).send([message(1), message(2), message(3)], (i) => {
+    // A clock that moves only by the waits: the request time of a loaded machine does not count.
+    let clock = 0;
+    const sleep = (ms: number) => {
+      sleeps.push(ms);
+      clock += ms;
+      return Promise.resolve();
+    };
+    await notifier({ minIntervalMs: 1100, now: () => clock, sleep }).send([message(1), message(2), message(3)], (i) => {
       delivered.push(i);
     });
     expect(slack.accepted().map((p) => p.body.text)).toEqual(['part 1', 'part 2', 'part 3']);
@@ -111,5 +118,48 @@ describe('Slack notifier', () => {
     await failure(notifier().send([message(1), message(2), message(3)], (i) => void delivered.push(i)));
     expect(delivered).toEqual([0]);
     expect(slack.posts.map((p) => p.body.text)).toEqual(['part 1', 'part 2']);
+  });
+
+  it.each([
+    ['4000000000', 'seconds'],
+    ['61', 'seconds'],
+    [new Date(Date.now() + 3_600_000).toUTCString(), 'an HTTP date'],
+  ])('does not wait out a Retry-After of %s (%s), beyond 60 s: the delivery is deferred', async (header) => {
+    slack.respond = () => ({ status: 429, body: 'rate_limited', headers: { 'retry-after': header } });
+    const error = await failure(notifier().send([message(1)]));
+    expect(error).toBeInstanceOf(SlackDeferredError);
+    expect(error.message).toMatch(/longer than 60 s/);
+    expect(sleeps.every((ms) => ms <= 60_000)).toBe(true);
+    expect(slack.posts.length).toBe(1);
+  });
+
+  it('waits out a Retry-After of exactly 60 s', async () => {
+    slack.respond = (n) => (n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '60' } } : { status: 200, body: 'ok' });
+    await notifier().send([message(1)]);
+    expect(sleeps).toContain(60_000);
+    expect(slack.accepted().length).toBe(1);
+  });
+
+  it.each([403, 500])('redacts a webhook path Slack (or a proxy) echoes in a %i body', async (status) => {
+    const path = new URL(slack.webhookUrl).pathname;
+    slack.respond = () => ({ status, body: `Denied: POST https://hooks.slack.com${path} ${encodeURIComponent(slack.webhookUrl)}` });
+    const error = await failure(notifier({ attempts: 1 }).send([message(1)]));
+    expect(error.message).toContain('Denied: POST [REDACTED]');
+    expect(JSON.stringify({ message: error.message, stack: error.stack })).not.toMatch(/XXXXsecretXXXX|services/);
+  });
+
+  it('checks its claim before every post, and stops waiting when aborted', async () => {
+    let checks = 0;
+    await notifier().send([message(1), message(2)], undefined, { beforePost: () => Promise.resolve(void (checks += 1)) });
+    expect(checks).toBe(2);
+
+    const stop = new AbortController();
+    slack.respond = () => ({ status: 429, body: 'rate_limited', headers: { 'retry-after': '30' } });
+    const sending = failure(createSlackNotifier({ webhookUrl: slack.webhookUrl }).send([message(3)], undefined, { signal: stop.signal }));
+    while (slack.posts.length < 3) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    stop.abort();
+    expect(await sending).toBeInstanceOf(DeliveryAbortedError);
   });
 });

@@ -3,6 +3,8 @@ import { Queue } from 'bullmq';
 import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
+import { dumpPrefix } from '../support/store-fixtures.js';
+import { until } from '../support/worker-process.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -11,6 +13,9 @@ afterEach(async () => {
 });
 
 const HOUR = 3_600_000;
+
+// The stand-in's tokens break never-expiring (medium): tell medium findings token by token, as most tests look for them.
+const DETAIL_MEDIUM = 'gcore: { concurrency: 4, retries: 1 }\naccounts: [{ clientId: 456 }]\nnotify: { slack: { detailSeverity: medium } }\n';
 
 describe('worker', () => {
   it('declares the schedule once however many workers start, and a changed cron replaces it', async () => {
@@ -32,7 +37,7 @@ describe('worker', () => {
   });
 
   it('audits each of N tokens in its own job and posts one digest; an unchanged second run posts nothing', async () => {
-    h = await workerHarness({ tokens: 7 });
+    h = await workerHarness({ tokens: 7, config: DETAIL_MEDIUM });
     await h.startWorker();
     const first = await h.trigger();
     expect(first.code).toBe(0);
@@ -68,7 +73,7 @@ describe('worker', () => {
   });
 
   it('posts a resolution, and a reminder once the interval has passed', async () => {
-    h = await workerHarness({ tokens: 3 });
+    h = await workerHarness({ tokens: 3, config: DETAIL_MEDIUM });
     await h.startWorker();
     await h.trigger();
     expect(h.slack.accepted().length).toBe(1);
@@ -91,30 +96,33 @@ describe('worker', () => {
     expect(h.slack.accepted().length).toBe(3);
     const reminder = h.slack.accepted()[2]?.raw ?? '';
     expect(reminder).toContain('*Still open (reminder)* (2)');
-    expect(reminder).toContain('(token 102)');
-    expect(reminder).toContain('(token 103)');
+    expect(reminder).toContain('never-expiring (medium): 2 open, the oldest for 7 days');
+    expect(reminder).toContain('0 new · 0 resolved · 2 open (0 critical, 0 high)');
   });
 
   it('does not resolve the findings of a token that failed in this run', async () => {
-    h = await workerHarness({ tokens: 2 });
+    h = await workerHarness({ tokens: 2, config: DETAIL_MEDIUM });
     await h.startWorker();
     await h.trigger();
     expect(h.slack.accepted().length).toBe(1);
 
     h.gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 503, body: '{}' }));
     const run = await h.trigger();
-    expect(run.report?.findings.map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(['101:audit-failed', '102:never-expiring']);
+    // one of two tokens unread: the account is a coverage gap too
+    expect(run.report?.findings.map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(['101:audit-failed', '102:never-expiring', 'null:coverage-gap']);
     expect(h.slack.accepted().length).toBe(2);
     const digest = h.slack.accepted()[1]?.raw ?? '';
     expect(digest).toContain('audit-failed');
+    expect(digest).toContain('coverage-gap');
     expect(digest).not.toContain('Resolved');
 
     // and once it can be read again, its audit-failed finding is what resolves, not its never-expiring one
     h.gcore.scripts.clear();
     await h.trigger();
     const after = h.slack.accepted()[2]?.raw ?? '';
-    expect(after).toContain('*Resolved* (1)');
-    expect(after).toContain('audit-failed');
+    expect(after).toContain('*Resolved* (2)');
+    expect(after).toContain('audit-failed: audited again');
+    expect(after).toContain('coverage-gap: coverage restored');
     expect(after).not.toContain('*New*');
   });
 
@@ -127,11 +135,14 @@ describe('worker', () => {
     expect(run.report?.coverage).toEqual(['account 456: could not list tokens: GET /iam/v2/clients/456/tokens failed after 2 attempt(s): HTTP 500']);
     expect(h.slack.accepted().length).toBe(2);
     const digest = h.slack.accepted()[1]?.raw ?? '';
-    expect(digest).toContain('Coverage: the audit could not see everything');
-    expect(digest).toContain('could not list tokens');
+    expect(digest).toContain('coverage-gap (high): Not fully audited: could not list tokens');
     expect(digest).not.toContain('Resolved');
     await h.trigger(); // the same gap again: not news
     expect(h.slack.accepted().length).toBe(2);
+    h.gcore.scripts.clear(); // the listing works again: the gap resolves
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(3);
+    expect(h.slack.accepted()[2]?.raw).toContain('coverage-gap: coverage restored');
   });
 });
 
@@ -157,19 +168,22 @@ describe('worker under faults', () => {
   });
 
   it('keeps an undelivered digest in Redis and resumes it after the last accepted message, without posting twice', async () => {
-    h = await workerHarness({ tokens: 60 }); // 60 findings: a digest of two messages
+    h = await workerHarness({ tokens: 90, config: DETAIL_MEDIUM }); // 90 tokens told one by one: a digest of two messages
     await h.startWorker();
     // The first message goes through; then Slack fails (every attempt of the notifier) for a while.
     let failuresLeft = 4;
     h.slack.respond = (n) => (n === 1 ? { status: 200, body: 'ok' } : failuresLeft-- > 0 ? { status: 503, body: 'service_unavailable' } : { status: 200, body: 'ok' });
     const run = await h.trigger();
     expect(run.code).toBe(4); // not delivered (yet)
-    expect(h.slack.accepted().map((p) => p.body.text)).toEqual(['Gcore token audit: 60 medium (1/2)']);
+    expect(h.slack.accepted().map((p) => p.body.text)).toEqual(['Gcore token audit: 90 new · 0 resolved · 90 open (0 critical, 0 high) (1/2)']);
 
     // BullMQ retries the report job: it delivers the rest, from message 2.
     const { until } = await import('../support/worker-process.js');
     await until(() => Promise.resolve((h?.slack.accepted().length ?? 0) >= 2), 15_000, 'the rest of the digest');
-    expect(h.slack.accepted().map((p) => p.body.text)).toEqual(['Gcore token audit: 60 medium (1/2)', 'Gcore token audit: 60 medium (2/2)']);
+    expect(h.slack.accepted().map((p) => p.body.text)).toEqual([
+      'Gcore token audit: 90 new · 0 resolved · 90 open (0 critical, 0 high) (1/2)',
+      'Gcore token audit: 90 new · 0 resolved · 90 open (0 critical, 0 high) (2/2)',
+    ]);
 
     // a later run has nothing new and nothing left in the outbox
     const again = await h.trigger();
@@ -178,3 +192,67 @@ describe('worker under faults', () => {
     expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(0);
   });
 });
+
+describe('worker state and delivery', () => {
+  it('reads each known token a list leaves out (an empty 200 []) instead of resolving it; resolves it once the read says gone', async () => {
+    h = await workerHarness({ tokens: 3 });
+    await h.startWorker();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(1);
+
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: '[]' }));
+    const blind = await h.trigger();
+    expect(blind.code).toBe(0);
+    expect([...tokenReads(h.gcore).values()]).toEqual([2, 2, 2]);
+    expect(blind.report?.findings.map((f) => f.tokenId).sort()).toEqual([101, 102, 103]);
+    expect(h.slack.accepted().length).toBe(1); // nothing resolved, so nothing posted
+
+    h.gcore.accounts.get(456)?.delete(101); // now really deleted: the read says 404
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2);
+    const resolution = h.slack.accepted()[1]?.raw ?? '';
+    expect(resolution).toContain('Resolved');
+    expect(resolution).toContain('(token 101)');
+
+    h.gcore.scripts.clear();
+    await h.trigger();
+    expect(h.slack.accepted().length).toBe(2); // the normal list again: nothing new
+  });
+
+  it('leaves no webhook path in any Redis value when Slack answers 403 echoing the request line', async () => {
+    h = await workerHarness({ tokens: 2 });
+    const path = new URL(h.slack.webhookUrl).pathname;
+    h.slack.respond = () => ({ status: 403, body: `Denied: POST https://hooks.slack.com${path} HTTP/1.1` });
+    await h.startWorker();
+    const run = await h.trigger();
+    expect(run.code).toBe(4);
+    const failed = new Queue(RUNS_QUEUE, { connection: h.redis, prefix: h.prefix });
+    try {
+      await until(async () => (await failed.getFailedCount()) > 0, 10_000, 'the report job to be stored as failed');
+      const [job] = await failed.getFailed();
+      expect(job?.failedReason).toContain('Denied: POST [REDACTED]');
+    } finally {
+      await failed.close();
+    }
+    const dump = await dumpPrefix(h.redis, h.prefix);
+    expect(dump).toContain('Denied: POST');
+    expect(dump).not.toContain('XXXXsecretXXXX');
+    expect(dump).not.toContain('/services/');
+    expect(h.logs.text()).not.toContain('XXXXsecretXXXX');
+  });
+
+  it('close() during a delivery releases the outbox claim: another worker delivers at once', async () => {
+    h = await workerHarness({ tokens: 2 });
+    h.slack.respond = (n) => (n === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '30' } } : { status: 200, body: 'ok' });
+    const first = await h.startWorker();
+    const run = h.trigger();
+    await until(() => Promise.resolve((h?.slack.posts.length ?? 0) >= 1), 15_000, 'the first delivery attempt');
+    await first.close();
+    expect(await h.redis.exists(`${h.prefix}:alerts:outbox-lock`)).toBe(0);
+    await h.startWorker();
+    await until(() => Promise.resolve((h?.slack.accepted().length ?? 0) >= 1), 10_000, 'delivery by the second worker');
+    expect(h.slack.accepted().length).toBe(1);
+    expect((await run).code).toBe(4); // the run ended undelivered when the first worker stopped
+  });
+});
+

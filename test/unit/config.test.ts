@@ -265,7 +265,7 @@ describe('webhook URLs and the worker\'s secrets', () => {
     const config = parseConfig({ accounts: [{ clientId: 456 }, { clientId: 789, apiKeyEnv: 'GCORE_API_KEY_789' }] }, {});
     const problemsOf = (env: NodeJS.ProcessEnv, extra: string[] = []) => {
       try {
-        checkWorkerSecrets(config, createSecrets(env), extra);
+        checkWorkerSecrets(config, createSecrets(env), ['SLACK_WEBHOOK_URL', ...extra]);
         return [];
       } catch (error) {
         expect(error).toBeInstanceOf(ConfigError);

@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { StateConflictError } from '../core/errors.js';
+import type { Report } from '../core/report.js';
+import type { AlertState } from '../alerts/plan-alerts.js';
+import type { SlackMessage } from '../slack/slack-message.js';
+import { loadScript } from './load-script.js';
+import { storeKeys } from './store-keys.js';
+
+const COMMIT_RUN = loadScript('commit-run');
+const RECORD_TTL_SECONDS = 86_400;
+// Staging of an abandoned attempt (a worker killed mid-way) disappears on its own.
+const STAGE_TTL_SECONDS = 3_600;
+const CHUNK = 1_000;
+
+export interface RunCommit {
+  readonly run: string;
+  /** The state version the plan was made from (LoadedStates.version). */
+  readonly version: number;
+  /** States to write, and state keys to delete. Opaque JSON here, but for each state's `key`. */
+  readonly upserts: readonly AlertState[];
+  readonly resolvedIds: readonly string[];
+  readonly report: Report;
+  /** One digest per route that has something to say; none: the run succeeds at commit. */
+  readonly digests: readonly { readonly route: string; readonly messages: readonly SlackMessage[] }[];
+  /** Open unmuted findings by "rule|severity", for /metrics. */
+  readonly openCounts: ReadonlyMap<string, number>;
+  readonly gapKeys: readonly string[];
+  readonly now: Date;
+}
+
+/** Open unmuted findings after a run, by "rule|severity"; a finding sent to several routes counts once. */
+export function openCountsOf(open: Iterable<AlertState>): Map<string, number> {
+  const counts = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const s of open) {
+    if (!s.finding.muted && !seen.has(s.finding.id)) {
+      seen.add(s.finding.id);
+      const c = `${s.finding.rule}|${s.finding.severity}`;
+      counts.set(c, (counts.get(c) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * The one atomic commit of a run, at any size: states and report are first staged, in chunks, under keys
+ * of this attempt only; then commit-run.lua applies them, with the digests, in one step, provided the run
+ * is not committed yet and the state version is still the one the plan was made from. Readers see the run
+ * whole or not at all; a retry stages afresh and commits at most once.
+ */
+export function createRunCommitter(redis: Redis, prefix: string) {
+  const keys = storeKeys(prefix);
+  return {
+    /** 'already-committed' for a retried report job; throws StateConflictError when another run committed first. */
+    async commitRun(input: RunCommit): Promise<'committed' | 'already-committed'> {
+      const attempt = randomUUID();
+      const stage = keys.stage(input.run, attempt);
+      const stageRun = keys.stageRun(input.run, attempt);
+      const fields = new Map<string, string>();
+      for (const s of input.upserts) {
+        fields.set(`u:${s.key}`, JSON.stringify(s));
+      }
+      for (const id of input.resolvedIds) {
+        fields.set(`d:${id}`, '');
+      }
+      try {
+        let chunk: Record<string, string> = {};
+        let n = 0;
+        for (const [field, value] of fields) {
+          chunk[field] = value;
+          n += 1;
+          if (n % CHUNK === 0 || n === fields.size) {
+            await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
+            chunk = {};
+          }
+        }
+        await redis.multi().hset(stageRun, 'report', JSON.stringify(input.report)).expire(stageRun, STAGE_TTL_SECONDS).exec();
+
+        const digestKeys = input.digests.flatMap((d) => [keys.digest(input.run, d.route), keys.outbox(d.route)]);
+        const k = [
+          keys.run(input.run),
+          keys.findings,
+          keys.version,
+          keys.counts,
+          keys.lastSuccess,
+          keys.coverage,
+          stage,
+          stageRun,
+          keys.runPending(input.run),
+          ...digestKeys, // two per route: bounded by the configuration, not by the estate
+        ];
+        const arg = JSON.stringify({
+          run: input.run,
+          version: String(input.version),
+          staged: String(fields.size),
+          now: String(input.now.getTime()),
+          ttl: String(RECORD_TTL_SECONDS),
+          counts: [...input.openCounts].map(([c, count]) => [c, String(count)]),
+          gapKeys: JSON.stringify(input.gapKeys),
+          digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
+        });
+        const outcome = Number(await redis.call('EVAL', [COMMIT_RUN, k.length, ...k, arg]));
+        if (outcome === 1) {
+          return 'committed';
+        }
+        if (outcome === 0) {
+          return 'already-committed';
+        }
+        if (outcome === -1) {
+          throw new StateConflictError(`another run committed alert state since run ${input.run} read it`);
+        }
+        throw new Error(`the staged commit of run ${input.run} was incomplete`);
+      } finally {
+        await redis.del(stage, stageRun); // gone already when committed; an abandoned one must not linger
+      }
+    },
+  };
+}
+
+export type RunCommitter = ReturnType<typeof createRunCommitter>;

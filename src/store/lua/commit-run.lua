@@ -1,0 +1,92 @@
+--[[
+  Commits one audit run atomically: its alert states, report, digests and counters land together or not
+  at all, and only if no other run committed since this run read the states.
+
+  The states and the report were staged beforehand, in chunks, under keys of this commit attempt alone
+  (KEYS[7], KEYS[8]): no argument grows with the estate.
+
+  Input:
+    KEYS[1] run record (hash: report, delivery, committedAt)
+    KEYS[2] alert states (hash: finding id -> AlertState JSON)
+    KEYS[3] state version (counter)
+    KEYS[4] open counts (hash: "rule|severity" -> n)
+    KEYS[5] last success (ms since epoch)
+    KEYS[6] coverage gap keys of the last run (JSON array)
+    KEYS[7] staged state changes of this attempt (hash: "u:<id>" -> AlertState JSON, "d:<id>" -> "")
+    KEYS[8] staged run record of this attempt (hash: report)
+    KEYS[9] routes whose digest of this run is not delivered yet (set)
+    KEYS[10 + 2(i-1)], KEYS[11 + 2(i-1)]: digest i's hash and its route's outbox list
+    ARGV[1] JSON: { run, version, staged, now, ttl, counts: [[key, n]...], gapKeys (a JSON text),
+                    digests: [{ route, messages (a JSON text, opaque here) }] }
+  Output:
+     1 committed
+     0 the run was already committed (a retried report job): nothing written
+    -1 the version moved: another run committed since the states were read; nothing written
+    -2 the staging is incomplete (expired or partly written): nothing written
+]]
+local a = cjson.decode(ARGV[1])
+
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('DEL', KEYS[7], KEYS[8])
+  return 0
+end
+if tonumber(redis.call('GET', KEYS[3]) or '0') ~= tonumber(a.version) then
+  redis.call('DEL', KEYS[7], KEYS[8])
+  return -1
+end
+if redis.call('HLEN', KEYS[7]) ~= tonumber(a.staged) or redis.call('EXISTS', KEYS[8]) == 0 then
+  return -2
+end
+
+-- Scanned page by page, so the script never holds the whole staging in memory; each page is written
+-- with one HSET and one HDEL (a page is a few hundred entries: well within what unpack takes).
+local cursor = '0'
+repeat
+  local page = redis.call('HSCAN', KEYS[7], cursor, 'COUNT', 500)
+  cursor = page[1]
+  local kv = page[2]
+  local sets, dels = {}, {}
+  for i = 1, #kv, 2 do
+    local kind, id = string.sub(kv[i], 1, 2), string.sub(kv[i], 3)
+    if kind == 'u:' then
+      sets[#sets + 1] = id
+      sets[#sets + 1] = kv[i + 1]
+    elseif kind == 'd:' then
+      dels[#dels + 1] = id
+    end
+  end
+  if #sets > 0 then
+    redis.call('HSET', KEYS[2], unpack(sets))
+  end
+  if #dels > 0 then
+    redis.call('HDEL', KEYS[2], unpack(dels))
+  end
+until cursor == '0'
+redis.call('DEL', KEYS[7])
+redis.call('INCR', KEYS[3])
+
+redis.call('RENAME', KEYS[8], KEYS[1])
+redis.call('HSET', KEYS[1], 'committedAt', a.now, 'delivery', #a.digests > 0 and 'pending' or 'nothing-to-send')
+redis.call('EXPIRE', KEYS[1], a.ttl)
+
+redis.call('DEL', KEYS[4])
+for _, c in ipairs(a.counts) do
+  redis.call('HSET', KEYS[4], c[1], c[2])
+end
+redis.call('SET', KEYS[6], a.gapKeys)
+
+for i, d in ipairs(a.digests) do
+  local digest, outbox = KEYS[10 + 2 * (i - 1)], KEYS[11 + 2 * (i - 1)]
+  redis.call('HSET', digest, 'messages', d.messages, 'delivered', 0, 'committedAt', a.now)
+  redis.call('RPUSH', outbox, a.run)
+  redis.call('SADD', KEYS[9], d.route)
+end
+
+-- A run with nothing to send succeeded now; one with digests succeeds when the last is delivered.
+if #a.digests == 0 then
+  local last = redis.call('GET', KEYS[5])
+  if not last or tonumber(last) < tonumber(a.now) then
+    redis.call('SET', KEYS[5], a.now)
+  end
+end
+return 1

@@ -1,0 +1,31 @@
+--[[
+  A digest Slack accepted whole: drop it from its route's outbox; once every digest of its run is
+  delivered, mark the run delivered and move the last success to the run's commit time.
+
+  Input:
+    KEYS[1] the digest (hash: messages, delivered, committedAt)
+    KEYS[2] its route's outbox (list of run keys)
+    KEYS[3] the run record (hash: report, delivery, committedAt)
+    KEYS[4] routes whose digest of this run is not delivered yet (set)
+    KEYS[5] last success (ms since epoch)
+    ARGV[1] the run key
+    ARGV[2] the route
+  Output: 1 when this was the run's last undelivered digest, else 0
+]]
+local committedAt = redis.call('HGET', KEYS[1], 'committedAt')
+redis.call('DEL', KEYS[1])
+redis.call('LREM', KEYS[2], 0, ARGV[1])
+redis.call('SREM', KEYS[4], ARGV[2])
+if redis.call('SCARD', KEYS[4]) > 0 then
+  return 0
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('HSET', KEYS[3], 'delivery', 'delivered')
+end
+if committedAt then
+  local last = redis.call('GET', KEYS[5])
+  if not last or tonumber(last) < tonumber(committedAt) then
+    redis.call('SET', KEYS[5], committedAt)
+  end
+end
+return 1

@@ -1,0 +1,30 @@
+import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
+
+export { DEFAULT_ROUTE };
+
+/**
+ * Every Redis key of the worker's own state, beside the queues under the same prefix (so one hash slot
+ * under Redis Cluster when the prefix is a `{hash tag}`). Run keys never hold a colon (see runKeyOf).
+ */
+export function storeKeys(prefix: string) {
+  const k = (name: string) => `${prefix}:alerts:${name}`;
+  // The default route's keys keep their original names.
+  const perRoute = (name: string, route: string) => (route === DEFAULT_ROUTE ? k(name) : k(`${name}:${route}`));
+  return {
+    findings: k('findings'),
+    version: k('version'),
+    counts: k('open-counts'),
+    lastSuccess: k('last-success'),
+    coverage: k('coverage'),
+    doneChannel: k('run-done'),
+    run: (run: string) => k(`run:${run}`),
+    runPending: (run: string) => k(`run-pending:${run}`),
+    stage: (run: string, attempt: string) => k(`stage:${run}:${attempt}`),
+    stageRun: (run: string, attempt: string) => k(`stage-run:${run}:${attempt}`),
+    outbox: (route: string) => perRoute('outbox', route),
+    outboxLock: (route: string) => perRoute('outbox-lock', route),
+    digest: (run: string, route: string) => (route === DEFAULT_ROUTE ? k(`digest:${run}`) : k(`digest:${run}:${route}`)),
+  };
+}
+
+export type StoreKeys = ReturnType<typeof storeKeys>;

@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { StateConflictError } from '../../src/core/errors.js';
+import { createAlertStateStore } from '../../src/store/alert-state-store.js';
+import { createRunCommitter } from '../../src/store/commit-run.js';
+import { createRunStore } from '../../src/store/run-store.js';
+import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
+import { finding } from '../support/findings.js';
+import { commitOf, reportOf, stateOf, testRedis } from '../support/store-fixtures.js';
+import type { RuleId } from '../../src/rules/rule-catalog.js';
+
+const { redis, prefix: base } = testRedis();
+afterAll(() => redis.quit());
+let n = 0;
+const fresh = () => `${base}-${(n += 1)}`;
+
+describe('commit of a run (real Redis)', () => {
+  it('documents its KEYS and ARGV and takes the variable parts as one JSON argument', () => {
+    const lua = readFileSync('src/store/lua/commit-run.lua', 'utf8');
+    expect(lua).toMatch(/KEYS\[1\] run record/);
+    expect(lua).toMatch(/ARGV\[1\] JSON/);
+    expect(lua).toContain('cjson.decode(ARGV[1])');
+    expect(lua).not.toMatch(/ARGV\[2\]/);
+  });
+
+  it('writes states, report, digest and counts together; a retry commits nothing twice', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const states = createAlertStateStore(redis, prefix);
+    const runs = createRunStore(redis, prefix);
+    const f = finding(101);
+    const input = commitOf('r1', {
+      upserts: [stateOf(f)],
+      report: reportOf('r1', [f]),
+      digests: [{ route: DEFAULT_ROUTE, messages: [{ text: 'hello', blocks: [] }] }],
+      openCounts: new Map([['stale|medium', 1]]),
+    });
+    expect(await committer.commitRun(input)).toBe('committed');
+    expect(await committer.commitRun({ ...input, version: 1 })).toBe('already-committed');
+    const loaded = await states.load();
+    expect(loaded.version).toBe(1);
+    expect([...loaded.states.keys()]).toEqual([stateOf(f).key]);
+    expect((await runs.getRun('r1'))?.delivery).toBe('pending');
+    expect(await redis.lrange(`${prefix}:alerts:outbox`, 0, -1)).toEqual(['r1']);
+    expect(await states.openCounts()).toEqual(new Map([['stale|medium', 1]]));
+    expect(await runs.lastSuccess()).toBeNull(); // a digest to deliver: not a success yet
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+  });
+
+  it('refuses a commit planned from a state another run has committed since, and writes nothing', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const states = createAlertStateStore(redis, prefix);
+    const f = finding(101);
+    const g = finding(102);
+    expect(await committer.commitRun(commitOf('a', { upserts: [stateOf(f)] }))).toBe('committed');
+    await expect(committer.commitRun(commitOf('b', { version: 0, upserts: [stateOf(g)], digests: [{ route: DEFAULT_ROUTE, messages: [{ text: 'x', blocks: [] }] }] }))).rejects.toBeInstanceOf(StateConflictError);
+    const loaded = await states.load();
+    expect([...loaded.states.keys()]).toEqual([stateOf(f).key]);
+    expect(loaded.version).toBe(1);
+    expect(await redis.exists(`${prefix}:alerts:run:b`, `${prefix}:alerts:outbox`)).toBe(0);
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+    expect(await committer.commitRun(commitOf('b', { version: 1, upserts: [stateOf(g)] }))).toBe('committed');
+  });
+
+  it('commits 100,000 findings (one account of 25,000 tokens) and resolves them all in a later run', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const states = createAlertStateStore(redis, prefix);
+    const rules: RuleId[] = ['never-expiring', 'stale', 'never-used', 'not-in-inventory'];
+    const upserts = [];
+    for (let t = 1; t <= 25_000; t += 1) {
+      for (const rule of rules) {
+        upserts.push(stateOf(finding(t, rule)));
+      }
+    }
+    const findings = upserts.map((s) => s.finding);
+    expect(await committer.commitRun(commitOf('big', { upserts, report: reportOf('big', findings) }))).toBe('committed');
+    const loaded = await states.load();
+    expect(loaded.states.size).toBe(100_000);
+    expect((await states.knownTokens()).length).toBe(25_000);
+    expect((await createRunStore(redis, prefix).getRun('big'))?.report.findings.length).toBe(100_000);
+
+    const resolvedIds = upserts.map((s) => s.key);
+    expect(await committer.commitRun(commitOf('after', { version: 1, resolvedIds }))).toBe('committed');
+    expect((await states.load()).states.size).toBe(0);
+    await redis.del(`${prefix}:alerts:run:big`, `${prefix}:alerts:run:after`);
+  });
+
+  it('moves the last success at commit when the run has nothing to send', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const runs = createRunStore(redis, prefix);
+    await committer.commitRun(commitOf('quiet'));
+    expect(await runs.lastSuccess()).toBe(Date.parse('2026-11-29T12:00:00.000Z'));
+    expect((await runs.getRun('quiet'))?.delivery).toBe('nothing-to-send');
+  });
+});

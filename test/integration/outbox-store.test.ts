@@ -1,0 +1,84 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { OutboxClaimLostError } from '../../src/core/errors.js';
+import { createRunCommitter } from '../../src/store/commit-run.js';
+import { createOutboxStore } from '../../src/store/outbox-store.js';
+import { createRunStore } from '../../src/store/run-store.js';
+import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
+import { commitOf, testRedis } from '../support/store-fixtures.js';
+
+const { redis, prefix: base } = testRedis();
+afterAll(() => redis.quit());
+let n = 0;
+const fresh = () => `${base}-${(n += 1)}`;
+const msg = (text: string) => ({ text, blocks: [] });
+
+describe('outbox store (real Redis)', () => {
+  it('keeps each route its own digests in commit order, resumes after the accepted messages', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const outbox = createOutboxStore(redis, prefix);
+    await committer.commitRun(commitOf('r1', { digests: [{ route: DEFAULT_ROUTE, messages: [msg('a'), msg('b')] }, { route: 'critical', messages: [msg('c')] }] }));
+    await committer.commitRun(commitOf('r2', { version: 1, digests: [{ route: DEFAULT_ROUTE, messages: [msg('d')] }] }));
+    await outbox.markDelivered('r1', DEFAULT_ROUTE, 0);
+    const pending = await outbox.pendingDigests(DEFAULT_ROUTE);
+    expect(pending.map((d) => [d.runKey, d.messages.map((m) => m.text), d.delivered])).toEqual([
+      ['r1', ['a', 'b'], 1],
+      ['r2', ['d'], 0],
+    ]);
+    expect((await outbox.pendingDigests('critical')).map((d) => d.runKey)).toEqual(['r1']);
+  });
+
+  it('makes a run a success only when the last of its routes is delivered', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const outbox = createOutboxStore(redis, prefix);
+    const runs = createRunStore(redis, prefix);
+    await committer.commitRun(commitOf('r1', { digests: [{ route: DEFAULT_ROUTE, messages: [msg('a')] }, { route: 'critical', messages: [msg('c')] }] }));
+    expect(await outbox.completeDigest('r1', DEFAULT_ROUTE)).toBe(false);
+    expect(await runs.lastSuccess()).toBeNull();
+    expect((await runs.getRun('r1'))?.delivery).toBe('pending');
+    expect(await outbox.completeDigest('r1', 'critical')).toBe(true);
+    expect(await runs.lastSuccess()).toBe(Date.parse('2026-11-29T12:00:00.000Z'));
+    expect((await runs.getRun('r1'))?.delivery).toBe('delivered');
+    expect(await outbox.pendingDigests(DEFAULT_ROUTE)).toEqual([]);
+  });
+
+  it('gives a route to one holder at a time and keeps the claim past its life while the holder works', async () => {
+    const prefix = fresh();
+    const a = createOutboxStore(redis, prefix);
+    const b = createOutboxStore(redis, prefix);
+    let other: boolean | undefined;
+    const held = await a.withClaim(DEFAULT_ROUTE, 150, async (claim) => {
+      await new Promise((r) => setTimeout(r, 600)); // four lives of the claim
+      other = await b.withClaim(DEFAULT_ROUTE, 150, () => Promise.resolve());
+      await claim.assertHeld();
+    });
+    expect(held).toBe(true);
+    expect(other).toBe(false);
+    expect(await b.withClaim(DEFAULT_ROUTE, 150, () => Promise.resolve())).toBe(true); // released after
+  });
+
+  it('a holder whose claim was taken over is refused before its next post', async () => {
+    const prefix = fresh();
+    const a = createOutboxStore(redis, prefix);
+    await expect(
+      a.withClaim(DEFAULT_ROUTE, 10_000, async (claim) => {
+        await redis.set(`${prefix}:alerts:outbox-lock`, 'someone-else');
+        await claim.assertHeld();
+      }),
+    ).rejects.toBeInstanceOf(OutboxClaimLostError);
+    expect(await redis.get(`${prefix}:alerts:outbox-lock`)).toBe('someone-else'); // not released by the loser
+  });
+
+  it('releaseAll() frees the claims of a holder that stops mid-delivery', async () => {
+    const prefix = fresh();
+    const a = createOutboxStore(redis, prefix);
+    let release = () => undefined as void;
+    const stuck = a.withClaim(DEFAULT_ROUTE, 60_000, () => new Promise<void>((r) => (release = r)));
+    await new Promise((r) => setTimeout(r, 50));
+    await a.releaseAll();
+    expect(await createOutboxStore(redis, prefix).withClaim(DEFAULT_ROUTE, 60_000, () => Promise.resolve())).toBe(true);
+    release();
+    await stuck;
+  });
+});

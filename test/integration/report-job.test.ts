@@ -1,0 +1,151 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { TokenResult } from '../../src/core/report.js';
+import type { ParentJob } from '../../src/queue/job-catalogue.js';
+import { createAlertStateStore, type AlertStateStore } from '../../src/store/alert-state-store.js';
+import { createRunCommitter } from '../../src/store/commit-run.js';
+import { createOutboxStore } from '../../src/store/outbox-store.js';
+import { createRunStore } from '../../src/store/run-store.js';
+import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
+import { createSlackNotifier } from '../../src/slack/slack-notifier.js';
+import { finding } from '../support/findings.js';
+import { logSink } from '../support/log-sink.js';
+import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
+import { commitOf, testRedis } from '../support/store-fixtures.js';
+
+const { redis, prefix: base } = testRedis();
+afterAll(() => redis.quit());
+let n = 0;
+const fresh = () => `${base}-${(n += 1)}`;
+let slack: SlackStandIn;
+beforeEach(async () => {
+  slack = await startSlackStandIn();
+});
+afterEach(() => slack.close());
+
+const dir = mkdtempSync(join(tmpdir(), 'report-job-'));
+writeFileSync(join(dir, 'audit.yaml'), 'accounts: [{ clientId: 456 }]\n');
+const config = loadConfig(join(dir, 'audit.yaml'), {});
+const logs = logSink();
+const logger = createLogger({ level: 'info', destination: logs });
+
+class BusyError extends Error {}
+
+function deps(prefix: string, overrides: Partial<ReportJobDeps> = {}): ReportJobDeps {
+  return {
+    config,
+    states: createAlertStateStore(redis, prefix),
+    runs: createRunStore(redis, prefix),
+    outbox: createOutboxStore(redis, prefix),
+    committer: createRunCommitter(redis, prefix),
+    notifiers: new Map([[DEFAULT_ROUTE, createSlackNotifier({ webhookUrl: slack.webhookUrl, minIntervalMs: 0, baseDelayMs: 1 })]]),
+    clock: () => new Date('2026-11-29T12:00:00.000Z'),
+    logger,
+    redact: (text) => text,
+    busy: () => new BusyError('busy'),
+    permanent: (error) => error,
+    ...overrides,
+  };
+}
+
+/** A report job whose one token job found `results`. */
+function reportJob(runKey: string, results: TokenResult[]): ParentJob {
+  return {
+    id: `report-${runKey}`,
+    name: 'report',
+    attemptsStarted: 1,
+    data: { runKey, startedAt: '2026-11-29T12:00:00.000Z', evaluatedAt: '2026-11-29T12:00:00.000Z', accounts: [{ clientId: 456, label: 'account 456', error: null }] },
+    getChildrenValues: <T>() => Promise.resolve(Object.fromEntries(results.map((r, i) => [`k${i}`, r])) as Record<string, T>),
+    getIgnoredChildrenFailures: () => Promise.resolve({}),
+  };
+}
+
+/** The first `parties` loads return only once all of them have read: every run plans from the same state. */
+function sameState(real: AlertStateStore, parties: number): Pick<AlertStateStore, 'load' | 'gapKeys'> {
+  let left = parties;
+  const waiting: (() => void)[] = [];
+  return {
+    gapKeys: () => real.gapKeys(),
+    async load() {
+      const loaded = await real.load();
+      if (left > 0) {
+        left -= 1;
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === parties) {
+            waiting.forEach((w) => w());
+          }
+        });
+      }
+      return loaded;
+    },
+  };
+}
+
+const fresh101: TokenResult = { clientId: 456, tokenId: 101, status: 'audited', findings: [finding(101)] };
+const mentions101 = () => slack.accepted().filter((p) => p.raw.includes('token-101')).length;
+
+describe('report job (real Redis)', () => {
+  it('posts a fresh finding once when two runs commit at the same time from the same state (20 trials)', async () => {
+    for (let trial = 0; trial < 20; trial += 1) {
+      const prefix = fresh();
+      const states = sameState(createAlertStateStore(redis, prefix), 2);
+      const before = mentions101();
+      const handler = makeReportHandler(deps(prefix, { states }));
+      // One of them may find the other delivering (busy): that job would be retried; the outbox keeps the digest.
+      await Promise.allSettled([handler(reportJob('run-a', [fresh101])), handler(reportJob('run-b', [fresh101]))]);
+      await deliverOutbox(deps(prefix), logger);
+      expect(mentions101() - before).toBe(1);
+      expect(await createOutboxStore(redis, prefix).pendingDigests(DEFAULT_ROUTE)).toEqual([]);
+      expect((await createAlertStateStore(redis, prefix).load()).version).toBe(2);
+    }
+  });
+
+  it('a holder waiting out a Retry-After longer than its claim keeps the claim: each message is posted once', async () => {
+    const prefix = fresh();
+    const messages = ['one', 'two', 'three'].map((text) => ({ text, blocks: [] }));
+    await createRunCommitter(redis, prefix).commitRun(commitOf('r1', { digests: [{ route: DEFAULT_ROUTE, messages }] }));
+    slack.respond = (i) => (i === 1 ? { status: 429, body: 'rate_limited', headers: { 'retry-after': '2' } } : { status: 200, body: 'ok' });
+    const claimMs = 200;
+    const first = deliverOutbox(deps(prefix, { outboxClaimMs: claimMs }), logger);
+    while (slack.posts.length === 0) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 3 * claimMs)); // the claim's life has passed three times over
+    await expect(deliverOutbox(deps(prefix, { outboxClaimMs: claimMs }), logger)).rejects.toBeInstanceOf(BusyError);
+    await first;
+    expect(slack.accepted().map((p) => p.body.text)).toEqual(['one', 'two', 'three']);
+    expect(slack.posts.length).toBe(4); // the 429'd one, then each once
+  });
+
+  it('a digest Slack rejects does not move the last success; its delivery does', async () => {
+    const prefix = fresh();
+    slack.respond = () => ({ status: 403, body: 'invalid_token' });
+    const d = deps(prefix);
+    await expect(makeReportHandler(d)(reportJob('r1', [fresh101]))).rejects.toThrow(/invalid_token/);
+    expect((await d.runs.getRun('r1'))?.delivery).toBe('failed');
+    expect(await d.runs.lastSuccess()).toBeNull();
+
+    slack.respond = () => ({ status: 200, body: 'ok' });
+    await makeReportHandler(d)(reportJob('r2', [fresh101]));
+    expect(await d.runs.lastSuccess()).toBe(Date.parse('2026-11-29T12:00:00.000Z'));
+    expect((await d.runs.getRun('r1'))?.delivery).toBe('delivered');
+    expect((await d.runs.getRun('r2'))?.delivery).toBe('nothing-to-send');
+  });
+
+  it('a Retry-After beyond 60 s is not waited out: the digest stays pending for the next run, the job ends', async () => {
+    const prefix = fresh();
+    slack.respond = () => ({ status: 429, body: 'rate_limited', headers: { 'retry-after': '4000000000' } });
+    const d = deps(prefix);
+    await makeReportHandler(d)(reportJob('r1', [fresh101]));
+    expect((await d.runs.getRun('r1'))?.delivery).toBe('pending');
+    expect(slack.posts.length).toBe(1);
+    expect((await d.outbox.pendingDigests(DEFAULT_ROUTE)).map((x) => x.runKey)).toEqual(['r1']);
+    expect(await d.runs.lastSuccess()).toBeNull();
+  });
+});
