@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { Report } from '../core/report.js';
 import type { SlackMessage } from '../slack/build-digest.js';
 import type { AlertPlan, AlertState } from './plan-alerts.js';
@@ -50,7 +50,7 @@ return 1
  * - `<prefix>:alerts:open-counts`, `<prefix>:alerts:last-success`, `<prefix>:alerts:coverage`: for
  *   /metrics and for telling a new coverage gap from a known one.
  */
-export function createAlertStore(redis: Redis, prefix: string) {
+export function createAlertStore(redis: RedisClient, prefix: string) {
   const k = (name: string) => `${prefix}:alerts:${name}`;
   const findingsKey = k('findings');
   const outboxKey = k('outbox');

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { DestinationStream } from 'pino';
-import { AuditError, ConfigError, UsageError, toError } from '../core/errors.js';
+import { AuditError, ConfigError, RedisUnavailableError, UsageError, toError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { SEVERITIES } from '../core/severity.js';
 import { configPath, loadConfig } from '../config/load-config.js';
@@ -92,6 +92,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof ConfigError) {
       logger.fatal({ problems: error.problems }, error.message);
       return EXIT.usage;
+    }
+    if (error instanceof RedisUnavailableError) {
+      logger.fatal({ code: error.code }, error.message);
+      return EXIT.timeout;
     }
     if (error instanceof UsageError || error instanceof AuditError) {
       logger.fatal({ code: error.code }, error.message);
