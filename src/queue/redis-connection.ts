@@ -98,7 +98,6 @@ function nodeOptions(endpoint: RedisEndpoint, tlsCa: string | undefined): RedisO
     // BullMQ: commands wait for a reconnection instead of failing after 20 retries (workers need this).
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
-    retryStrategy,
   };
 }
 
@@ -111,8 +110,10 @@ export function createRedisClient(settings: Pick<RedisSettings, 'redisUrl' | 'cl
   const endpoint = parseRedisUrl(settings.redisUrl);
   const options = nodeOptions(endpoint, settings.tlsCa);
   if (settings.clusterNodes.length === 0) {
-    return new Redis({ host: endpoint.host, port: endpoint.port, db: endpoint.db, ...options });
+    return new Redis({ host: endpoint.host, port: endpoint.port, db: endpoint.db, ...options, retryStrategy });
   }
+  // A cluster has only database 0; a node that is lost is not reconnected to: ioredis follows MOVED to
+  // whichever node took its slots over.
   const clusterOptions: ClusterOptions = {
     redisOptions: options,
     // Managed clusters (ElastiCache, Memorystore) announce nodes by name behind TLS: keep the names for SNI.

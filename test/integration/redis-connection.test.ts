@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -23,7 +23,7 @@ const messages = (stderr: string) => stderr.trim().split('\n').map((l) => (JSON.
 
 /** An ACL user with every permission and PASSWORD, on `server`. */
 async function addAclUser(url: string, tls?: { ca: string }): Promise<void> {
-  const admin = new Redis(url, { tls: tls ? { ca: [await import('node:fs').then((fs) => fs.readFileSync(tls.ca, 'utf8'))] } : undefined });
+  const admin = new Redis(url, tls ? { tls: { ca: [readFileSync(tls.ca, 'utf8')] } } : {});
   await admin.call('ACL', 'SETUSER', 'auditor', 'on', `>${PASSWORD}`, '~*', '&*', '+@all');
   await admin.quit();
 }
