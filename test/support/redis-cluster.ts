@@ -23,8 +23,8 @@ export interface RedisCluster {
   masterPorts(): Promise<number[]>;
   /** Moves `slot` with its keys to the master on `toPort`, as `redis-cli --cluster reshard` does, in `batch`-key steps. */
   migrateSlot(slot: number, toPort: number, batch?: number): Promise<void>;
-  /** Waits until every live node says cluster_state:ok and agrees on who owns `slot` (if given). */
-  waitOk(slot?: number): Promise<void>;
+  /** Waits until every live node says cluster_state:ok and agrees on who owns `slot` (if given), and that it is not `notPort`. */
+  waitOk(slot?: number, notPort?: number): Promise<void>;
   kill(port: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,7 +135,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
         await client(port).cluster('SETSLOT', slot, 'NODE', dstId).catch(() => undefined);
       }
     },
-    async waitOk(slot) {
+    async waitOk(slot, notPort) {
       await waitFor(
         async () => {
           for (const n of alive()) {
@@ -146,7 +146,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
           }
           if (slot !== undefined) {
             const owners = new Set(await Promise.all(alive().map((n) => cluster.ownerOf(slot, n.port))));
-            return owners.size === 1;
+            return owners.size === 1 && !owners.has(notPort ?? -1);
           }
           return true;
         },
@@ -158,7 +158,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
       const node = nodes.find((n) => n.port === port)!;
       clients.get(port)?.disconnect();
       clients.delete(port);
-      if (node.child.exitCode === null) {
+      if (node.child.exitCode === null && node.child.signalCode === null) {
         node.child.removeAllListeners('exit');
         const exited = new Promise((r) => node.child.once('exit', r));
         node.child.kill('SIGKILL');
