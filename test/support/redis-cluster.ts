@@ -117,12 +117,12 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
       const fromPort = await cluster.ownerOf(slot);
       const src = client(fromPort);
       const dst = client(toPort);
-      const srcId = (await src.cluster('MYID')) as string;
-      const dstId = (await dst.cluster('MYID')) as string;
+      const srcId = (await src.cluster('MYID'));
+      const dstId = (await dst.cluster('MYID'));
       await dst.cluster('SETSLOT', slot, 'IMPORTING', srcId);
       await src.cluster('SETSLOT', slot, 'MIGRATING', dstId);
       for (;;) {
-        const keys = (await src.cluster('GETKEYSINSLOT', slot, batch)) as string[];
+        const keys = (await src.cluster('GETKEYSINSLOT', slot, batch));
         if (keys.length === 0) {
           break;
         }
@@ -139,7 +139,7 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
       await waitFor(
         async () => {
           for (const n of alive()) {
-            const info = (await client(n.port).cluster('INFO')) as string;
+            const info = (await client(n.port).cluster('INFO'));
             if (!info.includes('cluster_state:ok')) {
               return false;
             }
