@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { DestinationStream, Logger } from 'pino';
-import { AuditError, ConfigError, toError } from '../core/errors.js';
+import { AuditError, ConfigError, RedisUnavailableError, toError } from '../core/errors.js';
 import { createLogger, logSettings } from '../core/logger.js';
 import { redact } from '../core/redact.js';
 import { SEVERITIES } from '../core/severity.js';
@@ -162,6 +162,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof ConfigError) {
       say(error.problems);
       return EXIT.usage;
+    }
+    // A runtime failure, not a usage one: a log line (JSON, password masked) and exit 5, as for a timeout.
+    if (error instanceof RedisUnavailableError) {
+      logger.fatal({ code: error.code }, error.message);
+      return EXIT.timeout;
     }
     if (error instanceof AuditError) {
       say(error.message.split('\n'));

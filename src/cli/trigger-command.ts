@@ -5,7 +5,10 @@ import { createRunStore, type RunRecord } from '../store/run-store.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { within } from '../core/within.js';
 import { EXIT } from './exit-codes.js';
-import { createRedis, queueSettings, redisLabel } from '../queue/redis-connection.js';
+import { connectRedis } from '../queue/redis-connection.js';
+
+/** A day: longer is surely a mistake, and Node's timers overflow past about 24.8 days. */
+export const MAX_TIMEOUT_S = 86_400;
 
 export interface TriggerFlags {
   readonly wait: boolean;
@@ -16,22 +19,17 @@ export interface TriggerFlags {
 /** Enqueues a run now; with --wait, prints its report as `audit --format json` does and exits as `audit` would. */
 export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown } }): Promise<number> {
   const timeoutS = Number(flags.timeout);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) {
-    throw new UsageError(`--timeout: expected a number of seconds, got ${JSON.stringify(flags.timeout)}`);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > MAX_TIMEOUT_S) {
+    throw new UsageError(`--timeout: expected seconds, more than 0 and at most ${MAX_TIMEOUT_S}, got ${JSON.stringify(flags.timeout.slice(0, 32))}`);
   }
-  const { redisUrl, prefix } = queueSettings(io.env);
-  const redis = createRedis(redisUrl);
-  redis.on('error', () => undefined); // reported by the command timing out
+  // Bounded: a Redis that does not answer, or refuses us, is a RedisUnavailableError (exit 5).
+  const connection = await connectRedis(io.env, io.logger, { timeoutMs: Math.min(timeoutS, 10) * 1000 });
+  const { client: redis, prefix } = connection;
   const queues = createAuditQueues(redis, prefix);
   const store = createRunStore(redis, prefix);
   const subscriber = redis.duplicate();
   subscriber.on('error', () => undefined);
   try {
-    // Commands wait for Redis to come back rather than fail (the worker's setting): bound the wait here.
-    if (!(await within(redis.ping(), Math.min(timeoutS, 10) * 1000))) {
-      io.logger.error({ redis: redisLabel(redisUrl) }, `Redis at ${redisLabel(redisUrl)} does not answer`);
-      return EXIT.timeout;
-    }
     if (!flags.wait) {
       const runKey = await queues.triggerRun();
       io.stdout.write(`${JSON.stringify({ runId: runKey })}\n`);
@@ -75,6 +73,6 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
   } finally {
     subscriber.disconnect();
     await within(queues.close(), 1000); // with Redis gone it may never settle
-    redis.disconnect();
+    await connection.close();
   }
 }

@@ -133,3 +133,8 @@ export class DeliveryAbortedError extends AuditError {
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/** Redis did not answer in time, or refused us (wrong password, TLS failure): exit 5. The message names it, never the password. */
+export class RedisUnavailableError extends AuditError {
+  readonly code = 'REDIS_UNAVAILABLE';
+}

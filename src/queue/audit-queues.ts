@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-connection.js';
 import type { Config } from '../config/config.js';
 import type { AccountResult } from '../core/report.js';
 import type { TokenRef } from '../pipeline/token-ref.js';
@@ -19,7 +19,7 @@ const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
 
 /** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
 export function createAuditQueues(
-  connection: Redis,
+  connection: RedisClient,
   prefix: string,
   options: { reportBackoffMs?: number; onError?: (error: Error) => void } = {},
 ) {

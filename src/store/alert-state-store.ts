@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { storeKeys } from './store-keys.js';
 
@@ -20,7 +20,7 @@ export interface KnownToken {
  * every commit), the open counts and coverage gaps of the last commit. States are opaque JSON here;
  * only src/store/commit-run.ts writes them.
  */
-export function createAlertStateStore(redis: Redis, prefix: string) {
+export function createAlertStateStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
 
   async function load(): Promise<LoadedStates> {

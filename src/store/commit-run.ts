@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import { StateConflictError } from '../core/errors.js';
 import type { Report } from '../core/report.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
@@ -49,7 +49,7 @@ export function openCountsOf(open: Iterable<AlertState>): Map<string, number> {
  * is not committed yet and the state version is still the one the plan was made from. Readers see the run
  * whole or not at all; a retry stages afresh and commits at most once.
  */
-export function createRunCommitter(redis: Redis, prefix: string) {
+export function createRunCommitter(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
   return {
     /** 'already-committed' for a retried report job; throws StateConflictError when another run committed first. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import { OutboxClaimLostError } from '../core/errors.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
@@ -28,7 +28,7 @@ export interface OutboxClaim {
  * commit order, `<prefix>:alerts:digest:<run>[:<route>]` holds the messages and how many were accepted.
  * One replica at a time delivers a route, under `<prefix>:alerts:outbox-lock[:<route>]`.
  */
-export function createOutboxStore(redis: Redis, prefix: string) {
+export function createOutboxStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
   /** Claims this process holds, released by releaseAll() when the worker stops. */
   const held = new Map<string, string>();

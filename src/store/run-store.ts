@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-connection.js';
 import type { Report } from '../core/report.js';
 import { storeKeys } from './store-keys.js';
 
@@ -14,7 +14,7 @@ export interface RunRecord {
  * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, delivery and commit time, kept a day),
  * the last success (a run committed and every digest of it delivered) and the channel announcing a run's end.
  */
-export function createRunStore(redis: Redis, prefix: string) {
+export function createRunStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
   return {
     doneChannel: keys.doneChannel,

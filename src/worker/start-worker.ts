@@ -18,7 +18,8 @@ import { startHealthServer } from '../health/health-server.js';
 import { within } from '../core/within.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
-import { createRedis, warnUnlessNoEviction } from '../queue/redis-connection.js';
+import { createRedisClient, probeKey, retryUntilRedisAnswers, warnUnlessNoEviction, type RedisNode } from '../queue/redis-connection.js';
+import { describeRedisError } from '../queue/describe-redis-error.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
@@ -30,6 +31,10 @@ export interface WorkerOptions {
   readonly secrets: Secrets;
   readonly logger: Logger;
   readonly redisUrl: string;
+  /** Any nodes of a Redis Cluster (REDIS_CLUSTER_NODES); none: one Redis at redisUrl. */
+  readonly clusterNodes?: readonly RedisNode[];
+  /** A CA to trust for rediss:// (REDIS_TLS_CA_FILE's contents). */
+  readonly tlsCa?: string;
   readonly prefix: string;
   /** 0: any free port (tests). */
   readonly healthPort: number;
@@ -69,8 +74,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Each route's webhook (and SLACK_WEBHOOK_URL's, unless every finding is routed), read and checked now.
   const webhooks = routeWebhooks(config.notify.slack, secrets, 'the worker posts to Slack');
 
-  const redis = createRedis(options.redisUrl);
-  redis.on('error', (err) => log.warn({ code: (err as NodeJS.ErrnoException).code }, 'Redis connection error'));
+  const redisSettings = { redisUrl: options.redisUrl, clusterNodes: options.clusterNodes ?? [], prefix: options.prefix, tlsCa: options.tlsCa };
+  const redis = createRedisClient(redisSettings);
+  let lastRedisError = '';
+  redis.on('error', (err) => {
+    // One line per distinct problem, not one per reconnection attempt.
+    const line = describeRedisError(err, options.redisUrl);
+    if (line !== lastRedisError) {
+      lastRedisError = line;
+      log.warn(`Redis connection error: ${line}`);
+    }
+  });
+  redis.on('ready', () => (lastRedisError = ''));
+  await retryUntilRedisAnswers(redis, redisSettings, log);
   await warnUnlessNoEviction(redis, log);
 
   const states = createAlertStateStore(redis, options.prefix);
@@ -224,7 +240,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     registry: metrics.registry,
     healthy: async () => {
       try {
-        await redis.ping();
+        // A key in the prefix's slot: under a cluster, the node that owns it must answer, not just any node.
+        await redis.exists(probeKey(options.prefix));
       } catch {
         return { ok: false, reason: 'Redis does not answer' };
       }

@@ -8,7 +8,7 @@ import { until } from '../support/worker-process.js';
 import { startGcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';
 import { KEY, workerHarness, type Harness } from '../support/worker-harness.js';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 /** Everything stored under the prefix, whatever the key type: job data, results, alert state, reports. */
-async function dumpRedis(redis: Redis, prefix: string): Promise<string> {
+async function dumpRedis(redis: RedisClient, prefix: string): Promise<string> {
   const out: string[] = [];
   let cursor = '0';
   do {

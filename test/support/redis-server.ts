@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TlsFiles } from './tls-files.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,12 +25,19 @@ export interface RedisServer {
 }
 
 /** A private, real redis-server (AOF on, fsync on every write unless told otherwise, noeviction) on a free loopback port, in a directory of its own. */
-export async function startRedisServer(options: { appendonly?: boolean; appendfsync?: 'always' | 'everysec' } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { appendonly?: boolean; appendfsync?: 'always' | 'everysec'; tls?: TlsFiles; args?: string[] } = {},
+): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   let child: ChildProcess | null = null;
+  // With TLS the plain port is off: the only way in is TLS.
+  const listen = options.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
+       '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+    ...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.args ?? []),
     '--appendonly', options.appendonly === false ? 'no' : 'yes', '--appendfsync', options.appendfsync ?? 'always',
     '--maxmemory-policy', 'noeviction',
   ];
@@ -52,7 +60,7 @@ export async function startRedisServer(options: { appendonly?: boolean; appendfs
     });
   await start();
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,
     start,
     stop: (signal: NodeJS.Signals = 'SIGTERM') =>

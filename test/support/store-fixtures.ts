@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/queue/redis-connection.js';
 import { stateKey, type AlertState } from '../../src/alerts/plan-alerts.js';
 import { DEFAULT_ROUTE } from '../../src/alerts/route-findings.js';
 import type { Report } from '../../src/core/report.js';
@@ -53,7 +54,7 @@ export function commitOf(run: string, overrides: Partial<RunCommit> = {}): RunCo
 }
 
 /** Every key of the prefix with its whole value, whatever its type, as text. */
-export async function dumpPrefix(redis: Redis, prefix: string): Promise<string> {
+export async function dumpPrefix(redis: RedisClient, prefix: string): Promise<string> {
   const keys = await redis.keys(`${prefix}*`);
   const out: string[] = [];
   for (const key of keys) {

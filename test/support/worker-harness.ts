@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { runCli } from '../../src/cli/run-cli.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createSecrets } from '../../src/config/secrets.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { Report } from '../../src/core/report.js';
+import { createRedisClient, queueSettings, type RedisClient } from '../../src/queue/redis-connection.js';
 import { startWorker, type RunningWorker } from '../../src/worker/start-worker.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from './gcore-stand-in.js';
 import { logSink } from './log-sink.js';
@@ -22,7 +22,8 @@ export interface Harness {
   readonly slack: SlackStandIn;
   readonly configPath: string;
   readonly logs: ReturnType<typeof logSink>;
-  readonly redis: Redis;
+  /** The test's own client, to the same Redis (or Redis Cluster) as the workers. */
+  readonly redis: RedisClient;
   /** The workers' clock; tests move it. */
   now: Date;
   startWorker(overrides?: { redisUrl?: string; heartbeatMs?: number; heartbeatStaleMs?: number; gcoreMaxRetryAfterMs?: number }): Promise<RunningWorker>;
@@ -31,12 +32,15 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function workerHarness(options: { tokens?: number; config?: string; redisUrl?: string } = {}): Promise<Harness> {
+/** `env`: more variables for the workers and trigger (REDIS_CLUSTER_NODES, REDIS_TLS_CA_FILE...). */
+export async function workerHarness(
+  options: { tokens?: number; config?: string; redisUrl?: string; prefix?: string; env?: Record<string, string> } = {},
+): Promise<Harness> {
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? '';
   if (!redisUrl) {
     throw new Error('REDIS_URL is not set: the Jest global setup starts redis-server');
   }
-  const prefix = `t${randomUUID().slice(0, 8)}`;
+  const prefix = options.prefix ?? `t${randomUUID().slice(0, 8)}`;
   const gcore = await startGcoreStandIn();
   const slack = await startSlackStandIn();
   gcore.keys.set(KEY, 456);
@@ -52,10 +56,12 @@ export async function workerHarness(options: { tokens?: number; config?: string;
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
+  const settings = queueSettings(env);
   const logs = logSink();
   const workers: RunningWorker[] = [];
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisClient(settings);
   const harness: Harness = {
     prefix,
     env,
@@ -71,6 +77,7 @@ export async function workerHarness(options: { tokens?: number; config?: string;
         config: loadConfig(configPath, env),
         secrets,
         logger: createLogger({ level: 'info', destination: logs, secrets: () => secrets.known() }),
+        ...settings,
         redisUrl: overrides.redisUrl ?? redisUrl,
         prefix,
         healthPort: 0,

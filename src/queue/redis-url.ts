@@ -1,0 +1,80 @@
+import { UsageError } from '../core/errors.js';
+
+/** What a REDIS_URL says: where, who, and whether over TLS. */
+export interface RedisEndpoint {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  readonly username?: string;
+  readonly password?: string;
+  readonly db: number;
+}
+
+const QUERY_KEYS = new Set(['password', 'username', 'db']);
+
+/**
+ * Parses `redis://[user:password@]host[:port][/db]` and `rediss://` (TLS). Providers write the password in
+ * three ways, all accepted: `user:password@` (Redis ACL), `:password@`, and `password@` (no colon: a URL
+ * user part alone is a password, since AUTH always needs one), or `?password=` in the query.
+ */
+export function parseRedisUrl(url: string): RedisEndpoint {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError(`REDIS_URL: expected redis://host:port or rediss://host:port, got ${JSON.stringify(maskRedisUrl(url))}`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new UsageError(`REDIS_URL: expected redis:// or rediss:// (TLS), got ${JSON.stringify(maskRedisUrl(url))}`);
+  }
+  for (const key of parsed.searchParams.keys()) {
+    if (!QUERY_KEYS.has(key)) {
+      throw new UsageError(`REDIS_URL: unknown parameter "${key}" (known: ${[...QUERY_KEYS].join(', ')})`);
+    }
+  }
+  let username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
+  let password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  if (username !== undefined && password === undefined && !url.includes(`${parsed.username}:@`)) {
+    password = username;
+    username = undefined;
+  }
+  username = parsed.searchParams.get('username') ?? username;
+  password = parsed.searchParams.get('password') ?? password;
+  const dbText = parsed.searchParams.get('db') ?? (parsed.pathname.length > 1 ? parsed.pathname.slice(1) : '0');
+  const db = Number(dbText);
+  if (!/^\d{1,2}$/.test(dbText)) {
+    throw new UsageError(`REDIS_URL: expected a database number after the host, got ${JSON.stringify(dbText.slice(0, 16))}`);
+  }
+  const port = parsed.port ? Number(parsed.port) : 6379;
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port,
+    tls: parsed.protocol === 'rediss:',
+    db,
+    ...(username === undefined ? {} : { username }),
+    ...(password === undefined ? {} : { password }),
+  };
+}
+
+/**
+ * A Redis URL fit for logs and errors: the password masked in every form (`user:pass@`, `pass@`,
+ * `?password=`). Something that is not a URL is not echoed at all: it may be a password pasted in the wrong place.
+ */
+export function maskRedisUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '(REDIS_URL, not a URL)';
+  }
+  if (parsed.password) {
+    parsed.password = '***';
+  } else if (parsed.username) {
+    // `redis://secret@host`: the user part is the password.
+    parsed.username = '***';
+  }
+  if (parsed.searchParams.has('password')) {
+    parsed.searchParams.set('password', '***');
+  }
+  return parsed.toString();
+}

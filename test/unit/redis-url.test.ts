@@ -1,0 +1,91 @@
+import { describe, expect, it } from '@jest/globals';
+import { UsageError } from '../../src/core/errors.js';
+import { describeRedisError } from '../../src/queue/describe-redis-error.js';
+import { DEFAULT_CLUSTER_PREFIX, queueSettings, redisLabel } from '../../src/queue/redis-connection.js';
+import { maskRedisUrl, parseRedisUrl } from '../../src/queue/redis-url.js';
+
+const SECRET = 'pa55-w0rd-secret';
+
+describe('Redis URL', () => {
+  it.each([
+    [`redis://alice:${SECRET}@10.0.0.1:6380/2`, 'redis://alice:***@10.0.0.1:6380/2', { username: 'alice', password: SECRET, db: 2, tls: false }],
+    [`redis://:${SECRET}@10.0.0.1`, 'redis://:***@10.0.0.1', { password: SECRET, db: 0 }],
+    [`redis://${SECRET}@10.0.0.1:6379`, 'redis://***@10.0.0.1:6379', { password: SECRET }],
+    [`rediss://10.0.0.1:6380?password=${SECRET}`, 'rediss://10.0.0.1:6380?password=***', { password: SECRET, tls: true }],
+    [`rediss://alice:${encodeURIComponent('p@ss:w/rd!x')}@h:1`, 'rediss://alice:***@h:1', { username: 'alice', password: 'p@ss:w/rd!x', tls: true }],
+  ])('%s: password masked, every form read', (url, masked, fields) => {
+    expect(maskRedisUrl(url)).toBe(masked);
+    expect(parseRedisUrl(url)).toMatchObject(fields);
+  });
+
+  it('a user part alone is a password (some providers write it so), never a username', () => {
+    expect(parseRedisUrl(`redis://${SECRET}@h`).username).toBeUndefined();
+  });
+
+  it('something that is not a URL is not echoed: it may be a password pasted in the wrong place', () => {
+    expect(maskRedisUrl(SECRET)).not.toContain(SECRET);
+    expect(() => parseRedisUrl(SECRET)).toThrow(UsageError);
+    try {
+      parseRedisUrl(SECRET);
+    } catch (error) {
+      expect((error as Error).message).not.toContain(SECRET);
+    }
+  });
+
+  it.each(['http://h:1', 'redis://h:1?tls=true', 'redis://h:1/x'])('%s is a usage error naming REDIS_URL', (url) => {
+    expect(() => parseRedisUrl(url)).toThrow(/^REDIS_URL: /);
+  });
+});
+
+describe('queue settings', () => {
+  it('one Redis: the plain default prefix', () => {
+    expect(queueSettings({})).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', clusterNodes: [], prefix: 'token-audit' });
+  });
+
+  it('a cluster: nodes parsed, and the default prefix is hash-tagged', () => {
+    const s = queueSettings({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002' });
+    expect(s.clusterNodes).toEqual([
+      { host: '10.0.0.1', port: 7000 },
+      { host: 'redis-2.internal', port: 7001 },
+      { host: '::1', port: 7002 },
+    ]);
+    expect(s.prefix).toBe(DEFAULT_CLUSTER_PREFIX);
+    expect(redisLabel(s)).toBe('Redis Cluster (10.0.0.1:7000,redis-2.internal:7001,::1:7002)');
+  });
+
+  it('a cluster with a prefix without a hash tag is a usage error that says why', () => {
+    expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'audit' })).toThrow(
+      /QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}".*CROSSSLOT/,
+    );
+    expect(queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'prod-{audit}' }).prefix).toBe('prod-{audit}');
+    expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'a{}b' })).toThrow(UsageError);
+  });
+
+  it.each(['h', 'h:0', 'h:99999', 'redis://h:7000', ','])('REDIS_CLUSTER_NODES=%s is a usage error', (nodes) => {
+    expect(() => queueSettings({ REDIS_CLUSTER_NODES: nodes })).toThrow(/^REDIS_CLUSTER_NODES: /);
+  });
+
+  it('REDIS_TLS_CA_FILE that cannot be read is a usage error naming it', () => {
+    expect(() => queueSettings({ REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/^REDIS_TLS_CA_FILE names a file that cannot be read \(ENOENT\)/);
+  });
+});
+
+describe('Redis errors as one line', () => {
+  const url = `redis://alice:${SECRET}@h:1`;
+  it.each([
+    [new Error('WRONGPASS invalid username-password pair or user is disabled.'), /was refused \(WRONGPASS\)$/],
+    [new Error('NOAUTH Authentication required.'), /a password is required.*\(NOAUTH\)$/],
+    [Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), /^TLS failed \(SELF_SIGNED_CERT_IN_CHAIN\).*REDIS_TLS_CA_FILE/],
+    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), /^connect ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)$/],
+  ])('Redis error %#', (error, expected) => {
+    const line = describeRedisError(error, url);
+    expect(line).toMatch(expected);
+    expect(line).not.toContain('\n');
+  });
+
+  it('a password echoed back by a server or proxy is masked, raw and URL-encoded', () => {
+    const line = describeRedisError(new Error(`ERR proxy: bad auth ${SECRET} / ${encodeURIComponent('p@ss:w/rd!x')}`), `redis://:${encodeURIComponent('p@ss:w/rd!x')}@h`);
+    expect(line).not.toContain('p@ss:w/rd!x');
+    expect(line).not.toContain(encodeURIComponent('p@ss:w/rd!x'));
+  });
+});
