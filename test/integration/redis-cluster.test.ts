@@ -39,7 +39,7 @@ async function triggerWait(h: Harness): Promise<{ code: number | null; report: R
 function expectOneDigest(h: Harness): void {
   const accepted = h.slack.accepted();
   expect(accepted).toHaveLength(1);
-  expect(accepted[0]?.raw).toContain(`*New* (${TOKENS})`);
+  expect(accepted[0]?.raw).toContain(`*New* (${TOKENS}, by rule)`);
 }
 
 describe('Redis Cluster', () => {
@@ -51,7 +51,7 @@ describe('Redis Cluster', () => {
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect((JSON.parse(lines[0]!) as { msg: string }).msg).toMatch(/^QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}"/);
+    expect(lines[0]).toMatch(/^gcore-token-audit: QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}"/);
   });
 
   describe('3 masters', () => {
