@@ -31,7 +31,7 @@ function account(e: Pick<TokenEntry, 'clientId' | 'accountName'>): string {
 /** A token in at most three lines: who and where, its state, each rule with its one-line message. */
 function entryText(e: TokenEntry, now: Date): string {
   const name = slackText(entryName(e), 80);
-  const first = e.tokenId === null ? `${ICON[e.severity]} ${name}` : `${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${account(e)}`;
+  const first = e.tokenId === null ? `${ICON[e.severity]} ${account(e)}` : `${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${account(e)}`;
   const lines = [first];
   if (e.tokenId !== null) {
     const owner = e.owner === null ? 'owner unknown' : `owner ${slackText(e.owner, 80)}`;
@@ -132,7 +132,7 @@ function body(d: Digest, now: Date): Item[] {
           items.push(
             ...chunks(
               s.named.map((e, i) => ({
-                text: `${i === 0 ? 'Critical, still open: ' : ''}${slackText(entryName(e), 60)}${e.tokenId === null ? '' : ` (token ${e.tokenId})`} · ${account(e)}`,
+                text: `${i === 0 ? 'Critical, still open: ' : ''}${e.tokenId === null ? account(e) : `${slackText(entryName(e), 60)} (token ${e.tokenId}) · ${account(e)}`}`,
                 rules: [],
               })),
               '\n',
@@ -147,7 +147,7 @@ function body(d: Digest, now: Date): Item[] {
           ...chunks(
             [
               ...s.entries.map((r) => ({
-                text: `✅ ${slackText(entryName(r.entry), 60)}${r.entry.tokenId === null ? '' : ` (token ${r.entry.tokenId}) · ${account(r.entry)}`} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
+                text: `✅ ${r.entry.tokenId === null ? account(r.entry) : `${slackText(entryName(r.entry), 60)} (token ${r.entry.tokenId}) · ${account(r.entry)}`} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
                 rules: [],
               })),
               ...s.rollups.map((r) => ({

@@ -145,3 +145,32 @@ describe('the Slack stream over 20 accounts × 100 tokens', () => {
     expect(posts[0]?.body.text?.replace(/ \(\d\/\d\)$/, '')).toBe(`Gcore token audit: ${headerOf(report, false)}`);
   }, 120_000);
 });
+
+describe('coverage-gap through the worker', () => {
+  it('a rejected key: posted once, reminded while it lasts, resolved as "coverage restored" when the key works', async () => {
+    const config = 'gcore: { retries: 1 }\naccounts:\n  - { clientId: 456 }\n  - { clientId: 789, name: Billing, apiKeyEnv: GCORE_API_KEY_789 }\n';
+    h = await workerHarness({ tokens: 2, config, env: { GCORE_API_KEY_789: '789_estate-key' } });
+    h.gcore.accounts.set(789, new Map([[201, gcoreToken(201, { exp_date: null }, 789)]]));
+    await h.startWorker();
+    const first = await h.trigger(); // the key of 789 is unknown to Gcore: 401
+    expect(first.report?.findings.filter((f) => f.rule === 'coverage-gap').map((f) => [f.clientId, f.tokenId, f.accountName])).toEqual([[789, null, 'Billing']]);
+    expect(h.slack.accepted()).toHaveLength(1);
+    expect(h.slack.accepted()[0]?.raw).toContain('Billing (789)');
+    expect(h.slack.accepted()[0]?.raw).toMatch(/coverage-gap \(high\): Not fully audited: [^"]*rejected/);
+
+    await h.trigger();
+    expect(h.slack.accepted()).toHaveLength(1); // the same gap: not news
+
+    h.now = new Date(h.now.getTime() + 169 * HOUR);
+    await h.trigger();
+    expect(h.slack.accepted()).toHaveLength(2);
+    expect(h.slack.accepted()[1]?.raw).toContain('coverage-gap (high): 1 open');
+
+    h.gcore.keys.set('789_estate-key', 789); // the key works again
+    await h.trigger();
+    expect(h.slack.accepted()).toHaveLength(3);
+    const restored = h.slack.accepted()[2]?.raw ?? '';
+    expect(restored).toContain('Billing (789) · coverage-gap: coverage restored');
+    expect(restored).toContain('never-expiring (medium): 1 — token-201'); // and the token it could not see is now new
+  }, 60_000);
+});

@@ -120,7 +120,7 @@ describe('layoutDigest', () => {
   it('names account-level entries (coverage-gap) by account, without a token line', () => {
     const gap = entry({ tokenId: null, tokenName: null, accountName: 'staging', owner: null, role: null, read: false, severity: 'high', rules: [{ rule: 'coverage-gap', severity: 'high', message: 'Not fully audited: key rejected.' }] });
     const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [gap], rollups: [], hidden: null }] }), NOW);
-    expect(plainText([m as SlackMessage])).toContain('🟠 staging\ncoverage-gap (high): Not fully audited: key rejected.');
+    expect(plainText([m as SlackMessage])).toContain('🟠 staging (456)\ncoverage-gap (high): Not fully audited: key rejected.');
   });
 
   it('keeps untrusted text in plain_text: a hostile name can neither ping, link nor hide', () => {
