@@ -27,6 +27,10 @@ export function makeSweepHandler(deps: SweepJobDeps) {
       const ran = await deps.store.withLock(SWEEP_LOCK_MS, async () => {
         const result = await sweepAccounts(deps, sweep);
         outcome = result.listFailed > 0 ? 'list_failed' : 'ok';
+        log.info(
+          { accounts: result.accounts, listFailed: result.listFailed, seeded: result.seeded, newTokens: result.newTokens, routes: result.posted.length },
+          'sentinel sweep done',
+        );
         if (result.posted.length === 0) {
           return;
         }
