@@ -40,12 +40,12 @@ describe('sentinel', () => {
     // There before the worker ever swept: recorded by the first sweep, never posted by a sweep.
     h.gcore.accounts.get(456)?.set(200, admin(200));
     const worker = await h.startWorker();
-    await until(async () => sweepsDone(h as Harness).some((l) => (l.seeded as number) === 2), 10_000, 'the first sweep');
+    await until(() => Promise.resolve(sweepsDone(h as Harness).some((l) => (l.seeded as number) === 2)), 10_000, 'the first sweep');
     expect(h.slack.posts).toHaveLength(0);
 
     h.gcore.accounts.get(456)?.set(201, admin(201));
     h.gcore.accounts.get(789)?.set(302, gcoreToken(302, { exp_date: null }, 789)); // never-expiring, medium: below `high`
-    await until(async () => postsAbout(h as Harness, 201).length > 0, 2_000 + 10_000, 'the New token message');
+    await until(() => Promise.resolve(postsAbout(h as Harness, 201).length > 0), 2_000 + 10_000, 'the New token message');
     const [message] = postsAbout(h, 201);
     expect(message?.raw).toContain('New token');
     expect(message?.raw).toContain('never-expiring-admin');
@@ -57,7 +57,7 @@ describe('sentinel', () => {
 
     // Two more sweeps: still one message.
     const n = sweepsDone(h).length;
-    await until(async () => sweepsDone(h as Harness).length >= n + 2, 10_000, 'two more sweeps');
+    await until(() => Promise.resolve(sweepsDone(h as Harness).length >= n + 2), 10_000, 'two more sweeps');
     expect(h.slack.accepted()).toHaveLength(1);
     // Created 11:58, accepted at the workers' clock (12:00): 120 s.
     const metrics = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
@@ -76,7 +76,7 @@ describe('sentinel', () => {
   it('lists each discovering account exactly once per sweep', async () => {
     h = await startWithTwoAccounts();
     const worker = await h.startWorker();
-    await until(async () => sweepsDone(h as Harness).length >= 3, 15_000, 'three sweeps');
+    await until(() => Promise.resolve(sweepsDone(h as Harness).length >= 3), 15_000, 'three sweeps');
     await worker.close(3000); // no sweep half done when counting
     const sweeps = sweepsDone(h).length;
     expect(sweeps).toBeGreaterThanOrEqual(3);
@@ -90,17 +90,17 @@ describe('sentinel', () => {
     const worker = await h.startWorker();
     const scrape = async () => (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
     expect(await scrape()).toContain('token_audit_sentinel_sweeps_total{outcome="list_failed"} 0'); // at 0 before any failure
-    await until(async () => sweepsDone(h as Harness).some((l) => (l.seeded as number) === 2), 10_000, 'the first sweep');
+    await until(() => Promise.resolve(sweepsDone(h as Harness).some((l) => (l.seeded as number) === 2)), 10_000, 'the first sweep');
     h.gcore.scripts.set('/iam/v2/clients/789/tokens', () => ({ status: 500, body: '{}' }));
     h.gcore.accounts.get(789)?.set(303, admin(303, 789));
     h.gcore.accounts.get(456)?.set(202, admin(202));
-    await until(async () => postsAbout(h as Harness, 202).length > 0, 12_000, 'the message about the listed account');
+    await until(() => Promise.resolve(postsAbout(h as Harness, 202).length > 0), 12_000, 'the message about the listed account');
     expect(postsAbout(h, 303)).toHaveLength(0);
     expect(sweepsDone(h).some((l) => l.listFailed === 1)).toBe(true);
     expect(await scrape()).toMatch(/token_audit_sentinel_sweeps_total\{outcome="list_failed"\} [1-9]/);
 
     h.gcore.scripts.delete('/iam/v2/clients/789/tokens');
-    await until(async () => postsAbout(h as Harness, 303).length > 0, 12_000, 'the message once the account lists again');
+    await until(() => Promise.resolve(postsAbout(h as Harness, 303).length > 0), 12_000, 'the message once the account lists again');
   });
 
   it('sentinel: false declares no sweep scheduler, and removes one declared before', async () => {
