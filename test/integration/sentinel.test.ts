@@ -97,7 +97,8 @@ describe('sentinel', () => {
     await until(() => Promise.resolve(postsAbout(h as Harness, 202).length > 0), 12_000, 'the message about the listed account');
     expect(postsAbout(h, 303)).toHaveLength(0);
     expect(sweepsDone(h).some((l) => l.listFailed === 1)).toBe(true);
-    expect(await scrape()).toMatch(/token_audit_sentinel_sweeps_total\{outcome="list_failed"\} [1-9]/);
+    // Counted as the sweep ends, just after its message went out.
+    await until(async () => /token_audit_sentinel_sweeps_total\{outcome="list_failed"\} [1-9]/.test(await scrape()), 5_000, 'list_failed counted');
 
     h.gcore.scripts.delete('/iam/v2/clients/789/tokens');
     await until(() => Promise.resolve(postsAbout(h as Harness, 303).length > 0), 12_000, 'the message once the account lists again');
