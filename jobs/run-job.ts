@@ -19,6 +19,8 @@ export interface RunJobDeps {
   /** Text that came from outside (a Gcore error in an account's enumeration) made safe to log and store. */
   readonly redact?: (text: string) => string;
   readonly onStarted?: () => void;
+  /** Records the token ids each enumerated account holds, so the sentinel tells what is new since. */
+  readonly recordSeen?: (seen: ReadonlyMap<number, readonly number[]>) => Promise<void>;
 }
 
 /**
@@ -77,6 +79,18 @@ export function makeRunHandler(deps: RunJobDeps) {
     const listed = enumerated.refs;
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
+    }
+    if (deps.recordSeen) {
+      const seen = new Map<number, number[]>();
+      for (const a of accounts) {
+        if (a.error === null && a.clientId !== null) {
+          seen.set(a.clientId, []);
+        }
+      }
+      for (const r of listed) {
+        seen.get(r.clientId)?.push(r.tokenId);
+      }
+      await deps.recordSeen(seen);
     }
     const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config);
     if (unlisted.length > 0) {

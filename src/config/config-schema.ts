@@ -196,6 +196,18 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // On by default: a new never-expiring admin token should not wait a day for the next run.
+    sentinel: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            everySeconds: z.number().int().min(1).max(86_400).default(300),
+            minSeverity: z.enum(SEVERITIES).default('high'),
+          })
+          .strict(),
+      ])
+      .default({ everySeconds: 300, minSeverity: 'high' }),
   })
   .strict();
 

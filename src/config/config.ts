@@ -42,6 +42,14 @@ export interface Config {
   readonly policy: Policy;
   readonly mutes: readonly Mute[];
   readonly notify: { readonly slack: SlackSettings };
+  /** Sweeps for new tokens between runs; null: off (`sentinel: false`). */
+  readonly sentinel: SentinelSettings | null;
+}
+
+export interface SentinelSettings {
+  readonly everySeconds: number;
+  /** New tokens' findings at or above it are posted at once; the others wait for the next run. */
+  readonly minSeverity: Severity;
 }
 
 export interface SlackSettings {

@@ -76,7 +76,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         );
         break;
       case 'invalid_union':
-        lines.push(`${path}: expected a token id or a mapping { id, owner }${got}`);
+        lines.push(
+          path === 'sentinel'
+            ? `${path}: expected false or a mapping { everySeconds, minSeverity }${got}`
+            : `${path}: expected a token id or a mapping { id, owner }${got}`,
+        );
         break;
       case 'invalid_key':
         lines.push(`${path}: invalid key`);

@@ -92,6 +92,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     policy: c.policy,
     mutes: c.mutes.map((m) => ({ ...m, until: untilInstant(m.until), untilText: m.until })),
     notify: c.notify,
+    sentinel: c.sentinel === false ? null : c.sentinel,
   });
 }
 

@@ -12,6 +12,9 @@ export type QueueCounts = Record<string, Partial<Record<QueueState, number>>>;
 const TOKEN_STATUSES = ['audited', 'gone', 'failed'] as const;
 const SLACK_OUTCOMES = ['ok', 'rate_limited', 'error', 'rejected'] as const;
 const SLACK_FAILURE_KINDS = ['rejected', 'unavailable'] as const;
+/** ok; skipped: another sweep was running; list_failed: an account could not be listed; error: the sweep failed. */
+export const SWEEP_OUTCOMES = ['ok', 'skipped', 'list_failed', 'error'] as const;
+export type SweepOutcome = (typeof SWEEP_OUTCOMES)[number];
 // The answers the Gcore client acts on (success, auth, not found) and those it retries.
 const GCORE_STATUSES = ['200', '401', '403', '404', '408', '429', '500', '502', '503', '504', 'error'] as const;
 
@@ -83,7 +86,22 @@ export function createMetrics(readers: {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    sentinelSweeps: new Counter({
+      name: 'token_audit_sentinel_sweeps_total',
+      help: 'Sentinel sweeps by outcome (ok, skipped, list_failed, error)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    sentinelDetection: new Histogram({
+      name: 'token_audit_sentinel_detection_seconds',
+      help: "From a new token's creation to Slack accepting the sentinel's message about it",
+      buckets: [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600, 86400],
+      registers: [registry],
+    }),
   };
+  for (const outcome of SWEEP_OUTCOMES) {
+    m.sentinelSweeps.inc({ outcome }, 0);
+  }
   for (const status of TOKEN_STATUSES) {
     m.tokensAudited.inc({ status }, 0);
   }

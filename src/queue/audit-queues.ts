@@ -7,6 +7,7 @@ import type { TokenRef } from '../pipeline/token-ref.js';
 import {
   RUNS_QUEUE,
   SCHEDULER_ID,
+  SWEEP_SCHEDULER_ID,
   TOKENS_QUEUE,
   reportJobId,
   runKeyOf,
@@ -46,6 +47,16 @@ export function createAuditQueues(
         { pattern: schedule.cron, tz: schedule.timezone },
         { name: 'run', data: { trigger: 'schedule' }, opts: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...KEEP } },
       );
+    },
+
+    /** Declares the sentinel's sweeps (idempotent), or removes them when it is off. */
+    async declareSweeps(sentinel: Config['sentinel']): Promise<void> {
+      if (sentinel === null) {
+        await runs.removeJobScheduler(SWEEP_SCHEDULER_ID);
+        return;
+      }
+      // One attempt: a failed sweep is not retried, the next one comes everySeconds later.
+      await runs.upsertJobScheduler(SWEEP_SCHEDULER_ID, { every: sentinel.everySeconds * 1000 }, { name: 'sweep', data: {}, opts: { attempts: 1, ...KEEP } });
     },
 
     /** Concurrency and rate of token jobs, across every replica. */

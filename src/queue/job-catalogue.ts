@@ -4,6 +4,8 @@ import type { TokenRef } from '../pipeline/token-ref.js';
 export const RUNS_QUEUE = 'audit-runs';
 export const TOKENS_QUEUE = 'audit-tokens';
 export const SCHEDULER_ID = 'audit-schedule';
+/** The sentinel's scheduler: a sweep every `sentinel.everySeconds`. */
+export const SWEEP_SCHEDULER_ID = 'sentinel-sweep';
 
 /** Job data by job name. Ids and variable names only: never a key or a webhook URL (Redis stores it in clear). */
 export interface JobCatalogue {
@@ -18,6 +20,8 @@ export interface JobCatalogue {
     readonly evaluatedAt: string;
     readonly accounts: AccountResult[];
   };
+  /** Lists every discovering account and posts what is new at once (the sentinel). */
+  sweep: Record<string, never>;
   /** Proves a worker's loop still takes jobs (see health server). */
   heartbeat: { readonly replica: string };
 }

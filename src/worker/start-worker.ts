@@ -9,6 +9,7 @@ import { createAlertStateStore } from '../store/alert-state-store.js';
 import { createRunCommitter } from '../store/commit-run.js';
 import { createOutboxStore } from '../store/outbox-store.js';
 import { createRunStore } from '../store/run-store.js';
+import { createSentinelStore } from '../store/sentinel-store.js';
 import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
@@ -25,6 +26,7 @@ import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
 import { makeReportHandler } from '../../jobs/report-job.js';
+import { makeSweepHandler } from '../../jobs/sweep-job.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -93,6 +95,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const runs = createRunStore(redis, options.prefix);
   const outbox = createOutboxStore(redis, options.prefix);
   const committer = createRunCommitter(redis, options.prefix);
+  const sentinelStore = createSentinelStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -140,9 +143,21 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
 
   await queues.declareSchedule(config.schedule);
+  await queues.declareSweeps(config.sentinel);
   await queues.limitTokens(config.gcore.concurrency);
 
-  const onRun = makeRunHandler({ config, api, secrets, queues, states, clock, logger: log, redact: redactText, onStarted: () => metrics.runsStarted.inc() });
+  const onRun = makeRunHandler({
+    config,
+    api,
+    secrets,
+    queues,
+    states,
+    clock,
+    logger: log,
+    redact: redactText,
+    onStarted: () => metrics.runsStarted.inc(),
+    recordSeen: (seen) => sentinelStore.record(seen),
+  });
   const onReport = makeReportHandler({
     config,
     states,
@@ -160,6 +175,37 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
   });
+  // The one source of mutes for sweeps, as runs apply them.
+  const mutes = () => Promise.resolve(config.mutes);
+  const sentinel = config.sentinel;
+  const onSweep =
+    sentinel === null
+      ? null
+      : makeSweepHandler({
+          config,
+          sentinel,
+          api,
+          secrets,
+          states,
+          store: sentinelStore,
+          mutes,
+          clock,
+          logger: log,
+          learntIds: new Map(),
+          delivery: {
+            runs,
+            outbox,
+            notifiers,
+            redact: redactText,
+            signal: stopping.signal,
+            outboxClaimMs: options.outboxClaimMs,
+            busy: () => new OutboxBusyError('another replica is delivering the outbox'),
+            permanent: (error) => new UnrecoverableError(error.message),
+            onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
+          },
+          onSweep: (outcome) => metrics.sentinelSweeps.inc({ outcome }),
+          onDetected: (seconds) => metrics.sentinelDetection.observe(seconds),
+        });
   let lastHeartbeat = Date.now();
   const connection = redis as ConnectionOptions;
   const lockDuration = options.lockDurationMs ?? 30_000;
@@ -168,6 +214,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const runsHandlers: Record<Exclude<JobName, 'token'>, (job: Job) => Promise<unknown>> = {
     run: (job) => onRun(job),
     report: (job) => onReport(job),
+    // A sweep left in the queue by a worker whose configuration has since turned the sentinel off does nothing.
+    sweep: (job) => (onSweep === null ? Promise.resolve(null) : onSweep(job)),
     heartbeat: () => {
       lastHeartbeat = Date.now();
       return Promise.resolve(null);

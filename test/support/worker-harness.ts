@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -73,8 +73,11 @@ export async function workerHarness(
     now: new Date('2026-11-29T12:00:00Z'),
     async startWorker(overrides = {}) {
       const secrets = createSecrets(env);
+      const config = loadConfig(configPath, env);
       const worker = await startWorker({
-        config: loadConfig(configPath, env),
+        // The sentinel's first sweep lists every account at start: off unless the test's configuration names it,
+        // so tests counting list calls see only their runs'.
+        config: /^sentinel:/m.test(readFileSync(configPath, 'utf8')) ? config : { ...config, sentinel: null },
         secrets,
         logger: createLogger({ level: 'info', destination: logs, secrets: () => secrets.known() }),
         ...settings,

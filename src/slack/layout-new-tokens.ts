@@ -1,0 +1,59 @@
+import type { Severity } from '../core/severity.js';
+import { NEW_TOKENS_PER_MESSAGE, type NewTokenAlert, type NewTokenEntry } from '../alerts/plan-sentinel.js';
+import { LIST_ALL_COMMAND } from '../alerts/digest.js';
+import type { Block, SlackMessage } from './slack-message.js';
+import { escapeSlack, slackText } from './slack-text.js';
+
+const ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
+
+function accountText(e: NewTokenEntry): string {
+  return e.accountName === null ? `account ${e.clientId}` : `${slackText(e.accountName, 60)} (${e.clientId})`;
+}
+
+/** A new token in three lines: what and where; who issued it, its role, when it was made and when it expires; its rules. */
+function entryText(e: NewTokenEntry): string {
+  const name = slackText(e.tokenName ?? `token ${e.tokenId}`, 80);
+  const issuer = e.issuer === null ? 'issuer unknown' : `issued by ${slackText(e.issuer, 120)}`;
+  const role = e.role === null ? 'role unknown' : slackText(e.role, 40);
+  const created = e.created === null ? '' : ` · created ${e.created.slice(0, 16).replace('T', ' ')} UTC`;
+  const expires = `expires ${e.expDate === null ? 'never' : e.expDate.slice(0, 10)}`;
+  return [
+    `${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${accountText(e)}`,
+    `${role} · ${issuer}${created} · ${expires}`,
+    e.rules.map((r) => `${r.rule} (${r.severity}): ${slackText(r.message, 200)}`).join(' · '),
+  ].join('\n');
+}
+
+/**
+ * A sweep's "New token" alert to one route as Slack messages: at most NEW_TOKENS_PER_MESSAGE tokens a message
+ * (the plan already kept the route within its budget), each token one plain-text section, so that text
+ * written by whoever created the token stays inert.
+ */
+export function layoutNewTokens(alert: NewTokenAlert): SlackMessage[] {
+  const messages: SlackMessage[] = [];
+  const total = alert.entries.length;
+  for (let i = 0; i < total; i += NEW_TOKENS_PER_MESSAGE) {
+    const page = alert.entries.slice(i, i + NEW_TOKENS_PER_MESSAGE);
+    const last = i + NEW_TOKENS_PER_MESSAGE >= total;
+    const title = total === 1 ? 'New token' : `${total} new tokens`;
+    const blocks: Block[] = [];
+    if (i === 0) {
+      blocks.push({ type: 'header', text: { type: 'plain_text', text: `🚨 ${title}` } });
+    }
+    for (const e of page) {
+      blocks.push({ type: 'section', text: { type: 'plain_text', text: entryText(e), emoji: true } });
+    }
+    const notes = ['Found by the sentinel between runs; the next run’s digest will not repeat it.'];
+    if (last && alert.left > 0) {
+      notes.push(`${alert.left} more new token${alert.left === 1 ? '' : 's'} wait for the next run’s digest (\`${escapeSlack(LIST_ALL_COMMAND)}\` lists every finding).`);
+    }
+    if (total > NEW_TOKENS_PER_MESSAGE) {
+      notes.push(`Part ${i / NEW_TOKENS_PER_MESSAGE + 1} of ${Math.ceil(total / NEW_TOKENS_PER_MESSAGE)}.`);
+    }
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: notes.join(' '), verbatim: true }] });
+    const first = page[0] as NewTokenEntry;
+    const fallback = `${title}: ${slackText(first.tokenName ?? `token ${first.tokenId}`, 80)} (token ${first.tokenId}) · ${accountText(first)} · ${first.rules.map((r) => r.rule).join(', ')}`;
+    messages.push({ text: page.length === 1 ? fallback : `${fallback} and ${page.length - 1} more`, blocks });
+  }
+  return messages;
+}
