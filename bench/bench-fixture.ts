@@ -6,6 +6,8 @@ export const TOKENS_PER_ACCOUNT = 100;
 export const clientIdOf = (account: number) => 10_001 + account;
 export const apiKeyOf = (clientId: number) => `bench-key-${clientId}`;
 export const apiKeyEnvOf = (clientId: number) => `BENCH_GCORE_KEY_${clientId}`;
+/** The one big account (`--one-account <tokens>`, issue 13's case), apart from the accounts of 100. */
+export const BIG_ACCOUNT_ID = 90_001;
 
 /**
  * A realistic mix, as of the bench's fixed instant: most tokens are healthy, three in ten break a rule

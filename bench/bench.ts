@@ -10,11 +10,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { Redis } from 'ioredis';
-import { startRedisServer } from '../test/support/redis-server.js';
 import { startSlackStandIn } from '../test/support/slack-stand-in.js';
 import { CLI, spawnWorker } from '../test/support/worker-process.js';
-import { apiKeyEnvOf, apiKeyOf, BENCH_NOW, clientIdOf, TOKENS_PER_ACCOUNT } from './bench-fixture.js';
+import { apiKeyEnvOf, apiKeyOf, BENCH_NOW, BIG_ACCOUNT_ID, clientIdOf, TOKENS_PER_ACCOUNT } from './bench-fixture.js';
+import { keptState, oneRedis, redisCluster, redisCpuMs, usedMemory, type RedisTarget } from './redis-target.js';
 
 const MAX_RSS = './dist/bench/max-rss.js';
 
@@ -23,7 +22,14 @@ interface Options {
   largeAccounts: number;
   latency: number;
   concurrency: number;
+  /** Worker replica counts at --accounts on one Redis, and on a 3-master cluster. */
   replicas: number[];
+  clusterReplicas: number[];
+  /** The same at --large-accounts. */
+  largeReplicas: number[];
+  largeClusterReplicas: number[];
+  /** Tokens of the one big account run through one worker (0: skip). */
+  oneAccount: number;
   /** Where to keep the workers' logs (JSON lines), if anywhere. */
   logs: string | undefined;
 }
@@ -32,10 +38,12 @@ interface Row {
   readonly scenario: string;
   readonly tokens: number;
   readonly wallMs: number;
+  /** The floor's wall time at this size; null: no floor measured for it. */
   readonly floorMs: number | null;
   readonly rssKb: number | null;
   /** CPU time of the measured process(es), user and system. */
   readonly cpuMs: number | null;
+  /** `INFO memory` used_memory over the masters after the runs, minus before, per token. */
   readonly redisBytesPerToken: number | null;
 }
 
@@ -92,12 +100,6 @@ function procCpuMs(pid: number | undefined): number {
   return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime
 }
 
-async function redisCpuMs(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
-  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return (value('used_cpu_user') + value('used_cpu_sys')) * 1000;
-}
-
 /** Runs `node --import max-rss <args>` to its end; wall time from spawn to exit, as a user would see it. */
 function runNode(args: string[], env: Record<string, string>): Promise<Finished> {
   const rss = rssFile();
@@ -125,9 +127,9 @@ function check(condition: boolean, what: string, result?: Finished): asserts con
   }
 }
 
-async function startGcore(accounts: number, latencyMs: number) {
+async function startGcore(accounts: number, bigAccountTokens: number, latencyMs: number) {
   const child = track(spawn(process.execPath, ['dist/bench/gcore-server.js'], {
-    env: { PATH: process.env.PATH ?? '', BENCH_ACCOUNTS: String(accounts), BENCH_LATENCY_MS: String(latencyMs) },
+    env: { PATH: process.env.PATH ?? '', BENCH_ACCOUNTS: String(accounts), BENCH_BIG_ACCOUNT_TOKENS: String(bigAccountTokens), BENCH_LATENCY_MS: String(latencyMs) },
     stdio: ['pipe', 'pipe', 'inherit'],
   }));
   let onExit: (code: number | null) => void = () => undefined;
@@ -146,18 +148,20 @@ async function startGcore(accounts: number, latencyMs: number) {
   return { url, stop, cpuMs: () => procCpuMs(child.pid) };
 }
 
-function accountsEnv(accounts: number): Record<string, string> {
+const clientIds = (accounts: number) => Array.from({ length: accounts }, (_, a) => clientIdOf(a));
+
+function accountsEnv(ids: readonly number[]): Record<string, string> {
   const env: Record<string, string> = {};
-  for (let a = 0; a < accounts; a += 1) {
-    env[apiKeyEnvOf(clientIdOf(a))] = apiKeyOf(clientIdOf(a));
+  for (const id of ids) {
+    env[apiKeyEnvOf(id)] = apiKeyOf(id);
   }
   return env;
 }
 
-function writeConfig(name: string, accounts: number, gcore: string): string {
+function writeConfig(name: string, ids: readonly number[], gcore: string): string {
   const lines = [`gcore: ${gcore}`, 'accounts:'];
-  for (let a = 0; a < accounts; a += 1) {
-    lines.push(`  - { clientId: ${clientIdOf(a)}, apiKeyEnv: ${apiKeyEnvOf(clientIdOf(a))} }`);
+  for (const id of ids) {
+    lines.push(`  - { clientId: ${id}, apiKeyEnv: ${apiKeyEnvOf(id)} }`);
   }
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, `${lines.join('\n')}\n`);
@@ -181,10 +185,10 @@ async function floor(url: string, accounts: number, o: Options, client: 'bare' |
 }
 
 async function audit(url: string, accounts: number, o: Options): Promise<Finished> {
-  const config = writeConfig(`audit-${accounts}`, accounts, `{ concurrency: ${o.concurrency} }`);
+  const config = writeConfig(`audit-${accounts}`, clientIds(accounts), `{ concurrency: ${o.concurrency} }`);
   const r = await runNode([CLI, 'audit', '--config', config, '--format', 'json', '--now', BENCH_NOW], {
     GCORE_API_URL: url,
-    ...accountsEnv(accounts),
+    ...accountsEnv(clientIds(accounts)),
   });
   check(r.code === 0, 'audit failed', r);
   const { summary } = JSON.parse(r.stdout) as Summary;
@@ -192,37 +196,22 @@ async function audit(url: string, accounts: number, o: Options): Promise<Finishe
   return r;
 }
 
-/** The kept state of one queue prefix: the sum of MEMORY USAGE over its keys, and the biggest groups. */
-async function redisState(redis: Redis, prefix: string): Promise<{ bytes: number; groups: Record<string, number> }> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  const pipeline = redis.pipeline();
-  for (const key of keys) {
-    pipeline.memory('USAGE', key, 'SAMPLES', '0');
-  }
-  const sizes = ((await pipeline.exec()) ?? []).map(([, size]) => Number(size ?? 0));
-  const groups: Record<string, number> = {};
-  keys.forEach((key, i) => {
-    // token-audit:audit-tokens:123 → audit-tokens:*; token-audit:alert:abc → alert:*
-    const group = key.slice(prefix.length + 1).replace(/:[^:]*\d[^:]*$/, ':*');
-    groups[group] = (groups[group] ?? 0) + (sizes[i] ?? 0);
-  });
-  return { bytes: sizes.reduce((a, b) => a + b, 0), groups };
+interface WorkerCase {
+  readonly replicas: number;
+  readonly ids: readonly number[];
+  readonly tokens: number;
+  /** Extra `gcore:` settings, e.g. maxTokensPerAccount for the big account. */
+  readonly gcore?: string;
 }
 
-async function workers(gcore: { url: string; cpuMs: () => number }, replicas: number, o: Options, redisUrl: string, slackUrl: string) {
-  const url = gcore.url;
-  const accounts = o.accounts;
-  const tokens = accounts * TOKENS_PER_ACCOUNT;
-  const prefix = `bench${replicas}x${Date.now().toString(36)}`;
+async function workers(gcore: { url: string; cpuMs: () => number }, target: RedisTarget, c: WorkerCase, o: Options, slackUrl: string) {
+  const { replicas, tokens } = c;
+  const prefix = target.prefix(`bench${replicas}x${Date.now().toString(36)}`);
   // The same per-replica concurrency for any number of replicas; the global cap is not what is measured.
-  const config = writeConfig(`worker-${replicas}`, accounts, `{ concurrency: ${o.concurrency * Math.max(...o.replicas)}, concurrencyPerWorker: ${o.concurrency} }`);
-  const env = { GCORE_API_URL: url, REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, SLACK_WEBHOOK_URL: slackUrl, ...accountsEnv(accounts) };
+  const cap = o.concurrency * Math.max(1, ...o.replicas, ...o.clusterReplicas, ...o.largeReplicas, ...o.largeClusterReplicas);
+  const config = writeConfig(`worker-${replicas}-${files}`, c.ids, `{ concurrency: ${cap}, concurrencyPerWorker: ${o.concurrency}${c.gcore ? `, ${c.gcore}` : ''} }`);
+  const env = { GCORE_API_URL: gcore.url, ...target.env, QUEUE_PREFIX: prefix, SLACK_WEBHOOK_URL: slackUrl, ...accountsEnv(c.ids) };
+  const memoryBefore = await usedMemory(target);
 
   const procs = await Promise.all(
     Array.from({ length: replicas }, async () => {
@@ -241,7 +230,7 @@ async function workers(gcore: { url: string; cpuMs: () => number }, replicas: nu
     }),
   );
   const trigger = async () => {
-    const r = await runNode([CLI, 'trigger', '--config', config, '--wait', '--timeout', '900'], env);
+    const r = await runNode([CLI, 'trigger', '--config', config, '--wait', '--timeout', '1800'], env);
     check(r.code === 0, `trigger --wait with ${replicas} worker(s) failed; worker stderr: ${procs[0]?.stderr().slice(-1500)}`, r);
     const { summary } = JSON.parse(r.stdout) as Summary;
     check(summary.tokensAudited === tokens && summary.failed === 0, `worker run: ${JSON.stringify(summary)}`, r);
@@ -249,28 +238,29 @@ async function workers(gcore: { url: string; cpuMs: () => number }, replicas: nu
   };
   // The first run alerts on every finding: its time is mostly Slack's pace of one message a second.
   const first = await trigger();
+  log(`  first run (posts every finding): ${(first.wallMs / 1000).toFixed(2)} s`);
   // The second run is every later day's run: same tokens, nothing new to say. This one is measured.
-  const redis = new Redis(redisUrl);
-  const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(redis), gcore: gcore.cpuMs() };
+  const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(target), gcore: gcore.cpuMs() };
   const steady = await trigger();
   const cpu = {
     workers: procs.reduce((sum, p, i) => sum + procCpuMs(p.child.pid) - (cpuBefore.workers[i] ?? 0), 0),
-    redis: (await redisCpuMs(redis)) - cpuBefore.redis,
+    redis: (await redisCpuMs(target)) - cpuBefore.redis,
     gcore: gcore.cpuMs() - cpuBefore.gcore,
     trigger: steady.cpuMs ?? 0,
   };
-  const state = await redisState(redis, prefix);
-  await redis.quit();
   for (const p of procs) {
     p.child.kill('SIGTERM');
   }
   const codes = await Promise.all(procs.map((p) => p.exited));
   check(
-    codes.every((c) => c === 0),
+    codes.every((code) => code === 0),
     `a worker did not exit 0 on SIGTERM: ${codes.join(', ')}`,
   );
+  // After the workers are gone, so that their connections' buffers do not count.
+  const memory = (await usedMemory(target)) - memoryBefore;
+  const state = await keptState(target, prefix);
   const rss = procs.map((p) => readUsage(p.rss)?.rssKb ?? 0);
-  return { first, steady, state, cpu, rssKb: Math.max(...rss) };
+  return { first, steady, state, memory, cpu, rssKb: Math.max(...rss) };
 }
 
 const mb = (kb: number | null) => (kb === null ? '–' : (kb / 1024).toFixed(0));
@@ -281,7 +271,7 @@ function table(rows: Row[]): string {
   for (const r of rows) {
     lines.push(
       `| ${r.scenario} | ${r.tokens.toLocaleString('en-US')} | ${(r.wallMs / 1000).toFixed(2)} s | ${Math.round((r.tokens * 1000) / r.wallMs).toLocaleString('en-US')} | ${
-        r.floorMs === null ? '1.00' : (r.wallMs / r.floorMs).toFixed(2)
+        r.floorMs === null ? '–' : (r.wallMs / r.floorMs).toFixed(2)
       } | ${r.cpuMs === null ? '–' : `${(r.cpuMs / 1000).toFixed(2)} s`} | ${mb(r.rssKb)} | ${r.redisBytesPerToken === null ? '–' : `${Math.round(r.redisBytesPerToken)} B`} |`,
     );
   }
@@ -290,59 +280,85 @@ function table(rows: Row[]): string {
 
 async function main(o: Options): Promise<void> {
   const biggest = Math.max(o.accounts, o.largeAccounts);
-  const gcore = await startGcore(biggest, o.latency);
+  const gcore = await startGcore(biggest, o.oneAccount, o.latency);
+  const slack = await startSlackStandIn();
   const rows: Row[] = [];
   const notes: string[] = [];
+  const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const add = (row: Row) => {
+    rows.push(row);
+    log(`  ${table([row]).split('\n')[2]}`);
+  };
+
+  const workerRows = async (target: RedisTarget, c: WorkerCase, floorMs: number | null, scenario: string) => {
+    log(`${scenario}, ${c.tokens} tokens (two runs)`);
+    const w = await workers(gcore, target, c, o, slack.webhookUrl);
+    add({ scenario, tokens: c.tokens, wallMs: w.steady.wallMs, floorMs, rssKb: w.rssKb, cpuMs: w.cpu.workers, redisBytesPerToken: w.memory / c.tokens });
+    const top = Object.entries(w.state.groups)
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 4)
+      .map(([g, b]) => `${g} ${(b / 1024).toFixed(0)} KiB`)
+      .join(', ');
+    notes.push(
+      `${scenario}, ${c.tokens.toLocaleString('en-US')} tokens: first run (alerts on every finding, paced for Slack) ${sec(w.first.wallMs)}; measured run used CPU: workers ${sec(w.cpu.workers)}, Redis ${sec(w.cpu.redis)}, Gcore stand-in ${sec(w.cpu.gcore)}, \`trigger\` ${sec(w.cpu.trigger)}; Redis used_memory +${(w.memory / 1024).toFixed(0)} KiB, of which ${w.state.keys.toLocaleString('en-US')} keys of the prefix ${(w.state.bytes / 1024).toFixed(0)} KiB (${top})`,
+    );
+  };
+  const onTargets = async (cases: { target: () => Promise<RedisTarget>; replicas: number[] }[], each: (target: RedisTarget, replicas: number) => Promise<void>) => {
+    for (const { target, replicas } of cases.filter((x) => x.replicas.length > 0)) {
+      const t = await target();
+      try {
+        for (const r of replicas) {
+          await each(t, r);
+        }
+      } finally {
+        await t.stop();
+      }
+    }
+  };
+
   try {
-    for (const accounts of [o.accounts, o.largeAccounts].filter((a) => a > 0)) {
+    for (const [accounts, replicas, clusterReplicas] of [
+      [o.accounts, o.replicas, o.clusterReplicas],
+      [o.largeAccounts, o.largeReplicas, o.largeClusterReplicas],
+    ] as const) {
+      if (accounts === 0) {
+        continue;
+      }
       const tokens = accounts * TOKENS_PER_ACCOUNT;
       log(`floor, ${tokens} tokens`);
       const f = await floor(gcore.url, accounts, o);
-      rows.push({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: null, rssKb: f.rssKb, cpuMs: f.cpuMs, redisBytesPerToken: null });
+      add({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: f.wallMs, rssKb: f.rssKb, cpuMs: f.cpuMs, redisBytesPerToken: null });
       log(`the same loop through got, ${tokens} tokens`);
       const g = await floor(gcore.url, accounts, o, 'got');
-      rows.push({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
+      add({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
       log(`audit, ${tokens} tokens`);
       const a = await audit(gcore.url, accounts, o);
-      rows.push({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
+      add({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
 
-      if (accounts === o.accounts && o.replicas.length > 0) {
-        const redis = await startRedisServer({ appendfsync: 'everysec' });
-        const slack = await startSlackStandIn();
-        try {
-          for (const replicas of o.replicas) {
-            log(`worker ×${replicas}, ${tokens} tokens (two runs)`);
-            const w = await workers(gcore, replicas, o, redis.url, slack.webhookUrl);
-            rows.push({
-              scenario: `worker ×${replicas}, \`trigger --wait\``,
-              tokens,
-              wallMs: w.steady.wallMs,
-              floorMs: f.wallMs,
-              rssKb: w.rssKb,
-              cpuMs: w.cpu.workers,
-              redisBytesPerToken: w.state.bytes / tokens,
-            });
-            const top = Object.entries(w.state.groups)
-              .sort((x, y) => y[1] - x[1])
-              .slice(0, 4)
-              .map(([g, b]) => `${g} ${(b / 1024).toFixed(0)} KiB`)
-              .join(', ');
-            const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-            notes.push(
-              `worker ×${replicas}: measured run used CPU: workers ${sec(w.cpu.workers)}, Redis ${sec(w.cpu.redis)}, Gcore stand-in ${sec(w.cpu.gcore)}, \`trigger\` ${sec(w.cpu.trigger)}; first run (alerts on every finding, paced for Slack) ${(w.first.wallMs / 1000).toFixed(2)} s; Redis kept ${(w.state.bytes / 1024).toFixed(0)} KiB (${top})`,
-            );
-          }
-        } finally {
-          await slack.close();
-          await redis.stop();
-        }
-      }
+      await onTargets(
+        [
+          { target: oneRedis, replicas: [...replicas] },
+          { target: () => redisCluster(3), replicas: [...clusterReplicas] },
+        ],
+        (target, r) => workerRows(target, { replicas: r, ids: clientIds(accounts), tokens }, f.wallMs, `worker ×${r}, ${target.label}, \`trigger --wait\``),
+      );
+    }
+    if (o.oneAccount > 0) {
+      await onTargets([{ target: oneRedis, replicas: [1] }], (target, r) =>
+        workerRows(
+          target,
+          { replicas: r, ids: [BIG_ACCOUNT_ID], tokens: o.oneAccount, gcore: `maxTokensPerAccount: ${o.oneAccount}` },
+          null,
+          `one account, worker ×${r}, ${target.label}, \`trigger --wait\``,
+        ),
+      );
     }
   } finally {
+    await slack.close();
     await gcore.stop();
   }
   process.stdout.write(
-    `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es).\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+    `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es); Redis / token: \`INFO memory\` used_memory over the masters after the runs, minus before.\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
   );
 }
 
@@ -351,7 +367,11 @@ const program = new Command('bench')
   .option('--large-accounts <n>', 'accounts for the large floor/audit run (0: skip)', '200')
   .option('--latency <ms>', "the Gcore stand-in's latency per request", '20')
   .option('--concurrency <n>', 'requests in flight (per worker replica)', '16')
-  .option('--replicas <list>', 'worker replica counts to run, comma-separated (empty: skip)', '1,3')
+  .option('--replicas <list>', 'worker replica counts on one Redis at --accounts, comma-separated (empty: skip)', '1,3')
+  .option('--cluster-replicas <list>', 'worker replica counts on a 3-master Redis Cluster at --accounts', '3')
+  .option('--large-replicas <list>', 'worker replica counts on one Redis at --large-accounts', '')
+  .option('--large-cluster-replicas <list>', 'worker replica counts on a 3-master Redis Cluster at --large-accounts', '')
+  .option('--one-account <tokens>', 'one account of this many tokens through one worker on one Redis (0: skip)', '0')
   .option('--logs <dir>', "keep the workers' logs in this directory")
   .parse();
 const raw = program.opts<Record<string, string>>();
@@ -360,11 +380,24 @@ const int = (name: string) => {
   check(Number.isInteger(n) && n >= 0, `--${name}: expected a whole number, got ${JSON.stringify(raw[name])}`);
   return n;
 };
+const list = (name: string) =>
+  (raw[name] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((v) => {
+      const n = Number(v);
+      check(Number.isInteger(n) && n >= 1, `--${name}: expected whole numbers ≥ 1, comma-separated, got ${JSON.stringify(raw[name])}`);
+      return n;
+    });
 await main({
   accounts: int('accounts'),
   largeAccounts: int('largeAccounts'),
   latency: int('latency'),
   concurrency: Math.max(1, int('concurrency')),
-  replicas: (raw.replicas ?? '').split(',').filter(Boolean).map(Number),
+  replicas: list('replicas'),
+  clusterReplicas: list('clusterReplicas'),
+  largeReplicas: list('largeReplicas'),
+  largeClusterReplicas: list('largeClusterReplicas'),
+  oneAccount: int('oneAccount'),
   logs: raw.logs === undefined ? undefined : (mkdirSync(raw.logs, { recursive: true }), raw.logs),
 });
