@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../src/cli/run-cli.js';
@@ -48,7 +48,10 @@ export async function workerHarness(
   gcore.accounts.set(456, new Map(Array.from({ length: count }, (_, i) => [101 + i, gcoreToken(101 + i, { exp_date: null })])));
   const dir = mkdtempSync(join(tmpdir(), 'worker-'));
   const configPath = join(dir, 'audit.yaml');
-  writeFileSync(configPath, options.config ?? 'gcore: { concurrency: 4, retries: 1 }\naccounts: [{ clientId: 456 }]\n');
+  // The sentinel's first sweep lists every account at start: off unless the test's configuration names it, so
+  // tests counting list calls see only their runs' (in-process workers and spawned ones alike).
+  const yaml = options.config ?? 'gcore: { concurrency: 4, retries: 1 }\naccounts: [{ clientId: 456 }]\n';
+  writeFileSync(configPath, /^sentinel:/m.test(yaml) ? yaml : `${yaml}\nsentinel: false\n`);
   const env = {
     GCORE_API_URL: gcore.url,
     GCORE_API_KEY: KEY,
@@ -73,11 +76,8 @@ export async function workerHarness(
     now: new Date('2026-11-29T12:00:00Z'),
     async startWorker(overrides = {}) {
       const secrets = createSecrets(env);
-      const config = loadConfig(configPath, env);
       const worker = await startWorker({
-        // The sentinel's first sweep lists every account at start: off unless the test's configuration names it,
-        // so tests counting list calls see only their runs'.
-        config: /^sentinel:/m.test(readFileSync(configPath, 'utf8')) ? config : { ...config, sentinel: null },
+        config: loadConfig(configPath, env),
         secrets,
         logger: createLogger({ level: 'info', destination: logs, secrets: () => secrets.known() }),
         ...settings,
