@@ -90,7 +90,18 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
     })),
     policy: c.policy,
-    mutes: c.mutes.map((m) => ({ ...m, until: untilInstant(m.until), untilText: m.until })),
+    mutes: c.mutes.list.map((m, i) => ({
+      id: `config-${i + 1}`,
+      source: 'config' as const,
+      rule: m.rule ?? null,
+      clientId: m.clientId ?? null,
+      tokenId: m.tokenId ?? null,
+      reason: m.reason,
+      by: m.by ?? null,
+      until: untilInstant(m.until),
+      untilText: m.until,
+    })),
+    muteMaxDays: c.mutes.maxDays,
     notify: c.notify,
   });
 }
