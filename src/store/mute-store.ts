@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../queue/redis-connection.js';
-import type { Mute } from '../core/mute.js';
+import { muteInForce, type Mute } from '../core/mute.js';
+import type { MuteChange } from '../alerts/mute-notes.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
@@ -82,3 +83,24 @@ export function createMuteStore(redis: RedisClient, prefix: string) {
 }
 
 export type MuteStore = ReturnType<typeof createMuteStore>;
+
+/**
+ * The run-time mute changes not told yet: every event (added, removed), then each mute in Redis that has
+ * lapsed at `now` (deleted by the commit, so told once). How many events, and which lapsed ids, for the commit.
+ */
+export async function muteChanges(
+  mutes: Pick<MuteStore, 'list' | 'events'> | undefined,
+  now: Date,
+): Promise<{ changes: MuteChange[]; events: number; lapsed: string[] }> {
+  if (!mutes) {
+    return { changes: [], events: 0, lapsed: [] };
+  }
+  const events = await mutes.events();
+  const lapsed = (await mutes.list()).filter((m) => !muteInForce(toMute(m), now));
+  return {
+    changes: [...events, ...lapsed.map((m) => ({ kind: 'lapsed' as const, by: m.by, mute: m }))],
+    events: events.length,
+    lapsed: lapsed.map((m) => m.id),
+  };
+}
+

@@ -24,6 +24,7 @@ import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-n
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
+import { createMuteStore } from '../store/mute-store.js';
 import { makeReportHandler } from '../../jobs/report-job.js';
 
 export interface WorkerOptions {
@@ -93,6 +94,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const runs = createRunStore(redis, options.prefix);
   const outbox = createOutboxStore(redis, options.prefix);
   const committer = createRunCommitter(redis, options.prefix);
+  const mutes = createMuteStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -146,6 +148,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const onReport = makeReportHandler({
     config,
     states,
+    mutes,
     runs,
     outbox,
     committer,
