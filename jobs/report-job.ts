@@ -14,6 +14,8 @@ import { routeDigests } from '../src/slack/digest-messages.js';
 import { LIST_ALL_COMMAND } from '../src/alerts/digest.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
+import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
+import { muteNotes } from '../src/alerts/mute-notes.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -23,6 +25,8 @@ const OUTBOX_CLAIM_MS = 30_000;
 export interface ReportJobDeps {
   readonly config: Config;
   readonly states: Pick<AlertStateStore, 'load' | 'gapKeys'>;
+  /** Run-time mutes (`mute add`): applied with the configuration's, their changes told once in the digests. */
+  readonly mutes?: Pick<MuteStore, 'list' | 'events'>;
   readonly runs: RunStore;
   readonly outbox: OutboxStore;
   readonly committer: RunCommitter;
@@ -82,19 +86,24 @@ export function makeReportHandler(deps: ReportJobDeps) {
         }
       }
       const now = deps.clock();
+      const evaluatedAt = new Date(job.data.evaluatedAt);
+      // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
+      const redisMutes = deps.mutes ? (await deps.mutes.list()).map(toMute) : [];
       const report = buildReport({
         runId: runKey,
         startedAt: new Date(job.data.startedAt),
         finishedAt: now,
-        now: new Date(job.data.evaluatedAt),
+        now: evaluatedAt,
         accounts: job.data.accounts,
         results,
-        mutes: deps.config.mutes,
+        mutes: [...deps.config.mutes, ...redisMutes],
       });
       const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
       const settings = deps.config.notify.slack;
       for (let attempt = 1; ; attempt += 1) {
         const { states, version } = await deps.states.load();
+        // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
+        const told = await muteChanges(deps.mutes, evaluatedAt);
         const plan = planAlerts(states, report.findings, { results }, {
           now,
           minSeverity: settings.minSeverity,
@@ -107,6 +116,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           trigger: runKey.startsWith('manual-') ? 'manual' : 'schedule',
           now,
           settings,
+          notes: muteNotes(told.changes),
           moreCommand: LIST_ALL_COMMAND,
         });
         try {
@@ -120,6 +130,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             openCounts: openCountsOf(plan.open),
             gapKeys: gaps,
             now,
+            mutes: { events: told.events, lapsed: told.lapsed },
           });
           if (outcome === 'committed') {
             deps.onCommitted?.(results);

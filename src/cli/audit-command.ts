@@ -56,7 +56,7 @@ export interface AuditIo {
   readonly gcoreRetryBaseDelayMs?: number;
 }
 
-function parseNow(text: string): Date {
+export function parseNow(text: string): Date {
   const parsed = parseDateOrInstant(text);
   if (parsed === null) {
     throw new UsageError(`--now: expected a real date (2026-11-29) or a timestamp with a zone (2026-11-29T12:00:00Z), got ${showValue(text)}`);
@@ -68,7 +68,7 @@ function parseNow(text: string): Date {
  * Every account's key, read before the first request: a key variable set wrongly (both forms, a FIFO...) is
  * an error at once; when no account has its key, nothing could be audited and the run is not started.
  */
-function readKeys(config: Config, secrets: Secrets): void {
+export function readKeys(config: Config, secrets: Secrets): void {
   const notSet: string[] = [];
   const names = [...new Set(config.accounts.map((a) => a.apiKeyEnv))];
   for (const name of names) {
@@ -88,7 +88,7 @@ function readKeys(config: Config, secrets: Secrets): void {
 }
 
 /** With --input the export decides which accounts exist; the configuration adds inventory and owners. */
-function exportSource(path: string, config: Config): { api: GcoreApi; config: Config; secrets: Secrets } {
+export function exportSource(path: string, config: Config): { api: GcoreApi; config: Config; secrets: Secrets } {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(path, 'utf8')) as unknown;

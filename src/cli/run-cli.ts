@@ -11,6 +11,9 @@ import type { AuditFlags, AuditIo } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import { packageVersion } from './package-version.js';
 import type { TriggerFlags } from './trigger-command.js';
+import type { MuteAddFlags } from './mute-command.js';
+import type { PlanFlags } from './plan-command.js';
+import { RULE_IDS } from '../rules/rule-catalog.js';
 
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
@@ -144,6 +147,70 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         }
         const { triggerCommand } = await import('./trigger-command.js');
         return triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
+      }),
+    );
+
+  const muteIo = () => ({ env: io.env, logger, stdout: io.stdout, stderr, clock: io.clock ?? (() => new Date()) });
+  const mute = program.command('mute').description('Mute findings at run time (kept in Redis; every replica applies them from its next run).');
+  mute
+    .command('add')
+    .description('Mute a rule, a token, or a rule on a token, until a date; prints the mute\'s id.')
+    .requiredOption('--reason <text>', 'why (told in the next digest)')
+    .requiredOption('--until <date>', 'through that day (UTC), or until a timestamp with a zone; at most mutes.maxDays ahead')
+    .addOption(new Option('--rule <rule>', 'the rule to mute').choices(RULE_IDS))
+    .option('--account <id>', 'the account (clientId)')
+    .option('--token <id>', 'the token (needs --account)')
+    .option('--by <name>', 'who mutes it (default: $USER)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (opts: MuteAddFlags & { config?: string }) => {
+        // Only mutes.maxDays is read: no file is no news here, and not logged.
+        const { config } = loadConfigOrDefaults(opts.config, io.env);
+        const { muteAddCommand } = await import('./mute-command.js');
+        return muteAddCommand(config, opts, muteIo());
+      }),
+    );
+  mute
+    .command('list')
+    .description('Every mute in force: the configuration file\'s and those in Redis.')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (opts: { format: 'table' | 'json'; config?: string }) => {
+        const { config } = loadConfigOrDefaults(opts.config, io.env);
+        const { muteListCommand } = await import('./mute-command.js');
+        return muteListCommand(config, opts, muteIo());
+      }),
+    );
+  mute
+    .command('remove')
+    .description('Remove a mute kept in Redis (one of the configuration file is removed from the file).')
+    .argument('<id>', 'the mute\'s id (mute list)')
+    .option('--by <name>', 'who removes it (default: $USER)')
+    .action(async (id: string, opts: { by?: string }) => {
+      const { muteRemoveCommand } = await import('./mute-command.js');
+      exitCode = await muteRemoveCommand(id, opts, muteIo());
+    });
+
+  program
+    .command('plan')
+    .description('What the next run would do with this configuration: changes and Slack messages; posts and writes nothing.')
+    .option('--config <file>', CONFIG_HELP)
+    .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
+    .option('--now <iso>', 'evaluate the rules as of this instant')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .action(
+      run(async (opts: PlanFlags & { config?: string }) => {
+        const config = context.config(opts.config);
+        const { planCommand } = await import('./plan-command.js');
+        return planCommand(config, opts, {
+          env: io.env,
+          stdout: io.stdout,
+          logger,
+          secrets,
+          clock: io.clock ?? (() => new Date()),
+          gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
+        });
       }),
     );
 

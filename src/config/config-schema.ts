@@ -48,6 +48,53 @@ const untilSchema = z.string().refine((v) => parseDateOrInstant(v) !== null, {
   message: 'expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z)',
 });
 
+/** Every field given must match; at least a rule or a token; a token id is unique only within its account. */
+const muteEntry = z
+  .object({
+    rule: z.enum(RULE_IDS).optional(),
+    clientId: positiveInt.optional(),
+    tokenId: positiveInt.optional(),
+    reason: z.string().min(1).max(500),
+    until: untilSchema,
+    by: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.rule === undefined && m.tokenId === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a mute names a rule, a token (tokenId with clientId), or both' });
+    }
+    if (m.tokenId !== undefined && m.clientId === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['clientId'], message: 'required with tokenId (a token id is unique only within its account)' });
+    }
+  });
+
+export const DEFAULT_MUTE_MAX_DAYS = 90;
+const muteList = z.array(muteEntry);
+const muteSettings = z
+  .object({
+    // How far ahead `mute add --until` may reach: a mute is a decision to review, not to forget.
+    maxDays: positiveInt.max(3650).default(DEFAULT_MUTE_MAX_DAYS),
+    list: muteList.default([]),
+  })
+  .strict();
+
+// `mutes:` is the list of mutes (the original form), or `{ maxDays, list }`; errors keep their paths either way.
+const mutesSchema = z
+  .unknown()
+  .transform((value, ctx) => {
+    const parsed = Array.isArray(value)
+      ? muteList.safeParse(value, { reportInput: true })
+      : muteSettings.safeParse(value, { reportInput: true });
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ ...issue });
+      }
+      return z.NEVER;
+    }
+    return Array.isArray(parsed.data) ? { maxDays: DEFAULT_MUTE_MAX_DAYS, list: parsed.data } : parsed.data;
+  })
+  .prefault({});
+
 const thresholds = z
   .object({
     staleAfterDays: days.optional(),
@@ -159,19 +206,7 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    mutes: z
-      .array(
-        z
-          .object({
-            rule: z.enum(RULE_IDS),
-            clientId: positiveInt,
-            tokenId: positiveInt,
-            reason: z.string().min(1).max(500),
-            until: untilSchema,
-          })
-          .strict(),
-      )
-      .default([]),
+    mutes: mutesSchema,
     notify: z
       .object({
         slack: z

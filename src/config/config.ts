@@ -41,6 +41,8 @@ export interface Config {
   readonly accounts: readonly AccountConfig[];
   readonly policy: Policy;
   readonly mutes: readonly Mute[];
+  /** `mutes.maxDays`: how far ahead `mute add --until` may reach. */
+  readonly muteMaxDays: number;
   readonly notify: { readonly slack: SlackSettings };
   /** Sweeps for new tokens between runs; null: off (`sentinel: false`). */
   readonly sentinel: SentinelSettings | null;

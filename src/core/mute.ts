@@ -1,37 +1,68 @@
 import type { Finding } from './finding.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 
+/**
+ * A mute, from the configuration file or added at run time (`mute add`, kept in Redis). Every field it gives
+ * must match a finding; one it leaves out matches anything, except that only a mute naming `coverage-gap`
+ * mutes a coverage gap (going blind is never silenced by a mute written for tokens).
+ */
 export interface Mute {
-  readonly rule: RuleId;
-  readonly clientId: number;
-  readonly tokenId: number;
+  /** `config-<n>` for the n-th mute of the configuration; a random id for one in Redis. */
+  readonly id: string;
+  readonly source: 'config' | 'redis';
+  readonly rule: RuleId | null;
+  readonly clientId: number | null;
+  readonly tokenId: number | null;
   readonly reason: string;
+  /** Who muted it (`--by`, else $USER); null when the configuration does not say. */
+  readonly by: string | null;
   /** The first instant the mute no longer applies (a date-only `until` covers that whole day, UTC). */
   readonly until: Date;
-  /** As written in the configuration, for messages. */
+  /** As written, for messages. */
   readonly untilText: string;
 }
 
 export interface MuteOutcome {
   readonly findings: Finding[];
-  /** One line per finding whose mute has lapsed: the report says so rather than silently un-muting. */
+  /** One line per lapsed mute that matched a finding: the report says so rather than silently un-muting. */
   readonly lapsed: string[];
 }
 
+export function muteMatches(mute: Pick<Mute, 'rule' | 'clientId' | 'tokenId'>, f: Pick<Finding, 'rule' | 'clientId' | 'tokenId'>): boolean {
+  if (mute.rule === null ? f.rule === 'coverage-gap' : mute.rule !== f.rule) {
+    return false;
+  }
+  return (mute.clientId === null || mute.clientId === f.clientId) && (mute.tokenId === null || mute.tokenId === f.tokenId);
+}
+
+/** What a mute matches, for people: `stale on token 101 (account 456)`, `every rule on account 456`. */
+export function describeMuteMatch(m: Pick<Mute, 'rule' | 'clientId' | 'tokenId'>): string {
+  const rule = m.rule ?? 'every rule';
+  if (m.tokenId !== null) {
+    return `${rule} on token ${m.tokenId} (account ${m.clientId ?? 'any'})`;
+  }
+  return m.clientId !== null ? `${rule} on account ${m.clientId}` : `${rule} on every account`;
+}
+
+export const muteInForce = (m: Pick<Mute, 'until'>, now: Date) => now.getTime() < m.until.getTime();
+
 /** Marks muted findings; a mute past its `until` no longer applies and is reported as lapsed. */
 export function applyMutes(findings: readonly Finding[], mutes: readonly Mute[], now: Date): MuteOutcome {
-  const lapsed: string[] = [];
+  const lapsed = new Set<string>();
   const out = findings.map((f) => {
-    const mute = mutes.find((m) => m.rule === f.rule && m.clientId === f.clientId && m.tokenId === f.tokenId);
-    if (!mute) {
+    const matching = mutes.filter((m) => muteMatches(m, f));
+    if (matching.length === 0) {
       return f;
     }
-    if (now.getTime() < mute.until.getTime()) {
-      return { ...f, muted: true, muteReason: mute.reason };
+    const inForce = matching.find((m) => muteInForce(m, now));
+    if (inForce) {
+      return { ...f, muted: true, muteReason: inForce.reason };
     }
-    const note = `the mute of ${f.rule} on token ${f.tokenId} (account ${f.clientId}) expired on ${mute.untilText}`;
-    lapsed.push(note);
+    const mute = matching[0] as Mute;
+    // An exact mute keeps its historical wording; a broader one is named by what it matched.
+    const what = mute.rule !== null && mute.tokenId !== null ? `${f.rule} on token ${f.tokenId} (account ${f.clientId})` : describeMuteMatch(mute);
+    lapsed.add(`the mute of ${what} expired on ${mute.untilText}`);
     return { ...f, message: `${f.message} (Mute expired on ${mute.untilText}: ${mute.reason}.)` };
   });
-  return { findings: out, lapsed };
+  return { findings: out, lapsed: [...lapsed] };
 }

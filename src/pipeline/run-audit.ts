@@ -16,6 +16,8 @@ export interface RunAuditDeps {
   readonly clock: () => Date;
   /** Evaluate the rules as of this instant instead of the run's start (`--now`). */
   readonly evaluateAt?: Date;
+  /** Sees every token's result (`plan` compares them with the alert state, as the worker does). */
+  readonly onResults?: (results: readonly TokenResult[]) => void;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -44,6 +46,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     }
   });
 
+  deps.onResults?.(results);
   const report = buildReport({
     runId,
     startedAt,

@@ -3,6 +3,8 @@ import { layoutDigest } from './layout-digest.js';
 import type { SlackMessage } from './slack-message.js';
 import type { AlertPlan } from '../alerts/plan-alerts.js';
 import type { SlackSettings } from '../config/config.js';
+import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
+import { defaultRouteUsed } from './route-webhooks.js';
 
 /** The messages one route (one webhook) gets from a run. */
 export interface RouteMessages {
@@ -26,13 +28,18 @@ export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSe
   readonly settings: SlackSettings;
 }
 
-/** Every route's messages for one run, each within its own budget; routes with nothing to say are left out. */
+/**
+ * Every route's messages for one run, each within its own budget; routes with nothing to say are left out.
+ * Notes (mute changes) go to every route a finding can reach: never to SLACK_WEBHOOK_URL when a catch-all
+ * route leaves it unused (it may be unset, and its digest would wait for a delivery that never comes).
+ */
 export function routeDigests(plan: AlertPlan, context: RouteDigestContext): RouteMessages[] {
-  const { settings, ...rest } = context;
+  const { settings, notes, ...rest } = context;
   const out: RouteMessages[] = [];
   for (const routePlan of plan.routes) {
+    const told = routePlan.route === DEFAULT_ROUTE && !defaultRouteUsed(settings) ? [] : (notes ?? []);
     const messages = digestMessages(
-      { ...rest, plan: routePlan, minSeverity: settings.minSeverity, detailSeverity: settings.detailSeverity },
+      { ...rest, notes: told, plan: routePlan, minSeverity: settings.minSeverity, detailSeverity: settings.detailSeverity },
       settings.maxMessagesPerRun,
     );
     if (messages.length > 0) {

@@ -27,6 +27,12 @@ export interface RunCommit {
   readonly openCounts: ReadonlyMap<string, number>;
   readonly gapKeys: readonly string[];
   readonly now: Date;
+  /**
+   * What the digests told of the run-time mutes: the first `events` mute events (read after the state
+   * version, so a commit that succeeds removes exactly those) and the lapsed mutes, deleted. A refused or
+   * repeated commit consumes nothing, so each change is told once.
+   */
+  readonly mutes?: { readonly events: number; readonly lapsed: readonly string[] };
 }
 
 /** Open unmuted findings after a run, by "rule|severity"; a finding sent to several routes counts once. */
@@ -88,6 +94,8 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           stage,
           stageRun,
           keys.runPending(input.run),
+          keys.mutes,
+          keys.muteEvents,
           ...digestKeys, // two per route: bounded by the configuration, not by the estate
         ];
         const arg = JSON.stringify({
@@ -99,6 +107,8 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           counts: [...input.openCounts].map(([c, count]) => [c, String(count)]),
           gapKeys: JSON.stringify(input.gapKeys),
           digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
+          muteEvents: input.mutes?.events ?? 0,
+          lapsedMutes: input.mutes?.lapsed ?? [],
         });
         const outcome = Number(await redis.call('EVAL', [COMMIT_RUN, k.length, ...k, arg]));
         if (outcome === 1) {

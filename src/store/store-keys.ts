@@ -16,6 +16,8 @@ export function storeKeys(prefix: string) {
     counts: k('open-counts'),
     lastSuccess: k('last-success'),
     coverage: k('coverage'),
+    mutes: k('mutes'),
+    muteEvents: k('mute-events'),
     doneChannel: k('run-done'),
     run: (run: string) => k(`run:${run}`),
     runPending: (run: string) => k(`run-pending:${run}`),

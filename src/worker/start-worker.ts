@@ -25,6 +25,7 @@ import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-n
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
+import { createMuteStore, toMute } from '../store/mute-store.js';
 import { makeReportHandler } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
 
@@ -96,6 +97,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const outbox = createOutboxStore(redis, options.prefix);
   const committer = createRunCommitter(redis, options.prefix);
   const sentinelStore = createSentinelStore(redis, options.prefix);
+  const mutes = createMuteStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -161,6 +163,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const onReport = makeReportHandler({
     config,
     states,
+    mutes,
     runs,
     outbox,
     committer,
@@ -175,8 +178,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
   });
-  // The one source of mutes for sweeps, as runs apply them.
-  const mutes = () => Promise.resolve(config.mutes);
+  // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
+  const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map(toMute)];
   const sentinel = config.sentinel;
   const onSweep =
     sentinel === null
@@ -188,7 +191,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           secrets,
           states,
           store: sentinelStore,
-          mutes,
+          mutes: mutesInForce,
           clock,
           logger: log,
           learntIds: new Map(),

@@ -55,6 +55,9 @@ describe('configuration', () => {
     });
     expect(c.mutes).toEqual([
       {
+        id: 'config-1',
+        source: 'config',
+        by: null,
         rule: 'never-expiring-admin',
         clientId: 456,
         tokenId: 116,
@@ -135,6 +138,22 @@ describe('configuration', () => {
     expect(p.some((l) => l.startsWith('policy.roles.Administrator'))).toBe(true);
     expect(p).toContain('accounts[0].tokens[1]: token 5 is listed twice');
     expect(p).toContain('accounts[1].clientId: account 1 is listed twice');
+  });
+
+  it('mutes: the list, or { maxDays, list }; a mute names a rule or a token, a token with its account', () => {
+    expect(parseConfig({}, {}).muteMaxDays).toBe(90);
+    const c = parseConfig({ mutes: { maxDays: 30, list: [{ rule: 'stale', reason: 'r', until: '2027-01-31', by: 'alice' }] } }, {});
+    expect(c.muteMaxDays).toBe(30);
+    expect(c.mutes[0]).toMatchObject({ id: 'config-1', rule: 'stale', clientId: null, tokenId: null, by: 'alice' });
+    expect(parseConfig({ mutes: [{ clientId: 1, tokenId: 2, reason: 'r', until: '2027-01-31' }] }, {}).mutes[0]?.rule).toBeNull();
+    expect(problems({ mutes: [{ tokenId: 2, reason: 'r', until: '2027-01-31' }] })).toEqual([
+      'mutes[0].clientId: required with tokenId (a token id is unique only within its account)',
+    ]);
+    expect(problems({ mutes: [{ clientId: 2, reason: 'r', until: '2027-01-31' }] })).toEqual([
+      'mutes[0]: a mute names a rule, a token (tokenId with clientId), or both',
+    ]);
+    expect(problems({ mutes: { maxDays: 0, bogus: 1 } })).toEqual(expect.arrayContaining(['mutes.bogus: unknown key']));
+    expect(problems({ mutes: { list: [{ rule: 'stale', reason: 'r', until: '2027-02-30' }] } })).toHaveLength(1);
   });
 
   it('requires every mute field', () => {

@@ -4,6 +4,9 @@ import { finding } from '../support/findings.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const mute = (overrides: Partial<Mute> = {}): Mute => ({
+  id: 'config-1',
+  source: 'config',
+  by: null,
   rule: 'stale',
   clientId: 456,
   tokenId: 101,
@@ -45,5 +48,34 @@ describe('mutes', () => {
     expect(after.findings[0]?.muted).toBe(false);
     expect(after.findings[0]?.message).toContain('(Mute expired on 2026-12-31: kept in the vault.)');
     expect(after.lapsed).toEqual(['the mute of stale on token 101 (account 456) expired on 2026-12-31']);
+  });
+
+  it('a mute leaving fields out matches every finding of what it names: all given fields must match', () => {
+    const findings = [
+      finding(101, 'stale', 'medium', { clientId: 456 }),
+      finding(102, 'stale', 'medium', { clientId: 456 }),
+      finding(101, 'never-used', 'medium', { clientId: 456 }),
+      finding(101, 'stale', 'medium', { clientId: 789 }),
+    ];
+    const muted = (m: Partial<Mute>) => applyMutes(findings, [mute(m)], NOW).findings.map((f) => f.muted);
+    expect(muted({ tokenId: null, clientId: null })).toEqual([true, true, false, true]); // the rule everywhere
+    expect(muted({ tokenId: null })).toEqual([true, true, false, false]); // the rule in account 456
+    expect(muted({ rule: null })).toEqual([true, false, true, false]); // every rule of token 456/101
+    expect(muted({ rule: null, tokenId: null })).toEqual([true, true, true, false]); // the whole account
+  });
+
+  it('a coverage gap is muted only by a mute that names coverage-gap', () => {
+    const gap = finding(1, 'coverage-gap', 'high', { clientId: 456, tokenId: null });
+    expect(applyMutes([gap], [mute({ rule: null, tokenId: null })], NOW).findings[0]?.muted).toBe(false);
+    expect(applyMutes([gap], [mute({ rule: 'coverage-gap', tokenId: null })], NOW).findings[0]?.muted).toBe(true);
+  });
+
+  it('a mute in force wins over a lapsed one on the same finding; a broad lapsed mute is said once', () => {
+    const f = finding(101, 'stale', 'medium', { clientId: 456 });
+    const old = mute({ id: 'a', until: new Date('2026-01-01T00:00:00Z'), untilText: '2025-12-31' });
+    expect(applyMutes([f], [old, mute({ id: 'b' })], NOW).findings[0]?.muted).toBe(true);
+    const broad = mute({ tokenId: null, until: new Date('2026-01-01T00:00:00Z'), untilText: '2025-12-31' });
+    const out = applyMutes([f, finding(102, 'stale', 'medium', { clientId: 456 })], [broad], NOW);
+    expect(out.lapsed).toEqual(['the mute of stale on account 456 expired on 2025-12-31']);
   });
 });

@@ -13,6 +13,9 @@ const result = (tokenId: number, status: TokenResult['status'], findings = [find
   findings,
 });
 const mute = (tokenId: number, until: string): Mute => ({
+  id: 'config-1',
+  source: 'config',
+  by: null,
   rule: 'stale',
   clientId: 456,
   tokenId,

@@ -15,9 +15,12 @@
     KEYS[7] staged state changes of this attempt (hash: "u:<id>" -> AlertState JSON, "d:<id>" -> "")
     KEYS[8] staged run record of this attempt (hash: report)
     KEYS[9] routes whose digest of this run is not delivered yet (set)
-    KEYS[10 + 2(i-1)], KEYS[11 + 2(i-1)]: digest i's hash and its route's outbox list
+    KEYS[10] run-time mutes (hash: id -> mute JSON)
+    KEYS[11] mute events not yet told (list, oldest first)
+    KEYS[12 + 2(i-1)], KEYS[13 + 2(i-1)]: digest i's hash and its route's outbox list
     ARGV[1] JSON: { run, version, staged, now, ttl, counts: [[key, n]...], gapKeys (a JSON text),
-                    digests: [{ route, messages (a JSON text, opaque here) }] }
+                    digests: [{ route, messages (a JSON text, opaque here) }],
+                    muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...] }
   Output:
      1 committed
      0 the run was already committed (a retried report job): nothing written
@@ -75,8 +78,16 @@ for _, c in ipairs(a.counts) do
 end
 redis.call('SET', KEYS[6], a.gapKeys)
 
+-- The digests told these: consumed with the commit, never before (a refused commit tells them again).
+if tonumber(a.muteEvents) > 0 then
+  redis.call('LTRIM', KEYS[11], a.muteEvents, -1)
+end
+for _, id in ipairs(a.lapsedMutes) do
+  redis.call('HDEL', KEYS[10], id)
+end
+
 for i, d in ipairs(a.digests) do
-  local digest, outbox = KEYS[10 + 2 * (i - 1)], KEYS[11 + 2 * (i - 1)]
+  local digest, outbox = KEYS[12 + 2 * (i - 1)], KEYS[13 + 2 * (i - 1)]
   redis.call('HSET', digest, 'messages', d.messages, 'delivered', 0, 'committedAt', a.now)
   redis.call('RPUSH', outbox, a.run)
   redis.call('SADD', KEYS[9], d.route)
