@@ -11,7 +11,8 @@ import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
 import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
 import { routeDigests } from '../src/slack/digest-messages.js';
-import { LIST_ALL_COMMAND } from '../src/alerts/digest.js';
+import { LIST_OPEN_COMMAND } from '../src/alerts/digest.js';
+import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
@@ -110,18 +111,21 @@ export function makeReportHandler(deps: ReportJobDeps) {
           renotifyAfterHours: settings.renotifyAfterHours,
           routes: settings.routes,
         });
+        const trigger = runKey.startsWith('manual-') ? 'manual' : 'schedule';
         const digests = routeDigests(plan, {
           stateless: false,
           runId: runKey,
-          trigger: runKey.startsWith('manual-') ? 'manual' : 'schedule',
+          trigger,
           now,
           settings,
           notes: muteNotes(told.changes),
-          moreCommand: LIST_ALL_COMMAND,
+          moreCommand: LIST_OPEN_COMMAND,
         });
         try {
           const outcome = await deps.committer.commitRun({
             run: runKey,
+            trigger,
+            counts: countChanges(states.values(), plan.open),
             version,
             upserts: plan.upserts,
             resolvedIds: plan.resolvedKeys,
@@ -172,18 +176,18 @@ export async function deliverOutbox(deps: Omit<ReportJobDeps, 'states' | 'commit
         } catch (error) {
           if (error instanceof SlackDeferredError) {
             deps.onSlackFailure?.('unavailable');
-            await deps.runs.setDelivery(digest.runKey, 'pending');
+            await deps.runs.setDelivery(digest.runKey, 'pending', { name: route, reason: deps.redact(error.message).slice(0, 200) });
             log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept for the next run: ${error.message}`);
             return;
           }
           if (error instanceof SlackRejectedError) {
-            await deps.runs.setDelivery(digest.runKey, 'failed');
+            await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: deps.redact(error.message).slice(0, 200) });
             deps.onSlackFailure?.('rejected');
             log.error({ err: error, run: digest.runKey, route }, `Slack refused the digest; it is kept and retried with the next run: ${error.message}`);
             throw deps.permanent(error);
           }
           if (error instanceof SlackUnavailableError) {
-            await deps.runs.setDelivery(digest.runKey, 'failed');
+            await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: deps.redact(error.message).slice(0, 200) });
             deps.onSlackFailure?.('unavailable');
             log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept in Redis: ${error.message}`);
           }

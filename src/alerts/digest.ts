@@ -2,8 +2,10 @@ import type { Severity } from '../core/severity.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 import type { ResolveReason } from './resolve-reason.js';
 
-/** Where a digest sends readers for what the message budget left out: it lists every finding. */
+/** Where a one-shot digest (`audit --notify`) sends readers for what the message budget left out: it lists every finding. */
 export const LIST_ALL_COMMAND = 'gcore-token-audit audit --format json';
+/** The same for the worker's digests: the open critical findings it holds, read from Redis. */
+export const LIST_OPEN_COMMAND = 'gcore-token-audit findings --severity critical';
 
 /**
  * What a digest says, decided by alert policy and laid out by src/slack/. Plain data: no Block Kit, no escaping.

@@ -13,6 +13,9 @@ import { packageVersion } from './package-version.js';
 import type { TriggerFlags } from './trigger-command.js';
 import type { MuteAddFlags } from './mute-command.js';
 import type { PlanFlags } from './plan-command.js';
+import type { FindingsFlags } from './findings-command.js';
+import type { ReportFlags } from './report-command.js';
+import type { RunsFlags } from './runs-command.js';
 import { RULE_IDS } from '../rules/rule-catalog.js';
 
 export interface CliIo {
@@ -79,9 +82,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let exitCode: number = EXIT.ok;
   // Each action resolves to its exit code.
   const run =
-    <T>(action: (opts: T) => Promise<number>) =>
-    async (opts: T) => {
-      exitCode = await action(opts);
+    <A extends unknown[]>(action: (...args: A) => Promise<number>) =>
+    async (...args: A) => {
+      exitCode = await action(...args);
     };
 
   const program = new Command(NAME)
@@ -140,13 +143,61 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--wait', 'wait for the run and print its report as `audit --format json` does', false)
     .option('--timeout <seconds>', 'how long --wait waits for the report (and any trigger for Redis, 10 s at most)', '600')
     .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
+    .addOption(new Option('--format <format>', 'with --wait: the report as a table or as `audit --format json`').choices(['table', 'json']).default('json'))
     .action(
       run(async (opts: TriggerFlags & { config?: string }) => {
         if (opts.config !== undefined) {
           loadConfig(opts.config, io.env);
         }
         const { triggerCommand } = await import('./trigger-command.js');
-        return triggerCommand(opts, { env: io.env, logger, stdout: io.stdout });
+        return triggerCommand(opts, { env: io.env, logger, stdout: io.stdout, stderr });
+      }),
+    );
+
+  // The read side: what the worker holds in Redis. No configuration: REDIS_URL / QUEUE_PREFIX say where.
+  const readIo = { env: io.env, logger, stdout: io.stdout, stderr };
+  const formats = (choices: string[]) => new Option('--format <format>', 'output format').choices(choices).default('table');
+  const REDIS_WAIT = ['--timeout <seconds>', 'how long to wait for Redis (exit 5 after that)', '10'] as const;
+
+  program
+    .command('findings')
+    .description('List the open findings the worker holds, most severe first.')
+    .addOption(new Option('--severity <severity>', 'only findings at or above this severity').choices(SEVERITIES))
+    .addOption(new Option('--rule <rule>', 'only findings of this rule').choices(RULE_IDS))
+    .option('--account <id>', 'only findings of this account (client id)')
+    .option('--muted', 'only the muted findings (left out otherwise)', false)
+    .addOption(formats(['table', 'json', 'csv']))
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (opts: FindingsFlags) => {
+        const { findingsCommand } = await import('./findings-command.js');
+        return findingsCommand(opts, readIo);
+      }),
+    );
+
+  program
+    .command('runs')
+    .description('List the recent runs (kept a day), newest first, and what Slack got of each.')
+    .option('--limit <n>', 'at most this many runs', '20')
+    .addOption(formats(['table', 'json', 'csv']))
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (opts: RunsFlags) => {
+        const { runsCommand } = await import('./runs-command.js');
+        return runsCommand(opts, readIo);
+      }),
+    );
+
+  program
+    .command('report')
+    .description("Print one run's report, as `audit` does, and what Slack got of it.")
+    .argument('[run]', 'a run id (see `runs`), or last', 'last')
+    .addOption(formats(['table', 'json']))
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (runId: string, opts: ReportFlags) => {
+        const { reportCommand } = await import('./report-command.js');
+        return reportCommand(runId, opts, readIo);
       }),
     );
 

@@ -6,6 +6,7 @@ import { createAuditQueues } from '../queue/audit-queues.js';
 import { within } from '../core/within.js';
 import { EXIT } from './exit-codes.js';
 import { connectRedis } from '../queue/redis-connection.js';
+import { printReport, slackLine } from './report-command.js';
 
 /** A day: longer is surely a mistake, and Node's timers overflow past about 24.8 days. */
 export const MAX_TIMEOUT_S = 86_400;
@@ -14,10 +15,18 @@ export interface TriggerFlags {
   readonly wait: boolean;
   readonly timeout: string;
   readonly failOn?: Severity;
+  /** With --wait: how the report is printed. */
+  readonly format: 'table' | 'json';
 }
 
-/** Enqueues a run now; with --wait, prints its report as `audit --format json` does and exits as `audit` would. */
-export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown } }): Promise<number> {
+/**
+ * Enqueues a run now; with --wait, prints its report as `audit --format json|table` does, ends with a line on
+ * stderr saying what Slack got, and exits as `audit` would.
+ */
+export async function triggerCommand(
+  flags: TriggerFlags,
+  io: { env: NodeJS.ProcessEnv; logger: Logger; stdout: { write(s: string): unknown }; stderr: { write(s: string): unknown } },
+): Promise<number> {
   const timeoutS = Number(flags.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > MAX_TIMEOUT_S) {
     throw new UsageError(`--timeout: expected seconds, more than 0 and at most ${MAX_TIMEOUT_S}, got ${JSON.stringify(flags.timeout.slice(0, 32))}`);
@@ -56,11 +65,12 @@ export async function triggerCommand(flags: TriggerFlags, io: { env: NodeJS.Proc
       io.logger.error({ runId: runKey }, `no report within ${timeoutS} s: is a worker running?`);
       return EXIT.timeout;
     }
-    io.stdout.write(`${JSON.stringify(record.report, null, 2)}\n`);
+    io.stdout.write(printReport(record, flags.format));
     if (record.report.summary.accounts === 0) {
       io.logger.error({ warnings: record.report.warnings }, 'no account could be audited');
       return EXIT.usage;
     }
+    io.stderr.write(`${slackLine(record)}\n`);
     if (record.delivery === 'failed' || record.delivery === 'pending') {
       io.logger.error({ runId: runKey }, 'the findings could not be delivered to Slack yet: the digest stays queued in Redis');
       return EXIT.notify;

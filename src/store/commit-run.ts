@@ -13,8 +13,17 @@ const RECORD_TTL_SECONDS = 86_400;
 const STAGE_TTL_SECONDS = 3_600;
 const CHUNK = 1_000;
 
+/** How the findings moved in a run, by finding id (a finding of several routes counts once). */
+export interface RunCounts {
+  readonly new: number;
+  readonly resolved: number;
+  readonly open: number;
+}
+
 export interface RunCommit {
   readonly run: string;
+  readonly trigger: 'schedule' | 'manual';
+  readonly counts: RunCounts;
   /** The state version the plan was made from (LoadedStates.version). */
   readonly version: number;
   /** States to write, and state keys to delete. Opaque JSON here, but for each state's `key`. */
@@ -81,7 +90,16 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
             chunk = {};
           }
         }
-        await redis.multi().hset(stageRun, 'report', JSON.stringify(input.report)).expire(stageRun, STAGE_TTL_SECONDS).exec();
+        // What `runs` and `report` read beside the report: the trigger, the counts, each route's digest size.
+        const record = {
+          report: JSON.stringify(input.report),
+          // The report's head alone, so listing runs never reads whole reports (megabytes on a large estate).
+          head: JSON.stringify({ startedAt: input.report.startedAt, finishedAt: input.report.finishedAt, summary: input.report.summary }),
+          trigger: input.trigger,
+          counts: JSON.stringify(input.counts),
+          routes: JSON.stringify(input.digests.map((d) => ({ route: d.route, messages: d.messages.length }))),
+        };
+        await redis.multi().hset(stageRun, record).expire(stageRun, STAGE_TTL_SECONDS).exec();
 
         const digestKeys = input.digests.flatMap((d) => [keys.digest(input.run, d.route), keys.outbox(d.route)]);
         const k = [
@@ -96,6 +114,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           keys.runPending(input.run),
           keys.mutes,
           keys.muteEvents,
+          keys.runs,
           ...digestKeys, // two per route: bounded by the configuration, not by the estate
         ];
         const arg = JSON.stringify({
@@ -103,6 +122,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           version: String(input.version),
           staged: String(fields.size),
           now: String(input.now.getTime()),
+          started: String(Date.parse(input.report.startedAt)),
           ttl: String(RECORD_TTL_SECONDS),
           counts: [...input.openCounts].map(([c, count]) => [c, String(count)]),
           gapKeys: JSON.stringify(input.gapKeys),

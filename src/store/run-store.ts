@@ -1,21 +1,111 @@
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { Report } from '../core/report.js';
+import type { RunCounts } from './commit-run.js';
 import { storeKeys } from './store-keys.js';
 
 /** How the run's digests fared; `trigger --wait` turns it into an exit code. */
 export type Delivery = 'nothing-to-send' | 'pending' | 'delivered' | 'failed';
 
-export interface RunRecord {
-  readonly report: Report;
-  readonly delivery: Delivery;
+/** What one route's webhook got of a run's digest. */
+export interface RouteDelivery {
+  readonly route: string;
+  /** Messages in the digest. */
+  readonly messages: number;
+  /** Messages Slack accepted so far. */
+  readonly posted: number;
+  readonly state: 'delivered' | 'pending' | 'failed';
+  /** Why the last attempt did not deliver (redacted, short); null when none failed. */
+  readonly error: string | null;
 }
 
+/** A run as `runs` lists it: no report, its head only. */
+export interface RunSummary {
+  readonly runId: string;
+  readonly trigger: 'schedule' | 'manual';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly summary: Report['summary'];
+  /** null for a record written before the counts were kept. */
+  readonly counts: RunCounts | null;
+  readonly delivery: Delivery;
+  /** One per route that had a digest of this run (none: nothing to post). */
+  readonly routes: readonly RouteDelivery[];
+}
+
+export interface RunRecord extends RunSummary {
+  readonly report: Report;
+}
+
+const triggerOf = (run: string, stored: string | null): 'schedule' | 'manual' =>
+  stored === 'schedule' || stored === 'manual' ? stored : run.startsWith('manual-') ? 'manual' : 'schedule';
+
 /**
- * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, delivery and commit time, kept a day),
- * the last success (a run committed and every digest of it delivered) and the channel announcing a run's end.
+ * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, its head, trigger, counts, routes,
+ * delivery and commit time, kept a day), the index of runs by start (`<prefix>:alerts:runs`), the last
+ * success (a run committed and every digest of it delivered) and the channel announcing a run's end.
  */
 export function createRunStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
+
+  /** Each route's delivery: a route off the pending set got every message; else its digest says how many. */
+  async function routesOf(run: string, stored: string | null, fields: (name: string) => string | null): Promise<RouteDelivery[]> {
+    const routes = stored ? (JSON.parse(stored) as { route: string; messages: number }[]) : [];
+    if (routes.length === 0) {
+      return [];
+    }
+    const pending = new Set(await redis.smembers(keys.runPending(run)));
+    const out: RouteDelivery[] = [];
+    for (const { route, messages } of routes) {
+      if (!pending.has(route)) {
+        out.push({ route, messages, posted: messages, state: 'delivered', error: null });
+        continue;
+      }
+      const posted = Number((await redis.hget(keys.digest(run, route), 'delivered')) ?? 0);
+      const state = fields(`state:${route}`) === 'failed' ? 'failed' : 'pending';
+      out.push({ route, messages, posted, state, error: fields(`error:${route}`) });
+    }
+    return out;
+  }
+
+  async function summaryOf(run: string, values: (string | null)[], report?: Report): Promise<RunSummary | null> {
+    const [head, delivery, trigger, counts, routes, ...rest] = values;
+    const parsed = head ? (JSON.parse(head) as Pick<Report, 'startedAt' | 'finishedAt' | 'summary'>) : report;
+    if (!parsed) {
+      return null;
+    }
+    const byName = new Map<string, string | null>();
+    const routeList = routes ? (JSON.parse(routes) as { route: string }[]) : [];
+    routeList.forEach(({ route }, i) => {
+      byName.set(`state:${route}`, rest[2 * i] ?? null);
+      byName.set(`error:${route}`, rest[2 * i + 1] ?? null);
+    });
+    return {
+      runId: run,
+      trigger: triggerOf(run, trigger ?? null),
+      startedAt: parsed.startedAt,
+      finishedAt: parsed.finishedAt,
+      summary: parsed.summary,
+      counts: counts ? (JSON.parse(counts) as RunCounts) : null,
+      delivery: (delivery ?? 'pending') as Delivery,
+      routes: await routesOf(run, routes ?? null, (name) => byName.get(name) ?? null),
+    };
+  }
+
+  /** The head fields, then each route's state and error (the routes are read first). */
+  async function readSummary(run: string, withReport: boolean): Promise<{ summary: RunSummary; report: string | null } | null> {
+    const key = keys.run(run);
+    const routes = await redis.hget(key, 'routes');
+    const routeFields = (routes ? (JSON.parse(routes) as { route: string }[]) : []).flatMap(({ route }) => [`state:${route}`, `error:${route}`]);
+    const values = await redis.hmget(key, withReport ? 'report' : 'head', 'head', 'delivery', 'trigger', 'counts', 'routes', ...routeFields);
+    const [first, ...others] = values;
+    if (!first) {
+      return null;
+    }
+    const report = withReport ? first : null;
+    const summary = await summaryOf(run, others, report ? (JSON.parse(report) as Report) : undefined);
+    return summary ? { summary, report } : null;
+  }
+
   return {
     doneChannel: keys.doneChannel,
 
@@ -23,16 +113,51 @@ export function createRunStore(redis: RedisClient, prefix: string) {
       return (await redis.exists(keys.run(run))) === 1;
     },
 
+    /** The run's report and how its delivery stands; null when there is no such record (kept a day). */
     async getRun(run: string): Promise<RunRecord | null> {
-      const [report, delivery] = await redis.hmget(keys.run(run), 'report', 'delivery');
-      return report ? { report: JSON.parse(report) as Report, delivery: (delivery ?? 'pending') as Delivery } : null;
+      const read = await readSummary(run, true);
+      return read?.report ? { ...read.summary, report: JSON.parse(read.report) as Report } : null;
     },
 
-    /** For 'pending' and 'failed' only: 'delivered' is set with the last digest (complete-digest.lua). */
-    async setDelivery(run: string, delivery: 'pending' | 'failed'): Promise<void> {
+    /** The newest runs first, at most `limit`, of those whose records are still kept. */
+    async listRuns(limit: number): Promise<RunSummary[]> {
+      const out: RunSummary[] = [];
+      // Newest first; an entry whose record expired is skipped (the next commit trims the index).
+      for (const run of await redis.zrevrange(keys.runs, 0, -1)) {
+        if (out.length >= limit) {
+          break;
+        }
+        const read = await readSummary(run, false);
+        if (read) {
+          out.push(read.summary);
+        }
+      }
+      return out;
+    },
+
+    /** The newest run still kept, or null. */
+    async lastRun(): Promise<string | null> {
+      for (const run of await redis.zrevrange(keys.runs, 0, -1)) {
+        if ((await redis.exists(keys.run(run))) === 1) {
+          return run;
+        }
+      }
+      return null;
+    },
+
+    /**
+     * For 'pending' and 'failed' only: 'delivered' is set with the last digest (complete-digest.lua).
+     * With a route, also what that route's last attempt met (`reason`: redacted and short by the caller).
+     */
+    async setDelivery(run: string, delivery: 'pending' | 'failed', route?: { name: string; reason: string }): Promise<void> {
       // HSET on a record that expired would recreate it without its report: only touch one that exists.
       if ((await redis.exists(keys.run(run))) === 1) {
-        await redis.hset(keys.run(run), 'delivery', delivery);
+        const fields: Record<string, string> = { delivery };
+        if (route) {
+          fields[`state:${route.name}`] = delivery;
+          fields[`error:${route.name}`] = route.reason;
+        }
+        await redis.hset(keys.run(run), fields);
       }
     },
 

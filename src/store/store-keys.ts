@@ -20,6 +20,8 @@ export function storeKeys(prefix: string) {
     muteEvents: k('mute-events'),
     doneChannel: k('run-done'),
     run: (run: string) => k(`run:${run}`),
+    /** Committed runs by start time (a sorted set): what `runs` lists. */
+    runs: k('runs'),
     runPending: (run: string) => k(`run-pending:${run}`),
     stage: (run: string, attempt: string) => k(`stage:${run}:${attempt}`),
     stageRun: (run: string, attempt: string) => k(`stage-run:${run}:${attempt}`),

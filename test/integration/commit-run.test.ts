@@ -95,4 +95,33 @@ describe('commit of a run (real Redis)', () => {
     expect(await runs.lastSuccess()).toBe(Date.parse('2026-11-29T12:00:00.000Z'));
     expect((await runs.getRun('quiet'))?.delivery).toBe('nothing-to-send');
   });
+
+  it('indexes each committed run by start and keeps in the index only the runs of the last day', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const at = (iso: string) => ({ report: { ...reportOf(iso), startedAt: iso }, now: new Date(iso) });
+    expect(await committer.commitRun(commitOf('old', { ...at('2026-11-28T11:00:00.000Z') }))).toBe('committed');
+    expect(await committer.commitRun(commitOf('day', { version: 1, ...at('2026-11-28T12:30:00.000Z') }))).toBe('committed');
+    expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1, 'WITHSCORES')).toEqual([
+      'old', String(Date.parse('2026-11-28T11:00:00.000Z')),
+      'day', String(Date.parse('2026-11-28T12:30:00.000Z')),
+    ]);
+    // A day after 'old' started, its record is gone: the next commit drops it from the index.
+    const input = commitOf('now', { version: 2, trigger: 'manual', counts: { new: 1, resolved: 2, open: 3 }, ...at('2026-11-29T12:00:00.000Z') });
+    expect(await committer.commitRun(input)).toBe('committed');
+    expect(await committer.commitRun({ ...input, version: 3 })).toBe('already-committed');
+    expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['day', 'now']);
+    const ttl = await redis.ttl(`${prefix}:alerts:runs`);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(await redis.hmget(`${prefix}:alerts:run:now`, 'trigger', 'counts', 'routes')).toEqual(['manual', '{"new":1,"resolved":2,"open":3}', '[]']);
+  });
+
+  it('writes neither the index nor the record when the commit is refused', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    await committer.commitRun(commitOf('a'));
+    await expect(committer.commitRun(commitOf('b'))).rejects.toBeInstanceOf(StateConflictError);
+    expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['a']);
+    expect(await redis.exists(`${prefix}:alerts:run:b`)).toBe(0);
+  });
 });

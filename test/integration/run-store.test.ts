@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createRunCommitter } from '../../src/store/commit-run.js';
+import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
 import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
 import { finding } from '../support/findings.js';
@@ -17,7 +18,7 @@ describe('run store (real Redis)', () => {
       commitOf('r1', { report: reportOf('r1', [finding(101)]), digests: [{ route: DEFAULT_ROUTE, messages: [{ text: 'x', blocks: [] }] }] }),
     );
     expect(await runs.isCommitted('r1')).toBe(true);
-    expect(await runs.getRun('r1')).toEqual({ report: reportOf('r1', [finding(101)]), delivery: 'pending' });
+    expect(await runs.getRun('r1')).toMatchObject({ report: reportOf('r1', [finding(101)]), delivery: 'pending' });
     const ttl = await redis.ttl(`${prefix}:alerts:run:r1`);
     expect(ttl).toBeGreaterThan(86_000);
     expect(ttl).toBeLessThanOrEqual(86_400);
@@ -36,5 +37,79 @@ describe('run store (real Redis)', () => {
     } finally {
       sub.disconnect();
     }
+  });
+
+  it('tells each route\'s delivery: messages posted, pending or failed with the reason, then delivered', async () => {
+    const p = `${prefix}-routes`;
+    const runs = createRunStore(redis, p);
+    const outbox = createOutboxStore(redis, p);
+    const three = [1, 2, 3].map((i) => ({ text: `m${i}`, blocks: [] }));
+    await createRunCommitter(redis, p).commitRun(
+      commitOf('r2', {
+        trigger: 'manual',
+        counts: { new: 3, resolved: 1, open: 4 },
+        digests: [
+          { route: DEFAULT_ROUTE, messages: three },
+          { route: 'oncall', messages: three.slice(0, 1) },
+        ],
+      }),
+    );
+    const head = { runId: 'r2', trigger: 'manual', counts: { new: 3, resolved: 1, open: 4 }, startedAt: '2026-11-29T12:00:00.000Z', finishedAt: '2026-11-29T12:00:01.000Z' };
+    expect(await runs.getRun('r2')).toMatchObject({
+      ...head,
+      delivery: 'pending',
+      routes: [
+        { route: DEFAULT_ROUTE, messages: 3, posted: 0, state: 'pending', error: null },
+        { route: 'oncall', messages: 1, posted: 0, state: 'pending', error: null },
+      ],
+    });
+
+    await outbox.markDelivered('r2', DEFAULT_ROUTE, 1);
+    await runs.setDelivery('r2', 'pending', { name: DEFAULT_ROUTE, reason: 'Slack answered HTTP 503' });
+    await outbox.completeDigest('r2', 'oncall');
+    expect((await runs.listRuns(5)).map(({ summary: _summary, ...rest }) => rest)).toEqual([
+      {
+        ...head,
+        delivery: 'pending',
+        routes: [
+          { route: DEFAULT_ROUTE, messages: 3, posted: 2, state: 'pending', error: 'Slack answered HTTP 503' },
+          { route: 'oncall', messages: 1, posted: 1, state: 'delivered', error: null },
+        ],
+      },
+    ]);
+    await runs.setDelivery('r2', 'failed', { name: DEFAULT_ROUTE, reason: 'Slack refused the message: invalid_payload' });
+    expect((await runs.getRun('r2'))?.routes[0]).toEqual({ route: DEFAULT_ROUTE, messages: 3, posted: 2, state: 'failed', error: 'Slack refused the message: invalid_payload' });
+
+    await outbox.completeDigest('r2', DEFAULT_ROUTE);
+    expect(await runs.getRun('r2')).toMatchObject({
+      delivery: 'delivered',
+      routes: [
+        { route: DEFAULT_ROUTE, messages: 3, posted: 3, state: 'delivered', error: null },
+        { route: 'oncall', messages: 1, posted: 1, state: 'delivered', error: null },
+      ],
+    });
+  });
+
+  it('lists the newest runs first, up to the limit, skipping those whose record expired; last is the newest kept', async () => {
+    const p = `${prefix}-list`;
+    const runs = createRunStore(redis, p);
+    const committer = createRunCommitter(redis, p);
+    expect(await runs.listRuns(20)).toEqual([]);
+    expect(await runs.lastRun()).toBeNull();
+    let version = 0;
+    for (const [run, minute] of [['a', 1], ['c', 3], ['b', 2]] as const) {
+      const report = { ...reportOf(run), startedAt: `2026-11-29T12:0${minute}:00.000Z` };
+      await committer.commitRun(commitOf(run, { version, report, now: new Date(`2026-11-29T12:0${minute}:30.000Z`) }));
+      version += 1;
+    }
+    expect((await runs.listRuns(20)).map((r) => [r.runId, r.routes, r.delivery])).toEqual([
+      ['c', [], 'nothing-to-send'],
+      ['b', [], 'nothing-to-send'],
+      ['a', [], 'nothing-to-send'],
+    ]);
+    expect((await runs.listRuns(2)).map((r) => r.runId)).toEqual(['c', 'b']);
+    await redis.del(`${p}:alerts:run:c`); // expired
+    expect((await runs.listRuns(2)).map((r) => r.runId)).toEqual(['b', 'a']);
+    expect(await runs.lastRun()).toBe('b');
   });
 });

@@ -41,6 +41,8 @@ export function reportOf(run: string, findings: Finding[] = []): Report {
 export function commitOf(run: string, overrides: Partial<RunCommit> = {}): RunCommit {
   return {
     run,
+    trigger: 'schedule',
+    counts: { new: 0, resolved: 0, open: 0 },
     version: 0,
     upserts: [],
     resolvedIds: [],

@@ -6,19 +6,20 @@
   (KEYS[7], KEYS[8]): no argument grows with the estate.
 
   Input:
-    KEYS[1] run record (hash: report, delivery, committedAt)
+    KEYS[1] run record (hash: report, head, trigger, counts, routes, delivery, committedAt)
     KEYS[2] alert states (hash: finding id -> AlertState JSON)
     KEYS[3] state version (counter)
     KEYS[4] open counts (hash: "rule|severity" -> n)
     KEYS[5] last success (ms since epoch)
     KEYS[6] coverage gap keys of the last run (JSON array)
     KEYS[7] staged state changes of this attempt (hash: "u:<id>" -> AlertState JSON, "d:<id>" -> "")
-    KEYS[8] staged run record of this attempt (hash: report)
+    KEYS[8] staged run record of this attempt (hash: report, head, trigger, counts, routes)
     KEYS[9] routes whose digest of this run is not delivered yet (set)
     KEYS[10] run-time mutes (hash: id -> mute JSON)
     KEYS[11] mute events not yet told (list, oldest first)
-    KEYS[12 + 2(i-1)], KEYS[13 + 2(i-1)]: digest i's hash and its route's outbox list
-    ARGV[1] JSON: { run, version, staged, now, ttl, counts: [[key, n]...], gapKeys (a JSON text),
+    KEYS[12] index of committed runs (sorted set: run key by start, ms since epoch)
+    KEYS[13 + 2(i-1)], KEYS[14 + 2(i-1)]: digest i's hash and its route's outbox list
+    ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...] }
   Output:
@@ -71,6 +72,10 @@ redis.call('INCR', KEYS[3])
 redis.call('RENAME', KEYS[8], KEYS[1])
 redis.call('HSET', KEYS[1], 'committedAt', a.now, 'delivery', #a.digests > 0 and 'pending' or 'nothing-to-send')
 redis.call('EXPIRE', KEYS[1], a.ttl)
+-- The index keeps the runs started within the record's life; a record outlives its entry by at most the run's length.
+redis.call('ZADD', KEYS[12], a.started, a.run)
+redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', '(' .. (tonumber(a.now) - tonumber(a.ttl) * 1000))
+redis.call('EXPIRE', KEYS[12], a.ttl)
 
 redis.call('DEL', KEYS[4])
 for _, c in ipairs(a.counts) do
@@ -87,7 +92,7 @@ for _, id in ipairs(a.lapsedMutes) do
 end
 
 for i, d in ipairs(a.digests) do
-  local digest, outbox = KEYS[12 + 2 * (i - 1)], KEYS[13 + 2 * (i - 1)]
+  local digest, outbox = KEYS[13 + 2 * (i - 1)], KEYS[14 + 2 * (i - 1)]
   redis.call('HSET', digest, 'messages', d.messages, 'delivered', 0, 'committedAt', a.now)
   redis.call('RPUSH', outbox, a.run)
   redis.call('SADD', KEYS[9], d.route)

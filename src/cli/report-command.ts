@@ -1,0 +1,41 @@
+import { UsageError } from '../core/errors.js';
+import { describeDelivery } from '../report/format-delivery.js';
+import { formatTable } from '../report/format-table.js';
+import { createRunStore, type RunRecord } from '../store/run-store.js';
+import { EXIT } from './exit-codes.js';
+import { json, withRedis, type ReadIo } from './read-redis.js';
+
+export interface ReportFlags {
+  readonly format: 'table' | 'json';
+  readonly timeout: string;
+}
+
+/** One run's report as `audit` prints it, and what Slack got of it. */
+export async function reportCommand(runId: string, flags: ReportFlags, io: ReadIo): Promise<number> {
+  const record = await withRedis(io, flags.timeout, async ({ client, prefix }): Promise<RunRecord | null> => {
+    const store = createRunStore(client, prefix);
+    const run = runId === 'last' ? await store.lastRun() : runId;
+    return run === null ? null : store.getRun(run);
+  });
+  if (record === null) {
+    const what = runId === 'last' ? 'no run in Redis' : `no run ${JSON.stringify(runId.slice(0, 128))} in Redis`;
+    throw new UsageError(`${what} (a run's report is kept a day; \`gcore-token-audit runs\` lists them)`);
+  }
+  io.stdout.write(printReport(record, flags.format));
+  if (flags.format === 'json') {
+    io.stderr.write(`${slackLine(record)}\n`);
+  }
+  return EXIT.ok;
+}
+
+/** `gcore-token-audit: Slack: 2 messages posted to default, 1 to oncall`: what `trigger --wait` ends with. */
+export const slackLine = (record: Pick<RunRecord, 'delivery' | 'routes'>) => `gcore-token-audit: Slack: ${describeDelivery(record)}`;
+
+/** The report as `audit --format json|table` prints it; the table ends with what Slack got. */
+export function printReport(record: RunRecord, format: 'table' | 'json'): string {
+  if (format === 'json') {
+    return json(record.report);
+  }
+  const trigger = record.trigger === 'schedule' ? 'scheduled' : 'manual';
+  return `${formatTable(record.report)}run ${record.runId} (${trigger}) · Slack: ${describeDelivery(record)}\n`;
+}
