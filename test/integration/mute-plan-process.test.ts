@@ -13,7 +13,13 @@ afterEach(() => stopAll(started));
 const DAY_MS = 86_400_000;
 const inDays = (n: number) => new Date(Date.now() + n * DAY_MS).toISOString().slice(0, 10);
 const slackText = (posts: { raw: string }[]) => posts.map((p) => p.raw).join('\n');
-const sorted = (dump: string) => dump.split('\n').sort().join('\n');
+// BullMQ's rate-limiter counter expires by itself (a worker's doing, not plan's): left out of the comparison.
+const sorted = (dump: string) =>
+  dump
+    .split('\n')
+    .filter((line) => !/^\S+:limiter /.test(line))
+    .sort()
+    .join('\n');
 
 describe('operator commands: mute and plan (processes, real Redis)', () => {
   it('mute add → that token is muted in the report, absent from Slack, and the digest names the mute and its author; mute remove → posted as new', async () => {
