@@ -73,6 +73,8 @@ describe('parseToken', () => {
     expect(t.issuer.email).toBe(`${'n'.repeat(4096)}… (cut)`);
     expect(t.role.name).toBe(`${'n'.repeat(4096)}… (cut)`);
     expect(parseToken(gcoreToken(1, { name: 'x'.repeat(4096) })).name).toBe('x'.repeat(4096));
+    // Only a high surrogate left at the cut is dropped: an emoji earlier in the text is no reason to lose a character.
+    expect(parseToken(gcoreToken(1, { name: `😀${'x'.repeat(5000)}` })).name).toBe(`😀${'x'.repeat(4094)}… (cut)`);
   });
 
   it.each([
