@@ -77,5 +77,23 @@ describe('redact', () => {
     expect(redact('not a hook: /services/T1/B2', [])).toBe('not a hook: /services/T1/B2');
     expect(redact('ftp://host/services/T1/B2/s3', [])).toBe(`ftp://host${REDACTED}`);
   });
+
+  it('replaces each base64 form on its own: standard without padding, and base64url of the key and of the header', () => {
+    // Chosen so that each form differs from every other one: a `+` or `/` in the base64, and `==` padding.
+    expect(Buffer.from('a?b>c~d').toString('base64')).toBe('YT9iPmN+ZA==');
+    expect(redact('x YT9iPmN+ZA y', ['a?b>c~d'])).toBe(`x ${REDACTED} y`);
+    expect(redact('x YT9iPmN-ZA y', ['a?b>c~d'])).toBe(`x ${REDACTED} y`);
+    expect(Buffer.from('APIKey k?>~z1').toString('base64')).toBe('QVBJS2V5IGs/Pn56MQ==');
+    expect(redact('x QVBJS2V5IGs_Pn56MQ y', ['k?>~z1'])).toBe(`x ${REDACTED} y`);
+  });
+
+  it('replaces the raw form of a secret whose URL and JSON forms differ from it', () => {
+    expect(redact('name: ab"cd/efg!', ['ab"cd/efg'])).toBe(`name: ${REDACTED}!`);
+  });
+
+  it('ignores a short secret in every form, even the long base64 of its header', () => {
+    const header = Buffer.from('APIKey abc').toString('base64');
+    expect(redact(`auth ${header}`, ['abc'])).toBe(`auth ${header}`);
+  });
 });
 

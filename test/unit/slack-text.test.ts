@@ -56,5 +56,7 @@ describe('fitText', () => {
     expect(fitText('a &gt; b and more', 8)).toBe('a &gt; …');
     expect(fitText('&abcdefgh', 7)).toBe('&abcde…');
     expect(fitText('&abcdefgh', 6)).toBe('…');
+    // A `;` before the last ampersand does not close the entity it begins.
+    expect(fitText('a;b &amp; c', 8)).toBe('a;b …');
   });
 });
