@@ -20,9 +20,13 @@ for (const area of AREAS) {
   const valid = detected + n.Survived + n.NoCoverage;
   const score = valid === 0 ? 0 : (100 * detected) / valid;
   failed ||= score < BREAK;
+  if (valid === 0) {
+    console.log(`${area.padEnd(26)} no results in the report: run it (its files in --mutate)`);
+    continue;
+  }
   console.log(
     `${area.padEnd(26)} ${score.toFixed(2).padStart(6)} %  killed ${n.Killed}, timeout ${n.Timeout}, survived ${n.Survived}, no coverage ${n.NoCoverage}` +
-      (n.Ignored + n.other > 0 ? `, ignored ${n.Ignored}, errors ${n.other}` : ''),
+      (n.Ignored + n.other > 0 ? `, ignored or disabled ${n.Ignored}, errors ${n.other}` : ''),
   );
 }
 if (failed) {
