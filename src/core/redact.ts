@@ -15,6 +15,7 @@ export function secretForms(secret: string): string[] {
   forms.add(encodeURIComponent(secret));
   forms.add(JSON.stringify(secret).slice(1, -1));
   for (const value of [secret, `APIKey ${secret}`, `Bearer ${secret}`]) {
+    // Stryker disable next-line StringLiteral: Buffer.from's default encoding is utf8, so "" encodes the same
     const b64 = Buffer.from(value, 'utf8').toString('base64');
     forms.add(b64);
     forms.add(b64.replace(/=+$/, ''));
@@ -32,6 +33,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   // Longest first, so a secret that contains another is replaced whole.
   const forms = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH).flatMap(secretForms).sort((a, b) => b.length - a.length);
   for (const form of forms) {
+    // Stryker disable next-line ConditionalExpression: splitting on an absent form changes nothing; the test only saves work
     if (out.includes(form)) {
       out = out.split(form).join(REDACTED);
     }

@@ -93,3 +93,59 @@ describe('log settings', () => {
     expect(sink.lines[0]).toMatch(/^\d{2}:\d{2}:\d{2}\.\d{3} INFO {2}auditing tokens tokens=3\n$/);
   });
 });
+
+describe('log settings and pretty lines, edge cases', () => {
+  const problems = (env: { LOG_LEVEL?: string; LOG_FORMAT?: string }): readonly string[] => {
+    try {
+      logSettings(env, false);
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+    return [];
+  };
+
+  it('shows a bad value of up to 16 characters, and only "a string" for a longer one (it may be a secret pasted in the wrong place)', () => {
+    expect(problems({ LOG_LEVEL: 'x'.repeat(16) })).toEqual([`LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "${'x'.repeat(16)}"`]);
+    expect(problems({ LOG_LEVEL: 'x'.repeat(17) })).toEqual(['LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got a string']);
+    expect(problems({ LOG_FORMAT: 'yaml' })).toEqual(['LOG_FORMAT: expected one of json, pretty, got "yaml"']);
+    expect(problems({ LOG_LEVEL: 'silent', LOG_FORMAT: 'pretty' })).toEqual([]);
+  });
+
+  it('passes a line that is not JSON through as it is', () => {
+    expect(prettyLine('not json\n')).toBe('not json\n');
+  });
+
+  it('quotes field values with spaces, quotes or equals signs, and writes other values as JSON', () => {
+    const line = JSON.stringify({ level: 'info', time: '2026-11-29T08:01:02.003Z', msg: 'm', a: 'two words', b: 'x=y', c: 'say "hi"', d: 'plain', e: 3, f: null, g: { h: 1 } });
+    expect(prettyLine(line)).toBe('08:01:02.003 INFO  m a="two words" b="x=y" c="say \\"hi\\"" d=plain e=3 f=null g={"h":1}\n');
+  });
+
+  it('leaves out a missing time and message, and indents an error\'s stack, or names its type and code', () => {
+    expect(prettyLine(JSON.stringify({ level: 'error', time: 1, err: { type: 'Error', message: 'x', stack: 'Error: x\n    at f' } }))).toBe(
+      'ERROR\n    Error: x\n        at f\n',
+    );
+    expect(prettyLine(JSON.stringify({ level: 'warn', msg: 'm', error: { code: 'E1', message: 'boom' } }))).toBe('WARN  m\n    Error (E1): boom\n');
+    expect(prettyLine(JSON.stringify({ level: 'warn', msg: 'm', err: { type: 'TypeError', message: null }, error: 'text' }))).toBe('WARN  m\n    TypeError: \n');
+  });
+});
+
+describe('serializeError, edge cases', () => {
+  it('passes a value that is not an Error through, and keeps only string codes', () => {
+    expect(serializeError('just text')).toBe('just text');
+    const error = Object.assign(new Error('m'), { code: 42 });
+    error.stack = undefined;
+    expect(serializeError(error)).toEqual({ type: 'Error', message: 'm' });
+  });
+
+  it('keeps the stack, scrubbed, and a cause\'s type without its message or a non-string code', () => {
+    const error = new Error('outer', { cause: Object.assign(new TypeError('secret detail'), { code: 7 }) });
+    error.stack = 'Error: outer\n    at /services/T1/B2/s3';
+    expect(serializeError(error)).toEqual({
+      type: 'Error',
+      message: 'outer',
+      stack: 'Error: outer\n    at [REDACTED]',
+      cause: { type: 'TypeError', message: '(omitted)' },
+    });
+    expect(serializeError(new Error('no cause', { cause: 'a string' }))).not.toHaveProperty('cause');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { REDACTED, redact } from '../../src/core/redact.js';
+import { REDACTED, redact, secretForms } from '../../src/core/redact.js';
 
 const KEY = '1234$abcdEFGH/+=secretkey';
 
@@ -34,4 +34,66 @@ describe('redact', () => {
   it('replaces a longer secret whole when it contains a shorter one', () => {
     expect(redact('x longsecret-and-more y', ['longsecret', 'longsecret-and-more'])).toBe(`x ${REDACTED} y`);
   });
+
+  it('replaces the base64 forms of a Bearer header value, padded and unpadded', () => {
+    const key = 'abcdefg';
+    const b64 = Buffer.from(`Bearer ${key}`).toString('base64');
+    expect(b64.endsWith('=')).toBe(true);
+    expect(redact(`auth ${b64} end`, [key])).toBe(`auth ${REDACTED} end`);
+    expect(redact(`auth ${b64.replace(/=+$/, '')}.`, [key])).toBe(`auth ${REDACTED}.`);
+  });
+
+  it('scrubs a secret of exactly six characters, not one of five', () => {
+    expect(redact('a sixsix b', ['sixsix'])).toBe(`a ${REDACTED} b`);
+    expect(redact('a fivef b', ['fivef'])).toBe('a fivef b');
+  });
+
+  it('lists each form once, only forms of at least six characters', () => {
+    const forms = secretForms('a/b+c=d');
+    expect(forms).toEqual([...new Set(forms)]);
+    expect(forms).toEqual(
+      expect.arrayContaining([
+        'a/b+c=d',
+        'a%2Fb%2Bc%3Dd',
+        Buffer.from('a/b+c=d').toString('base64'),
+        Buffer.from('APIKey a/b+c=d').toString('base64').replace(/=+$/, ''),
+        Buffer.from('Bearer a/b+c=d').toString('base64url'),
+      ]),
+    );
+    const short = secretForms('ab');
+    expect(short).not.toContain('ab');
+    expect(short).toContain(Buffer.from('APIKey ab').toString('base64'));
+    expect(short.every((f) => f.length >= 6)).toBe(true);
+  });
+
+  it('replaces every occurrence of a secret, and every webhook path', () => {
+    expect(redact('k=secret123&again=secret123', ['secret123'])).toBe(`k=${REDACTED}&again=${REDACTED}`);
+    expect(redact('/services/A/B/c and /services/D/E/f', [])).toBe(`${REDACTED} and ${REDACTED}`);
+  });
+
+  it('takes a webhook URL whole up to its secret, and stops at a quote, space or slash after it', () => {
+    expect(redact('"http://hooks.slack.com/services/T_1/B-2/sec_ret-3"', [])).toBe(`"${REDACTED}"`);
+    expect(redact("'https://proxy.local:8443/services/T1/B2/s3/extra'", [])).toBe(`'${REDACTED}/extra'`);
+    expect(redact('not a hook: /services/T1/B2', [])).toBe('not a hook: /services/T1/B2');
+    expect(redact('ftp://host/services/T1/B2/s3', [])).toBe(`ftp://host${REDACTED}`);
+  });
+
+  it('replaces each base64 form on its own: standard without padding, and base64url of the key and of the header', () => {
+    // Chosen so that each form differs from every other one: a `+` or `/` in the base64, and `==` padding.
+    expect(Buffer.from('a?b>c~d').toString('base64')).toBe('YT9iPmN+ZA==');
+    expect(redact('x YT9iPmN+ZA y', ['a?b>c~d'])).toBe(`x ${REDACTED} y`);
+    expect(redact('x YT9iPmN-ZA y', ['a?b>c~d'])).toBe(`x ${REDACTED} y`);
+    expect(Buffer.from('APIKey k?>~z1').toString('base64')).toBe('QVBJS2V5IGs/Pn56MQ==');
+    expect(redact('x QVBJS2V5IGs_Pn56MQ y', ['k?>~z1'])).toBe(`x ${REDACTED} y`);
+  });
+
+  it('replaces the raw form of a secret whose URL and JSON forms differ from it', () => {
+    expect(redact('name: ab"cd/efg!', ['ab"cd/efg'])).toBe(`name: ${REDACTED}!`);
+  });
+
+  it('ignores a short secret in every form, even the long base64 of its header', () => {
+    const header = Buffer.from('APIKey abc').toString('base64');
+    expect(redact(`auth ${header}`, ['abc'])).toBe(`auth ${header}`);
+  });
 });
+

@@ -1,0 +1,62 @@
+import { describe, expect, it } from '@jest/globals';
+import { escapeSlack, fitText, slackText } from '../../src/slack/slack-text.js';
+
+describe('slackText', () => {
+  it('escapes every &, < and >, not only the first', () => {
+    expect(slackText('a<b<c>d>e&f&g')).toBe('a&lt;b&lt;c&gt;d&gt;e&amp;f&amp;g');
+    expect(escapeSlack('<<>>&&')).toBe('&lt;&lt;&gt;&gt;&amp;&amp;');
+  });
+
+  it('turns every invisible or reordering character into one space, and runs of space into one', () => {
+    expect(slackText('a\u0000\u001fb\u007f\u009fc\u00add\u061ce\u180ef\u2028g\u2060h\u2069i')).toBe('a b c d e f g h i');
+    expect(slackText('a \t\n\r  b')).toBe('a b');
+    expect(slackText('  padded  ')).toBe('padded');
+    expect(slackText('\u200b\u200b')).toBe('');
+  });
+
+  it('keeps visible text, accents and emoji as they are', () => {
+    expect(slackText('Ünïcødé ✓ 😀 ~ * _ `')).toBe('Ünïcødé ✓ 😀 ~ * _ `');
+  });
+
+  it('is at most 150 characters by default, counting an emoji as one, and cut with an ellipsis', () => {
+    expect(slackText('x'.repeat(150))).toBe('x'.repeat(150));
+    expect(slackText('x'.repeat(151))).toBe(`${'x'.repeat(149)}…`);
+    expect(slackText('😀'.repeat(150))).toBe('😀'.repeat(150));
+    expect(slackText('😀'.repeat(151))).toBe(`${'😀'.repeat(149)}…`);
+  });
+
+  it('cuts to a given maximum before escaping', () => {
+    expect(slackText('abcdef', 6)).toBe('abcdef');
+    expect(slackText('abcdefg', 6)).toBe('abcde…');
+    expect(slackText('<<<<<<<', 3)).toBe('&lt;&lt;…');
+  });
+});
+
+describe('fitText', () => {
+  it('leaves text of at most max characters alone', () => {
+    expect(fitText('abcdef', 6)).toBe('abcdef');
+    expect(fitText('', 6)).toBe('');
+  });
+
+  it('cuts longer text to max characters, the ellipsis included', () => {
+    expect(fitText('abcdefghij', 8)).toBe('abcdefg…');
+    expect(fitText('abcdefghij', 8)).toHaveLength(8);
+  });
+
+  it('never leaves half an escape entity, at any cut inside one', () => {
+    const text = 'hello &amp; world';
+    for (let max = 7; max <= 11; max += 1) {
+      expect(fitText(text, max)).toBe('hello …');
+    }
+    expect(fitText(text, 12)).toBe('hello &amp;…');
+    expect(fitText('x &lt;y', 5)).toBe('x …');
+  });
+
+  it('keeps a whole entity, and an ampersand too far back to begin a cut entity', () => {
+    expect(fitText('a &gt; b and more', 8)).toBe('a &gt; …');
+    expect(fitText('&abcdefgh', 7)).toBe('&abcde…');
+    expect(fitText('&abcdefgh', 6)).toBe('…');
+    // A `;` before the last ampersand does not close the entity it begins.
+    expect(fitText('a;b &amp; c', 8)).toBe('a;b …');
+  });
+});
