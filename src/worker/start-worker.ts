@@ -16,6 +16,7 @@ import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
 import { startHealthServer } from '../health/health-server.js';
+import { boundedRead } from '../health/bounded-read.js';
 import { within } from '../core/within.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
@@ -286,14 +287,19 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   beat();
   const timer = setInterval(beat, heartbeatMs);
 
+  // A key in the prefix's slot (under a cluster the node that owns it must answer, not just any node), and
+  // Gcore's long pause, if any. One probe in flight at most: while Redis is away the client queues commands,
+  // and a probe per request would pile up.
+  const probeRedis = boundedRead(async () => {
+    await redis.exists(probeKey(options.prefix));
+    return redis.get(longPauseKey);
+  }, 900);
   const health = await startHealthServer({
     port: options.healthPort,
     registry: metrics.registry,
     healthy: async () => {
-      try {
-        // A key in the prefix's slot: under a cluster, the node that owns it must answer, not just any node.
-        await redis.exists(probeKey(options.prefix));
-      } catch {
+      const probed = await probeRedis();
+      if (!probed.fresh) {
         return { ok: false, reason: 'Redis does not answer' };
       }
       if (redis.status !== 'ready') {
@@ -302,7 +308,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (!runsWorker.isRunning() || !tokensWorker.isRunning()) {
         return { ok: false, reason: 'worker stopped' };
       }
-      const askedSeconds = await redis.get(longPauseKey);
+      const askedSeconds = probed.value ?? null;
       if (askedSeconds !== null) {
         return {
           ok: false,

@@ -27,7 +27,7 @@ describe('worker', () => {
       expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([[SCHEDULER_ID, '0 7 * * *', 'UTC']]);
 
       const { writeFileSync } = await import('node:fs');
-      writeFileSync(h.configPath, 'schedule: { cron: "30 6 * * 1-5", timezone: Europe/Luxembourg }\naccounts: [{ clientId: 456 }]\n');
+      writeFileSync(h.configPath, 'schedule: { cron: "30 6 * * 1-5", timezone: Europe/Luxembourg }\naccounts: [{ clientId: 456 }]\nsentinel: false\n');
       await h.startWorker();
       const after = await queue.getJobSchedulers();
       expect(after.map((s) => [s.key, s.pattern, s.tz])).toEqual([[SCHEDULER_ID, '30 6 * * 1-5', 'Europe/Luxembourg']]);
