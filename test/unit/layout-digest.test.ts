@@ -3,7 +3,6 @@ import type { Digest, TokenEntry } from '../../src/alerts/digest.js';
 import { lastUsedText, layoutDigest } from '../../src/slack/layout-digest.js';
 import { previewJson, previewMessages } from '../../src/slack/preview-messages.js';
 import { PORTAL_URL, type SlackMessage } from '../../src/slack/slack-message.js';
-import { escapeSlack, fitText, slackText } from '../../src/slack/slack-text.js';
 import { expectWithinSlackLimits, plainText, textObjects } from '../support/estate.js';
 import { NOW, daysBefore } from '../support/tokens.js';
 
@@ -136,25 +135,6 @@ describe('layoutDigest', () => {
   });
 });
 
-describe('slack text', () => {
-  it('escapes & < >, removes control, bidi and zero-width characters, keeps formatting characters as they are', () => {
-    expect(slackText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
-    expect(slackText('a\u202Eb\u200Bc\u200Dd\u2066e\uFEFFf\u0007g')).toBe('a b c d e f g');
-    expect(slackText('exp_date *x* `y`\n~z~')).toBe('exp_date *x* `y` ~z~');
-    expect(escapeSlack('a&b')).toBe('a&amp;b');
-  });
-
-  it('bounds the length before escaping and never cuts an entity', () => {
-    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
-    expect(fitText('abc&amp;def', 6)).toBe('abc…');
-  });
-
-  it('says when a token was last used', () => {
-    expect(lastUsedText(null, NOW)).toBe('never');
-    expect(lastUsedText(NOW.toISOString(), NOW)).toBe('today');
-    expect(lastUsedText(daysBefore(1).toISOString(), NOW)).toBe('1 day ago');
-  });
-});
 
 describe('preview', () => {
   const messages = layoutDigest(
@@ -186,5 +166,13 @@ describe('preview', () => {
     for (const [i, line] of lines.entries()) {
       expect(JSON.parse(line)).toEqual({ text: two[i]?.text, blocks: two[i]?.blocks });
     }
+  });
+});
+
+describe('lastUsedText', () => {
+  it('says when a token was last used', () => {
+    expect(lastUsedText(null, NOW)).toBe('never');
+    expect(lastUsedText(NOW.toISOString(), NOW)).toBe('today');
+    expect(lastUsedText(daysBefore(1).toISOString(), NOW)).toBe('1 day ago');
   });
 });

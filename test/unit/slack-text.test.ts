@@ -60,3 +60,17 @@ describe('fitText', () => {
     expect(fitText('a;b &amp; c', 8)).toBe('a;b …');
   });
 });
+
+describe('slack text, as the digest uses it', () => {
+  it('escapes & < >, removes control, bidi and zero-width characters, keeps formatting characters as they are', () => {
+    expect(slackText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(slackText('a\u202Eb\u200Bc\u200Dd\u2066e\uFEFFf\u0007g')).toBe('a b c d e f g');
+    expect(slackText('exp_date *x* `y`\n~z~')).toBe('exp_date *x* `y` ~z~');
+    expect(escapeSlack('a&b')).toBe('a&amp;b');
+  });
+
+  it('bounds the length before escaping and never cuts an entity', () => {
+    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
+    expect(fitText('abc&amp;def', 6)).toBe('abc…');
+  });
+});
