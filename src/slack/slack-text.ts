@@ -25,7 +25,7 @@ export function fitText(text: string, max: number): string {
   }
   let cut = text.slice(0, max - 1);
   const amp = cut.lastIndexOf('&');
-  if (amp > cut.length - 6 && !cut.slice(amp).includes(';')) {
+  if (amp >= 0 && amp > cut.length - 6 && !cut.slice(amp).includes(';')) {
     cut = cut.slice(0, amp);
   }
   return `${cut}…`;

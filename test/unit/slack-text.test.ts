@@ -72,5 +72,6 @@ describe('slack text, as the digest uses it', () => {
   it('bounds the length before escaping and never cuts an entity', () => {
     expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
     expect(fitText('abc&amp;def', 6)).toBe('abc…');
+    expect(fitText('abcde', 4)).toBe('abc…'); // no entity: nothing more is dropped
   });
 });
