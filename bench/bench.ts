@@ -369,7 +369,7 @@ function sweepTable(accounts: number, rows: SweepRow[]): string {
     '|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of rows) {
-    lines.push(`| ${r.sweep} | ${(r.sweepMs / 1000).toFixed(2)} s | ${r.jobMs === null ? '–' : `${(r.jobMs / 1000).toFixed(2)} s`} | ${r.calls.list} | ${r.calls.get} | ${r.calls.other} |`);
+    lines.push(`| ${r.sweep} | ${(r.sweepMs / 1000).toFixed(2)} s | ${r.jobMs === null ? '–' : `${(r.jobMs / 1000).toFixed(2)} s`} | ${r.calls.list.toLocaleString('en-US')} | ${r.calls.get.toLocaleString('en-US')} | ${r.calls.other.toLocaleString('en-US')} |`);
   }
   return lines.join('\n');
 }
