@@ -9,9 +9,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { Queue, QueueEvents } from 'bullmq';
 import { Command } from 'commander';
+import { RUNS_QUEUE } from '../src/queue/job-catalogue.js';
 import { startSlackStandIn } from '../test/support/slack-stand-in.js';
-import { CLI, spawnWorker } from '../test/support/worker-process.js';
+import { CLI, spawnWorker, until } from '../test/support/worker-process.js';
 import { apiKeyEnvOf, apiKeyOf, BENCH_NOW, BIG_ACCOUNT_ID, clientIdOf, TOKENS_PER_ACCOUNT } from './bench-fixture.js';
 import { keptState, oneRedis, redisCluster, redisCpuMs, usedMemory, type RedisTarget } from './redis-target.js';
 
@@ -30,6 +32,9 @@ interface Options {
   largeClusterReplicas: number[];
   /** Tokens of the one big account run through one worker (0: skip). */
   oneAccount: number;
+  /** Accounts for the sentinel's sweep case (0: skip), and the tokens added before its second sweep. */
+  sweepAccounts: number;
+  sweepNewTokens: number;
   /** Where to keep the workers' logs (JSON lines), if anywhere. */
   logs: string | undefined;
 }
@@ -127,25 +132,44 @@ function check(condition: boolean, what: string, result?: Finished): asserts con
   }
 }
 
+/** API calls the Gcore stand-in served: token lists, token gets, anything else. */
+interface ApiCalls {
+  readonly list: number;
+  readonly get: number;
+  readonly other: number;
+}
+
+type Gcore = Awaited<ReturnType<typeof startGcore>>;
+
 async function startGcore(accounts: number, bigAccountTokens: number, latencyMs: number) {
   const child = track(spawn(process.execPath, ['dist/bench/gcore-server.js'], {
     env: { PATH: process.env.PATH ?? '', BENCH_ACCOUNTS: String(accounts), BENCH_BIG_ACCOUNT_TOKENS: String(bigAccountTokens), BENCH_LATENCY_MS: String(latencyMs) },
     stdio: ['pipe', 'pipe', 'inherit'],
   }));
-  let onExit: (code: number | null) => void = () => undefined;
-  const line = await new Promise<string>((resolve, reject) => {
-    onExit = (code) => reject(new Error(`the Gcore stand-in exited (${code})`));
-    child.once('exit', onExit);
-    createInterface({ input: child.stdout }).once('line', resolve);
-  });
-  child.off('exit', onExit);
-  const { url } = JSON.parse(line) as { url: string };
+  // Its stdout is one JSON line per answer: its URL first, then one per command written to its stdin.
+  const lines = createInterface({ input: child.stdout });
+  const next = () =>
+    new Promise<string>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`the Gcore stand-in exited (${code})`));
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        child.off('exit', onExit);
+        resolve(line);
+      });
+    });
+  const { url } = JSON.parse(await next()) as { url: string };
+  /** `counts`, or `add <n>` new tokens: the API calls served so far. */
+  const command = async (text: string): Promise<ApiCalls> => {
+    const answer = next();
+    child.stdin.write(`${text}\n`);
+    return JSON.parse(await answer) as ApiCalls;
+  };
   const stop = () =>
     new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.stdin.end();
     });
-  return { url, stop, cpuMs: () => procCpuMs(child.pid) };
+  return { url, stop, command, cpuMs: () => procCpuMs(child.pid) };
 }
 
 const clientIds = (accounts: number) => Array.from({ length: accounts }, (_, a) => clientIdOf(a));
@@ -158,8 +182,8 @@ function accountsEnv(ids: readonly number[]): Record<string, string> {
   return env;
 }
 
-function writeConfig(name: string, ids: readonly number[], gcore: string): string {
-  const lines = [`gcore: ${gcore}`, 'accounts:'];
+function writeConfig(name: string, ids: readonly number[], gcore: string, more: readonly string[] = []): string {
+  const lines = [`gcore: ${gcore}`, ...more, 'accounts:'];
   for (const id of ids) {
     lines.push(`  - { clientId: ${id}, apiKeyEnv: ${apiKeyEnvOf(id)} }`);
   }
@@ -263,6 +287,93 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   return { first, steady, state, memory, cpu, rssKb: Math.max(...rss) };
 }
 
+interface SweepRow {
+  readonly sweep: string;
+  readonly newTokens: number;
+  /** The worker's own figure: the `ms` of its "sentinel sweep done" line. */
+  readonly sweepMs: number;
+  /** From enqueueing the sweep job to BullMQ reporting it completed (with its delivery); null: scheduler-started. */
+  readonly jobMs: number | null;
+  readonly calls: ApiCalls;
+}
+
+const diff = (a: ApiCalls, b: ApiCalls): ApiCalls => ({ list: b.list - a.list, get: b.get - a.get, other: b.other - a.other });
+
+/**
+ * The sentinel at `--sweep-accounts` accounts, one worker on one Redis: the first sweep (BullMQ runs a new
+ * `every` scheduler at once) only records every account; then `--sweep-new-tokens` tokens are added and a
+ * second sweep is enqueued here (the scheduler's next is a day away), which reads and evaluates them.
+ */
+async function sweeps(gcore: Gcore, o: Options, slackUrl: string): Promise<SweepRow[]> {
+  const n = o.sweepAccounts;
+  const ids = clientIds(n);
+  const target = await oneRedis();
+  const prefix = target.prefix(`sweep${Date.now().toString(36)}`);
+  const config = writeConfig(`sweep-${n}`, ids, `{ concurrency: ${o.concurrency} }`, ['sentinel: { everySeconds: 86400 }']);
+  const env = { GCORE_API_URL: gcore.url, ...target.env, QUEUE_PREFIX: prefix, SLACK_WEBHOOK_URL: slackUrl, ...accountsEnv(ids) };
+  const url = new URL(target.env.REDIS_URL ?? '');
+  const connection = { host: url.hostname, port: Number(url.port) };
+  const queue = new Queue(RUNS_QUEUE, { connection, prefix });
+  const events = new QueueEvents(RUNS_QUEUE, { connection, prefix });
+  try {
+    await events.waitUntilReady();
+    const start = await gcore.command('counts');
+    const worker = await spawnWorker(env, config, {
+      onSpawn: (child) => {
+        track(child);
+        if (o.logs) {
+          const logs = o.logs;
+          child.stderr?.on('data', (b: Buffer) => appendFileSync(join(logs, `worker-sweep-${child.pid}.log`), b));
+        }
+      },
+    });
+    const done = () =>
+      worker
+        .stderr()
+        .split('\n')
+        .filter((line) => line.includes('"sentinel sweep done"'))
+        .map((line) => JSON.parse(line) as { ms: number; seeded: number; newTokens: number; listFailed: number });
+    await until(() => Promise.resolve(done().length >= 1), 600_000, 'the first sweep');
+    const first = done()[0];
+    check(first !== undefined && first.seeded === n && first.listFailed === 0, `first sweep: ${JSON.stringify(first)}`);
+    const afterFirst = await gcore.command('counts');
+
+    const added = await gcore.command(`add ${o.sweepNewTokens}`);
+    const started = performance.now();
+    const job = await queue.add('sweep', {}, { attempts: 1 });
+    const result = (await job.waitUntilFinished(events, 600_000)) as { outcome: string };
+    const jobMs = performance.now() - started;
+    await until(() => Promise.resolve(done().length >= 2), 10_000, "the second sweep's log line");
+    const second = done()[1];
+    check(result.outcome === 'ok' && second !== undefined && second.newTokens === o.sweepNewTokens, `second sweep: ${JSON.stringify({ result, second })}`);
+    const afterSecond = await gcore.command('counts');
+
+    worker.child.kill('SIGTERM');
+    check((await worker.exited) === 0, 'the sweep worker did not exit 0 on SIGTERM');
+    return [
+      { sweep: 'first (records every account)', newTokens: 0, sweepMs: first.ms, jobMs: null, calls: diff(start, afterFirst) },
+      { sweep: `second (${o.sweepNewTokens} new tokens)`, newTokens: o.sweepNewTokens, sweepMs: second.ms, jobMs, calls: diff(added, afterSecond) },
+    ];
+  } finally {
+    await events.close();
+    await queue.close();
+    await target.stop();
+  }
+}
+
+function sweepTable(accounts: number, rows: SweepRow[]): string {
+  const lines = [
+    `Sentinel sweep, ${accounts.toLocaleString('en-US')} accounts of ${TOKENS_PER_ACCOUNT} tokens, one worker, one Redis:`,
+    '',
+    '| sweep | sweep time (worker) | enqueued → completed | list calls | get calls | other calls |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of rows) {
+    lines.push(`| ${r.sweep} | ${(r.sweepMs / 1000).toFixed(2)} s | ${r.jobMs === null ? '–' : `${(r.jobMs / 1000).toFixed(2)} s`} | ${r.calls.list.toLocaleString('en-US')} | ${r.calls.get.toLocaleString('en-US')} | ${r.calls.other.toLocaleString('en-US')} |`);
+  }
+  return lines.join('\n');
+}
+
 const mb = (kb: number | null) => (kb === null ? '–' : (kb / 1024).toFixed(0));
 
 function table(rows: Row[]): string {
@@ -279,11 +390,12 @@ function table(rows: Row[]): string {
 }
 
 async function main(o: Options): Promise<void> {
-  const biggest = Math.max(o.accounts, o.largeAccounts);
+  const biggest = Math.max(o.accounts, o.largeAccounts, o.sweepAccounts);
   const gcore = await startGcore(biggest, o.oneAccount, o.latency);
   const slack = await startSlackStandIn();
   const rows: Row[] = [];
   const notes: string[] = [];
+  let sweepRows: SweepRow[] = [];
   const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   const add = (row: Row) => {
     rows.push(row);
@@ -353,13 +465,23 @@ async function main(o: Options): Promise<void> {
         ),
       );
     }
+    if (o.sweepAccounts > 0) {
+      log(`sentinel sweeps, ${o.sweepAccounts} accounts`);
+      sweepRows = await sweeps(gcore, o, slack.webhookUrl);
+      log(`  ${JSON.stringify(sweepRows)}`);
+    }
   } finally {
     await slack.close();
     await gcore.stop();
   }
-  process.stdout.write(
-    `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es); Redis / token: \`INFO memory\` used_memory over the masters after the runs, minus before.\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
-  );
+  if (rows.length > 0) {
+    process.stdout.write(
+      `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es); Redis / token: \`INFO memory\` used_memory over the masters after the runs, minus before.\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+    );
+  }
+  if (sweepRows.length > 0) {
+    process.stdout.write(`\nGcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency}, ${cpus().length} CPUs. ${sweepTable(o.sweepAccounts, sweepRows)}\n`);
+  }
 }
 
 const program = new Command('bench')
@@ -372,6 +494,8 @@ const program = new Command('bench')
   .option('--large-replicas <list>', 'worker replica counts on one Redis at --large-accounts', '')
   .option('--large-cluster-replicas <list>', 'worker replica counts on a 3-master Redis Cluster at --large-accounts', '')
   .option('--one-account <tokens>', 'one account of this many tokens through one worker on one Redis (0: skip)', '0')
+  .option('--sweep-accounts <n>', "the sentinel's sweep at this many accounts of 100 tokens: time and API calls (0: skip)", '0')
+  .option('--sweep-new-tokens <n>', 'tokens added before the second, measured sweep', '10')
   .option('--logs <dir>', "keep the workers' logs in this directory")
   .parse();
 const raw = program.opts<Record<string, string>>();
@@ -399,5 +523,7 @@ await main({
   largeReplicas: list('largeReplicas'),
   largeClusterReplicas: list('largeClusterReplicas'),
   oneAccount: int('oneAccount'),
+  sweepAccounts: int('sweepAccounts'),
+  sweepNewTokens: int('sweepNewTokens'),
   logs: raw.logs === undefined ? undefined : (mkdirSync(raw.logs, { recursive: true }), raw.logs),
 });

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { SweepOutcome } from '../src/health/metrics.js';
 import { sweepAccounts, type SweepDeps } from '../src/pipeline/sweep-accounts.js';
@@ -25,10 +26,20 @@ export function makeSweepHandler(deps: SweepJobDeps) {
     let outcome: SweepOutcome = 'ok';
     try {
       const ran = await deps.store.withLock(SWEEP_LOCK_MS, async () => {
+        const started = performance.now();
         const result = await sweepAccounts(deps, sweep);
         outcome = result.listFailed > 0 ? 'list_failed' : 'ok';
+        // What a sweep costs: its time (lists, reads, evaluation, commit; not the delivery after) and its API
+        // calls, one list per account and one get per new token (plus any retries).
         log.info(
-          { accounts: result.accounts, listFailed: result.listFailed, seeded: result.seeded, newTokens: result.newTokens, routes: result.posted.length },
+          {
+            accounts: result.accounts,
+            listFailed: result.listFailed,
+            seeded: result.seeded,
+            newTokens: result.newTokens,
+            routes: result.posted.length,
+            ms: Math.round(performance.now() - started),
+          },
           'sentinel sweep done',
         );
         if (result.posted.length === 0) {
