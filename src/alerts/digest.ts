@@ -61,14 +61,20 @@ export interface ResolvedRollup {
   readonly reasons: readonly { readonly reason: ResolveReason; readonly count: number }[];
 }
 
+/** Critical tokens the message budget left unnamed, and the command that lists them all. */
+export interface HiddenCritical {
+  readonly count: number;
+  readonly command: string;
+}
+
 export type DigestSection =
   | {
       readonly kind: 'new';
       readonly title: string;
       readonly entries: readonly TokenEntry[];
       readonly rollups: readonly RuleRollup[];
-      /** Critical tokens the budget left out of `entries` (still counted in `rollups`), and where to see them all. */
-      readonly hidden: { readonly count: number; readonly command: string } | null;
+      /** Critical tokens the budget left out of `entries` (still counted in `rollups`). */
+      readonly hidden: HiddenCritical | null;
     }
   | {
       readonly kind: 'reminder';
@@ -76,7 +82,7 @@ export type DigestSection =
       readonly rollups: readonly ReminderRollup[];
       /** The critical tokens still open, named. */
       readonly named: readonly TokenEntry[];
-      readonly hidden: { readonly count: number; readonly command: string } | null;
+      readonly hidden: HiddenCritical | null;
     }
   | { readonly kind: 'resolved'; readonly title: string; readonly entries: readonly ResolvedEntry[]; readonly rollups: readonly ResolvedRollup[] }
   | { readonly kind: 'notes'; readonly title: string; readonly lines: readonly string[] };

@@ -1,4 +1,4 @@
-const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+import { isLoopbackHost } from './loopback-host.js';
 
 /**
  * The problem with a webhook variable's value, or null when it is fit to post to: an `https://` URL, or
@@ -11,7 +11,7 @@ export function checkWebhookUrl(name: string, value: string): string | null {
   } catch {
     return `${name}: expected an https:// URL`;
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.test(url.hostname))) {
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     return null;
   }
   return `${name}: expected an https:// URL (http:// only to a loopback address)`;

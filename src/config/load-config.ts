@@ -5,6 +5,7 @@ import { parseDateOrInstant } from '../core/parse-iso-date.js';
 import { readSmallFile, UnreadableFileError } from './read-small-file.js';
 import { configSchema } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
+import { isLoopbackHost } from './loopback-host.js';
 import type { Config } from './config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/audit.yaml';
@@ -37,8 +38,6 @@ function untilInstant(text: string): Date {
   return parsed.dateOnly ? new Date(parsed.instant.getTime() + 86_400_000) : parsed.instant;
 }
 
-const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 /** The key travels in every request: only https, except to a loopback stand-in (tests, local proxies). */
 function gcoreUrlProblem(text: string): string | null {
   if (!/^https?:\/\/[^/\s]+/i.test(text) || !URL.canParse(text)) {
@@ -48,7 +47,7 @@ function gcoreUrlProblem(text: string): string | null {
   if (url.username || url.password) {
     return 'expected a URL without credentials (the key is sent as a header)';
   }
-  if (url.protocol !== 'https:' && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
     return `expected an https:// URL (plain http:// only to a loopback host), got http://${url.host}`;
   }
   return null;

@@ -11,6 +11,7 @@ import {
 } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { tokensPath, type ApiVersion, type GcoreApi } from './gcore-api.js';
+import { retryAfterMs } from '../core/retry-after.js';
 import type { RequestLimiter } from './request-limiter.js';
 
 export interface GcoreApiOptions {
@@ -57,17 +58,9 @@ function locationHost(location: string | undefined, base: string): string {
   }
 }
 
-function retryAfterMs(error: HTTPError): number | undefined {
+function retryAfterOf(error: HTTPError): number | undefined {
   const header = error.response.headers['retry-after'];
-  if (!header) {
-    return undefined;
-  }
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) {
-    return Math.max(0, seconds * 1000);
-  }
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return header ? retryAfterMs(header, Date.now()) : undefined;
 }
 
 /** The `detail`/`message` Gcore puts in an error body, bounded, with the key scrubbed in case it is echoed. */
@@ -197,7 +190,7 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
       }
       if (RETRY_STATUS.includes(status)) {
         const tries = error.request?.retryCount ?? 0;
-        const wait = status === 429 ? retryAfterMs(error) : undefined;
+        const wait = status === 429 ? retryAfterOf(error) : undefined;
         const message =
           wait !== undefined && wait > maxRetryAfter
             ? `${label}: HTTP 429, Gcore asked to wait ${Math.round(wait / 1000)} s, longer than we wait (${Math.round(maxRetryAfter / 1000)} s)`

@@ -1,7 +1,7 @@
 import { millisecondsInDay } from 'date-fns/constants';
 import type { Severity } from '../core/severity.js';
 import type { RuleId } from '../rules/rule-catalog.js';
-import type { Digest, TokenEntry } from '../alerts/digest.js';
+import type { Digest, HiddenCritical, TokenEntry } from '../alerts/digest.js';
 import { entryName } from '../alerts/plan-digest.js';
 import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from './slack-message.js';
 import { escapeSlack, fitText, slackText } from './slack-text.js';
@@ -79,7 +79,7 @@ function chunks(texts: readonly { text: string; rules: readonly RuleId[] }[], se
   return items;
 }
 
-function hiddenLine(hidden: { count: number; command: string } | null): Item[] {
+function hiddenLine(hidden: HiddenCritical | null): Item[] {
   if (hidden === null) {
     return [];
   }

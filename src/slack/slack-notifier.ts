@@ -1,6 +1,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { DeliveryAbortedError, SlackDeferredError, SlackRejectedError, SlackUnavailableError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { retryAfterMs } from '../core/retry-after.js';
 import type { SlackMessage } from './slack-message.js';
 
 export interface SlackNotifier {
@@ -149,14 +150,4 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       }
     },
   };
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms (never negative); undefined when unreadable. */
-function retryAfterMs(header: string, nowMs: number): number | undefined {
-  const seconds = Number(header);
-  if (header.trim() !== '' && Number.isFinite(seconds)) {
-    return Math.max(seconds * 1000, 0);
-  }
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(at - nowMs, 0);
 }
