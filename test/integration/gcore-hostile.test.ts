@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { Report } from '../../src/core/report.js';
-import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
+import { echoOf, echoingToken, gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { gzipBomb } from '../support/gzip-bomb.js';
 import { logSink } from '../support/log-sink.js';
 import { CLI, runCliProcess } from '../support/worker-process.js';
@@ -116,16 +116,8 @@ describe('audit against a hostile Gcore', () => {
   });
 
   it('redacts a key the API echoes, raw or URL-encoded, in every token field and in list names', async () => {
-    const echo = (tag: string) => `${tag} ${KEY} ${encodeURIComponent(KEY)}`;
-    gcore.accounts.get(456)?.set(
-      101,
-      gcoreToken(101, {
-        exp_date: null,
-        name: echo('name'),
-        description: echo('description'),
-        client_user: { ...(gcoreToken(101).client_user as object), user_name: echo('user'), user_email: echo('email'), role: { id: 1, name: echo('role') } },
-      }),
-    );
+    const echo = echoOf(KEY);
+    gcore.accounts.get(456)?.set(101, echoingToken(KEY));
     // 102's get fails: its finding is named after the list entry
     gcore.scripts.set('/iam/v2/clients/456/tokens/102', () => ({ status: 400, body: JSON.stringify({ detail: echo('detail') }) }));
     gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { gcoreToken } from '../support/gcore-stand-in.js';
+import { echoOf, echoingToken } from '../support/gcore-stand-in.js';
 import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
 import { until } from '../support/worker-process.js';
 
@@ -34,16 +34,8 @@ describe('worker: the Gcore listing path', () => {
     const key = '456_echoed/worker+key=';
     h.env.GCORE_API_KEY = key;
     h.gcore.keys.set(key, 456);
-    const echo = (tag: string) => `${tag} ${key} ${encodeURIComponent(key)}`;
-    h.gcore.accounts.get(456)?.set(
-      101,
-      gcoreToken(101, {
-        exp_date: null,
-        name: echo('name'),
-        description: echo('description'),
-        client_user: { ...(gcoreToken(101).client_user as object), user_name: echo('user'), user_email: echo('email'), role: { id: 1, name: echo('role') } },
-      }),
-    );
+    const echo = echoOf(key);
+    h.gcore.accounts.get(456)?.set(101, echoingToken(key));
     h.gcore.scripts.set('/iam/v2/clients/456/tokens/102', () => ({ status: 400, body: JSON.stringify({ detail: echo('detail') }) }));
     h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: JSON.stringify([101, 102].map((id) => ({ id, name: echo(`listed-${id}`) }))) }));
     await h.startWorker();

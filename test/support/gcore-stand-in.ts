@@ -175,3 +175,17 @@ export function gcoreToken(id: number, overrides: Record<string, unknown> = {}, 
     ...overrides,
   };
 }
+
+/** `tag`, then `key` raw and URL-encoded: what an API echoing a key back would put in a field. */
+export const echoOf = (key: string) => (tag: string) => `${tag} ${key} ${encodeURIComponent(key)}`;
+
+/** Token 101 with the key echoed in every text field: name, description, issuer name and email, role name. */
+export function echoingToken(key: string): Record<string, unknown> {
+  const echo = echoOf(key);
+  return gcoreToken(101, {
+    exp_date: null,
+    name: echo('name'),
+    description: echo('description'),
+    client_user: { ...(gcoreToken(101).client_user as object), user_name: echo('user'), user_email: echo('email'), role: { id: 1, name: echo('role') } },
+  });
+}
