@@ -1,3 +1,4 @@
+import { millisecondsInDay } from 'date-fns/constants';
 import { atLeast, severityRank, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
 import { REMEDIATION, type RuleId } from '../rules/rule-catalog.js';
@@ -101,7 +102,7 @@ function reminderRollups(states: readonly AlertState[], now: Date): ReminderRoll
     const oldest = Math.min(
       ...states.filter((s) => s.finding.rule === r.rule && s.finding.severity === r.severity).map((s) => Date.parse(s.firstSeen)),
     );
-    return { ...r, oldestDays: Math.max(0, Math.floor((now.getTime() - oldest) / 86_400_000)) };
+    return { ...r, oldestDays: Math.max(0, Math.floor((now.getTime() - oldest) / millisecondsInDay)) };
   });
 }
 

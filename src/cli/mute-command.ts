@@ -1,7 +1,8 @@
+import { millisecondsInDay } from 'date-fns/constants';
 import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import { describeMuteMatch, muteInForce, muteMatches, type Mute } from '../core/mute.js';
-import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { parseUntil } from '../core/parse-iso-date.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 import type { Config } from '../config/config.js';
 import { showValue } from '../config/format-issues.js';
@@ -28,7 +29,6 @@ export interface MuteAddFlags {
   readonly by?: string;
 }
 
-const DAY_MS = 86_400_000;
 const CONFIG_ID = /^config-(\d+)$/;
 
 function positiveId(flag: string, text: string | undefined): number | null {
@@ -67,16 +67,14 @@ export function muteFromFlags(flags: MuteAddFlags, maxDays: number, now: Date, e
   if (reason === '' || reason.length > 500) {
     throw new UsageError('--reason: say why, in 1 to 500 characters');
   }
-  const parsed = parseDateOrInstant(flags.until);
-  if (parsed === null) {
+  const until = parseUntil(flags.until);
+  if (until === null) {
     throw new UsageError(`--until: expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z), got ${showValue(flags.until)}`);
   }
-  // A date mutes through the whole day named (UTC).
-  const until = parsed.dateOnly ? new Date(parsed.instant.getTime() + DAY_MS) : parsed.instant;
   if (until.getTime() <= now.getTime()) {
     throw new UsageError(`--until: ${flags.until} is already past`);
   }
-  const latest = new Date(now.getTime() + maxDays * DAY_MS);
+  const latest = new Date(now.getTime() + maxDays * millisecondsInDay);
   if (until.getTime() > latest.getTime()) {
     throw new UsageError(`--until: at most mutes.maxDays (${maxDays}) days ahead, until ${latest.toISOString()}; got ${flags.until}`);
   }

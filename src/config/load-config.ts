@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, toError } from '../core/errors.js';
-import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { parseUntil } from '../core/parse-iso-date.js';
 import { readSmallFile, UnreadableFileError } from './read-small-file.js';
 import { configSchema } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
@@ -30,12 +30,11 @@ export function loadConfigOrDefaults(flag: string | undefined, env: NodeJS.Proce
 }
 
 function untilInstant(text: string): Date {
-  const parsed = parseDateOrInstant(text);
-  if (parsed === null) {
+  const until = parseUntil(text);
+  if (until === null) {
     throw new Error(`unreachable: the schema accepted until ${text}`);
   }
-  // A date mutes through the whole day named.
-  return parsed.dateOnly ? new Date(parsed.instant.getTime() + 86_400_000) : parsed.instant;
+  return until;
 }
 
 /** The key travels in every request: only https, except to a loopback stand-in (tests, local proxies). */

@@ -1,3 +1,4 @@
+import { millisecondsInDay } from 'date-fns/constants';
 import { parseGcoreDate } from './parse-gcore-date.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -30,4 +31,16 @@ export function parseDateOrInstant(text: string): { readonly instant: Date; read
   }
   const instant = parseGcoreDate(text);
   return instant === null ? null : { instant, dateOnly: false };
+}
+
+/**
+ * The first instant a mute's `until` no longer covers: a date (2027-01-31) mutes through that whole day, UTC;
+ * a timestamp, up to that instant. Null when the text is neither.
+ */
+export function parseUntil(text: string): Date | null {
+  const parsed = parseDateOrInstant(text);
+  if (parsed === null) {
+    return null;
+  }
+  return parsed.dateOnly ? new Date(parsed.instant.getTime() + millisecondsInDay) : parsed.instant;
 }
