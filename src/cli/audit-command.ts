@@ -13,6 +13,7 @@ import { createRequestLimiter } from '../gcore/request-limiter.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { runAudit } from '../pipeline/run-audit.js';
 import { formatTable } from '../report/format-table.js';
+import { writeJson } from '../report/json-chunks.js';
 import { planAlerts } from '../alerts/plan-alerts.js';
 import { LIST_ALL_COMMAND } from '../alerts/digest.js';
 import { routeDigests, type RouteMessages } from '../slack/digest-messages.js';
@@ -150,7 +151,11 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     const why = report.warnings.length > 0 ? report.warnings : ['no account could be enumerated'];
     throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
-  io.stdout.write(flags.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatTable(report));
+  if (flags.format === 'json') {
+    writeJson(io.stdout, report);
+  } else {
+    io.stdout.write(formatTable(report));
+  }
 
   const digests = preview !== null || webhooks !== null ? reportDigests(report, config) : [];
   if (preview !== null) {

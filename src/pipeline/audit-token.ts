@@ -23,6 +23,9 @@ export interface AuditTokenDeps {
   readonly refusedKeys?: Map<string, string>;
 }
 
+// Frozen: a caller that pushed to one token's list would otherwise add to every token's.
+const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
+
 export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Finding {
   return {
     id: findingId(ref.clientId, ref.tokenId, hit.rule),
@@ -132,7 +135,8 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     clientId: ref.clientId,
     tokenId: ref.tokenId,
     status: 'audited',
-    findings: hits.map((h) => toFinding(ref, token, h)),
+    // Most tokens break no rule: one shared empty list rather than one each.
+    findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h)),
     snapshot,
   };
 }
