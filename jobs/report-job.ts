@@ -152,17 +152,33 @@ export function makeReportHandler(deps: ReportJobDeps) {
         }
       }
     }
+    let busy = false;
     try {
-      await deliverOutbox(deps, log);
+      busy = !(await deliverPending(deps, log));
     } finally {
-      await deps.runs.announceDone(runKey);
+      // Busy: another replica holds a route's claim and may be posting this run's digest at this moment.
+      // Announcing now would have `trigger --wait` read the run as pending and exit 4; the job's retry
+      // announces once the outbox was its own to deliver.
+      if (!busy) {
+        await deps.runs.announceDone(runKey);
+      }
+    }
+    if (busy) {
+      throw deps.busy();
     }
     return { runKey };
   };
 }
 
-/** Delivers every route's pending digests, oldest first, each route under its own claim. */
+/** Delivers every route's pending digests, oldest first, each route under its own claim; `deps.busy()` when a claim was held. */
 export async function deliverOutbox(deps: Omit<ReportJobDeps, 'states' | 'committer' | 'config'>, log: Logger): Promise<void> {
+  if (!(await deliverPending(deps, log))) {
+    throw deps.busy();
+  }
+}
+
+/** As deliverOutbox; false when another replica held a route's claim (its digests are left to it). */
+async function deliverPending(deps: Omit<ReportJobDeps, 'states' | 'committer' | 'config'>, log: Logger): Promise<boolean> {
   let busy = false;
   for (const [route, notifier] of deps.notifiers) {
     const held = await deps.outbox.withClaim(route, deps.outboxClaimMs ?? OUTBOX_CLAIM_MS, async (claim) => {
@@ -199,7 +215,5 @@ export async function deliverOutbox(deps: Omit<ReportJobDeps, 'states' | 'commit
     });
     busy ||= !held;
   }
-  if (busy) {
-    throw deps.busy();
-  }
+  return !busy;
 }

@@ -106,6 +106,33 @@ describe('report job (real Redis)', () => {
     }
   });
 
+  it('a run that finds another replica delivering is announced done only by the retry that delivers it (trigger --wait reads it then)', async () => {
+    const prefix = fresh();
+    const announced: string[] = [];
+    const runs = { ...createRunStore(redis, prefix), announceDone: (run: string) => Promise.resolve(void announced.push(run)) };
+    let release = () => undefined as void;
+    const holding = new Promise<void>((started) => {
+      void createOutboxStore(redis, prefix).withClaim(DEFAULT_ROUTE, 30_000, () => {
+        started();
+        return new Promise<void>((r) => (release = r));
+      });
+    });
+    await holding;
+    const before = mentions101();
+    const handler = makeReportHandler(deps(prefix, { runs }));
+    try {
+      await expect(handler(reportJob('r1', [fresh101]))).rejects.toBeInstanceOf(BusyError);
+      expect(announced).toEqual([]);
+      expect((await runs.getRun('r1'))?.delivery).toBe('pending');
+    } finally {
+      release();
+    }
+    await handler(reportJob('r1', [fresh101])); // BullMQ's retry of the same job
+    expect(announced).toEqual(['r1']);
+    expect((await runs.getRun('r1'))?.delivery).toBe('delivered');
+    expect(mentions101() - before).toBe(1);
+  });
+
   it('a holder waiting out a Retry-After longer than its claim keeps the claim: each message is posted once', async () => {
     const prefix = fresh();
     const messages = ['one', 'two', 'three'].map((text) => ({ text, blocks: [] }));
