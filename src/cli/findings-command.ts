@@ -5,7 +5,8 @@ import type { RuleId } from '../rules/rule-catalog.js';
 import { formatOpenFindingsCsv, formatOpenFindingsTable } from '../report/format-open-findings.js';
 import { createAlertStateStore } from '../store/alert-state-store.js';
 import { EXIT } from './exit-codes.js';
-import { json, withRedis, type ReadIo } from './read-redis.js';
+import { writeJson } from '../report/json-chunks.js';
+import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface FindingsFlags {
   readonly format: 'table' | 'json' | 'csv';
@@ -33,7 +34,7 @@ export async function findingsCommand(flags: FindingsFlags, io: ReadIo): Promise
   const filter = { severity: flags.severity, rule: flags.rule, clientId };
   const shown = openFindings(states.values(), { ...filter, muted: flags.muted });
   if (flags.format === 'json') {
-    io.stdout.write(json(shown));
+    writeJson(io.stdout, shown);
   } else if (flags.format === 'csv') {
     io.stdout.write(formatOpenFindingsCsv(shown));
   } else {

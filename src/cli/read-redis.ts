@@ -27,5 +27,3 @@ export async function withRedis<T>(io: ReadIo, timeout: string, fn: (connection:
     await connection.close();
   }
 }
-
-export const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;

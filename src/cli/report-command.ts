@@ -3,7 +3,8 @@ import { describeDelivery } from '../report/format-delivery.js';
 import { formatTable } from '../report/format-table.js';
 import { createRunStore, type RunRecord } from '../store/run-store.js';
 import { EXIT } from './exit-codes.js';
-import { json, withRedis, type ReadIo } from './read-redis.js';
+import { writeJson } from '../report/json-chunks.js';
+import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface ReportFlags {
   readonly format: 'table' | 'json';
@@ -21,7 +22,7 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
     const what = runId === 'last' ? 'no run in Redis' : `no run ${JSON.stringify(runId.slice(0, 128))} in Redis`;
     throw new UsageError(`${what} (a run's report is kept a day; \`gcore-token-audit runs\` lists them)`);
   }
-  io.stdout.write(printReport(record, flags.format));
+  printReport(io.stdout, record, flags.format);
   if (flags.format === 'json') {
     io.stderr.write(`${slackLine(record)}\n`);
   }
@@ -32,10 +33,11 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
 export const slackLine = (record: Pick<RunRecord, 'delivery' | 'routes'>) => `gcore-token-audit: Slack: ${describeDelivery(record)}`;
 
 /** The report as `audit --format json|table` prints it; the table ends with what Slack got. */
-export function printReport(record: RunRecord, format: 'table' | 'json'): string {
+export function printReport(out: { write(text: string): unknown }, record: RunRecord, format: 'table' | 'json'): void {
   if (format === 'json') {
-    return json(record.report);
+    writeJson(out, record.report);
+    return;
   }
   const trigger = record.trigger === 'schedule' ? 'scheduled' : 'manual';
-  return `${formatTable(record.report)}run ${record.runId} (${trigger}) · Slack: ${describeDelivery(record)}\n`;
+  out.write(`${formatTable(record.report)}run ${record.runId} (${trigger}) · Slack: ${describeDelivery(record)}\n`);
 }

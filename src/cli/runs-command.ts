@@ -2,7 +2,8 @@ import { UsageError } from '../core/errors.js';
 import { formatRunsCsv, formatRunsTable } from '../report/format-runs.js';
 import { createRunStore } from '../store/run-store.js';
 import { EXIT } from './exit-codes.js';
-import { json, withRedis, type ReadIo } from './read-redis.js';
+import { writeJson } from '../report/json-chunks.js';
+import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface RunsFlags {
   readonly format: 'table' | 'json' | 'csv';
@@ -20,7 +21,7 @@ export async function runsCommand(flags: RunsFlags, io: ReadIo): Promise<number>
   }
   const runs = await withRedis(io, flags.timeout, ({ client, prefix }) => createRunStore(client, prefix).listRuns(limit));
   if (flags.format === 'json') {
-    io.stdout.write(json(runs));
+    writeJson(io.stdout, runs);
   } else if (flags.format === 'csv') {
     io.stdout.write(formatRunsCsv(runs));
   } else {
