@@ -142,9 +142,9 @@ describe('layoutNewTokens', () => {
     expect(notes(m)).toBe(`${SENTINEL_NOTE} 2 more new tokens wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
   });
 
-  it('says "1 more new token" in the singular', () => {
+  it('says "1 more new token waits" in the singular', () => {
     const [m] = layoutNewTokens(alert([newToken()], 1));
-    expect(notes(m)).toBe(`${SENTINEL_NOTE} 1 more new token wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
+    expect(notes(m)).toBe(`${SENTINEL_NOTE} 1 more new token waits for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
   });
 
   it('posts nothing for an alert without tokens', () => {
