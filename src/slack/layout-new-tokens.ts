@@ -45,7 +45,7 @@ export function layoutNewTokens(alert: NewTokenAlert): SlackMessage[] {
     }
     const notes = ['Found by the sentinel between runs; the next run’s digest will not repeat it.'];
     if (last && alert.left > 0) {
-      notes.push(`${alert.left} more new token${alert.left === 1 ? '' : 's'} wait for the next run’s digest (\`${escapeSlack(LIST_ALL_COMMAND)}\` lists every finding).`);
+      notes.push(`${alert.left} more new token${alert.left === 1 ? ' waits' : 's wait'} for the next run’s digest (\`${escapeSlack(LIST_ALL_COMMAND)}\` lists every finding).`);
     }
     if (total > NEW_TOKENS_PER_MESSAGE) {
       notes.push(`Part ${i / NEW_TOKENS_PER_MESSAGE + 1} of ${Math.ceil(total / NEW_TOKENS_PER_MESSAGE)}.`);

@@ -1,0 +1,153 @@
+import { describe, expect, it } from '@jest/globals';
+import { NEW_TOKENS_PER_MESSAGE, type NewTokenAlert, type NewTokenEntry } from '../../src/alerts/plan-sentinel.js';
+import type { Severity } from '../../src/core/severity.js';
+import { layoutNewTokens } from '../../src/slack/layout-new-tokens.js';
+import type { SlackMessage } from '../../src/slack/slack-message.js';
+import { expectWithinSlackLimits, textObjects } from '../support/estate.js';
+
+const newToken = (overrides: Partial<NewTokenEntry> = {}): NewTokenEntry => ({
+  clientId: 456,
+  accountName: 'prod',
+  tokenId: 116,
+  tokenName: 'ci-deploy',
+  issuer: 'John Doe <john@example.com>',
+  role: 'Administrators',
+  created: '2026-11-02T09:41:27.000Z',
+  expDate: '2027-03-01T00:00:00.000Z',
+  severity: 'critical',
+  rules: [{ rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.' }],
+  ...overrides,
+});
+
+const alert = (entries: NewTokenEntry[], left = 0): NewTokenAlert => ({ route: 'default', entries, left });
+const tokens = (count: number) => Array.from({ length: count }, (_, i) => newToken({ tokenId: i + 1, tokenName: `t${i + 1}` }));
+
+/** The text of the one plain_text section that tells a token. */
+const sectionText = (m: SlackMessage | undefined, index = 0) => textObjects(m as SlackMessage).filter((t) => t.block === 'section')[index]?.text;
+/** The context line closing a message: what the sentinel notes about the alert. */
+const notes = (m: SlackMessage | undefined) => textObjects(m as SlackMessage).find((t) => t.block === 'context')?.text;
+const SENTINEL_NOTE = 'Found by the sentinel between runs; the next run’s digest will not repeat it.';
+
+describe('layoutNewTokens', () => {
+  it('tells one new token as a header, a plain-text section of three lines and the sentinel note', () => {
+    expect(layoutNewTokens(alert([newToken()]))).toEqual([
+      {
+        text: 'New token: ci-deploy (token 116) · prod (456) · never-expiring-admin',
+        blocks: [
+          { type: 'header', text: { type: 'plain_text', text: '🚨 New token' } },
+          {
+            type: 'section',
+            text: {
+              type: 'plain_text',
+              emoji: true,
+              text: [
+                '🔴 ci-deploy (token 116) · prod (456)',
+                'Administrators · issued by John Doe &lt;john@example.com&gt; · created 2026-11-02 09:41 UTC · expires 2027-03-01',
+                'never-expiring-admin (critical): Administrators token that never expires.',
+              ].join('\n'),
+            },
+          },
+          { type: 'context', elements: [{ type: 'mrkdwn', verbatim: true, text: SENTINEL_NOTE }] },
+        ],
+      },
+    ]);
+  });
+
+  it.each<[Severity, string]>([
+    ['critical', '🔴'],
+    ['high', '🟠'],
+    ['medium', '🟡'],
+    ['low', '🔵'],
+    ['info', '⚪'],
+  ])('marks a token whose worst finding is %s with %s', (severity, icon) => {
+    const [m] = layoutNewTokens(alert([newToken({ severity })]));
+    expect(sectionText(m)?.split('\n')[0]).toBe(`${icon} ci-deploy (token 116) · prod (456)`);
+  });
+
+  it('names a token without a name by its id, and an account without a name by its client id, in the section and the fallback', () => {
+    const [m] = layoutNewTokens(alert([newToken({ tokenName: null, accountName: null })]));
+    expect(sectionText(m)?.split('\n')[0]).toBe('🔴 token 116 (token 116) · account 456');
+    expect(m?.text).toBe('New token: token 116 (token 116) · account 456 · never-expiring-admin');
+  });
+
+  it('says "role unknown" and "issuer unknown", leaves out the creation date it lacks, and says "expires never"', () => {
+    const [m] = layoutNewTokens(alert([newToken({ role: null, issuer: null, created: null, expDate: null })]));
+    expect(sectionText(m)?.split('\n')[1]).toBe('role unknown · issuer unknown · expires never');
+  });
+
+  it('lists every rule a token breaks with its severity and message, and names the rules in the fallback', () => {
+    const rules: NewTokenEntry['rules'] = [
+      { rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.' },
+      { rule: 'never-used', severity: 'low', message: 'Never used since it was issued 3 days ago.' },
+    ];
+    const [m] = layoutNewTokens(alert([newToken({ rules })]));
+    expect(sectionText(m)?.split('\n')[2]).toBe(
+      'never-expiring-admin (critical): Administrators token that never expires. · never-used (low): Never used since it was issued 3 days ago.',
+    );
+    expect(m?.text).toBe('New token: ci-deploy (token 116) · prod (456) · never-expiring-admin, never-used');
+  });
+
+  it('keeps text written by the token creator inert: escaped, on one line, cut to length', () => {
+    const [m] = layoutNewTokens(alert([newToken({ tokenName: '<!channel>\nrotate', issuer: 'x'.repeat(200), role: 'r'.repeat(50), accountName: 'a'.repeat(70) })]));
+    const [first, second] = (sectionText(m) ?? '').split('\n');
+    expect(first).toBe(`🔴 &lt;!channel&gt; rotate (token 116) · ${'a'.repeat(59)}… (456)`);
+    expect(second).toBe(`${'r'.repeat(39)}… · issued by ${'x'.repeat(119)}… · created 2026-11-02 09:41 UTC · expires 2027-03-01`);
+    expect(m?.text).toBe(`New token: &lt;!channel&gt; rotate (token 116) · ${'a'.repeat(59)}… (456) · never-expiring-admin`);
+  });
+
+  it('counts the tokens in the title and the fallback names the first and how many more', () => {
+    const messages = layoutNewTokens(alert(tokens(3)));
+    expect(messages).toHaveLength(1);
+    const m = messages[0];
+    expect(m?.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: '🚨 3 new tokens' } });
+    expect(m?.text).toBe('3 new tokens: t1 (token 1) · prod (456) · never-expiring-admin and 2 more');
+    expect(m?.blocks.filter((b) => b.type === 'section')).toHaveLength(3);
+    expect(notes(m)).toBe(SENTINEL_NOTE);
+  });
+
+  it(`fits exactly ${NEW_TOKENS_PER_MESSAGE} tokens in one message, without part numbers`, () => {
+    const messages = layoutNewTokens(alert(tokens(NEW_TOKENS_PER_MESSAGE)));
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.blocks.filter((b) => b.type === 'section')).toHaveLength(NEW_TOKENS_PER_MESSAGE);
+    expect(notes(messages[0])).toBe(SENTINEL_NOTE);
+  });
+
+  it(`splits more than ${NEW_TOKENS_PER_MESSAGE} tokens into numbered parts, the header on the first only, every token once in order`, () => {
+    const entries = tokens(2 * NEW_TOKENS_PER_MESSAGE + 1);
+    const messages = layoutNewTokens(alert(entries));
+    expect(messages).toHaveLength(3);
+    expectWithinSlackLimits(messages);
+    expect(messages.map((m) => m.blocks.filter((b) => b.type === 'header').length)).toEqual([1, 0, 0]);
+    expect(messages.map((m) => m.blocks.filter((b) => b.type === 'section').length)).toEqual([10, 10, 1]);
+    expect(messages.map(notes)).toEqual([`${SENTINEL_NOTE} Part 1 of 3.`, `${SENTINEL_NOTE} Part 2 of 3.`, `${SENTINEL_NOTE} Part 3 of 3.`]);
+    expect(messages.map((m) => m.text)).toEqual([
+      '21 new tokens: t1 (token 1) · prod (456) · never-expiring-admin and 9 more',
+      '21 new tokens: t11 (token 11) · prod (456) · never-expiring-admin and 9 more',
+      '21 new tokens: t21 (token 21) · prod (456) · never-expiring-admin',
+    ]);
+    const ids = messages.flatMap((m) => textObjects(m).filter((t) => t.block === 'section').map((t) => Number(/\(token (\d+)\)/.exec(t.text)?.[1])));
+    expect(ids).toEqual(entries.map((e) => e.tokenId));
+  });
+
+  it('tells on the last message how many new tokens the budget left for the next digest, and which command lists them all', () => {
+    const messages = layoutNewTokens(alert(tokens(NEW_TOKENS_PER_MESSAGE + 1), 3));
+    expect(messages.map(notes)).toEqual([
+      `${SENTINEL_NOTE} Part 1 of 2.`,
+      `${SENTINEL_NOTE} 3 more new tokens wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding). Part 2 of 2.`,
+    ]);
+  });
+
+  it('tells of the tokens left when a full single message is the last one', () => {
+    const [m] = layoutNewTokens(alert(tokens(NEW_TOKENS_PER_MESSAGE), 2));
+    expect(notes(m)).toBe(`${SENTINEL_NOTE} 2 more new tokens wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
+  });
+
+  it('says "1 more new token waits" in the singular', () => {
+    const [m] = layoutNewTokens(alert([newToken()], 1));
+    expect(notes(m)).toBe(`${SENTINEL_NOTE} 1 more new token waits for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
+  });
+
+  it('posts nothing for an alert without tokens', () => {
+    expect(layoutNewTokens(alert([], 0))).toEqual([]);
+  });
+});
