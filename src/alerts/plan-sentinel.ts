@@ -74,6 +74,7 @@ export function planSentinel(previous: ReadonlyMap<string, AlertState>, findings
       }
       const tokens = byRoute.get(route);
       const token = `${f.clientId}:${f.tokenId}`;
+      // Stryker disable next-line OptionalChaining: routesOf gives only names routeNames lists, so the route's map is always there
       tokens?.set(token, [...(tokens.get(token) ?? []), f]);
     }
   }
@@ -113,6 +114,7 @@ function entryOf(fs: readonly Finding[]): NewTokenEntry {
     role: f.role,
     created: f.created,
     expDate: f.expDate,
+    // Stryker disable next-line OptionalChaining: an entry is made of at least one finding, so rules[0] is always there
     severity: rules[0]?.severity ?? f.severity,
     rules,
   };

@@ -25,7 +25,7 @@ export interface Route {
 function matches(f: Finding, m: RouteMatch): boolean {
   return (
     (m.accounts === undefined || (f.clientId !== null && m.accounts.includes(f.clientId))) &&
-    (m.owners === undefined || (f.owner !== null && m.owners.some((o) => o.toLowerCase() === f.owner?.toLowerCase()))) &&
+    (m.owners === undefined || m.owners.some((o) => o.toLowerCase() === f.owner?.toLowerCase())) &&
     (m.rules === undefined || m.rules.includes(f.rule)) &&
     (m.minSeverity === undefined || atLeast(f.severity, m.minSeverity))
   );

@@ -21,4 +21,9 @@ describe('countChanges', () => {
     expect(countChanges(previous, open)).toEqual({ new: 2, resolved: 1, open: 3 });
     expect(countChanges([], [])).toEqual({ new: 0, resolved: 0, open: 0 });
   });
+
+  it('counts as resolved only the findings open before and not after', () => {
+    const [a, b, c] = [finding(101), finding(102), finding(103)];
+    expect(countChanges([state(a), state(b), state(c)], [state(a)])).toEqual({ new: 0, resolved: 2, open: 1 });
+  });
 });

@@ -119,6 +119,18 @@ describe('planAlerts', () => {
     expect(ids(route(risen).newFindings)).toEqual([1]);
   });
 
+  it('counts muted findings, and unmuted ones below minSeverity, apart from what it tells', () => {
+    const fs = [
+      finding(1, 'stale', 'high', { muted: true, muteReason: 'vault' }),
+      finding(2, 'never-used', 'low', { muted: true, muteReason: 'vault' }),
+      finding(3, 'never-used', 'low'),
+      finding(4, 'stale', 'medium'),
+    ];
+    const r = route(planAlerts(new Map(), fs, saw(1, 2, 3, 4), { ...options, minSeverity: 'medium' }));
+    expect([r.muted, r.belowMinSeverity]).toEqual([2, 1]);
+    expect(ids(r.open)).toEqual([3, 4]);
+  });
+
   it('treats a finding that comes back after being resolved as new', () => {
     const plan = planAlerts(new Map(), [finding(1)], saw(1), { ...options, now: new Date(NOW.getTime() + HOUR) });
     expect(ids(route(plan).newFindings)).toEqual([1]);
@@ -158,6 +170,20 @@ describe('planAlerts', () => {
       expect(plan.resolvedKeys).toEqual([moved.key]);
       expect(plan.routes.flatMap((r) => r.resolved)).toEqual([]);
       expect(ids(route(plan, DEFAULT_ROUTE).newFindings)).toEqual([3]);
+    });
+
+    it('drops, without a word, the state of a route no longer configured, even when the run did not read its token', () => {
+      const retired = state(other, new Date(NOW.getTime() - HOUR), 'retired');
+      const plan = planAlerts(prev(retired), [], saw(), { ...options, routes });
+      expect(plan.resolvedKeys).toEqual([retired.key]);
+      expect(plan.open).toEqual([]);
+    });
+
+    it('keeps a finding of a token the run did not read open in its own route only', () => {
+      const unread = state(stale, new Date(NOW.getTime() - HOUR), 'data');
+      const plan = planAlerts(prev(unread), [], saw(), { ...options, routes });
+      expect(ids(route(plan, 'data').open)).toEqual([2]);
+      expect(plan.routes.filter((r) => r.open.length > 0).map((r) => r.route)).toEqual(['data']);
     });
   });
 });

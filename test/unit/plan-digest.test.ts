@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { LIST_ALL_COMMAND, type Digest, type DigestSection } from '../../src/alerts/digest.js';
-import { fitDigest, hasNews, planDigest, tokenEntries, type DigestInput, type DigestLevel } from '../../src/alerts/plan-digest.js';
+import { entryName, fitDigest, hasNews, planDigest, tokenEntries, type DigestInput, type DigestLevel } from '../../src/alerts/plan-digest.js';
 import type { AlertState, RoutePlan } from '../../src/alerts/plan-alerts.js';
 import type { Finding } from '../../src/core/finding.js';
 import { finding } from '../support/findings.js';
@@ -56,6 +56,48 @@ describe('tokenEntries', () => {
     const entries = tokenEntries([medium(1), finding(1, 'stale', 'medium', { clientId: 789 }), gap]);
     expect(entries).toHaveLength(3);
     expect(entries[0]).toMatchObject({ tokenId: null, accountName: 'staging', severity: 'high' });
+  });
+
+  it('keeps apart the gaps of accounts whose id could not be learnt, by account name', () => {
+    const gap = (accountName: string) => finding(0, 'coverage-gap', 'high', { tokenId: null, tokenName: null, clientId: null, accountName });
+    expect(tokenEntries([gap('staging'), gap('prod'), gap('staging')]).map((e) => [e.accountName, e.rules.length])).toEqual([
+      ['staging', 2],
+      ['prod', 1],
+    ]);
+  });
+
+  it('marks a token whose dates could not be read (no creation date) as not read', () => {
+    expect(tokenEntries([medium(1), medium(2), finding(2, 'audit-failed', 'high', { created: null })]).map((e) => [e.tokenId, e.read])).toEqual([
+      [2, false],
+      [1, true],
+    ]);
+  });
+
+  it('orders tokens of one severity by account, then by token, an account-level entry first', () => {
+    const gap = finding(0, 'coverage-gap', 'medium', { tokenId: null, tokenName: null, clientId: null, accountName: 'staging' });
+    const entries = tokenEntries([finding(1, 'stale', 'medium', { clientId: 789 }), medium(2), gap, medium(1), finding(3, 'stale', 'medium', { clientId: 123 })]);
+    expect(entries.map((e) => [e.clientId, e.tokenId])).toEqual([
+      [null, null],
+      [123, 3],
+      [456, 1],
+      [456, 2],
+      [789, 1],
+    ]);
+  });
+});
+
+describe('entryName', () => {
+  const unnamed = { tokenId: null, tokenName: null, clientId: null, accountName: null };
+
+  it('names a token by its name, else by its id', () => {
+    expect(entryName({ ...unnamed, clientId: 456, tokenId: 7, tokenName: 'ci' })).toBe('ci');
+    expect(entryName({ ...unnamed, clientId: 456, tokenId: 7 })).toBe('token 7');
+  });
+
+  it('names an account-level entry by the account name, else by its id, else with a question mark', () => {
+    expect(entryName({ ...unnamed, clientId: 9, accountName: 'staging' })).toBe('staging');
+    expect(entryName({ ...unnamed, clientId: 9 })).toBe('account 9');
+    expect(entryName(unnamed)).toBe('account ?');
   });
 });
 
@@ -130,6 +172,70 @@ describe('planDigest', () => {
   });
 });
 
+describe('planDigest sections', () => {
+  it('has no section at all when nothing is new, due, resolved or noted', () => {
+    expect(planDigest(input(routePlan({ open: [critical(1)] })), FULL).sections).toEqual([]);
+  });
+
+  it('puts the mute notes first, under "Mutes", and no notes section for an empty list', () => {
+    const plan = routePlan({ newFindings: [high(1)] });
+    expect(planDigest(input(plan, { notes: ['🔇 bob muted stale on account 456'] }), FULL).sections[0]).toEqual({
+      kind: 'notes',
+      title: 'Mutes',
+      lines: ['🔇 bob muted stale on account 456'],
+    });
+    expect(planDigest(input(plan, { notes: [] }), FULL).sections.map((x) => x.kind)).toEqual(['new']);
+  });
+
+  it('gives only the sections with something in them', () => {
+    const resolvedOnly = planDigest(input(routePlan({ resolved: [{ finding: low(1), reason: 'expired' }] })), FULL);
+    expect(resolvedOnly.sections.map((x) => [x.kind, x.title])).toEqual([['resolved', 'Resolved']]);
+    const remindersOnly = planDigest(input(routePlan({ reminders: [state(medium(1), 9)] })), FULL);
+    expect(remindersOnly.sections.map((x) => x.kind)).toEqual(['reminder']);
+  });
+
+  it('tells exactly a handful (10) of resolved tokens one by one', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => ({ finding: medium(i + 1), reason: 'deleted' as const }));
+    const s = section(planDigest(input(routePlan({ resolved: ten })), FULL), 'resolved');
+    expect(s?.entries).toHaveLength(10);
+    expect(s?.rollups).toEqual([]);
+  });
+
+  it('lists the reasons of resolved findings of a rule most frequent first', () => {
+    const resolved = Array.from({ length: 11 }, (_, i) => ({ finding: medium(i + 1), reason: i < 2 ? ('deleted' as const) : ('used again' as const) }));
+    expect(section(planDigest(input(routePlan({ resolved })), FULL), 'resolved')?.rollups).toEqual([
+      { rule: 'stale', count: 11, reasons: [{ reason: 'used again', count: 9 }, { reason: 'deleted', count: 2 }] },
+    ]);
+  });
+
+  it('rolls up rules of one severity by count, the largest first', () => {
+    const fresh = [finding(1, 'never-used', 'low'), finding(2, 'orphaned', 'low'), finding(3, 'orphaned', 'low'), finding(4, 'stale', 'low'), finding(5, 'stale', 'low'), finding(6, 'stale', 'low')];
+    const rollups = section(planDigest(input(routePlan({ newFindings: fresh })), FULL), 'new')?.rollups;
+    expect(rollups?.map((r) => [r.rule, r.count])).toEqual([
+      ['stale', 3],
+      ['orphaned', 2],
+      ['never-used', 1],
+    ]);
+  });
+
+  it('ages each reminder roll-up by its own rule and severity only', () => {
+    const reminders = [state(finding(1, 'stale', 'medium'), 40), state(finding(2, 'orphaned', 'medium'), 10), state(finding(3, 'orphaned', 'high'), 20)];
+    const s = section(planDigest(input(routePlan({ reminders })), FULL), 'reminder');
+    expect(s?.rollups.map((r) => [r.rule, r.severity, r.oldestDays])).toEqual([
+      ['orphaned', 'high', 20],
+      ['orphaned', 'medium', 10],
+      ['stale', 'medium', 40],
+    ]);
+  });
+
+  it('limits the number of critical tokens named, never the high ones', () => {
+    const fresh = [critical(1), critical(2), high(3), high(4)];
+    const s = section(planDigest(input(routePlan({ newFindings: fresh })), { detailRank: 3, resolvedDetail: true, criticalLimit: 1 }), 'new');
+    expect(s?.entries.map((e) => e.tokenId)).toEqual([1, 3, 4]);
+    expect(s?.hidden).toEqual({ count: 1, command: LIST_ALL_COMMAND });
+  });
+});
+
 describe('hasNews', () => {
   it('is false when nothing changed, is due or is noted, however much is open', () => {
     expect(hasNews({ plan: routePlan({ open: [critical(1)] }) })).toBe(false);
@@ -167,6 +273,23 @@ describe('fitDigest', () => {
     const d = fitDigest(input(routePlan({ newFindings: fresh, open: fresh })), count, 1);
     expect(entriesOf(d)).toHaveLength(4);
     expect(section(d, 'new')?.hidden).toEqual({ count: 8, command: LIST_ALL_COMMAND });
+  });
+
+  it('names what fits of the critical tokens only reminded, when they alone overflow', () => {
+    const reminders = Array.from({ length: 12 }, (_, i) => state(critical(i + 1), 10));
+    const count = (d: Digest) => 1 + Math.floor((section(d, 'reminder')?.named.length ?? 0) / 5);
+    const d = fitDigest(input(routePlan({ reminders })), count, 1);
+    expect(section(d, 'reminder')?.named.map((e) => e.tokenId)).toEqual([1, 2, 3, 4]);
+    expect(section(d, 'reminder')?.hidden).toEqual({ count: 8, command: LIST_ALL_COMMAND });
+  });
+
+  it('rolls resolved tokens up while it names what fits of the critical tokens', () => {
+    const fresh = Array.from({ length: 12 }, (_, i) => critical(i + 1));
+    // as above, and one more message when resolved tokens are told one by one
+    const count = (d: Digest) => 1 + Math.floor(entriesOf(d).length / 5) + (section(d, 'resolved')?.entries.length ?? 0);
+    const d = fitDigest(input(routePlan({ newFindings: fresh, resolved: [{ finding: low(20), reason: 'deleted' }] })), count, 1);
+    expect(entriesOf(d)).toHaveLength(4);
+    expect(section(d, 'resolved')).toMatchObject({ entries: [], rollups: [{ rule: 'never-used', count: 1 }] });
   });
 });
 
