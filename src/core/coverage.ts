@@ -38,7 +38,6 @@ export function coverageGaps(
     if (a.error !== null) {
       gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
     }
-    // Stryker disable next-line ConditionalExpression: results are keyed by number, so a get(null) would be undefined too; the test is for the type checker
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
     if (stats && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
       const what =

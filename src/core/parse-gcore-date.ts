@@ -10,10 +10,9 @@ export function parseGcoreDate(text: string): Date | null {
   if (!m) {
     return null;
   }
-  // Stryker disable next-line StringLiteral: the zone group is not optional, so its default only satisfies the type checker
-  const [, y, mo, d, h, mi, s, frac = '', rawZone = 'Z'] = m;
-  // Stryker disable next-line MethodExpression: a 'z' left lowercase is read below as an offset of +0, the same instant
-  const zone = rawZone.toUpperCase();
+  const [, y, mo, d, h, mi, s, frac = ''] = m;
+  // Stryker disable next-line StringLiteral,MethodExpression: the zone group is not optional (the default only satisfies the type checker); a 'z' left lowercase is read below as an offset of +0
+  const zone = (m[8] ?? 'Z').toUpperCase();
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
@@ -27,7 +26,7 @@ export function parseGcoreDate(text: string): Date | null {
   }
   const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
   let offsetMinutes = 0;
-  // Stryker disable next-line ConditionalExpression,StringLiteral: 'Z' read as an offset is +0 minutes, the same instant
+  // Stryker disable next-line StringLiteral: 'Z' read as an offset is +0 minutes, the same instant
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');

@@ -27,7 +27,6 @@ export function parseDateOrInstant(text: string): { readonly instant: Date; read
   if (date !== null) {
     return { instant: date, dateOnly: true };
   }
-  // Stryker disable next-line Regex: parseGcoreDate is anchored at the start too; this only refuses its space and lowercase t
   if (!/^\d{4}-\d{2}-\d{2}T/.test(text)) {
     return null;
   }

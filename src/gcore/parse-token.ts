@@ -85,7 +85,6 @@ export function parseToken(raw: unknown): Token {
     id: t.id,
     name: t.name,
     description: t.description ?? null,
-    // Stryker disable next-line ConditionalExpression: parseGcoreDate reads null as no date too; the test is for the type checker
     expDate: t.exp_date === null ? null : toDate(t.exp_date),
     expired: t.expired,
     deleted: t.deleted,
