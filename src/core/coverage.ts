@@ -39,7 +39,7 @@ export function coverageGaps(
       gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
     }
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
-    if (stats && stats.failed > 0 && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
+    if (stats && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
       const what =
         stats.failed === stats.total
           ? `none of its ${stats.total} token(s) could be read`

@@ -10,20 +10,23 @@ export function parseGcoreDate(text: string): Date | null {
   if (!m) {
     return null;
   }
-  const [, y, mo, d, h, mi, s, frac = '', rawZone = 'Z'] = m;
-  const zone = rawZone.toUpperCase();
+  const [, y, mo, d, h, mi, s, frac = ''] = m;
+  // Stryker disable next-line StringLiteral,MethodExpression: the zone group is not optional (the default only satisfies the type checker); a 'z' left lowercase is read below as an offset of +0
+  const zone = (m[8] ?? 'Z').toUpperCase();
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  // RFC 3339 allows a leap second (:60); Date.UTC carries it into the next minute.
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) {
+  // RFC 3339 allows a leap second (:60); Date.UTC carries it into the next minute. A month out of range is
+  // refused below, with impossible days.
+  if (hour > 23 || minute > 59 || second > 60) {
     return null;
   }
   const ms = Number(frac.slice(0, 3).padEnd(3, '0'));
   let offsetMinutes = 0;
+  // Stryker disable next-line StringLiteral: 'Z' read as an offset is +0 minutes, the same instant
   if (zone !== 'Z') {
     const sign = zone.startsWith('-') ? -1 : 1;
     const digits = zone.slice(1).replace(':', '');
@@ -35,9 +38,10 @@ export function parseGcoreDate(text: string): Date | null {
     offsetMinutes = sign * (oh * 60 + om);
   }
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  // Date.UTC rolls 2021-02-30 over to March: reject instead of guessing.
+  // Date.UTC rolls 2021-02-30 over to March and month 13 into the next year, and reads years below 100 as
+  // 19xx: reject instead of guessing. A day rolled over never keeps its number; a month rolled over changes the year.
   const check = new Date(Date.UTC(year, month - 1, day));
-  if (check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day) {
+  if (check.getUTCFullYear() !== year || check.getUTCDate() !== day) {
     return null;
   }
   return new Date(utc - offsetMinutes * 60_000);

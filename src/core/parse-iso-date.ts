@@ -10,8 +10,9 @@ export function parseCalendarDate(text: string): Date | null {
     return null;
   }
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // Month 13 rolls into the next year, a year below 100 is read as 19xx, a day past the month's end never keeps its number.
   const date = new Date(Date.UTC(year, month - 1, day));
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+  if (date.getUTCFullYear() !== year || date.getUTCDate() !== day) {
     return null;
   }
   return date;

@@ -79,12 +79,14 @@ export function buildReport(input: ReportInput): Report {
   const results = [...input.results];
   const names = new Map(input.accounts.filter((a) => a.clientId !== null && a.name).map((a) => [a.clientId, a.name ?? null]));
   const named = (f: Finding): Finding => {
-    const accountName = f.clientId === null ? f.accountName : (names.get(f.clientId) ?? f.accountName);
+    // The map holds no null key (see the filter), so a keyless account's finding keeps its own name.
+    const accountName = names.get(f.clientId) ?? f.accountName;
     return accountName === f.accountName ? f : { ...f, accountName };
   };
   const raw: Finding[] = [];
-  const readAccounts = new Set<number>();
-  const triedAccounts = new Set<number>();
+  // Of number | null so a keyless account (null) can be looked up: it is never in them.
+  const readAccounts = new Set<number | null>();
+  const triedAccounts = new Set<number | null>();
   let tokensAudited = 0;
   let failed = 0;
   for (const r of results) {
@@ -111,9 +113,7 @@ export function buildReport(input: ReportInput): Report {
     bySeverity[f.severity] += 1;
   }
   const accounts = input.accounts.filter(
-    (a) =>
-      (a.clientId !== null && readAccounts.has(a.clientId)) ||
-      (a.error === null && (a.clientId === null || !triedAccounts.has(a.clientId))),
+    (a) => readAccounts.has(a.clientId) || (a.error === null && !triedAccounts.has(a.clientId)),
   ).length;
   const coverage = gaps.map((g) => g.message);
   return {

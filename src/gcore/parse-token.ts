@@ -48,8 +48,9 @@ const tokenResponse = z.object({
   }),
 });
 
+// The response holds no list, so a path is names only: `client_user.role.id`.
 function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path.map(String).join('.');
 }
 
 function describe(value: unknown): string {
@@ -67,14 +68,14 @@ function describe(value: unknown): string {
 export function parseToken(raw: unknown): Token {
   const result = tokenResponse.safeParse(raw, { reportInput: true });
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue ? fieldPath(issue.path) || '(response)' : '(response)';
+    // A failed parse has at least one issue, and each carries its input (reportInput).
+    const issue = result.error.issues[0] as z.core.$ZodIssue;
+    const field = fieldPath(issue.path) || '(response)';
     let problem: string;
-    if (issue?.code === 'too_big' && issue.origin === 'string') {
+    if (issue.code === 'too_big' && issue.origin === 'string') {
       problem = `longer than ${String(issue.maximum)} characters`;
     } else {
-      const got = issue && 'input' in issue ? `, got ${describe(issue.input)}` : '';
-      problem = `${issue?.code === 'invalid_type' ? `expected ${issue.expected}` : (issue?.message ?? 'invalid')}${got}`;
+      problem = `${issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message}, got ${describe(issue.input)}`;
     }
     throw new TokenValidationError(field, `invalid token response: ${field}: ${problem}`);
   }

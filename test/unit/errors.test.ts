@@ -14,6 +14,11 @@ import {
   SecretNotSetError,
   SlackRejectedError,
   SlackUnavailableError,
+  SlackDeferredError,
+  StateConflictError,
+  OutboxClaimLostError,
+  DeliveryAbortedError,
+  RedisUnavailableError,
   TokenValidationError,
   UsageError,
   toError,
@@ -23,18 +28,25 @@ describe('error classes', () => {
   const cause = new Error('underlying');
 
   it.each([
-    [new UsageError('bad flag'), 'UsageError', 'USAGE'],
-    [new SecretError('no secret'), 'SecretError', 'SECRET_MISSING'],
-    [new GcoreAuthError('rejected', { cause }), 'GcoreAuthError', 'GCORE_AUTH'],
-    [new GcoreForbiddenError('forbidden', { cause }), 'GcoreForbiddenError', 'GCORE_FORBIDDEN'],
-    [new GcoreNotFoundError('not found', { cause }), 'GcoreNotFoundError', 'GCORE_NOT_FOUND'],
-    [new GcoreUnavailableError('down', 5000, { cause }), 'GcoreUnavailableError', 'GCORE_UNAVAILABLE'],
-    [new GcoreRateLimitedError('slow down', 2000, { cause }), 'GcoreRateLimitedError', 'GCORE_RATE_LIMITED'],
-    [new GcoreResponseError('bad body', { cause }), 'GcoreResponseError', 'GCORE_BAD_RESPONSE'],
-    [new GcoreRedirectError('302', { cause }), 'GcoreRedirectError', 'GCORE_REDIRECT'],
-    [new GcoreResponseTooLargeError('too big', { cause }), 'GcoreResponseTooLargeError', 'GCORE_TOO_LARGE'],
-    [new SlackUnavailableError('unreachable', { cause }), 'SlackUnavailableError', 'SLACK_UNAVAILABLE'],
-  ])('%s has its own name and stable code, and keeps its message and cause', (error, name, code) => {
+    [() => new UsageError('bad flag'), 'UsageError', 'USAGE'],
+    [() => new SecretError('no secret'), 'SecretError', 'SECRET_MISSING'],
+    [() => new GcoreAuthError('rejected', { cause }), 'GcoreAuthError', 'GCORE_AUTH'],
+    [() => new GcoreForbiddenError('forbidden', { cause }), 'GcoreForbiddenError', 'GCORE_FORBIDDEN'],
+    [() => new GcoreNotFoundError('not found', { cause }), 'GcoreNotFoundError', 'GCORE_NOT_FOUND'],
+    [() => new GcoreUnavailableError('down', 5000, { cause }), 'GcoreUnavailableError', 'GCORE_UNAVAILABLE'],
+    [() => new GcoreRateLimitedError('slow down', 2000, { cause }), 'GcoreRateLimitedError', 'GCORE_RATE_LIMITED'],
+    [() => new GcoreResponseError('bad body', { cause }), 'GcoreResponseError', 'GCORE_BAD_RESPONSE'],
+    [() => new GcoreRedirectError('302', { cause }), 'GcoreRedirectError', 'GCORE_REDIRECT'],
+    [() => new GcoreResponseTooLargeError('too big', { cause }), 'GcoreResponseTooLargeError', 'GCORE_TOO_LARGE'],
+    [() => new SlackUnavailableError('unreachable', { cause }), 'SlackUnavailableError', 'SLACK_UNAVAILABLE'],
+    [() => new SlackDeferredError('wait 120 s', { cause }), 'SlackDeferredError', 'SLACK_DEFERRED'],
+    [() => new StateConflictError('state moved', { cause }), 'StateConflictError', 'STATE_CONFLICT'],
+    [() => new OutboxClaimLostError('claim lost', { cause }), 'OutboxClaimLostError', 'OUTBOX_CLAIM_LOST'],
+    [() => new DeliveryAbortedError('shutting down', { cause }), 'DeliveryAbortedError', 'DELIVERY_ABORTED'],
+    [() => new RedisUnavailableError('no answer', { cause }), 'RedisUnavailableError', 'REDIS_UNAVAILABLE'],
+  ])('%#: a %s has its own name and stable code, and keeps its message and cause', (make, name, code) => {
+    // Built inside the test, so a mutation tool sees which test reads each class.
+    const error = make();
     expect(error).toBeInstanceOf(AuditError);
     expect(error.name).toBe(name);
     expect(error.code).toBe(code);

@@ -51,6 +51,22 @@ describe('the log serializer, with no scrubber behind it', () => {
   });
 });
 
+describe('the logger\'s fields', () => {
+  it('names the service on every line', () => {
+    const sink = logSink();
+    createLogger({ destination: sink }).info('started');
+    expect(sink.parsed()[0]?.service).toBe('gcore-token-audit');
+  });
+
+  it('censors the API key, webhook URL and Authorization header fields, at the top and one level down, with no secret known', () => {
+    const sink = logSink();
+    const fields = { apiKey: 'plain-key-1', webhookUrl: 'https://example.invalid/hook', headers: { authorization: 'APIKey plain-key-2', accept: 'json' } };
+    createLogger({ destination: sink }).warn({ ...fields, account: fields }, 'fields by name');
+    const censored = { apiKey: '[REDACTED]', webhookUrl: '[REDACTED]', headers: { authorization: '[REDACTED]', accept: 'json' } };
+    expect(sink.parsed()[0]).toMatchObject({ ...censored, account: censored });
+  });
+});
+
 describe('the logger\'s scrub', () => {
   it('replaces a known secret in every encoding a request carries it: raw, URL-encoded, base64 of the header', () => {
     const key = 'k3y/with+special=chars&more';
@@ -109,6 +125,15 @@ describe('log settings and pretty lines, edge cases', () => {
     expect(problems({ LOG_LEVEL: 'x'.repeat(17) })).toEqual(['LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got a string']);
     expect(problems({ LOG_FORMAT: 'yaml' })).toEqual(['LOG_FORMAT: expected one of json, pretty, got "yaml"']);
     expect(problems({ LOG_LEVEL: 'silent', LOG_FORMAT: 'pretty' })).toEqual([]);
+  });
+
+  it('writes a message or error code that is not a string as JSON, and an error that is null not at all', () => {
+    expect(prettyLine(JSON.stringify({ level: 'info', msg: 42, err: null }))).toBe('INFO  42\n');
+    expect(prettyLine(JSON.stringify({ level: 'warn', msg: 'm', err: { type: 'Error', code: 7, message: 'boom' } }))).toBe('WARN  m\n    Error (7): boom\n');
+  });
+
+  it('writes a field holding a list as JSON', () => {
+    expect(prettyLine(JSON.stringify({ level: 'info', msg: 'm', ids: [1, 2] }))).toBe('INFO  m ids=[1,2]\n');
   });
 
   it('passes a line that is not JSON through as it is', () => {

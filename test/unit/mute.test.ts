@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { applyMutes, type Mute } from '../../src/core/mute.js';
+import { applyMutes, describeMuteMatch, type Mute } from '../../src/core/mute.js';
 import { finding } from '../support/findings.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -77,5 +77,29 @@ describe('mutes', () => {
     const broad = mute({ tokenId: null, until: new Date('2026-01-01T00:00:00Z'), untilText: '2025-12-31' });
     const out = applyMutes([f, finding(102, 'stale', 'medium', { clientId: 456 })], [broad], NOW);
     expect(out.lapsed).toEqual(['the mute of stale on account 456 expired on 2025-12-31']);
+  });
+});
+
+describe('describeMuteMatch', () => {
+  it.each([
+    [{ rule: 'stale' as const, clientId: 456, tokenId: 101 }, 'stale on token 101 (account 456)'],
+    [{ rule: null, clientId: null, tokenId: 101 }, 'every rule on token 101 (account any)'],
+    [{ rule: null, clientId: 456, tokenId: null }, 'every rule on account 456'],
+    [{ rule: 'stale' as const, clientId: null, tokenId: null }, 'stale on every account'],
+  ])('names %p as %p', (m, text) => {
+    expect(describeMuteMatch(m)).toBe(text);
+  });
+});
+
+describe('a lapsed mute', () => {
+  const f = finding(101, 'stale', 'medium', { clientId: 456 });
+  const lapsedMute = (overrides: Partial<Mute>) => mute({ until: new Date('2026-01-01T00:00:00Z'), untilText: '2025-12-31', ...overrides });
+
+  it('of one rule on one token, in any account, is named by the account of the finding it matched', () => {
+    expect(applyMutes([f], [lapsedMute({ clientId: null })], NOW).lapsed).toEqual(['the mute of stale on token 101 (account 456) expired on 2025-12-31']);
+  });
+
+  it('of every rule on one token is named by what it matched, not by the rule of the finding', () => {
+    expect(applyMutes([f], [lapsedMute({ rule: null })], NOW).lapsed).toEqual(['the mute of every rule on token 101 (account 456) expired on 2025-12-31']);
   });
 });

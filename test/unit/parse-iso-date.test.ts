@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseCalendarDate, parseDateOrInstant } from '../../src/core/parse-iso-date.js';
+import { parseCalendarDate, parseDateOrInstant, parseUntil } from '../../src/core/parse-iso-date.js';
 
 describe('parseCalendarDate', () => {
   it.each([
@@ -11,7 +11,7 @@ describe('parseCalendarDate', () => {
     expect(parseCalendarDate(text)?.toISOString()).toBe(iso);
   });
 
-  it.each(['2026-02-30', '2026-02-29', '2026-11-31', '2026-13-01', '2026-00-10', '2026-01-00', '2026-1-1', ' 2026-01-01', '2026-01-01 ', '2026-01-01T00:00:00Z', ''])(
+  it.each(['2026-02-30', '2026-02-29', '2026-11-31', '2026-13-01', '2026-00-10', '2026-01-00', '0050-06-01', '2026-1-1', ' 2026-01-01', '2026-01-01 ', '2026-01-01T00:00:00Z', ''])(
     'refuses %p',
     (text) => {
       expect(parseCalendarDate(text)).toBeNull();
@@ -40,5 +40,18 @@ describe('parseDateOrInstant', () => {
     ['an impossible calendar date', '2027-02-30'],
   ])('refuses %s', (_label, text) => {
     expect(parseDateOrInstant(text)).toBeNull();
+  });
+});
+
+describe('parseUntil', () => {
+  it.each([
+    ['a calendar date: through that whole day, UTC, so up to the next midnight', '2027-01-31', '2027-02-01T00:00:00.000Z'],
+    ['a timestamp: up to that instant exactly', '2027-01-31T12:00:00+02:00', '2027-01-31T10:00:00.000Z'],
+  ])('mutes until %s', (_label, text, end) => {
+    expect(parseUntil(text)?.toISOString()).toBe(end);
+  });
+
+  it('is null for text that is neither', () => {
+    expect(parseUntil('next week')).toBeNull();
   });
 });

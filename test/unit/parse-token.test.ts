@@ -189,4 +189,8 @@ describe('parseListing', () => {
     expect(() => parseListing({ results: [] })).toThrow('invalid token list: expected an array, got {"results":[]}');
     expect(() => parseListing(undefined)).toThrow('invalid token list: expected an array, got nothing');
   });
+
+  it('blames the whole response, not a field, for a body that is not an array', () => {
+    expect(() => parseListing('<html>')).toThrow(expect.objectContaining({ field: '(response)' }));
+  });
 });

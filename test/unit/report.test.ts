@@ -82,9 +82,44 @@ describe('buildReport', () => {
     expect(report([], [], failing).warnings).toEqual(['account 456: could not list tokens: boom']);
   });
 
+  it('does not count an account whose listing failed and none of whose tokens was tried', () => {
+    const failing = [{ clientId: 456, label: 'account 456', error: 'could not list tokens: boom' }];
+    expect(report([], [], failing).summary.accounts).toBe(0);
+  });
+
+  it("names each token's finding after its account's configured name", () => {
+    const r = report([result(1, 'audited')], [], [{ clientId: 456, name: 'Production', label: 'account 456', error: null }]);
+    expect(r.findings[0]?.accountName).toBe('Production');
+  });
+
+  it('leaves the name a finding came with when its account has no configured name', () => {
+    const unnamed = [{ clientId: 456, name: '', label: 'account 456', error: null }];
+    const fromWorker = result(1, 'audited', [finding(1, 'stale', 'medium', { accountName: 'named by the worker' })]);
+    expect(report([fromWorker], [], unnamed).findings[0]?.accountName).toBe('named by the worker');
+    expect(report([result(1, 'audited')], [], [{ clientId: 456, label: 'account 456', error: null }]).findings[0]?.accountName).toBeNull();
+  });
+
+  it('passes a finding whose name does not change through as is, not a copy', () => {
+    const f = finding(1);
+    expect(report([result(1, 'audited', [f])]).findings[0]).toBe(f);
+  });
+
+  it('names the gaps of two keyless accounts each after its own account', () => {
+    const keyless = [
+      { clientId: null, name: 'Staging', label: 'the account of STAGING_KEY', error: 'STAGING_KEY is not set' },
+      { clientId: null, name: 'Dev', label: 'the account of DEV_KEY', error: 'DEV_KEY is not set' },
+    ];
+    expect(report([], [], keyless).findings.map((f) => f.accountName)).toEqual(['Staging', 'Dev']);
+  });
+
   it('fingerprints findings stably by account, token and rule', () => {
     expect(findingId(456, 1, 'stale')).toBe(findingId(456, 1, 'stale'));
     expect(new Set([findingId(456, 1, 'stale'), findingId(456, 1, 'orphaned'), findingId(457, 1, 'stale'), findingId(456, 11, 'stale')]).size).toBe(4);
     expect(findingId(456, 1, 'stale')).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('keeps the ids of earlier releases, for tokens and for whole accounts (alert state is keyed by them)', () => {
+    expect(findingId(456, 1, 'stale')).toBe('b8ceb63ca8d939b0');
+    expect(findingId(456, null, 'coverage-gap')).toBe('7364e341aaf09992');
   });
 });
