@@ -152,7 +152,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
   if (flags.format === 'json') {
-    writeJson(io.stdout, report);
+    await writeJson(io.stdout, report);
   } else {
     io.stdout.write(formatTable(report));
   }

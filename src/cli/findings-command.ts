@@ -34,7 +34,7 @@ export async function findingsCommand(flags: FindingsFlags, io: ReadIo): Promise
   const filter = { severity: flags.severity, rule: flags.rule, clientId };
   const shown = openFindings(states.values(), { ...filter, muted: flags.muted });
   if (flags.format === 'json') {
-    writeJson(io.stdout, shown);
+    await writeJson(io.stdout, shown);
   } else if (flags.format === 'csv') {
     io.stdout.write(formatOpenFindingsCsv(shown));
   } else {

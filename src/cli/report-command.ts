@@ -3,7 +3,7 @@ import { describeDelivery } from '../report/format-delivery.js';
 import { formatTable } from '../report/format-table.js';
 import { createRunStore, type RunRecord } from '../store/run-store.js';
 import { EXIT } from './exit-codes.js';
-import { writeJson } from '../report/json-chunks.js';
+import { writeJson, type JsonOut } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface ReportFlags {
@@ -22,7 +22,7 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
     const what = runId === 'last' ? 'no run in Redis' : `no run ${JSON.stringify(runId.slice(0, 128))} in Redis`;
     throw new UsageError(`${what} (a run's report is kept a day; \`gcore-token-audit runs\` lists them)`);
   }
-  printReport(io.stdout, record, flags.format);
+  await printReport(io.stdout, record, flags.format);
   if (flags.format === 'json') {
     io.stderr.write(`${slackLine(record)}\n`);
   }
@@ -33,9 +33,9 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
 export const slackLine = (record: Pick<RunRecord, 'delivery' | 'routes'>) => `gcore-token-audit: Slack: ${describeDelivery(record)}`;
 
 /** The report as `audit --format json|table` prints it; the table ends with what Slack got. */
-export function printReport(out: { write(text: string): unknown }, record: RunRecord, format: 'table' | 'json'): void {
+export async function printReport(out: JsonOut, record: RunRecord, format: 'table' | 'json'): Promise<void> {
   if (format === 'json') {
-    writeJson(out, record.report);
+    await writeJson(out, record.report);
     return;
   }
   const trigger = record.trigger === 'schedule' ? 'scheduled' : 'manual';

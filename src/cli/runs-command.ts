@@ -21,7 +21,7 @@ export async function runsCommand(flags: RunsFlags, io: ReadIo): Promise<number>
   }
   const runs = await withRedis(io, flags.timeout, ({ client, prefix }) => createRunStore(client, prefix).listRuns(limit));
   if (flags.format === 'json') {
-    writeJson(io.stdout, runs);
+    await writeJson(io.stdout, runs);
   } else if (flags.format === 'csv') {
     io.stdout.write(formatRunsCsv(runs));
   } else {

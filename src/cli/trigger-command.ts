@@ -65,7 +65,7 @@ export async function triggerCommand(
       io.logger.error({ runId: runKey }, `no report within ${timeoutS} s: is a worker running?`);
       return EXIT.timeout;
     }
-    printReport(io.stdout, record, flags.format);
+    await printReport(io.stdout, record, flags.format);
     if (record.report.summary.accounts === 0) {
       io.logger.error({ warnings: record.report.warnings }, 'no account could be audited');
       return EXIT.usage;

@@ -38,17 +38,51 @@ const omitted = (v: unknown) =>
 
 const hasToJSON = (value: object) => typeof (value as { toJSON?: unknown }).toJSON === 'function';
 
-/** Writes `jsonChunks(value)` in pieces of about 64 KB: one write per finding would be one system call each. */
-export function writeJson(out: { write(text: string): unknown }, value: unknown): void {
+/** What the JSON is written to: process.stdout, or anything with `write` (a test's collector). */
+export interface JsonOut {
+  write(text: string): unknown;
+  once?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  off?(event: 'drain' | 'close' | 'error', listener: () => void): unknown;
+  readonly destroyed?: boolean;
+}
+
+/**
+ * Writes `jsonChunks(value)` in pieces of about 64 KB (one write per finding would be one system call each),
+ * waiting for 'drain' when the stream asks: stdout to a pipe is asynchronous, and a reader slower than the
+ * audit would otherwise see the whole report queued in memory (63 MB more peak RSS at 100,000 tokens).
+ * A reader that goes away (`| head`) ends the writing, quietly.
+ */
+export async function writeJson(out: JsonOut, value: unknown): Promise<void> {
   let pending = '';
   for (const chunk of jsonChunks(value)) {
     pending += chunk;
     if (pending.length >= 65_536) {
-      out.write(pending);
+      if (!(await written(out, pending))) {
+        return;
+      }
       pending = '';
     }
   }
   if (pending !== '') {
-    out.write(pending);
+    await written(out, pending);
   }
+}
+
+/** false once the stream is gone. */
+async function written(out: JsonOut, text: string): Promise<boolean> {
+  if (out.write(text) === false && out.once && out.off) {
+    const { once, off } = { once: out.once.bind(out), off: out.off.bind(out) };
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        for (const event of ['drain', 'close', 'error'] as const) {
+          off(event, done);
+        }
+        resolve();
+      };
+      for (const event of ['drain', 'close', 'error'] as const) {
+        once(event, done);
+      }
+    });
+  }
+  return out.destroyed !== true;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { jsonChunks } from '../../src/report/json-chunks.js';
+import { jsonChunks, writeJson } from '../../src/report/json-chunks.js';
 
 const whole = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 
@@ -32,5 +33,61 @@ describe('jsonChunks', () => {
     expect(pieces.length).toBeGreaterThan(1000);
     expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(200);
     expect(pieces.join('')).toBe(whole({ runId: 'r', findings, warnings: [] }));
+  });
+});
+
+/** A stream that takes one piece at a time, and only when `release` is called: a reader slower than the writer. */
+function slowReader() {
+  const received: string[] = [];
+  const waiting: (() => void)[] = [];
+  let queuedMax = 0;
+  const out = new Writable({
+    highWaterMark: 1024,
+    decodeStrings: false,
+    write(chunk: string, _encoding, callback) {
+      received.push(chunk);
+      waiting.push(() => callback());
+    },
+  });
+  const release = () => waiting.shift()?.();
+  const track = () => (queuedMax = Math.max(queuedMax, out.writableLength));
+  return { out, received, release, track, queuedMax: () => queuedMax };
+}
+
+describe('writeJson', () => {
+  const report = { runId: 'r', findings: Array.from({ length: 3000 }, (_, i) => ({ id: `f${i}`, message: 'x'.repeat(100) })) };
+
+  it('writes the same text as JSON.stringify in pieces of about 64 KB to a plain collector', async () => {
+    const pieces: string[] = [];
+    await writeJson({ write: (t) => pieces.push(t) }, report);
+    expect(pieces.join('')).toBe(whole(report));
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(Math.max(...pieces.map((p) => p.length))).toBeLessThan(65_536 + 200);
+  });
+
+  it('waits for drain: never more than one piece is queued for a slow reader', async () => {
+    const r = slowReader();
+    const done = writeJson(r.out, report);
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      r.track();
+      r.release();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    r.track();
+    expect(r.received.join('')).toBe(whole(report));
+    expect(r.received.length).toBeGreaterThan(5);
+    // One 64 KB piece in the stream's buffer at most; without waiting for drain, the whole report (~450 KB).
+    expect(r.queuedMax()).toBeLessThan(70_000);
+  });
+
+  it('stops, without hanging, when the reader goes away (`| head`)', async () => {
+    const r = slowReader();
+    const done = writeJson(r.out, report);
+    await new Promise((resolve) => setImmediate(resolve));
+    r.out.destroy();
+    await done;
+    expect(r.received.length).toBe(1);
   });
 });
