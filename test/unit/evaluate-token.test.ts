@@ -10,6 +10,20 @@ const rules = (t: Token, standing: InventoryStanding = KNOWN, p: Policy = policy
   evaluateToken(t, standing, now, p).map((h) => `${h.rule}:${h.severity}`);
 
 describe('evaluateToken', () => {
+  it('tells each finding in the sentence a person reads, with the figures that decided it', () => {
+    const messages = (t: Token, standing: InventoryStanding = KNOWN) => evaluateToken(t, standing, NOW, policy).map((h) => `${h.rule}: ${h.message}`);
+    expect(messages(token({ role: ADMIN, expDate: null }))).toEqual(['never-expiring-admin: Administrators token that never expires.']);
+    expect(messages(token({ expDate: null }))).toEqual(['never-expiring: Users token that never expires.']);
+    expect(messages(token({ lastUsage: null, created: daysBefore(45) }))).toEqual(['never-used: Never used in the 45 days since it was issued (grace: 30 days).']);
+    expect(messages(token({ expDate: daysAfter(400) }))).toEqual(['lifetime-too-long: Valid for 600 days (limit: 365 days).']);
+    // Rounded up: a token with 2.5 days left has 3 days of use in it, not 2.
+    expect(messages(token({ expDate: new Date(NOW.getTime() + 2.5 * DAY) }))).toEqual(['expiring-soon: Expires in 3 day(s) (warning window: 7 days).']);
+    expect(messages(token({ issuer: { ...token().issuer, deleted: true } }))).toEqual([
+      'orphaned: Its issuer is deleted, but the token still works (Gcore keeps SSO users’ tokens alive).',
+    ]);
+    expect(messages(token(), { inInventory: false, inventoryDeclared: true })).toEqual(['not-in-inventory: Found in the account, but not in its inventory.']);
+  });
+
   it('finds nothing wrong with a healthy token', () => {
     expect(rules(token())).toEqual([]);
   });
