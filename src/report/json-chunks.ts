@@ -70,18 +70,15 @@ export async function writeJson(out: JsonOut, value: unknown): Promise<void> {
 
 /** false once the stream is gone. */
 async function written(out: JsonOut, text: string): Promise<boolean> {
-  if (out.write(text) === false && out.once && out.off) {
-    const { once, off } = { once: out.once.bind(out), off: out.off.bind(out) };
+  // A collector without events never asks to wait (and could not say when to go on).
+  if (out.write(text) === false && out.once !== undefined && out.off !== undefined) {
+    const events = ['drain', 'close', 'error'] as const;
     await new Promise<void>((resolve) => {
       const done = () => {
-        for (const event of ['drain', 'close', 'error'] as const) {
-          off(event, done);
-        }
+        events.forEach((event) => out.off?.(event, done));
         resolve();
       };
-      for (const event of ['drain', 'close', 'error'] as const) {
-        once(event, done);
-      }
+      events.forEach((event) => out.once?.(event, done));
     });
   }
   return out.destroyed !== true;
