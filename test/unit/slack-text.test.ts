@@ -5,6 +5,8 @@ describe('slackText', () => {
   it('escapes every &, < and >, not only the first', () => {
     expect(slackText('a<b<c>d>e&f&g')).toBe('a&lt;b&lt;c&gt;d&gt;e&amp;f&amp;g');
     expect(escapeSlack('<<>>&&')).toBe('&lt;&lt;&gt;&gt;&amp;&amp;');
+    expect(slackText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(escapeSlack('a&b')).toBe('a&amp;b');
   });
 
   it('turns every invisible or reordering character into one space, and runs of space into one', () => {
@@ -12,6 +14,8 @@ describe('slackText', () => {
     expect(slackText('a \t\n\r  b')).toBe('a b');
     expect(slackText('  padded  ')).toBe('padded');
     expect(slackText('\u200b\u200b')).toBe('');
+    expect(slackText('a\u202Eb\u200Bc\u200Dd\u2066e\uFEFFf\u0007g')).toBe('a b c d e f g');
+    expect(slackText('exp_date *x* `y`\n~z~')).toBe('exp_date *x* `y` ~z~');
   });
 
   it('keeps visible text, accents and emoji as they are', () => {
@@ -29,6 +33,7 @@ describe('slackText', () => {
     expect(slackText('abcdef', 6)).toBe('abcdef');
     expect(slackText('abcdefg', 6)).toBe('abcde…');
     expect(slackText('<<<<<<<', 3)).toBe('&lt;&lt;…');
+    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
   });
 });
 
@@ -41,6 +46,7 @@ describe('fitText', () => {
   it('cuts longer text to max characters, the ellipsis included', () => {
     expect(fitText('abcdefghij', 8)).toBe('abcdefg…');
     expect(fitText('abcdefghij', 8)).toHaveLength(8);
+    expect(fitText('abcde', 4)).toBe('abc…'); // no entity: nothing more is dropped
   });
 
   it('never leaves half an escape entity, at any cut inside one', () => {
@@ -50,6 +56,7 @@ describe('fitText', () => {
     }
     expect(fitText(text, 12)).toBe('hello &amp;…');
     expect(fitText('x &lt;y', 5)).toBe('x …');
+    expect(fitText('abc&amp;def', 6)).toBe('abc…');
   });
 
   it('keeps a whole entity, and an ampersand too far back to begin a cut entity', () => {
@@ -58,20 +65,5 @@ describe('fitText', () => {
     expect(fitText('&abcdefgh', 6)).toBe('…');
     // A `;` before the last ampersand does not close the entity it begins.
     expect(fitText('a;b &amp; c', 8)).toBe('a;b …');
-  });
-});
-
-describe('slack text, as the digest uses it', () => {
-  it('escapes & < >, removes control, bidi and zero-width characters, keeps formatting characters as they are', () => {
-    expect(slackText('<!channel> & <@U1>')).toBe('&lt;!channel&gt; &amp; &lt;@U1&gt;');
-    expect(slackText('a\u202Eb\u200Bc\u200Dd\u2066e\uFEFFf\u0007g')).toBe('a b c d e f g');
-    expect(slackText('exp_date *x* `y`\n~z~')).toBe('exp_date *x* `y` ~z~');
-    expect(escapeSlack('a&b')).toBe('a&amp;b');
-  });
-
-  it('bounds the length before escaping and never cuts an entity', () => {
-    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
-    expect(fitText('abc&amp;def', 6)).toBe('abc…');
-    expect(fitText('abcde', 4)).toBe('abc…'); // no entity: nothing more is dropped
   });
 });
