@@ -72,6 +72,15 @@ describe('evaluateToken', () => {
       const longLived: Policy = { ...policy, maxLifetimeDays: 5000 };
       expect(rules(token({ lastUsage: null, created: daysBefore(900) }), KNOWN, longLived)).toEqual(['never-used:medium']);
     });
+
+    it("takes the role's own unusedGraceDays, never the role's staleAfterDays", () => {
+      // Users: stale after 10 days, but a new token keeps the policy's 30-day grace.
+      const staleOnly: Policy = { ...policy, roles: { Users: { staleAfterDays: 10 } } };
+      expect(rules(token({ lastUsage: null, created: daysBefore(20) }), KNOWN, staleOnly)).toEqual([]);
+      const graceOnly: Policy = { ...policy, roles: { Users: { unusedGraceDays: 10 } } };
+      expect(rules(token({ lastUsage: null, created: daysBefore(11) }), KNOWN, graceOnly)).toEqual(['never-used:medium']);
+      expect(rules(token({ lastUsage: null, created: daysBefore(10) }), KNOWN, graceOnly)).toEqual([]);
+    });
   });
 
   describe('lifetime-too-long', () => {

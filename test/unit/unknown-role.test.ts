@@ -35,4 +35,11 @@ describe('a role Gcore did not identify', () => {
     const users = await audit(withRole({ id: 2, name: 'Users' }, { last_usage: '2026-10-01T00:00:00Z' }));
     expect(users.findings).toEqual([]);
   });
+
+  it('with a name but no id, gets the Administrators thresholds, not those of the role it names', async () => {
+    // 59 days idle: stale under the Administrators' 30, not under the policy's 90 that Users would get.
+    const named = await audit(withRole({ name: 'Users' }, { last_usage: '2026-10-01T00:00:00Z' }));
+    expect(named.findings.map((f) => [f.rule, f.severity, f.role])).toEqual([['stale', 'high', 'unknown role']]);
+    expect(named.findings[0]?.message).toBe('Not used for 59 days (limit: 30 days).');
+  });
 });
