@@ -75,7 +75,9 @@ export async function startHealthServer(options: {
 /**
  * `/livez` asks only "is this process's event loop alive": it answers 200 without calling anything, so
  * Redis being away or Gcore pausing the queue (which /healthz reports) never restarts a pod that a restart
- * would not help. A blocked loop answers nothing, and the kubelet counts the timeout as a failure.
+ * would not help. A blocked loop answers nothing, and the kubelet counts the timeout as a failure. No lag
+ * bound on top: building a large run's report holds the loop for seconds while the worker is alive and
+ * working, and a restart then would only redo that work.
  * `/readyz` asks "can this replica do its work now": `ready()` within a second, else 503 with the reason.
  */
 async function answerProbe(res: ServerResponse, path: '/livez' | '/readyz', ready: () => Promise<Verdict>): Promise<void> {
