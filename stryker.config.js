@@ -10,11 +10,12 @@ export default {
     projectType: 'custom',
     configFile: 'jest.config.js',
     // Unit tests only: no redis-server to start. The unit tests of what is not mutated (configuration fuzzing
-    // through the CLI, promtool, container and metrics files) only slow each run down.
+    // through the CLI, promtool, container and metrics files, Kubernetes manifests, the health server) only
+    // slow each run down.
     config: {
       roots: ['<rootDir>/src', '<rootDir>/test'],
       testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '/fuzz-config\\.test\\.ts$', '/monitoring-files\\.test\\.ts$', '/container-files\\.test\\.ts$', '/metrics\\.test\\.ts$'],
+      testPathIgnorePatterns: ['/node_modules/', '/fuzz-config\\.test\\.ts$', '/monitoring-files\\.test\\.ts$', '/container-files\\.test\\.ts$', '/metrics\\.test\\.ts$', '/kubernetes-manifests\\.test\\.ts$', '/health-server\\.test\\.ts$'],
       globalSetup: null,
       globalTeardown: null,
     },

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../core/errors.js';
@@ -8,11 +8,22 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** `GET /healthz`: 200 when `healthy()` resolves true within a second, else 503. `GET /metrics`: Prometheus text. */
+/** A probe's answer: ok, or why not (said in the 503's body). */
+export interface Verdict {
+  ok: boolean;
+  reason?: string;
+}
+
+/**
+ * `GET /healthz`: 200 when `healthy()` resolves true within a second, else 503. `GET /metrics`: Prometheus text.
+ * `GET /livez` (Kubernetes' liveness probe) and `GET /readyz` (readiness): see `answerProbe`.
+ */
 export async function startHealthServer(options: {
   port: number;
   host?: string;
   healthy: () => Promise<{ ok: boolean; reason?: string }>;
+  /** /readyz; without it /readyz answers as /healthz does. */
+  ready?: () => Promise<Verdict>;
   registry: Registry;
 }): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
@@ -23,6 +34,8 @@ export async function startHealthServer(options: {
           const verdict = await Promise.race([options.healthy(), timeout]);
           res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
           res.end(JSON.stringify(verdict.ok ? { status: 'ok' } : { status: 'unhealthy', reason: verdict.reason }));
+        } else if (req.method === 'GET' && (req.url === '/livez' || req.url === '/readyz')) {
+          await answerProbe(res, req.url, options.ready ?? options.healthy);
         } else if (req.method === 'GET' && req.url === '/metrics') {
           const body = await options.registry.metrics();
           res.writeHead(200, { 'content-type': options.registry.contentType });
@@ -57,4 +70,22 @@ export async function startHealthServer(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * `/livez` asks only "is this process's event loop alive": it answers 200 without calling anything, so
+ * Redis being away or Gcore pausing the queue (which /healthz reports) never restarts a pod that a restart
+ * would not help. A blocked loop answers nothing, and the kubelet counts the timeout as a failure. No lag
+ * bound on top: building a large run's report holds the loop for seconds while the worker is alive and
+ * working, and a restart then would only redo that work.
+ * `/readyz` asks "can this replica do its work now": `ready()` within a second, else 503 with the reason.
+ */
+async function answerProbe(res: ServerResponse, path: '/livez' | '/readyz', ready: () => Promise<Verdict>): Promise<void> {
+  let verdict: Verdict = { ok: true };
+  if (path === '/readyz') {
+    const timeout = new Promise<Verdict>((r) => setTimeout(() => r({ ok: false, reason: 'readiness check timed out' }), 1000).unref());
+    verdict = await Promise.race([ready(), timeout]);
+  }
+  res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(verdict.ok ? { status: 'ok' } : { status: 'unready', reason: verdict.reason }));
 }

@@ -15,11 +15,11 @@ import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
-import { startHealthServer } from '../health/health-server.js';
+import { startHealthServer, type Verdict } from '../health/health-server.js';
 import { boundedRead } from '../health/bounded-read.js';
 import { within } from '../core/within.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
-import { RUNS_QUEUE, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
+import { RUNS_QUEUE, SCHEDULER_ID, SWEEP_SCHEDULER_ID, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
 import { createRedisClient, probeKey, retryUntilRedisAnswers, warnUnlessNoEviction, type RedisNode } from '../queue/redis-connection.js';
 import { describeRedisError } from '../queue/describe-redis-error.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
@@ -294,9 +294,35 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     await redis.exists(probeKey(options.prefix));
     return redis.get(longPauseKey);
   }, 900);
+  // /readyz: Redis answers (the prefix's slot, as above) and holds the job schedulers this configuration
+  // declares. A Redis that lost its data (no persistence, a failover to an empty replica) answers but holds
+  // no schedule, and no run would ever start: that replica is not ready, and says why.
+  const schedulerIds = sentinel === null ? [SCHEDULER_ID] : [SCHEDULER_ID, SWEEP_SCHEDULER_ID];
+  const probeSchedulers = boundedRead(async () => {
+    await redis.exists(probeKey(options.prefix));
+    const declared = await Promise.all(schedulerIds.map((id) => queues.runs.getJobScheduler(id)));
+    return schedulerIds.filter((_, i) => declared[i] === undefined);
+  }, 900);
+  const ready = async (): Promise<Verdict> => {
+    const probed = await probeSchedulers();
+    if (!probed.fresh || probed.value === undefined) {
+      return { ok: false, reason: 'Redis does not answer' };
+    }
+    if (redis.status !== 'ready') {
+      return { ok: false, reason: `Redis connection ${redis.status}` };
+    }
+    if (!runsWorker.isRunning() || !tokensWorker.isRunning()) {
+      return { ok: false, reason: 'worker stopped' };
+    }
+    if (probed.value.length > 0) {
+      return { ok: false, reason: `job scheduler not declared in Redis: ${probed.value.join(', ')} (did Redis lose its data? restarting a worker declares it)` };
+    }
+    return { ok: true };
+  };
   const health = await startHealthServer({
     port: options.healthPort,
     registry: metrics.registry,
+    ready,
     healthy: async () => {
       const probed = await probeRedis();
       if (!probed.fresh) {

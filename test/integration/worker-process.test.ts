@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
 import { healthStatus, runCliProcess, spawnWorker, until } from '../support/worker-process.js';
 import { freePort, startRedisServer } from '../support/redis-server.js';
 import { tokenReads, workerHarness } from '../support/worker-harness.js';
@@ -63,21 +66,40 @@ describe('worker processes', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('says 503 on /healthz while Redis is away and 200 once it is back, and keeps working', async () => {
+  it('says 503 on /healthz and /readyz while Redis is away (/livez 200) and 200 once it is back, and keeps working', async () => {
     const redis = (started.redis = await startRedisServer());
     const h = (started.h = await workerHarness({ tokens: 3, redisUrl: redis.url }));
     const worker = await spawnWorker({ ...h.env, REDIS_URL: redis.url }, h.configPath);
     started.procs = [worker];
     expect(await healthStatus(worker.healthUrl)).toBe(200);
 
+    const probe = (path: string) => worker.healthUrl.replace('/healthz', path);
+    expect(await healthStatus(probe('/readyz'))).toBe(200);
+
     await redis.stop();
     await until(async () => (await healthStatus(worker.healthUrl)) === 503, 10_000, '/healthz to say 503');
+    // Kubernetes' probes: alive (a restart would not bring Redis back), not ready, and why.
+    expect(await healthStatus(probe('/livez'))).toBe(200);
+    const readyz = await fetch(probe('/readyz'), { signal: AbortSignal.timeout(2000) });
+    expect(readyz.status).toBe(503);
+    expect(await readyz.json()).toEqual({ status: 'unready', reason: expect.stringMatching(/^Redis (does not answer|connection \w+)$/) as unknown });
 
     await redis.start();
     await until(async () => (await healthStatus(worker.healthUrl)) === 200, 20_000, '/healthz to say 200 again');
+    await until(async () => (await healthStatus(probe('/readyz'))) === 200, 5_000, '/readyz to say 200 again');
     const run = await h.trigger();
     expect(run.code).toBe(0);
     expect(run.report?.summary.tokensAudited).toBe(3);
+
+    // A Redis that lost its data answers but holds no schedule, and no run would ever start again.
+    const client = new Redis(redis.url);
+    const runs = new Queue(RUNS_QUEUE, { connection: client, prefix: h.prefix });
+    await runs.removeJobScheduler(SCHEDULER_ID);
+    await Promise.all([runs.close(), client.quit()]);
+    const unready = await fetch(probe('/readyz'), { signal: AbortSignal.timeout(2000) });
+    expect(unready.status).toBe(503);
+    expect(((await unready.json()) as { reason: string }).reason).toContain('job scheduler not declared in Redis: audit-schedule');
+    expect(await healthStatus(probe('/livez'))).toBe(200);
   });
 
   it('serves Prometheus metrics without secrets or token ids', async () => {
