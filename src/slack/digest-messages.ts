@@ -1,5 +1,6 @@
 import { fitDigest, hasNews, type DigestInput } from '../alerts/plan-digest.js';
 import { layoutDigest } from './layout-digest.js';
+import { fitMessage } from './fit-message.js';
 import type { SlackMessage } from './slack-message.js';
 import type { AlertPlan } from '../alerts/plan-alerts.js';
 import type { SlackSettings } from '../config/config.js';
@@ -14,14 +15,14 @@ export interface RouteMessages {
 
 /**
  * A route's digest as the messages to post: the most detailed one that lays out in at most `budget` messages;
- * none when the route has nothing to be told.
+ * none when the route has nothing to be told. Each is measured as posted (fitMessage), whatever the layout did.
  */
 export function digestMessages(input: DigestInput, budget: number): SlackMessage[] {
   if (!hasNews(input)) {
     return [];
   }
   const digest = fitDigest(input, (d) => layoutDigest(d, input.now).length, budget);
-  return layoutDigest(digest, input.now);
+  return layoutDigest(digest, input.now).map(fitMessage);
 }
 
 export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSeverity' | 'minSeverity'> {

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackRejection } from './slack-limits.js';
 
 export interface SlackPost {
   readonly at: number;
@@ -20,7 +21,11 @@ export interface SlackStandIn {
   close(): Promise<void>;
 }
 
-/** A local server speaking Slack's incoming-webhook protocol: POST JSON, answer 200 "ok" or a plain-text error. */
+/**
+ * A local server speaking Slack's incoming-webhook protocol: POST JSON, answer 200 "ok" or a plain-text error.
+ * Like Slack, it refuses a payload over Slack's limits with 400 `invalid_blocks` or `msg_too_long`
+ * (slack-limits.ts), whatever `respond` says.
+ */
 export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXsecretXXXX'): Promise<SlackStandIn> {
   const posts: SlackPost[] = [];
   const okIndexes = new Set<number>();
@@ -42,6 +47,11 @@ export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXse
       posts.push({ at: Date.now(), path: req.url ?? '', body, raw });
       if (req.url !== secretPath) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
+        return;
+      }
+      const refused = slackRejection(body);
+      if (refused !== null) {
+        res.writeHead(400, { 'content-type': 'text/plain' }).end(refused);
         return;
       }
       const answer = state.respond(posts.length);

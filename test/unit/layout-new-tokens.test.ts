@@ -95,6 +95,50 @@ describe('layoutNewTokens', () => {
     expect(m?.text).toBe(`New token: &lt;!channel&gt; rotate (token 116) · ${'a'.repeat(59)}… (456) · never-expiring-admin`);
   });
 
+  it('fits ten never-expiring admin tokens named `&`, with `&` issuer, role and account, once escaped (issue 23)', () => {
+    const amp = '&'.repeat(300);
+    const entries = Array.from({ length: NEW_TOKENS_PER_MESSAGE }, (_, i) =>
+      newToken({ tokenId: i + 1, tokenName: amp, issuer: amp, role: amp, accountName: amp, expDate: null }),
+    );
+    const messages = layoutNewTokens(alert(entries, 7));
+    expect(messages).toHaveLength(1);
+    expectWithinSlackLimits(messages);
+    const [m] = messages;
+    const sections = textObjects(m as SlackMessage).filter((t) => t.block === 'section');
+    expect(sections.map((t) => Number(/\(token (\d+)\)/.exec(t.text)?.[1]))).toEqual(entries.map((e) => e.tokenId));
+    for (const t of sections) {
+      const lines = t.text.split('\n');
+      expect(lines).toHaveLength(3);
+      // every field is there, cut after escaping, and never in the middle of an entity
+      expect(lines[0]).toMatch(/^🔴 (&amp;)+… \(token \d+\) · (&amp;)+… \(456\)$/);
+      expect(lines[1]).toMatch(/^(&amp;)+… · issued by (&amp;)+… · created 2026-11-02 09:41 UTC · expires never$/);
+      expect(lines[2]).toBe('never-expiring-admin (critical): Administrators token that never expires.');
+    }
+    expect(notes(m)).toContain('7 more new tokens wait');
+  });
+
+  it('names every rule of a token whose rule messages are long, each message cut to a share of the room', () => {
+    const message = `${'<&>'.repeat(100)} end`;
+    const rules: NewTokenEntry['rules'] = (['never-expiring-admin', 'stale', 'orphaned', 'not-in-inventory', 'never-used', 'audit-failed', 'coverage-gap'] as const).map((rule) => ({
+      rule,
+      severity: 'high',
+      message,
+    }));
+    const entries = Array.from({ length: NEW_TOKENS_PER_MESSAGE }, (_, i) => newToken({ tokenId: i + 1, tokenName: '&'.repeat(100), issuer: '>'.repeat(200), rules }));
+    const messages = layoutNewTokens(alert(entries));
+    expectWithinSlackLimits(messages);
+    for (const t of textObjects(messages[0] as SlackMessage).filter((x) => x.block === 'section')) {
+      const parts = (t.text.split('\n')[2] ?? '').split(' · ');
+      expect(parts.map((p) => p.split(' (')[0])).toEqual(rules.map((r) => r.rule));
+      expect(parts.every((p) => /^[a-z-]+ \(high\): (&lt;&amp;&gt;)*(&lt;|&amp;|&gt;)*…$/.test(p))).toBe(true);
+    }
+  });
+
+  it('keeps a short rule line whole', () => {
+    const [m] = layoutNewTokens(alert([newToken({ tokenName: '&'.repeat(300), issuer: '&'.repeat(300) })]));
+    expect(sectionText(m)?.split('\n')[2]).toBe('never-expiring-admin (critical): Administrators token that never expires.');
+  });
+
   it('counts the tokens in the title and the fallback names the first and how many more', () => {
     const messages = layoutNewTokens(alert(tokens(3)));
     expect(messages).toHaveLength(1);

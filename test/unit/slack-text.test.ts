@@ -22,18 +22,30 @@ describe('slackText', () => {
     expect(slackText('Ünïcødé ✓ 😀 ~ * _ `')).toBe('Ünïcødé ✓ 😀 ~ * _ `');
   });
 
-  it('is at most 150 characters by default, counting an emoji as one, and cut with an ellipsis', () => {
+  it('is at most 150 characters by default, as String.length and Slack count them (an emoji is two), cut with an ellipsis', () => {
     expect(slackText('x'.repeat(150))).toBe('x'.repeat(150));
     expect(slackText('x'.repeat(151))).toBe(`${'x'.repeat(149)}…`);
-    expect(slackText('😀'.repeat(150))).toBe('😀'.repeat(150));
-    expect(slackText('😀'.repeat(151))).toBe(`${'😀'.repeat(149)}…`);
+    expect(slackText('😀'.repeat(75))).toBe('😀'.repeat(75));
+    expect(slackText('😀'.repeat(76))).toBe(`${'😀'.repeat(74)}…`);
   });
 
-  it('cuts to a given maximum before escaping', () => {
+  it('never leaves half an emoji at the cut', () => {
+    // 149 units of room: 74 emoji and the high half of the 75th, which must go
+    expect(slackText('😀'.repeat(100))).toBe(`${'😀'.repeat(74)}…`);
+    expect(slackText(`x${'😀'.repeat(100)}`)).toBe(`x${'😀'.repeat(74)}…`);
+  });
+
+  it('cuts to a given maximum after escaping: the bound is what is posted', () => {
     expect(slackText('abcdef', 6)).toBe('abcdef');
     expect(slackText('abcdefg', 6)).toBe('abcde…');
-    expect(slackText('<<<<<<<', 3)).toBe('&lt;&lt;…');
-    expect(slackText('<'.repeat(500), 10)).toBe(`${'&lt;'.repeat(9)}…`);
+    expect(slackText('&&', 10)).toBe('&amp;&amp;');
+    expect(slackText('&&&', 10)).toBe('&amp;…');
+    expect(slackText('<<<<<<<', 9)).toBe('&lt;&lt;…');
+    expect(slackText('<'.repeat(500), 10)).toBe('&lt;&lt;…');
+    for (const max of [1, 2, 5, 40, 80, 150]) {
+      expect(slackText('&'.repeat(max), max).length).toBeLessThanOrEqual(max);
+      expect(slackText('<a>&'.repeat(max), max).length).toBeLessThanOrEqual(max);
+    }
   });
 });
 
@@ -65,5 +77,16 @@ describe('fitText', () => {
     expect(fitText('&abcdefgh', 6)).toBe('…');
     // A `;` before the last ampersand does not close the entity it begins.
     expect(fitText('a;b &amp; c', 8)).toBe('a;b …');
+  });
+
+  it('never splits one of our links or an emoji', () => {
+    const link = 'run 1 · <https://portal.gcore.com/x|Manage API tokens>';
+    for (let max = 9; max < link.length; max += 1) {
+      expect(fitText(link, max)).toBe('run 1 · …');
+    }
+    expect(fitText(`${link}!`, link.length + 1)).toBe(`${link}!`);
+    expect(fitText(`${link}and more`, link.length + 2)).toBe(`${link}a…`);
+    expect(fitText('ab😀cd', 4)).toBe('ab…');
+    expect(fitText('ab😀cd', 5)).toBe('ab😀…');
   });
 });
