@@ -135,6 +135,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             gapKeys: gaps,
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
+            keep: deps.config.runs.keep,
           });
           if (outcome === 'committed') {
             deps.onCommitted?.(results);

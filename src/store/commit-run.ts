@@ -6,6 +6,7 @@ import type { AlertState } from '../alerts/plan-alerts.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
+import { DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
 
 const COMMIT_RUN = loadScript('commit-run');
 const RECORD_TTL_SECONDS = 86_400;
@@ -42,6 +43,8 @@ export interface RunCommit {
    * repeated commit consumes nothing, so each change is told once.
    */
   readonly mutes?: { readonly events: number; readonly lapsed: readonly string[] };
+  /** Run records kept at most (`runs.keep`): the commit drops the oldest beyond it. */
+  readonly keep?: number;
 }
 
 /** Open unmuted findings after a run, by "rule|severity"; a finding sent to several routes counts once. */
@@ -129,6 +132,10 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
           muteEvents: input.mutes?.events ?? 0,
           lapsedMutes: input.mutes?.lapsed ?? [],
+          keep: input.keep ?? DEFAULT_RUNS_KEEP,
+          // The records of runs dropped beyond `keep` are named from these (same prefix, so same hash slot).
+          runKeyPrefix: keys.run(''),
+          pendingKeyPrefix: keys.runPending(''),
         });
         const outcome = Number(await redis.call('EVAL', [COMMIT_RUN, k.length, ...k, arg]));
         if (outcome === 1) {

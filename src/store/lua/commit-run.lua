@@ -21,7 +21,10 @@
     KEYS[13 + 2(i-1)], KEYS[14 + 2(i-1)]: digest i's hash and its route's outbox list
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
-                    muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...] }
+                    muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
+                    keep (run records kept at most),
+                    runKeyPrefix, pendingKeyPrefix (KEYS[1] and KEYS[9] without the run key: the records
+                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot) }
   Output:
      1 committed
      0 the run was already committed (a retried report job): nothing written
@@ -75,6 +78,18 @@ redis.call('EXPIRE', KEYS[1], a.ttl)
 -- The index keeps the runs started within the record's life; a record outlives its entry by at most the run's length.
 redis.call('ZADD', KEYS[12], a.started, a.run)
 redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', '(' .. (tonumber(a.now) - tonumber(a.ttl) * 1000))
+-- And at most `keep` of them: the oldest beyond are dropped with their records (a report can be tens of MB).
+-- Their digests stay: an undelivered one is still delivered from its outbox. This run is never the one dropped.
+local over = redis.call('ZCARD', KEYS[12]) - tonumber(a.keep)
+if over > 0 then
+  for _, run in ipairs(redis.call('ZRANGE', KEYS[12], 0, over)) do
+    if over > 0 and run ~= a.run then
+      redis.call('DEL', a.runKeyPrefix .. run, a.pendingKeyPrefix .. run)
+      redis.call('ZREM', KEYS[12], run)
+      over = over - 1
+    end
+  end
+end
 redis.call('EXPIRE', KEYS[12], a.ttl)
 
 redis.call('DEL', KEYS[4])
