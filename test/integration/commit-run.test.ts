@@ -147,6 +147,34 @@ describe('commit of a run (real Redis)', () => {
     expect(await redis.exists(`${prefix}:alerts:run:late`, `${prefix}:alerts:run:new1`)).toBe(1);
   });
 
+  it("applies the sentinel's seen changes with the commit: read ids added, gone ids removed, the account recorded", async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const seenKey = (c: number) => `${prefix}:sentinel:seen:${c}`;
+    await redis.sadd(seenKey(456), '0', '101', '102', '103');
+    const seen = new Map([
+      [456, { present: [101, 104], gone: [103] }],
+      [789, { present: [], gone: [] }],
+    ]);
+    // Refused: nothing of it is applied.
+    await redis.set(`${prefix}:alerts:version`, '1');
+    await expect(committer.commitRun(commitOf('a', { seen }))).rejects.toBeInstanceOf(StateConflictError);
+    expect((await redis.smembers(seenKey(456))).sort()).toEqual(['0', '101', '102', '103']);
+    expect(await redis.exists(seenKey(789))).toBe(0);
+
+    expect(await committer.commitRun(commitOf('a', { version: 1, seen }))).toBe('committed');
+    expect((await redis.smembers(seenKey(456))).sort()).toEqual(['0', '101', '102', '104']);
+    expect(await redis.smembers(seenKey(789))).toEqual(['0']);
+  });
+
+  it('stages seen ids in chunks like the states: 30,000 ids of one account land whole', async () => {
+    const prefix = fresh();
+    const ids = Array.from({ length: 30_000 }, (_, i) => i + 1);
+    expect(await createRunCommitter(redis, prefix).commitRun(commitOf('big', { seen: new Map([[456, { present: ids, gone: [] }]]) }))).toBe('committed');
+    expect(await redis.scard(`${prefix}:sentinel:seen:456`)).toBe(30_001);
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+  });
+
   it('writes neither the index nor the record when the commit is refused', async () => {
     const prefix = fresh();
     const committer = createRunCommitter(redis, prefix);
