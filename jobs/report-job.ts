@@ -17,6 +17,7 @@ import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import { muteNotes } from '../src/alerts/mute-notes.js';
+import { seenChanges } from '../src/pipeline/seen-changes.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -135,6 +136,9 @@ export function makeReportHandler(deps: ReportJobDeps) {
             gapKeys: gaps,
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
+            // The sentinel counts these tokens seen from this commit on, not from the listing.
+            seen: job.data.listed === undefined ? undefined : seenChanges(job.data.listed, results),
+            keep: deps.config.runs.keep,
           });
           if (outcome === 'committed') {
             deps.onCommitted?.(results);

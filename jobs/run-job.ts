@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccountResult } from '../src/core/report.js';
 import type { Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
@@ -19,8 +20,53 @@ export interface RunJobDeps {
   /** Text that came from outside (a Gcore error in an account's enumeration) made safe to log and store. */
   readonly redact?: (text: string) => string;
   readonly onStarted?: () => void;
-  /** Records the token ids each enumerated account holds, so the sentinel tells what is new since. */
-  readonly recordSeen?: (seen: ReadonlyMap<number, readonly number[]>) => Promise<void>;
+  /**
+   * The sentinel's seen ids of an account (null: never recorded). Given, the run keeps the sentinel's state:
+   * its commit records what it read in each account it listed completely (never before: see report-job),
+   * and the ids such a listing left out are read here to learn whether they are gone.
+   */
+  readonly seen?: (clientId: number) => Promise<ReadonlySet<number> | null>;
+}
+
+/** An account whose enumeration was a complete listing, and the key to read its tokens with. */
+export interface ListedAccount {
+  readonly clientId: number;
+  readonly apiKeyEnv: string;
+  readonly inventoryDeclared: boolean;
+}
+
+/** The accounts whose enumeration was a complete listing: `discover` on, and no error (each client id once). */
+export function completeListings(accounts: readonly AccountResult[], config: Config): ListedAccount[] {
+  const out = new Map<number, ListedAccount>();
+  accounts.forEach((a, i) => {
+    const configured = config.accounts[i]; // enumerateAccounts keeps the configuration's order
+    if (a.error === null && a.clientId !== null && configured?.discover === true && !out.has(a.clientId)) {
+      out.set(a.clientId, { clientId: a.clientId, apiKeyEnv: configured.apiKeyEnv, inventoryDeclared: configured.tokens.length > 0 });
+    }
+  });
+  return [...out.values()];
+}
+
+/**
+ * Ids the sentinel counts as seen that a complete listing left out, as refs to read one by one: a list is
+ * discovery, the get-token endpoint the truth, so an id leaves the seen set only when that endpoint says
+ * the token is gone. At most `maxTokensPerAccount` an account a run; the rest wait for the next runs.
+ */
+export function unlistedSeenTokens(
+  complete: readonly ListedAccount[],
+  seenOf: ReadonlyMap<number, ReadonlySet<number>>,
+  refs: readonly TokenRef[],
+  config: Config,
+): TokenRef[] {
+  const listed = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
+  const out: TokenRef[] = [];
+  for (const { clientId, apiKeyEnv, inventoryDeclared } of complete) {
+    const missed = [...(seenOf.get(clientId) ?? [])].filter((id) => !listed.has(`${clientId}:${id}`));
+    for (const tokenId of missed.slice(0, config.gcore.maxTokensPerAccount)) {
+      out.push({ clientId, tokenId, apiKeyEnv, owner: null, listedName: null, inInventory: false, inventoryDeclared, failure: null });
+    }
+  }
+  return out;
 }
 
 /**
@@ -80,24 +126,30 @@ export function makeRunHandler(deps: RunJobDeps) {
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
-    if (deps.recordSeen) {
-      const seen = new Map<number, number[]>();
-      for (const a of accounts) {
-        if (a.error === null && a.clientId !== null) {
-          seen.set(a.clientId, []);
-        }
-      }
-      for (const r of listed) {
-        seen.get(r.clientId)?.push(r.tokenId);
-      }
-      await deps.recordSeen(seen);
-    }
     const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config);
     if (unlisted.length > 0) {
       log.warn({ tokens: unlisted.length }, 'tokens with open findings were not listed: reading each to confirm');
     }
     const refs = listed.concat(unlisted);
-    await deps.queues.addRunFlow({ runKey, startedAt, evaluatedAt: startedAt, accounts, refs });
+    // Nothing of the sentinel is written here: the run's commit applies what it read (seen means committed).
+    const seenOf = deps.seen;
+    const complete = seenOf ? completeListings(accounts, deps.config) : undefined;
+    if (seenOf && complete) {
+      const seen = new Map<number, ReadonlySet<number>>();
+      for (const { clientId } of complete) {
+        const ids = await seenOf(clientId);
+        if (ids) {
+          seen.set(clientId, ids);
+        }
+      }
+      const planned = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
+      const unseen = unlistedSeenTokens(complete, seen, listed, deps.config).filter((r) => !planned.has(`${r.clientId}:${r.tokenId}`));
+      if (unseen.length > 0) {
+        log.info({ tokens: unseen.length }, 'tokens the sentinel has seen were not listed: reading each to learn whether they are gone');
+      }
+      refs.push(...unseen);
+    }
+    await deps.queues.addRunFlow({ runKey, startedAt, evaluatedAt: startedAt, accounts, refs, listed: complete?.map((a) => a.clientId) });
     deps.onStarted?.();
     log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens: refs.length }, 'run fanned out');
     return { runKey, tokens: refs.length };

@@ -69,6 +69,8 @@ const muteEntry = z
   });
 
 export const DEFAULT_MUTE_MAX_DAYS = 90;
+/** Run records kept at most (`runs.keep`), beside the day each is kept. */
+export const DEFAULT_RUNS_KEEP = 100;
 const muteList = z.array(muteEntry);
 const muteSettings = z
   .object({
@@ -243,6 +245,11 @@ export const configSchema = z
           .strict(),
       ])
       .default({ everySeconds: 300, minSeverity: 'high' }),
+    // Each run's record holds its whole report (tens of MB at 80,000 findings): kept a day, and at most this many.
+    runs: z
+      .object({ keep: positiveInt.max(10_000).default(DEFAULT_RUNS_KEEP) })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -46,6 +46,8 @@ export interface Config {
   readonly notify: { readonly slack: SlackSettings };
   /** Sweeps for new tokens between runs; null: off (`sentinel: false`). */
   readonly sentinel: SentinelSettings | null;
+  /** `runs.keep`: the run records (reports) kept at most; the commit drops the oldest beyond it. */
+  readonly runs: { readonly keep: number };
 }
 
 export interface SentinelSettings {

@@ -102,6 +102,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     muteMaxDays: c.mutes.maxDays,
     notify: c.notify,
     sentinel: c.sentinel === false ? null : c.sentinel,
+    runs: c.runs,
   });
 }
 

@@ -79,12 +79,18 @@ export function createAuditQueues(
      * The run as one atomic flow: a report job waiting on one token job per token. A token job that fails
      * for good does not block the report (ignoreDependencyOnFailure): the report counts it as audit-failed.
      */
-    async addRunFlow(run: { runKey: string; startedAt: Date; evaluatedAt: Date; accounts: AccountResult[]; refs: TokenRef[] }): Promise<void> {
+    async addRunFlow(run: { runKey: string; startedAt: Date; evaluatedAt: Date; accounts: AccountResult[]; refs: TokenRef[]; listed?: number[] }): Promise<void> {
       const evaluatedAt = run.evaluatedAt.toISOString();
       await flows.add({
         name: 'report',
         queueName: RUNS_QUEUE,
-        data: { runKey: run.runKey, startedAt: run.startedAt.toISOString(), evaluatedAt, accounts: run.accounts },
+        data: {
+          runKey: run.runKey,
+          startedAt: run.startedAt.toISOString(),
+          evaluatedAt,
+          accounts: run.accounts,
+          ...(run.listed === undefined ? {} : { listed: run.listed }),
+        },
         opts: {
           jobId: reportJobId(run.runKey),
           attempts: 8,

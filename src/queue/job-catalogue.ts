@@ -19,6 +19,11 @@ export interface JobCatalogue {
     readonly startedAt: string;
     readonly evaluatedAt: string;
     readonly accounts: AccountResult[];
+    /**
+     * Client ids of the accounts the run listed completely, when the worker keeps the sentinel's state:
+     * their seen sets are updated by the run's commit. Absent: the commit leaves the sentinel alone.
+     */
+    readonly listed?: number[];
   };
   /** Lists every discovering account and posts what is new at once (the sentinel). */
   sweep: Record<string, never>;

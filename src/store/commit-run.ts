@@ -6,6 +6,7 @@ import type { AlertState } from '../alerts/plan-alerts.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
+import { DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
 
 const COMMIT_RUN = loadScript('commit-run');
 const RECORD_TTL_SECONDS = 86_400;
@@ -42,6 +43,19 @@ export interface RunCommit {
    * repeated commit consumes nothing, so each change is told once.
    */
   readonly mutes?: { readonly events: number; readonly lapsed: readonly string[] };
+  /**
+   * The sentinel's seen sets of the accounts this run listed completely, by client id: the ids the run read
+   * (added) and those Gcore said are gone (removed). Applied by the commit alone: a run that dies before it
+   * leaves the sentinel as it was.
+   */
+  readonly seen?: ReadonlyMap<number, SeenChange>;
+  /** Run records kept at most (`runs.keep`): the commit drops the oldest beyond it. */
+  readonly keep?: number;
+}
+
+export interface SeenChange {
+  readonly present: readonly number[];
+  readonly gone: readonly number[];
 }
 
 /** Open unmuted findings after a run, by "rule|severity"; a finding sent to several routes counts once. */
@@ -79,6 +93,17 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
       for (const id of input.resolvedIds) {
         fields.set(`d:${id}`, '');
       }
+      // Staged like the states (an estate's worth of ids never goes in the script's argument): `s:<j>:<id>`
+      // adds to the j-th account's seen set, `g:<j>:<id>` removes from it.
+      const seen = [...(input.seen ?? [])];
+      seen.forEach(([, change], i) => {
+        for (const id of change.present) {
+          fields.set(`s:${i + 1}:${id}`, '');
+        }
+        for (const id of change.gone) {
+          fields.set(`g:${i + 1}:${id}`, '');
+        }
+      });
       try {
         let chunk: Record<string, string> = {};
         let n = 0;
@@ -116,6 +141,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           keys.muteEvents,
           keys.runs,
           ...digestKeys, // two per route: bounded by the configuration, not by the estate
+          ...seen.map(([clientId]) => keys.seen(clientId)), // one per account listed: bounded by the configuration
         ];
         const arg = JSON.stringify({
           run: input.run,
@@ -129,6 +155,11 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
           muteEvents: input.mutes?.events ?? 0,
           lapsedMutes: input.mutes?.lapsed ?? [],
+          seen: seen.length,
+          keep: input.keep ?? DEFAULT_RUNS_KEEP,
+          // The records of runs dropped beyond `keep` are named from these (same prefix, so same hash slot).
+          runKeyPrefix: keys.run(''),
+          pendingKeyPrefix: keys.runPending(''),
         });
         const outcome = Number(await redis.call('EVAL', [COMMIT_RUN, k.length, ...k, arg]));
         if (outcome === 1) {

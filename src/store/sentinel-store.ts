@@ -24,12 +24,13 @@ export interface SweepCommit {
 
 /**
  * The sentinel's state: per account, every token id the worker has seen (`<prefix>:sentinel:seen:<clientId>`,
- * written by runs and sweeps), the lock that keeps sweeps from overlapping (`<prefix>:sentinel:lock`), and the
- * sweep's atomic commit (commit-sweep.lua).
+ * written only by commits, a run's (commit-run.lua, see commit-run.ts) and a sweep's, and by a sweep that
+ * records an account for the first time), the lock that keeps sweeps from overlapping
+ * (`<prefix>:sentinel:lock`), and the sweep's atomic commit (commit-sweep.lua).
  */
 export function createSentinelStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
-  const seenKey = (clientId: number) => `${prefix}:sentinel:seen:${clientId}`;
+  const seenKey = keys.seen;
   const lockKey = `${prefix}:sentinel:lock`;
 
   return {
@@ -42,7 +43,10 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
       return new Set(members.filter((m) => m !== SEEDED).map(Number));
     },
 
-    /** Records ids as seen (and the account as recorded), outside any commit: what a run listed, or a first sweep. */
+    /**
+     * Records accounts never recorded before, with what they hold (a sweep's first listing): nothing of it
+     * is posted, so this is the whole of what the sweep commits for them.
+     */
     async record(seen: ReadonlyMap<number, readonly number[]>): Promise<void> {
       const multi = redis.multi();
       for (const [clientId, ids] of seen) {

@@ -28,6 +28,8 @@ export function storeKeys(prefix: string) {
     outbox: (route: string) => perRoute('outbox', route),
     outboxLock: (route: string) => perRoute('outbox-lock', route),
     digest: (run: string, route: string) => (route === DEFAULT_ROUTE ? k(`digest:${run}`) : k(`digest:${run}:${route}`)),
+    /** The token ids the sentinel counts as seen in one account (a set; `0` marks the account recorded). */
+    seen: (clientId: number) => `${prefix}:sentinel:seen:${clientId}`,
   };
 }
 

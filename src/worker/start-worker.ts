@@ -159,7 +159,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     logger: log,
     redact: redactText,
     onStarted: () => metrics.runsStarted.inc(),
-    recordSeen: (seen) => sentinelStore.record(seen),
+    seen: (clientId) => sentinelStore.seen(clientId),
   });
   const onReport = makeReportHandler({
     config,

@@ -116,6 +116,65 @@ describe('commit of a run (real Redis)', () => {
     expect(await redis.hmget(`${prefix}:alerts:run:now`, 'trigger', 'counts', 'routes')).toEqual(['manual', '{"new":1,"resolved":2,"open":3}', '[]']);
   });
 
+  it('keeps at most `keep` runs: the oldest beyond go with their records, their undelivered digests stay in the outbox', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const at = (i: number) => {
+      const iso = new Date(Date.parse('2026-11-29T00:00:00.000Z') + i * 60_000).toISOString();
+      return { report: { ...reportOf(`r${i}`), startedAt: iso }, now: new Date(iso) };
+    };
+    const digest = [{ route: DEFAULT_ROUTE, messages: [{ text: 'x', blocks: [] }] }];
+    for (let i = 1; i <= 150; i += 1) {
+      // The first run's digest is never delivered: its record goes, its digest must not.
+      const outcome = await committer.commitRun(commitOf(`r${i}`, { version: i - 1, keep: 5, digests: i === 1 ? digest : [], ...at(i) }));
+      expect(outcome).toBe('committed');
+    }
+    expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['r146', 'r147', 'r148', 'r149', 'r150']);
+    expect((await redis.keys(`${prefix}:alerts:run:*`)).sort()).toEqual(['r146', 'r147', 'r148', 'r149', 'r150'].map((r) => `${prefix}:alerts:run:${r}`));
+    expect(await redis.exists(`${prefix}:alerts:run-pending:r1`)).toBe(0);
+    expect(await redis.lrange(`${prefix}:alerts:outbox`, 0, -1)).toEqual(['r1']);
+    expect(await redis.hget(`${prefix}:alerts:digest:r1`, 'messages')).toContain('"x"');
+  });
+
+  it('never drops the run it commits, even when `keep` newer runs were committed before it', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const started = (iso: string) => ({ report: { ...reportOf(iso), startedAt: iso } });
+    await committer.commitRun(commitOf('new1', { keep: 2, ...started('2026-11-29T11:00:00.000Z') }));
+    await committer.commitRun(commitOf('new2', { version: 1, keep: 2, ...started('2026-11-29T11:30:00.000Z') }));
+    await committer.commitRun(commitOf('late', { version: 2, keep: 2, ...started('2026-11-29T10:00:00.000Z') }));
+    expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['late', 'new2']);
+    expect(await redis.exists(`${prefix}:alerts:run:late`, `${prefix}:alerts:run:new1`)).toBe(1);
+  });
+
+  it("applies the sentinel's seen changes with the commit: read ids added, gone ids removed, the account recorded", async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const seenKey = (c: number) => `${prefix}:sentinel:seen:${c}`;
+    await redis.sadd(seenKey(456), '0', '101', '102', '103');
+    const seen = new Map([
+      [456, { present: [101, 104], gone: [103] }],
+      [789, { present: [], gone: [] }],
+    ]);
+    // Refused: nothing of it is applied.
+    await redis.set(`${prefix}:alerts:version`, '1');
+    await expect(committer.commitRun(commitOf('a', { seen }))).rejects.toBeInstanceOf(StateConflictError);
+    expect((await redis.smembers(seenKey(456))).sort()).toEqual(['0', '101', '102', '103']);
+    expect(await redis.exists(seenKey(789))).toBe(0);
+
+    expect(await committer.commitRun(commitOf('a', { version: 1, seen }))).toBe('committed');
+    expect((await redis.smembers(seenKey(456))).sort()).toEqual(['0', '101', '102', '104']);
+    expect(await redis.smembers(seenKey(789))).toEqual(['0']);
+  });
+
+  it('stages seen ids in chunks like the states: 30,000 ids of one account land whole', async () => {
+    const prefix = fresh();
+    const ids = Array.from({ length: 30_000 }, (_, i) => i + 1);
+    expect(await createRunCommitter(redis, prefix).commitRun(commitOf('big', { seen: new Map([[456, { present: ids, gone: [] }]]) }))).toBe('committed');
+    expect(await redis.scard(`${prefix}:sentinel:seen:456`)).toBe(30_001);
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+  });
+
   it('writes neither the index nor the record when the commit is refused', async () => {
     const prefix = fresh();
     const committer = createRunCommitter(redis, prefix);

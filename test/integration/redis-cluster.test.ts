@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import type { Report } from '../../src/core/report.js';
+import { createRunCommitter } from '../../src/store/commit-run.js';
 import { stopAll, type Started } from '../support/cleanup.js';
+import { commitOf, reportOf } from '../support/store-fixtures.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { startRedisCluster, type RedisCluster } from '../support/redis-cluster.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
@@ -90,6 +92,26 @@ describe('Redis Cluster', () => {
       expect(keys.filter((k) => !k.startsWith(`${probe}:`))).toEqual([]);
       expect(keys.some((k) => k.startsWith(`${probe}:alerts:findings`))).toBe(true);
       expect(keys.some((k) => k.startsWith(`${probe}:audit-runs:`))).toBe(true);
+    });
+
+    it("a commit drops runs beyond `keep` and applies the sentinel's seen changes on a cluster: every key it names is in the tag's slot", async () => {
+      const prefix = `{t${randomUUID().slice(0, 8)}}`;
+      const { Cluster } = await import('ioredis');
+      const redis = new Cluster([{ host: '127.0.0.1', port: (await cluster.masterPorts())[0]! }], { redisOptions: { maxRetriesPerRequest: null } });
+      try {
+        const committer = createRunCommitter(redis, prefix);
+        const seen = new Map([[456, { present: [101], gone: [102] }]]);
+        await redis.sadd(`${prefix}:sentinel:seen:456`, '0', '102');
+        for (let i = 1; i <= 3; i += 1) {
+          const report = { ...reportOf(`r${i}`), startedAt: new Date(Date.parse('2026-11-29T10:00:00.000Z') + i * 1000).toISOString() };
+          expect(await committer.commitRun(commitOf(`r${i}`, { version: i - 1, keep: 2, seen, report }))).toBe('committed');
+        }
+        expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['r2', 'r3']);
+        expect(await redis.exists(`${prefix}:alerts:run:r1`)).toBe(0);
+        expect((await redis.smembers(`${prefix}:sentinel:seen:456`)).sort()).toEqual(['0', '101']);
+      } finally {
+        await redis.quit();
+      }
     });
 
     it("a run completes, nothing lost or posted twice, while the tag's slot migrates to another master mid-run", async () => {

@@ -91,6 +91,39 @@ const fresh101: TokenResult = { clientId: 456, tokenId: 101, status: 'audited', 
 const mentions101 = () => slack.accepted().filter((p) => p.raw.includes('token-101')).length;
 
 describe('report job (real Redis)', () => {
+  it('150 runs leave at most runs.keep reports, the newest', async () => {
+    const prefix = fresh();
+    const keepDir = mkdtempSync(join(tmpdir(), 'report-job-keep-'));
+    writeFileSync(join(keepDir, 'audit.yaml'), 'accounts: [{ clientId: 456 }]\nruns: { keep: 4 }\n');
+    const handler = makeReportHandler(deps(prefix, { config: loadConfig(join(keepDir, 'audit.yaml'), {}) }));
+    for (let i = 1; i <= 150; i += 1) {
+      const job = reportJob(`run-${i}`, []);
+      const startedAt = new Date(Date.parse('2026-11-29T00:00:00.000Z') + i * 1000).toISOString();
+      await handler({ ...job, data: { ...job.data, startedAt } });
+    }
+    const kept = (await createRunStore(redis, prefix).listRuns(1000)).map((r) => r.runId);
+    expect(kept).toEqual(['run-150', 'run-149', 'run-148', 'run-147']);
+    expect(await redis.keys(`${prefix}:alerts:run:*`)).toHaveLength(4);
+  });
+
+  it("updates the sentinel's seen sets only at its commit, only for the accounts the run listed completely", async () => {
+    const prefix = fresh();
+    const seenKey = (c: number) => `${prefix}:sentinel:seen:${c}`;
+    await redis.sadd(seenKey(456), '0', '101', '102', '103');
+    await redis.sadd(seenKey(789), '0', '301');
+    const results: TokenResult[] = [
+      fresh101,
+      { clientId: 456, tokenId: 104, status: 'audited', findings: [] },
+      { clientId: 456, tokenId: 105, status: 'failed', findings: [] }, // not read: neither seen nor gone
+      { clientId: 456, tokenId: 103, status: 'gone', findings: [] },
+      { clientId: 789, tokenId: 301, status: 'gone', findings: [] }, // its listing was not complete: left alone
+    ];
+    const job = reportJob('r-seen', results);
+    await makeReportHandler(deps(prefix))({ ...job, data: { ...job.data, listed: [456] } });
+    expect((await redis.smembers(seenKey(456))).sort()).toEqual(['0', '101', '102', '104']);
+    expect((await redis.smembers(seenKey(789))).sort()).toEqual(['0', '301']);
+  });
+
   it('posts a fresh finding once when two runs commit at the same time from the same state (20 trials)', async () => {
     for (let trial = 0; trial < 20; trial += 1) {
       const prefix = fresh();

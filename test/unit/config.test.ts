@@ -32,6 +32,7 @@ describe('configuration', () => {
   it('the full example validates and means what it says', () => {
     const c = loadConfig('config/examples/full.yaml', {});
     expect(c.schedule).toEqual({ cron: '0 7 * * *', timezone: 'UTC' });
+    expect(c.runs).toEqual({ keep: 100 });
     expect(c.gcore).toEqual({
       baseUrl: 'https://api.gcore.com',
       apiVersion: 'v2',
@@ -154,6 +155,16 @@ describe('configuration', () => {
     ]);
     expect(problems({ mutes: { maxDays: 0, bogus: 1 } })).toEqual(expect.arrayContaining(['mutes.bogus: unknown key']));
     expect(problems({ mutes: { list: [{ rule: 'stale', reason: 'r', until: '2027-02-30' }] } })).toHaveLength(1);
+  });
+
+  it('runs.keep: the run records kept, 100 unless given; a positive whole number, no other key', () => {
+    expect(parseConfig({}, {}).runs).toEqual({ keep: 100 });
+    expect(parseConfig({ runs: { keep: 5 } }, {}).runs).toEqual({ keep: 5 });
+    const p = problems({ runs: { keep: 0, kept: 1 } });
+    expect(p).toHaveLength(2);
+    expect(p.some((l) => l.startsWith('runs.keep: '))).toBe(true);
+    expect(p).toContain('runs.kept: unknown key');
+    expect(problems({ runs: { keep: 2.5 } }).map((l) => l.split(':')[0])).toEqual(['runs.keep']);
   });
 
   it('requires every mute field', () => {

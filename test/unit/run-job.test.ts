@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { unlistedKnownTokens } from '../../jobs/run-job.js';
+import { completeListings, unlistedKnownTokens, unlistedSeenTokens } from '../../jobs/run-job.js';
+import { seenChanges } from '../../src/pipeline/seen-changes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { TokenRef } from '../../src/pipeline/token-ref.js';
 
@@ -40,5 +41,54 @@ describe('known tokens a list left out', () => {
   it('are not read with a key the run found missing or rejected', () => {
     const refs = [ref(789, 200, { failure: 'key rejected' })];
     expect(unlistedKnownTokens([{ clientId: 789, tokenId: 201, name: null }], refs, config)).toEqual([]);
+  });
+});
+
+describe("the sentinel's state from a run", () => {
+  const discoverOff = loadConfig(
+    (() => {
+      const path = join(dir, 'three.yaml');
+      writeFileSync(path, 'gcore: { maxTokensPerAccount: 2 }\naccounts: [{ clientId: 456 }, { clientId: 789, apiKeyEnv: OTHER_KEY, discover: false }, { apiKeyEnv: THIRD_KEY }]\n');
+      return path;
+    })(),
+    {},
+  );
+  const account = (clientId: number | null, error: string | null = null) => ({ clientId, label: `account ${clientId}`, error, name: null });
+
+  it('counts as complete only the listings of discovering accounts that had no error', () => {
+    expect(completeListings([account(456), account(789), account(901)], discoverOff)).toEqual([
+      { clientId: 456, apiKeyEnv: 'GCORE_API_KEY', inventoryDeclared: false },
+      { clientId: 901, apiKeyEnv: 'THIRD_KEY', inventoryDeclared: false },
+    ]);
+    expect(completeListings([account(456, 'could not list tokens: HTTP 500'), account(789), account(null, 'no key')], discoverOff)).toEqual([]);
+  });
+
+  it('reads the seen ids a complete listing left out, at most maxTokensPerAccount an account, with its key', () => {
+    const listed = [ref(456, 101), ref(456, 102)];
+    const seen = new Map([[456, new Set([101, 102, 103, 104, 105])]]);
+    const complete = [{ clientId: 456, apiKeyEnv: 'GCORE_API_KEY', inventoryDeclared: true }];
+    expect(unlistedSeenTokens(complete, seen, listed, discoverOff)).toEqual([ref(456, 103, { inventoryDeclared: true }), ref(456, 104, { inventoryDeclared: true })]);
+    expect(unlistedSeenTokens(complete, new Map(), listed, discoverOff)).toEqual([]); // never recorded: nothing to confirm
+    // An account that listed no token at all: every id it had is read, with the account's own key.
+    const empty = [{ clientId: 901, apiKeyEnv: 'THIRD_KEY', inventoryDeclared: false }];
+    expect(unlistedSeenTokens(empty, new Map([[901, new Set([7])]]), [], discoverOff)).toEqual([ref(901, 7, { apiKeyEnv: 'THIRD_KEY' })]);
+  });
+
+  it('adds what the run read, removes only what Gcore said is gone, and leaves unread tokens and other accounts alone', () => {
+    const changes = seenChanges(
+      [456, 901],
+      [
+        { clientId: 456, tokenId: 101, status: 'audited', findings: [] },
+        { clientId: 456, tokenId: 102, status: 'gone', findings: [] },
+        { clientId: 456, tokenId: 103, status: 'failed', findings: [] },
+        { clientId: 789, tokenId: 301, status: 'audited', findings: [] },
+      ],
+    );
+    expect(changes).toEqual(
+      new Map([
+        [456, { present: [101], gone: [102] }],
+        [901, { present: [], gone: [] }],
+      ]),
+    );
   });
 });

@@ -19,9 +19,14 @@
     KEYS[11] mute events not yet told (list, oldest first)
     KEYS[12] index of committed runs (sorted set: run key by start, ms since epoch)
     KEYS[13 + 2(i-1)], KEYS[14 + 2(i-1)]: digest i's hash and its route's outbox list
+    KEYS[13 + 2 #digests + (j-1)]: the sentinel's seen set of account j (j = 1..seen), an account the run
+      listed completely; its staged changes are "s:<j>:<id>" (add) and "g:<j>:<id>" (remove) in KEYS[7]
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
-                    muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...] }
+                    muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
+                    seen (how many seen sets), keep (run records kept at most),
+                    runKeyPrefix, pendingKeyPrefix (KEYS[1] and KEYS[9] without the run key: the records
+                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot) }
   Output:
      1 committed
      0 the run was already committed (a retried report job): nothing written
@@ -44,12 +49,18 @@ end
 
 -- Scanned page by page, so the script never holds the whole staging in memory; each page is written
 -- with one HSET and one HDEL (a page is a few hundred entries: well within what unpack takes).
+local seenBase = 13 + 2 * #a.digests
+-- An account listed completely is recorded (0), even with no token: the sentinel then posts what is new.
+for j = 1, tonumber(a.seen) do
+  redis.call('SADD', KEYS[seenBase + j - 1], '0')
+end
+
 local cursor = '0'
 repeat
   local page = redis.call('HSCAN', KEYS[7], cursor, 'COUNT', 500)
   cursor = page[1]
   local kv = page[2]
-  local sets, dels = {}, {}
+  local sets, dels, seenAdds, seenRems = {}, {}, {}, {}
   for i = 1, #kv, 2 do
     local kind, id = string.sub(kv[i], 1, 2), string.sub(kv[i], 3)
     if kind == 'u:' then
@@ -57,6 +68,11 @@ repeat
       sets[#sets + 1] = kv[i + 1]
     elseif kind == 'd:' then
       dels[#dels + 1] = id
+    elseif kind == 's:' or kind == 'g:' then
+      local j, token = string.match(id, '^(%d+):(%d+)$')
+      local into = kind == 's:' and seenAdds or seenRems
+      into[j] = into[j] or {}
+      into[j][#into[j] + 1] = token
     end
   end
   if #sets > 0 then
@@ -64,6 +80,12 @@ repeat
   end
   if #dels > 0 then
     redis.call('HDEL', KEYS[2], unpack(dels))
+  end
+  for j, ids in pairs(seenAdds) do
+    redis.call('SADD', KEYS[seenBase + tonumber(j) - 1], unpack(ids))
+  end
+  for j, ids in pairs(seenRems) do
+    redis.call('SREM', KEYS[seenBase + tonumber(j) - 1], unpack(ids))
   end
 until cursor == '0'
 redis.call('DEL', KEYS[7])
@@ -75,6 +97,18 @@ redis.call('EXPIRE', KEYS[1], a.ttl)
 -- The index keeps the runs started within the record's life; a record outlives its entry by at most the run's length.
 redis.call('ZADD', KEYS[12], a.started, a.run)
 redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', '(' .. (tonumber(a.now) - tonumber(a.ttl) * 1000))
+-- And at most `keep` of them: the oldest beyond are dropped with their records (a report can be tens of MB).
+-- Their digests stay: an undelivered one is still delivered from its outbox. This run is never the one dropped.
+local over = redis.call('ZCARD', KEYS[12]) - tonumber(a.keep)
+if over > 0 then
+  for _, run in ipairs(redis.call('ZRANGE', KEYS[12], 0, over)) do
+    if over > 0 and run ~= a.run then
+      redis.call('DEL', a.runKeyPrefix .. run, a.pendingKeyPrefix .. run)
+      redis.call('ZREM', KEYS[12], run)
+      over = over - 1
+    end
+  end
+end
 redis.call('EXPIRE', KEYS[12], a.ttl)
 
 redis.call('DEL', KEYS[4])
