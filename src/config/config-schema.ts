@@ -4,7 +4,8 @@ import { RULE_IDS } from '../rules/rule-catalog.js';
 import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
 import { cronProblem } from '../core/schedule-gap.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
-import { PROJECT_ENV_NAMES } from './project-env-names.js';
+import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
+import { envNameClashes } from './env-name-clashes.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
@@ -15,8 +16,8 @@ const days = z.number().int().nonnegative();
 export const envNameSchema = z.string().superRefine((name, ctx) => {
   const problem = !/^[A-Z][A-Z0-9_]*$/.test(name)
     ? 'expected a variable name of capitals, digits and _ (GCORE_API_KEY_789)'
-    : PROJECT_ENV_NAMES.includes(name)
-      ? `${name} is read by gcore-token-audit for something else: name a variable of its own`
+    : Object.hasOwn(PROJECT_ENV_PURPOSES, name)
+      ? `${name} is read by gcore-token-audit for something else (${PROJECT_ENV_PURPOSES[name]}): name a variable of its own`
       : name.endsWith('_FILE')
         ? `${name}: name the variable without _FILE (${name.slice(0, -5)}); its _FILE form is read by itself`
         : null;
@@ -244,7 +245,12 @@ export const configSchema = z
       ])
       .default({ everySeconds: 300, minSeverity: 'high' }),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const clash of envNameClashes(c)) {
+      ctx.addIssue({ code: 'custom', path: clash.path, message: clash.message });
+    }
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

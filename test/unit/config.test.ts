@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { configPath, loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { ConfigError, SecretError } from '../../src/core/errors.js';
 import { createSecrets } from '../../src/config/secrets.js';
-import { PROJECT_ENV_NAMES } from '../../src/config/project-env-names.js';
+import { PROJECT_ENV_NAMES, PROJECT_ENV_PURPOSES } from '../../src/config/project-env-names.js';
 import { checkWebhookUrl } from '../../src/config/check-webhook-url.js';
 import { checkWorkerSecrets } from '../../src/config/check-worker-secrets.js';
 import { parseDateOrInstant } from '../../src/core/parse-iso-date.js';
@@ -180,10 +180,10 @@ describe('configuration', () => {
   it('an *Env name is a variable name in capitals, not one the project reads for something else', () => {
     for (const name of PROJECT_ENV_NAMES) {
       expect(problems({ accounts: [{ apiKeyEnv: name }] })).toEqual([
-        `accounts[0].apiKeyEnv: ${name} is read by gcore-token-audit for something else: name a variable of its own`,
+        `accounts[0].apiKeyEnv: ${name} is read by gcore-token-audit for something else (${PROJECT_ENV_PURPOSES[name]}): name a variable of its own`,
       ]);
     }
-    expect(PROJECT_ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL', 'PATH', 'HOME']));
+    expect(PROJECT_ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL', 'PATH', 'HOME']));
     expect(problems({ accounts: [{ apiKeyEnv: 'gcore_key' }, { apiKeyEnv: '9KEY' }, { apiKeyEnv: 'KEY_FILE' }] })).toEqual([
       'accounts[0].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "gcore_key"',
       'accounts[1].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "9KEY"',
@@ -297,5 +297,38 @@ describe('webhook URLs and the worker\'s secrets', () => {
       'SLACK_WEBHOOK_URL: expected an https:// URL (http:// only to a loopback address)',
       'ROUTE_WEBHOOK is not set (nor ROUTE_WEBHOOK_FILE): the worker posts to Slack',
     ]);
+  });
+});
+
+const teamA = { name: 'team-a', webhookEnv: 'TEAM_A_WEBHOOK', match: { accounts: [456] } };
+
+describe('a variable holds one secret', () => {
+  it('a Gcore key variable naming a route webhook variable is refused, naming both purposes', () => {
+    expect(problems({ accounts: [{ clientId: 456, apiKeyEnv: 'TEAM_A_WEBHOOK' }], notify: { slack: { routes: [teamA] } } })).toEqual([
+      'notify.slack.routes[0].webhookEnv: TEAM_A_WEBHOOK holds the Gcore API key of account 456 (accounts[0].apiKeyEnv), not the Slack webhook of route "team-a": name a variable of its own for each',
+    ]);
+    // The default key variable counts too: a route may not read GCORE_API_KEY as its webhook.
+    expect(problems({ notify: { slack: { routes: [{ ...teamA, webhookEnv: 'GCORE_API_KEY' }] } } })).toEqual([
+      'notify.slack.routes[0].webhookEnv: GCORE_API_KEY holds the Gcore API key of accounts[0] (accounts[0].apiKeyEnv), not the Slack webhook of route "team-a": name a variable of its own for each',
+    ]);
+  });
+
+  it('Slack tokens and Redis variables are never a key or webhook variable', () => {
+    for (const name of ['SLACK_WEBHOOK_URL', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD']) {
+      expect(problems({ accounts: [{ apiKeyEnv: name }] })).toEqual([expect.stringMatching(new RegExp(`^accounts\\[0\\]\\.apiKeyEnv: ${name} is read by gcore-token-audit for something else \\(.+\\)`))]);
+      expect(problems({ notify: { slack: { routes: [{ ...teamA, webhookEnv: name }] } } })).toHaveLength(1);
+    }
+  });
+
+  it('accounts may share a key variable, routes a webhook variable: the same purpose', () => {
+    const config = parseConfig(
+      {
+        accounts: [{ clientId: 1, apiKeyEnv: 'SHARED_KEY' }, { clientId: 2, apiKeyEnv: 'SHARED_KEY' }],
+        notify: { slack: { routes: [teamA, { ...teamA, name: 'team-b' }] } },
+      },
+      {},
+    );
+    expect(config.accounts.map((a) => a.apiKeyEnv)).toEqual(['SHARED_KEY', 'SHARED_KEY']);
+    expect(config.notify.slack.routes.map((r) => r.webhookEnv)).toEqual(['TEAM_A_WEBHOOK', 'TEAM_A_WEBHOOK']);
   });
 });
