@@ -213,7 +213,8 @@ export const configSchema = z
         slack: z
           .object({
             minSeverity: z.enum(SEVERITIES).default('low'),
-            renotifyAfterHours: positiveInt.default(168),
+            // A year at most: every bound duration stays far inside what a timer or a date can hold.
+            renotifyAfterHours: positiveInt.max(8760).default(168),
             maxMessagesPerRun: positiveInt.max(50).default(3),
             detailSeverity: z.enum(SEVERITIES).default('high'),
             routes: z.array(route).default([]),

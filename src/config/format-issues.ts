@@ -29,6 +29,19 @@ export function showValue(value: unknown): string {
   return json.length > 60 ? `${json.slice(0, 60)}…` : json;
 }
 
+// An unknown key is shown only when it looks like a misspelt one (letters only): a secret pasted
+// as a key (`accounts: [{ 9f8e7d…: x }]`) is described by its place instead.
+const SHOWN_KEY = /^[A-Za-z]{1,24}$/;
+
+function unknownKeyLine(path: readonly PropertyKey[], key: string, input: unknown): string {
+  if (SHOWN_KEY.test(key)) {
+    return `${formatPath([...path, key])}: unknown key`;
+  }
+  const keys = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+  const place = keys.indexOf(key) + 1;
+  return `${formatPath(path)}: an unknown key${place > 0 ? ` (key ${place} of ${keys.length})` : ''}, not shown: it is not a name the configuration uses`;
+}
+
 const NOUN: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
@@ -55,7 +68,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         break;
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          lines.push(`${formatPath([...issue.path, key])}: unknown key`);
+          lines.push(unknownKeyLine(issue.path, key, input));
         }
         break;
       case 'invalid_value':

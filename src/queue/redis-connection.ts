@@ -45,11 +45,12 @@ function parseClusterNodes(value: string): RedisNode[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((entry) => {
+    .map((entry, i) => {
       const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/@]+):(\d{1,5})$/.exec(entry);
       const port = m ? Number(m[2]) : 0;
       if (!m || port < 1 || port > 65_535) {
-        throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...], got ${JSON.stringify(entry.slice(0, 64))}`);
+        // By its place, never its text: environment values are not printed back.
+        throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...]; node ${i + 1} is not one`);
       }
       return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
     });
@@ -69,7 +70,7 @@ export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
   const prefix = env.QUEUE_PREFIX || (clusterNodes.length > 0 ? DEFAULT_CLUSTER_PREFIX : DEFAULT_QUEUE_PREFIX);
   if (clusterNodes.length > 0 && !/\{[^{}]+\}/.test(prefix)) {
     throw new UsageError(
-      `QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e.g. "{${prefix}}", so every key of the queues and alert state shares one hash slot (multi-key commands fail with CROSSSLOT otherwise); got ${JSON.stringify(prefix)}`,
+      'QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag in braces, e.g. "{token-audit}", so every key of the queues and alert state shares one hash slot (multi-key commands fail with CROSSSLOT otherwise)',
     );
   }
   let tlsCa: string | undefined;
@@ -78,10 +79,10 @@ export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
       tlsCa = readFileSync(env.REDIS_TLS_CA_FILE, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new UsageError(`REDIS_TLS_CA_FILE names a file that cannot be read (${code}): ${env.REDIS_TLS_CA_FILE}`);
+      throw new UsageError(`REDIS_TLS_CA_FILE names a file that cannot be read (${code})`);
     }
     if (!tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new UsageError(`REDIS_TLS_CA_FILE: expected PEM certificates, found none in ${env.REDIS_TLS_CA_FILE}`);
+      throw new UsageError('REDIS_TLS_CA_FILE: expected PEM certificates, found none in the file');
     }
   }
   return { redisUrl, clusterNodes, prefix, ...(tlsCa === undefined ? {} : { tlsCa }) };

@@ -55,7 +55,7 @@ describe('queue settings', () => {
 
   it('a cluster with a prefix without a hash tag is a usage error that says why', () => {
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'audit' })).toThrow(
-      /QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}".*CROSSSLOT/,
+      /QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag in braces, e\.g\. "\{token-audit\}".*CROSSSLOT/,
     );
     expect(queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'prod-{audit}' }).prefix).toBe('prod-{audit}');
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'a{}b' })).toThrow(UsageError);
