@@ -6,6 +6,7 @@ import { cronProblem } from '../core/schedule-gap.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
 import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
 import { envNameClashes } from './env-name-clashes.js';
+import { DEFAULT_WEBHOOK_HOSTS } from './check-webhook-url.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
@@ -218,6 +219,11 @@ export const configSchema = z
             maxMessagesPerRun: positiveInt.max(50).default(3),
             detailSeverity: z.enum(SEVERITIES).default('high'),
             routes: z.array(route).default([]),
+            // Any other host would receive every finding: a webhook variable is trusted only as far as its host.
+            allowedHosts: z
+              .array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'expected a host name in lower case (hooks.slack.com)'))
+              .min(1)
+              .default([...DEFAULT_WEBHOOK_HOSTS]),
           })
           .strict()
           .superRefine((s, ctx) => {

@@ -76,6 +76,7 @@ describe('configuration', () => {
           { name: 'oncall', webhookEnv: 'SLACK_WEBHOOK_URL_ONCALL', match: { minSeverity: 'critical' }, continue: true },
           { name: 'data-team', webhookEnv: 'SLACK_WEBHOOK_URL_DATA', match: { accounts: [789] }, continue: false },
         ],
+        allowedHosts: ['hooks.slack.com', 'hooks.slack-gov.com'],
       },
     });
   });
@@ -332,3 +333,40 @@ describe('a variable holds one secret', () => {
     expect(config.notify.slack.routes.map((r) => r.webhookEnv)).toEqual(['TEAM_A_WEBHOOK', 'TEAM_A_WEBHOOK']);
   });
 });
+
+describe('webhook hosts', () => {
+  const hook = (host: string) => `https://${host}/services/T0AAA/B0BBB/neverEchoedSecretPart`;
+
+  it("a webhook is posted to only on notify.slack.allowedHosts (default: Slack's), or loopback", () => {
+    for (const host of ['hooks.slack.com', 'hooks.slack-gov.com', 'HOOKS.SLACK.COM', '127.0.0.1:4000', 'localhost']) {
+      expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook(host))).toBeNull();
+    }
+    for (const host of ['hooks.slack.com.evil.example', 'evil.example', 'slack.com', 'hooks.slack.com@evil.example']) {
+      const problem = checkWebhookUrl('TEAM_A_WEBHOOK', hook(host));
+      expect(problem).toBe('TEAM_A_WEBHOOK: its host is not one of notify.slack.allowedHosts (hooks.slack.com, hooks.slack-gov.com)');
+      expect(problem).not.toContain('neverEchoed');
+      expect(problem).not.toContain('evil');
+    }
+    expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook('chat.example.org'), ['chat.example.org'])).toBeNull();
+    expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook('hooks.slack.com'), ['chat.example.org'])).toMatch(/not one of notify\.slack\.allowedHosts \(chat\.example\.org\)$/);
+  });
+
+  it('the worker refuses to start with a webhook on another host, naming the variable', () => {
+    const config = parseConfig({ notify: { slack: { routes: [teamA] } } }, {});
+    expect(config.notify.slack.allowedHosts).toEqual(['hooks.slack.com', 'hooks.slack-gov.com']);
+    let error: unknown;
+    try {
+      checkWorkerSecrets(config, createSecrets({ GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: hook('hooks.slack.com'), TEAM_A_WEBHOOK: hook('evil.example') }), ['SLACK_WEBHOOK_URL', 'TEAM_A_WEBHOOK']);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual(['TEAM_A_WEBHOOK: its host is not one of notify.slack.allowedHosts (hooks.slack.com, hooks.slack-gov.com)']);
+    const own = parseConfig({ notify: { slack: { allowedHosts: ['chat.example.org'] } } }, {});
+    expect(() => checkWorkerSecrets(own, createSecrets({ GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: hook('chat.example.org') }), ['SLACK_WEBHOOK_URL'])).not.toThrow();
+    expect(problems({ notify: { slack: { allowedHosts: ['Hooks.Slack.com', 'https://x.example/'] } } })).toEqual([
+      'notify.slack.allowedHosts[0]: expected a host name in lower case (hooks.slack.com), got "Hooks.Slack.com"',
+      'notify.slack.allowedHosts[1]: expected a host name in lower case (hooks.slack.com), got a string',
+    ]);
+  });
+});
+
