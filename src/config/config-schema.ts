@@ -4,6 +4,7 @@ import { RULE_IDS } from '../rules/rule-catalog.js';
 import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
 import { cronProblem } from '../core/schedule-gap.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
+import { cleanText } from '../core/clean-text.js';
 import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
 import { envNameClashes } from './env-name-clashes.js';
 import { DEFAULT_WEBHOOK_HOSTS } from './check-webhook-url.js';
@@ -50,15 +51,22 @@ const untilSchema = z.string().refine((v) => parseDateOrInstant(v) !== null, {
   message: 'expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z)',
 });
 
+/** Text people read (a mute's reason and author) must say something once invisible characters are removed. */
+const visible = (what: string) => (text: string, ctx: z.RefinementCtx) => {
+  if (cleanText(text) === '') {
+    ctx.addIssue({ code: 'custom', message: `${what}, in visible characters` });
+  }
+};
+
 /** Every field given must match; at least a rule or a token; a token id is unique only within its account. */
 const muteEntry = z
   .object({
     rule: z.enum(RULE_IDS).optional(),
     clientId: positiveInt.optional(),
     tokenId: positiveInt.optional(),
-    reason: z.string().min(1).max(500),
+    reason: z.string().min(1).max(500).superRefine(visible('say why')),
     until: untilSchema,
-    by: z.string().min(1).max(100).optional(),
+    by: z.string().min(1).max(100).superRefine(visible('say who')).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

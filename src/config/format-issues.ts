@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { cleanText } from '../core/clean-text.js';
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -15,6 +16,10 @@ const MAX_ECHOED_STRING = 16;
 export function showValue(value: unknown): string {
   if (typeof value === 'string' && value.length > MAX_ECHOED_STRING) {
     return 'a string';
+  }
+  // Zero-width spaces, tags, fillers: quoting them would show nothing.
+  if (typeof value === 'string' && value !== '' && cleanText(value) === '') {
+    return 'only invisible characters';
   }
   if (value === null) {
     return 'null';

@@ -370,3 +370,13 @@ describe('webhook hosts', () => {
   });
 });
 
+
+describe('mutes of the configuration: who and why in visible text', () => {
+  it('a reason or author of invisible characters only is refused with its path', () => {
+    const entry = { rule: 'stale', reason: 'kept', until: '2027-01-31' };
+    expect(problems({ mutes: [{ ...entry, reason: '\u200b\u2060' }, { ...entry, by: '\u3164' }] })).toEqual([
+      'mutes[0].reason: say why, in visible characters, got only invisible characters',
+      'mutes[1].by: say who, in visible characters, got only invisible characters',
+    ]);
+  });
+});
