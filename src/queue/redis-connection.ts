@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { RedisUnavailableError, UsageError } from '../core/errors.js';
+import { RedisUnavailableError, SecretError, UsageError } from '../core/errors.js';
 import { within } from '../core/within.js';
 import { describeRedisError, isPermanentRedisError } from './describe-redis-error.js';
-import { maskRedisUrl, parseRedisUrl, type RedisEndpoint } from './redis-url.js';
+import { createSecrets } from '../config/secrets.js';
+import { maskRedisUrl, parseRedisUrl, redisUrlWithPassword, type RedisEndpoint } from './redis-url.js';
 
 export { maskRedisUrl } from './redis-url.js';
 
@@ -56,13 +57,26 @@ function parseClusterNodes(value: string): RedisNode[] {
     });
 }
 
+/** REDIS_URL, with the password of REDIS_PASSWORD or REDIS_PASSWORD_FILE (a Docker secret) when one is set. */
+function redisUrlOf(env: NodeJS.ProcessEnv): string {
+  const url = env.REDIS_URL || DEFAULT_REDIS_URL;
+  parseRedisUrl(url); // throws UsageError naming REDIS_URL
+  if (!env.REDIS_PASSWORD && !env.REDIS_PASSWORD_FILE) {
+    return url;
+  }
+  try {
+    return redisUrlWithPassword(url, createSecrets(env).get('REDIS_PASSWORD'));
+  } catch (error) {
+    throw error instanceof SecretError ? new UsageError(error.message) : error;
+  }
+}
+
 /**
- * REDIS_URL, REDIS_CLUSTER_NODES, REDIS_TLS_CA_FILE and QUEUE_PREFIX, validated: a bad value is a usage
- * error (exit 2) naming the variable, never a connection that fails later.
+ * REDIS_URL (and REDIS_PASSWORD or its _FILE), REDIS_CLUSTER_NODES, REDIS_TLS_CA_FILE and QUEUE_PREFIX,
+ * validated: a bad value is a usage error (exit 2) naming the variable, never a connection that fails later.
  */
 export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
-  const redisUrl = env.REDIS_URL || DEFAULT_REDIS_URL;
-  parseRedisUrl(redisUrl); // throws UsageError naming REDIS_URL
+  const redisUrl = redisUrlOf(env);
   const clusterNodes = env.REDIS_CLUSTER_NODES ? parseClusterNodes(env.REDIS_CLUSTER_NODES) : [];
   if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' && clusterNodes.length === 0) {
     throw new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...], got no node');

@@ -87,3 +87,18 @@ export function maskRedisUrl(url: string): string {
   }
   return parsed.toString();
 }
+
+/**
+ * `url` with `password` put in as its password (URL-encoded, so any character survives the round trip): how
+ * REDIS_PASSWORD or REDIS_PASSWORD_FILE (a Docker secret) joins a REDIS_URL that names only the host. The
+ * result is masked wherever REDIS_URL is (maskRedisUrl, describeRedisError).
+ */
+export function redisUrlWithPassword(url: string, password: string): string {
+  if (parseRedisUrl(url).password !== undefined) {
+    throw new UsageError('REDIS_URL holds a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) gives one too: give it once');
+  }
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+
