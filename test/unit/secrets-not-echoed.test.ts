@@ -97,6 +97,18 @@ describe('durations from the environment are bounded before they reach a timer',
     }
   });
 
+  it('every configured duration has an upper bound far inside a timer\'s 2^31-1 ms', () => {
+    const text = errorText(() =>
+      parseConfig({ gcore: { timeoutMs: 600_001 }, sentinel: { everySeconds: 86_401 }, mutes: { maxDays: 3651 }, notify: { slack: { renotifyAfterHours: 8761 } } }, {}),
+    );
+    expect(text.split('\n').sort()).toEqual([
+      'gcore.timeoutMs: expected at most 600000, got 600001',
+      'mutes.maxDays: expected at most 3650, got 3651',
+      'notify.slack.renotifyAfterHours: expected at most 8760, got 8761',
+      'sentinel.everySeconds: expected at most 86400, got 86401',
+    ]);
+  });
+
   it('notify.slack.renotifyAfterHours at most a year', () => {
     expect(parseConfig({ notify: { slack: { renotifyAfterHours: 8760 } } }, {}).notify.slack.renotifyAfterHours).toBe(8760);
     expect(errorText(() => parseConfig({ notify: { slack: { renotifyAfterHours: 8761 } } }, {}))).toBe('notify.slack.renotifyAfterHours: expected at most 8760, got 8761');
