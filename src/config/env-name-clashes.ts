@@ -1,3 +1,5 @@
+import { formatPath } from './format-issues.js';
+
 /** One `*Env` of the configuration: where it is written, the variable it names, and what it holds. */
 interface EnvUse {
   readonly path: (string | number)[];
@@ -16,8 +18,6 @@ interface EnvNamesInput {
   readonly accounts: readonly { readonly clientId?: number | undefined; readonly apiKeyEnv: string }[];
   readonly notify: { readonly slack: { readonly routes: readonly { readonly name: string; readonly webhookEnv: string }[] } };
 }
-
-const formatPath = (path: readonly (string | number)[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
 /**
  * Every `*Env` that names a variable another `*Env` reads for another purpose: `apiKeyEnv: TEAM_A_WEBHOOK`
