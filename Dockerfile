@@ -2,7 +2,7 @@
 # gcore-token-audit worker image. Node 22 LTS: Node 20 reached end of life in April 2026 (the code also
 # runs on the Node 20 of the development machines).
 
-FROM node:22-slim AS build
+FROM node:22.13.1-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +11,7 @@ COPY src ./src
 COPY jobs ./jobs
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22-slim
+FROM node:22.13.1-bookworm-slim
 ENV NODE_ENV=production
 # tini as PID 1: forwards SIGTERM to node and reaps zombies.
 RUN apt-get update \

@@ -90,7 +90,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       const now = deps.clock();
       const evaluatedAt = new Date(job.data.evaluatedAt);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
-      const redisMutes = deps.mutes ? (await deps.mutes.list()).map(toMute) : [];
+      const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
       const report = buildReport({
         runId: runKey,
         startedAt: new Date(job.data.startedAt),
@@ -105,7 +105,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       for (let attempt = 1; ; attempt += 1) {
         const { states, version } = await deps.states.load();
         // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
-        const told = await muteChanges(deps.mutes, evaluatedAt);
+        const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
         const plan = planAlerts(states, report.findings, { results }, {
           now,
           minSeverity: settings.minSeverity,

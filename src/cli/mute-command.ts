@@ -1,5 +1,6 @@
 import { millisecondsInDay } from 'date-fns/constants';
 import type { Logger } from 'pino';
+import { cleanText } from '../core/clean-text.js';
 import { UsageError } from '../core/errors.js';
 import { describeMuteMatch, muteInForce, muteMatches, type Mute } from '../core/mute.js';
 import { parseUntil } from '../core/parse-iso-date.js';
@@ -42,8 +43,13 @@ function positiveId(flag: string, text: string | undefined): number | null {
   return n;
 }
 
+// Who and why are read by people in Slack and `mute list`: text of invisible characters only (zero-width
+// spaces, tags, fillers) would say nothing while looking like an answer.
 function who(flag: string | undefined, env: NodeJS.ProcessEnv): string {
-  const by = (flag ?? env.USER ?? env.LOGNAME ?? '').trim();
+  const by = cleanText(flag ?? env.USER ?? env.LOGNAME ?? '');
+  if (by === '' && flag !== undefined && flag !== '') {
+    throw new UsageError('--by: say who, in visible characters (only invisible ones were given)');
+  }
   if (by === '') {
     throw new UsageError('--by: say who mutes it (not given, and $USER is not set)');
   }
@@ -63,7 +69,10 @@ export function muteFromFlags(flags: MuteAddFlags, maxDays: number, now: Date, e
   if (tokenId !== null && clientId === null) {
     throw new UsageError('--token needs --account: a token id is unique only within its account');
   }
-  const reason = flags.reason.trim();
+  const reason = cleanText(flags.reason);
+  if (reason === '' && flags.reason !== '') {
+    throw new UsageError('--reason: say why, in visible characters (only invisible ones were given)');
+  }
   if (reason === '' || reason.length > 500) {
     throw new UsageError('--reason: say why, in 1 to 500 characters');
   }
@@ -133,7 +142,7 @@ interface MuteRow {
 export async function muteListCommand(config: Config, flags: { format: 'table' | 'json' }, io: MuteIo): Promise<number> {
   const now = io.clock();
   const stored = await withMutes(io, (mutes) => mutes.list());
-  const rows: MuteRow[] = [...config.mutes, ...stored.map(toMute)]
+  const rows: MuteRow[] = [...config.mutes, ...stored.map((m) => toMute(m, config.muteMaxDays))]
     .filter((m) => muteInForce(m, now))
     .map((m) => ({
       id: m.id,

@@ -118,7 +118,7 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
   try {
     const mutes = createMuteStore(connection.client, connection.prefix);
     const states = createAlertStateStore(connection.client, connection.prefix);
-    const redisMutes = (await mutes.list()).map(toMute);
+    const redisMutes = (await mutes.list()).map((m) => toMute(m, config.muteMaxDays));
 
     let source: { api: GcoreApi; config: Config; secrets: Secrets };
     if (flags.input !== undefined) {
@@ -140,7 +140,7 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
 
     const now = new Date(report.evaluatedAt);
     const { states: previous } = await states.load();
-    const told = await muteChanges(mutes, now);
+    const told = await muteChanges(mutes, now, config.muteMaxDays);
     const settings = config.notify.slack;
     const plan = planAlerts(previous, report.findings, { results }, {
       now,

@@ -3,21 +3,34 @@ import { UsageError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { checkWorkerSecrets } from '../config/check-worker-secrets.js';
-import { showValue } from '../config/format-issues.js';
 import { queueSettings } from '../queue/redis-connection.js';
 import { startWorker } from '../worker/start-worker.js';
 import { defaultRouteUsed, webhookEnvNames } from '../slack/route-webhooks.js';
 
+/**
+ * JOB_LOCK_MS's bounds. BullMQ renews a lock and checks for stalled jobs on timers of this length: past
+ * Node's 2^31-1 ms a timer fires at once, and 3,000,000,000 made an idle worker send 31,261 Redis commands
+ * every 10 s. Ten minutes is already far longer than a killed worker's jobs should wait.
+ */
+export const MIN_JOB_LOCK_MS = 1000;
+export const MAX_JOB_LOCK_MS = 600_000;
+
+/** HEALTH_PORT and JOB_LOCK_MS, validated (a usage error names the variable, never its value). */
+export function workerEnvSettings(env: NodeJS.ProcessEnv): { port: number; lockMs: number } {
+  const port = Number(env.HEALTH_PORT || 8080);
+  const lockMs = Number(env.JOB_LOCK_MS || 30_000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new UsageError('HEALTH_PORT: expected a port number (0 to 65535)');
+  }
+  if (!Number.isInteger(lockMs) || lockMs < MIN_JOB_LOCK_MS || lockMs > MAX_JOB_LOCK_MS) {
+    throw new UsageError(`JOB_LOCK_MS: expected whole milliseconds from ${MIN_JOB_LOCK_MS} to ${MAX_JOB_LOCK_MS}`);
+  }
+  return { port, lockMs };
+}
+
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
-  const port = Number(io.env.HEALTH_PORT || 8080);
-  const lockMs = Number(io.env.JOB_LOCK_MS || 30_000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new UsageError(`HEALTH_PORT: expected a port number, got ${showValue(io.env.HEALTH_PORT)}`);
-  }
-  if (!Number.isInteger(lockMs) || lockMs < 1000) {
-    throw new UsageError(`JOB_LOCK_MS: expected milliseconds (at least 1000), got ${showValue(io.env.JOB_LOCK_MS)}`);
-  }
+  const { port, lockMs } = workerEnvSettings(io.env);
   // Every key and webhook now, not at the next cron slot.
   checkWorkerSecrets(config, io.secrets, webhookEnvNames(config.notify.slack));
   if (!defaultRouteUsed(config.notify.slack)) {

@@ -30,7 +30,7 @@ export function checkWorkerSecrets(config: Config, secrets: Secrets, webhookName
   }
   for (const name of new Set(webhookNames)) {
     const value = read(name, 'the worker posts to Slack');
-    const problem = value === null ? null : checkWebhookUrl(name, value);
+    const problem = value === null ? null : checkWebhookUrl(name, value, config.notify.slack.allowedHosts);
     if (problem !== null) {
       problems.push(problem);
     }

@@ -4,7 +4,10 @@ import { RULE_IDS } from '../rules/rule-catalog.js';
 import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
 import { cronProblem } from '../core/schedule-gap.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
-import { PROJECT_ENV_NAMES } from './project-env-names.js';
+import { cleanText } from '../core/clean-text.js';
+import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
+import { envNameClashes } from './env-name-clashes.js';
+import { DEFAULT_WEBHOOK_HOSTS } from './check-webhook-url.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
@@ -15,8 +18,8 @@ const days = z.number().int().nonnegative();
 export const envNameSchema = z.string().superRefine((name, ctx) => {
   const problem = !/^[A-Z][A-Z0-9_]*$/.test(name)
     ? 'expected a variable name of capitals, digits and _ (GCORE_API_KEY_789)'
-    : PROJECT_ENV_NAMES.includes(name)
-      ? `${name} is read by gcore-token-audit for something else: name a variable of its own`
+    : Object.hasOwn(PROJECT_ENV_PURPOSES, name)
+      ? `${name} is read by gcore-token-audit for something else (${PROJECT_ENV_PURPOSES[name]}): name a variable of its own`
       : name.endsWith('_FILE')
         ? `${name}: name the variable without _FILE (${name.slice(0, -5)}); its _FILE form is read by itself`
         : null;
@@ -48,15 +51,22 @@ const untilSchema = z.string().refine((v) => parseDateOrInstant(v) !== null, {
   message: 'expected a real date (2027-01-31) or a timestamp with a zone (2027-01-31T12:00:00Z)',
 });
 
+/** Text people read (a mute's reason and author) must say something once invisible characters are removed. */
+const visible = (what: string) => (text: string, ctx: z.RefinementCtx) => {
+  if (cleanText(text) === '') {
+    ctx.addIssue({ code: 'custom', message: `${what}, in visible characters` });
+  }
+};
+
 /** Every field given must match; at least a rule or a token; a token id is unique only within its account. */
 const muteEntry = z
   .object({
     rule: z.enum(RULE_IDS).optional(),
     clientId: positiveInt.optional(),
     tokenId: positiveInt.optional(),
-    reason: z.string().min(1).max(500),
+    reason: z.string().min(1).max(500).superRefine(visible('say why')),
     until: untilSchema,
-    by: z.string().min(1).max(100).optional(),
+    by: z.string().min(1).max(100).superRefine(visible('say who')).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
@@ -214,10 +224,16 @@ export const configSchema = z
         slack: z
           .object({
             minSeverity: z.enum(SEVERITIES).default('low'),
-            renotifyAfterHours: positiveInt.default(168),
+            // A year at most: every bound duration stays far inside what a timer or a date can hold.
+            renotifyAfterHours: positiveInt.max(8760).default(168),
             maxMessagesPerRun: positiveInt.max(50).default(3),
             detailSeverity: z.enum(SEVERITIES).default('high'),
             routes: z.array(route).default([]),
+            // Any other host would receive every finding: a webhook variable is trusted only as far as its host.
+            allowedHosts: z
+              .array(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'expected a host name in lower case (hooks.slack.com)'))
+              .min(1)
+              .default([...DEFAULT_WEBHOOK_HOSTS]),
           })
           .strict()
           .superRefine((s, ctx) => {
@@ -251,7 +267,12 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const clash of envNameClashes(c)) {
+      ctx.addIssue({ code: 'custom', path: clash.path, message: clash.message });
+    }
+  });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;

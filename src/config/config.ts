@@ -66,4 +66,6 @@ export interface SlackSettings {
   readonly detailSeverity: Severity;
   /** Tried in order; findings no route takes go to SLACK_WEBHOOK_URL. */
   readonly routes: readonly Route[];
+  /** The hosts a webhook may point at (lower case); absent: Slack's own, DEFAULT_WEBHOOK_HOSTS. */
+  readonly allowedHosts?: readonly string[];
 }

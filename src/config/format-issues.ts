@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { cleanText } from '../core/clean-text.js';
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
@@ -16,6 +17,10 @@ export function showValue(value: unknown): string {
   if (typeof value === 'string' && value.length > MAX_ECHOED_STRING) {
     return 'a string';
   }
+  // Zero-width spaces, tags, fillers: quoting them would show nothing.
+  if (typeof value === 'string' && value !== '' && cleanText(value) === '') {
+    return 'only invisible characters';
+  }
   if (value === null) {
     return 'null';
   }
@@ -27,6 +32,19 @@ export function showValue(value: unknown): string {
   }
   const json = JSON.stringify(value) ?? typeof value;
   return json.length > 60 ? `${json.slice(0, 60)}…` : json;
+}
+
+// An unknown key is shown only when it looks like a misspelt one (letters only): a secret pasted
+// as a key (`accounts: [{ 9f8e7d…: x }]`) is described by its place instead.
+const SHOWN_KEY = /^[A-Za-z]{1,24}$/;
+
+function unknownKeyLine(path: readonly PropertyKey[], key: string, input: unknown): string {
+  if (SHOWN_KEY.test(key)) {
+    return `${formatPath([...path, key])}: unknown key`;
+  }
+  const keys = input !== null && typeof input === 'object' ? Object.keys(input) : [];
+  const place = keys.indexOf(key) + 1;
+  return `${formatPath(path)}: an unknown key${place > 0 ? ` (key ${place} of ${keys.length})` : ''}, not shown: it is not a name the configuration uses`;
 }
 
 const NOUN: Record<string, string> = {
@@ -55,7 +73,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
         break;
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          lines.push(`${formatPath([...issue.path, key])}: unknown key`);
+          lines.push(unknownKeyLine(issue.path, key, input));
         }
         break;
       case 'invalid_value':

@@ -37,17 +37,20 @@ function untilInstant(text: string): Date {
   return until;
 }
 
-/** The key travels in every request: only https, except to a loopback stand-in (tests, local proxies). */
+/**
+ * The key travels in every request: only https, except to a loopback stand-in (tests, local proxies). The
+ * problem never quotes the value: a key pasted into GCORE_API_URL would be printed back.
+ */
 function gcoreUrlProblem(text: string): string | null {
   if (!/^https?:\/\/[^/\s]+/i.test(text) || !URL.canParse(text)) {
-    return `expected an http(s) URL, got ${JSON.stringify(text)}`;
+    return 'expected an http(s) URL';
   }
   const url = new URL(text);
   if (url.username || url.password) {
     return 'expected a URL without credentials (the key is sent as a header)';
   }
   if (url.protocol !== 'https:' && !isLoopbackHost(url.hostname)) {
-    return `expected an https:// URL (plain http:// only to a loopback host), got http://${url.host}`;
+    return 'expected an https:// URL (plain http:// only to a loopback host)';
   }
   return null;
 }

@@ -31,11 +31,12 @@ export function createSecrets(env: NodeJS.ProcessEnv): Secrets {
           value = readSmallFile(file).trim();
         } catch (error) {
           const why = error instanceof UnreadableFileError ? error.reason : 'unreadable';
-          throw new SecretError(`${name}_FILE names a file that cannot be read (${why}): ${file}`);
+          // Never the path: a key pasted into NAME_FILE would be printed back.
+          throw new SecretError(`${name}_FILE names a file that cannot be read (${why})`);
         }
       }
       if (file && !value) {
-        throw new SecretError(`${name}_FILE names an empty file: ${file}`);
+        throw new SecretError(`${name}_FILE names an empty file`);
       }
       if (!value) {
         throw new SecretNotSetError(name);

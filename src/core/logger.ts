@@ -15,12 +15,12 @@ export function logSettings(env: { LOG_LEVEL?: string; LOG_FORMAT?: string }, st
   const problems: string[] = [];
   const level = env.LOG_LEVEL || 'info';
   const format = env.LOG_FORMAT || (stderrIsTty ? 'pretty' : 'json');
-  const shown = (v: string) => (v.length > 16 ? 'a string' : JSON.stringify(v));
+  // The value is never printed back: environment values may be secrets set in the wrong variable.
   if (!LOG_LEVELS.includes(level)) {
-    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}, got ${shown(level)}`);
+    problems.push(`LOG_LEVEL: expected one of ${LOG_LEVELS.join(', ')}`);
   }
   if (!(LOG_FORMATS as readonly string[]).includes(format)) {
-    problems.push(`LOG_FORMAT: expected one of ${LOG_FORMATS.join(', ')}, got ${shown(format)}`);
+    problems.push(`LOG_FORMAT: expected one of ${LOG_FORMATS.join(', ')}`);
   }
   if (problems.length > 0) {
     throw new ConfigError(problems);

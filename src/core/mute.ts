@@ -20,6 +20,8 @@ export interface Mute {
   readonly until: Date;
   /** As written, for messages. */
   readonly untilText: string;
+  /** Set when `until` was cut to `mutes.maxDays` after the mute was added: the report's warning, in a sentence. */
+  readonly capped?: string;
 }
 
 export interface MuteOutcome {
@@ -42,6 +44,29 @@ export function describeMuteMatch(m: Pick<Mute, 'rule' | 'clientId' | 'tokenId'>
     return `${rule} on token ${m.tokenId} (account ${m.clientId ?? 'any'})`;
   }
   return m.clientId !== null ? `${rule} on account ${m.clientId}` : `${rule} on every account`;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A run-time mute held to `mutes.maxDays` of the run applying it, counted from when it was added: `mute add`
+ * checks the bound of its caller's configuration only, and a mute until 2035 was stored. Cut to the bound, it
+ * lapses then like any other (and is told and deleted); `capped` says so for the report. A mute whose
+ * creation time cannot be read is held to the bound from the epoch, i.e. it has lapsed.
+ */
+export function capMute(m: Mute, createdAt: Date, maxDays: number): Mute {
+  const created = Number.isNaN(createdAt.getTime()) ? 0 : createdAt.getTime();
+  const limit = new Date(created + maxDays * DAY_MS);
+  if (m.until.getTime() <= limit.getTime()) {
+    return m;
+  }
+  const untilText = limit.toISOString();
+  return {
+    ...m,
+    until: limit,
+    untilText,
+    capped: `the mute ${m.id} of ${describeMuteMatch(m)} reaches past mutes.maxDays (${maxDays} days after it was added): applied until ${untilText}, not ${m.untilText}`,
+  };
 }
 
 export const muteInForce = (m: Pick<Mute, 'until'>, now: Date) => now.getTime() < m.until.getTime();

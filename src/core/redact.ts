@@ -5,9 +5,18 @@ export const REDACTED = '[REDACTED]';
 // that short is no secret anyway.
 const MIN_SECRET_LENGTH = 6;
 
-// A Slack incoming-webhook path (`/services/T…/B…/secret`), with or without its host: some proxies and Slack
-// itself echo the request line in an error body, and the path alone is enough to post to the channel.
-const WEBHOOK_PATH = /(?:https?:\/\/[^\s/"']+)?\/services\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+/g;
+// `/` as an echo may write it: raw, URL-encoded (once or twice), as an HTML entity (its `&` itself escaped or
+// not), JSON-escaped.
+const SLASH = String.raw`(?:\/|%(?:25)?2[Ff]|&(?:amp;)?#0*47;|&(?:amp;)?#[xX]0*2[Ff];|&(?:amp;)?sol;|\\\/|\\u002[Ff])`;
+const COLON = String.raw`(?::|%(?:25)?3[Aa]|&(?:amp;)?#0*58;|&(?:amp;)?#[xX]0*3[Aa];|&(?:amp;)?colon;|\\u003[Aa])`;
+
+// A Slack incoming-webhook path (`/services/T…/B…/secret`), with or without its host, in any of those
+// spellings: some proxies and Slack itself echo the request line in an error body (HTML pages entity-encode
+// it), and the path alone is enough to post to the channel.
+const WEBHOOK_PATH = new RegExp(
+  String.raw`(?:https?${COLON}${SLASH}${SLASH}[^\s/"'&%\\]+)?${SLASH}services${SLASH}[A-Za-z0-9_-]+${SLASH}[A-Za-z0-9_-]+${SLASH}[A-Za-z0-9_-]+`,
+  'g',
+);
 
 /** Every form a request can carry `secret` in: raw, URL-encoded, JSON-escaped, base64 (also of an `APIKey` header value). */
 export function secretForms(secret: string): string[] {
@@ -24,18 +33,64 @@ export function secretForms(secret: string): string[] {
   return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
 }
 
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos', '/': 'sol', ':': 'colon', '=': 'equals', '?': 'quest',
+  '+': 'plus', '%': 'percnt', '#': 'num', '$': 'dollar', '.': 'period', '-': 'hyphen', '_': 'lowbar',
+};
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+// A hex digit in either case: `%2f` and `%2F`, `&#x2f;` and `&#x2F;` are the same character.
+const hexPattern = (hex: string) => hex.replace(/[a-f]/gi, (d) => `[${d.toLowerCase()}${d.toUpperCase()}]`);
+
+/** Every way an echo can spell one character: itself, %XX (once or twice encoded), &#D; &#xH; &name; (with `&` as `&amp;` too), \uXXXX. */
+function charPattern(char: string): string {
+  const code = char.codePointAt(0) ?? 0;
+  const utf8 = [...Buffer.from(char, 'utf8')].map((b) => `%(?:25)?${hexPattern(b.toString(16).padStart(2, '0'))}`).join('');
+  const hex = hexPattern(code.toString(16));
+  const named = NAMED_ENTITIES[char];
+  const entity = `&(?:amp;)?#(?:0*${code}|[xX]0*${hex});${named === undefined ? '' : `|&(?:amp;)?${named};`}`;
+  const json = code <= 0xffff ? `|\\\\u${hexPattern(code.toString(16).padStart(4, '0'))}` : '';
+  const plus = char === ' ' ? '|\\+' : '';
+  return `(?:${escapeRegExp(char)}|${utf8}|${entity}${json}${plus})`;
+}
+
+// Built once per secret: the worker redacts every log line and job error with the same few secrets.
+const encodedPatterns = new Map<string, RegExp>();
+const MAX_CACHED_PATTERNS = 1000;
+
+/** `secret` spelt character by character in any mix of URL encoding, HTML entities and JSON escapes. */
+function encodedPattern(secret: string): RegExp {
+  let pattern = encodedPatterns.get(secret);
+  if (pattern === undefined) {
+    if (encodedPatterns.size >= MAX_CACHED_PATTERNS) {
+      encodedPatterns.clear();
+    }
+    pattern = new RegExp([...secret].map(charPattern).join(''), 'g');
+    encodedPatterns.set(secret, pattern);
+  }
+  return pattern;
+}
+
 /**
  * Text that came from outside (an API's answer, an error body, a token's name) made safe to log, store or
- * print: every known secret, in every encoding, and anything shaped like a Slack webhook path, replaced.
+ * print: every known secret, in every encoding (any mix of URL encoding, HTML entities and JSON escapes
+ * included), and anything shaped like a Slack webhook path, replaced.
  */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
+  const long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
   // Longest first, so a secret that contains another is replaced whole.
-  const forms = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH).flatMap(secretForms).sort((a, b) => b.length - a.length);
+  const forms = long.flatMap(secretForms).sort((a, b) => b.length - a.length);
   for (const form of forms) {
     // Stryker disable next-line ConditionalExpression: splitting on an absent form changes nothing; the test only saves work
     if (out.includes(form)) {
       out = out.split(form).join(REDACTED);
+    }
+  }
+  // Only text with an escape in it can hold an encoded spelling: plain text is spared the longer scan.
+  if (/[%&\\+]/.test(out)) {
+    for (const secret of [...long].sort((a, b) => b.length - a.length)) {
+      out = out.replace(encodedPattern(secret), REDACTED);
     }
   }
   return out.replace(WEBHOOK_PATH, REDACTED);

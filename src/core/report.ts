@@ -131,6 +131,6 @@ export function buildReport(input: ReportInput): Report {
     },
     findings,
     coverage,
-    warnings: [...coverage, ...lapsed],
+    warnings: [...coverage, ...lapsed, ...input.mutes.flatMap((m) => (m.capped === undefined ? [] : [m.capped]))],
   };
 }

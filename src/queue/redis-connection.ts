@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
-import { RedisUnavailableError, UsageError } from '../core/errors.js';
+import { RedisUnavailableError, SecretError, UsageError } from '../core/errors.js';
 import { within } from '../core/within.js';
 import { describeRedisError, isPermanentRedisError } from './describe-redis-error.js';
-import { maskRedisUrl, parseRedisUrl, type RedisEndpoint } from './redis-url.js';
+import { createSecrets } from '../config/secrets.js';
+import { maskRedisUrl, parseRedisUrl, redisUrlWithPassword, type RedisEndpoint } from './redis-url.js';
 
 export { maskRedisUrl } from './redis-url.js';
 
@@ -45,23 +46,37 @@ function parseClusterNodes(value: string): RedisNode[] {
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '')
-    .map((entry) => {
+    .map((entry, i) => {
       const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/@]+):(\d{1,5})$/.exec(entry);
       const port = m ? Number(m[2]) : 0;
       if (!m || port < 1 || port > 65_535) {
-        throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...], got ${JSON.stringify(entry.slice(0, 64))}`);
+        // By its place, never its text: environment values are not printed back.
+        throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...]; node ${i + 1} is not one`);
       }
       return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
     });
 }
 
+/** REDIS_URL, with the password of REDIS_PASSWORD or REDIS_PASSWORD_FILE (a Docker secret) when one is set. */
+function redisUrlOf(env: NodeJS.ProcessEnv): string {
+  const url = env.REDIS_URL || DEFAULT_REDIS_URL;
+  parseRedisUrl(url); // throws UsageError naming REDIS_URL
+  if (!env.REDIS_PASSWORD && !env.REDIS_PASSWORD_FILE) {
+    return url;
+  }
+  try {
+    return redisUrlWithPassword(url, createSecrets(env).get('REDIS_PASSWORD'));
+  } catch (error) {
+    throw error instanceof SecretError ? new UsageError(error.message) : error;
+  }
+}
+
 /**
- * REDIS_URL, REDIS_CLUSTER_NODES, REDIS_TLS_CA_FILE and QUEUE_PREFIX, validated: a bad value is a usage
- * error (exit 2) naming the variable, never a connection that fails later.
+ * REDIS_URL (and REDIS_PASSWORD or its _FILE), REDIS_CLUSTER_NODES, REDIS_TLS_CA_FILE and QUEUE_PREFIX,
+ * validated: a bad value is a usage error (exit 2) naming the variable, never a connection that fails later.
  */
 export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
-  const redisUrl = env.REDIS_URL || DEFAULT_REDIS_URL;
-  parseRedisUrl(redisUrl); // throws UsageError naming REDIS_URL
+  const redisUrl = redisUrlOf(env);
   const clusterNodes = env.REDIS_CLUSTER_NODES ? parseClusterNodes(env.REDIS_CLUSTER_NODES) : [];
   if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' && clusterNodes.length === 0) {
     throw new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...], got no node');
@@ -69,7 +84,7 @@ export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
   const prefix = env.QUEUE_PREFIX || (clusterNodes.length > 0 ? DEFAULT_CLUSTER_PREFIX : DEFAULT_QUEUE_PREFIX);
   if (clusterNodes.length > 0 && !/\{[^{}]+\}/.test(prefix)) {
     throw new UsageError(
-      `QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e.g. "{${prefix}}", so every key of the queues and alert state shares one hash slot (multi-key commands fail with CROSSSLOT otherwise); got ${JSON.stringify(prefix)}`,
+      'QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag in braces, e.g. "{token-audit}", so every key of the queues and alert state shares one hash slot (multi-key commands fail with CROSSSLOT otherwise)',
     );
   }
   let tlsCa: string | undefined;
@@ -78,10 +93,10 @@ export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
       tlsCa = readFileSync(env.REDIS_TLS_CA_FILE, 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new UsageError(`REDIS_TLS_CA_FILE names a file that cannot be read (${code}): ${env.REDIS_TLS_CA_FILE}`);
+      throw new UsageError(`REDIS_TLS_CA_FILE names a file that cannot be read (${code})`);
     }
     if (!tlsCa.includes('-----BEGIN CERTIFICATE-----')) {
-      throw new UsageError(`REDIS_TLS_CA_FILE: expected PEM certificates, found none in ${env.REDIS_TLS_CA_FILE}`);
+      throw new UsageError('REDIS_TLS_CA_FILE: expected PEM certificates, found none in the file');
     }
   }
   return { redisUrl, clusterNodes, prefix, ...(tlsCa === undefined ? {} : { tlsCa }) };

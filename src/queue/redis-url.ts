@@ -22,14 +22,19 @@ export function parseRedisUrl(url: string): RedisEndpoint {
   try {
     parsed = new URL(url);
   } catch {
-    throw new UsageError(`REDIS_URL: expected redis://host:port or rediss://host:port, got ${JSON.stringify(maskRedisUrl(url))}`);
+    throw new UsageError('REDIS_URL: expected redis://host:port or rediss://host:port (a password with : / @ # ? or % written URL-encoded)');
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new UsageError(`REDIS_URL: expected redis:// or rediss:// (TLS), got ${JSON.stringify(maskRedisUrl(url))}`);
+    throw new UsageError('REDIS_URL: expected redis:// or rediss:// (TLS)');
+  }
+  // An unencoded # or / in a password cuts the URL short: the rest of the password becomes the host, a
+  // fragment or the database, and would be sent or printed as such.
+  if (url.includes('#') || parsed.pathname.includes('@') || parsed.search.includes('@')) {
+    throw new UsageError('REDIS_URL: a # / or @ out of place: write a password with these characters URL-encoded (%23, %2F, %40)');
   }
   for (const key of parsed.searchParams.keys()) {
     if (!QUERY_KEYS.has(key)) {
-      throw new UsageError(`REDIS_URL: unknown parameter "${key}" (known: ${[...QUERY_KEYS].join(', ')})`);
+      throw new UsageError(`REDIS_URL: an unknown parameter (known: ${[...QUERY_KEYS].join(', ')})`);
     }
   }
   let username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
@@ -43,7 +48,8 @@ export function parseRedisUrl(url: string): RedisEndpoint {
   const dbText = parsed.searchParams.get('db') ?? (parsed.pathname.length > 1 ? parsed.pathname.slice(1) : '0');
   const db = Number(dbText);
   if (!/^\d{1,2}$/.test(dbText)) {
-    throw new UsageError(`REDIS_URL: expected a database number after the host, got ${JSON.stringify(dbText.slice(0, 16))}`);
+    // Never the text: a password written after the host would be printed back.
+    throw new UsageError('REDIS_URL: expected a database number (0 to 99) after the host');
   }
   const port = parsed.port ? Number(parsed.port) : 6379;
   return {
@@ -67,6 +73,9 @@ export function maskRedisUrl(url: string): string {
   } catch {
     return '(REDIS_URL, not a URL)';
   }
+  if (url.includes('#') || parsed.pathname.includes('@') || parsed.search.includes('@')) {
+    return '(REDIS_URL, not shown: a # / or @ out of place)';
+  }
   if (parsed.password) {
     parsed.password = '***';
   } else if (parsed.username) {
@@ -78,3 +87,18 @@ export function maskRedisUrl(url: string): string {
   }
   return parsed.toString();
 }
+
+/**
+ * `url` with `password` put in as its password (URL-encoded, so any character survives the round trip): how
+ * REDIS_PASSWORD or REDIS_PASSWORD_FILE (a Docker secret) joins a REDIS_URL that names only the host. The
+ * result is masked wherever REDIS_URL is (maskRedisUrl, describeRedisError).
+ */
+export function redisUrlWithPassword(url: string, password: string): string {
+  if (parseRedisUrl(url).password !== undefined) {
+    throw new UsageError('REDIS_URL holds a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) gives one too: give it once');
+  }
+  const parsed = new URL(url);
+  parsed.password = encodeURIComponent(password);
+  return parsed.toString();
+}
+

@@ -30,7 +30,7 @@ export function routeWebhooks(settings: SlackSettings, secrets: Secrets, purpose
   for (const [route, env] of wanted) {
     try {
       const url = secrets.get(env);
-      const problem = checkWebhookUrl(env, url);
+      const problem = checkWebhookUrl(env, url, settings.allowedHosts);
       if (problem !== null) {
         throw new UsageError(problem);
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../queue/redis-connection.js';
-import { muteInForce, type Mute } from '../core/mute.js';
+import { capMute, muteInForce, type Mute } from '../core/mute.js';
 import type { MuteChange } from '../alerts/mute-notes.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 import { loadScript } from './load-script.js';
@@ -31,17 +31,23 @@ export interface MuteEvent {
   readonly mute: StoredMute;
 }
 
-export const toMute = (m: StoredMute): Mute => ({
-  id: m.id,
-  source: 'redis',
-  rule: m.rule,
-  clientId: m.clientId,
-  tokenId: m.tokenId,
-  reason: m.reason,
-  by: m.by,
-  until: new Date(m.until),
-  untilText: m.untilText,
-});
+/** A stored mute as a run applies it: held to the applying run's `mutes.maxDays` (see capMute). */
+export const toMute = (m: StoredMute, maxDays: number): Mute =>
+  capMute(
+    {
+      id: m.id,
+      source: 'redis',
+      rule: m.rule,
+      clientId: m.clientId,
+      tokenId: m.tokenId,
+      reason: m.reason,
+      by: m.by,
+      until: new Date(m.until),
+      untilText: m.untilText,
+    },
+    new Date(m.createdAt),
+    maxDays,
+  );
 
 /** Short enough to type, random enough never to collide in a team's mutes. */
 export const newMuteId = () => `m-${randomBytes(4).toString('hex')}`;
@@ -86,17 +92,22 @@ export type MuteStore = ReturnType<typeof createMuteStore>;
 
 /**
  * The run-time mute changes not told yet: every event (added, removed), then each mute in Redis that has
- * lapsed at `now` (deleted by the commit, so told once). How many events, and which lapsed ids, for the commit.
+ * lapsed at `now` (deleted by the commit, so told once), a mute cut to `maxDays` when that is past. How many
+ * events, and which lapsed ids, for the commit.
  */
 export async function muteChanges(
   mutes: Pick<MuteStore, 'list' | 'events'> | undefined,
   now: Date,
+  maxDays: number,
 ): Promise<{ changes: MuteChange[]; events: number; lapsed: string[] }> {
   if (!mutes) {
     return { changes: [], events: 0, lapsed: [] };
   }
   const events = await mutes.events();
-  const lapsed = (await mutes.list()).filter((m) => !muteInForce(toMute(m), now));
+  const lapsed = (await mutes.list()).flatMap((m) => {
+    const applied = toMute(m, maxDays);
+    return muteInForce(applied, now) ? [] : [{ ...m, until: applied.until.toISOString(), untilText: applied.untilText }];
+  });
   return {
     changes: [...events, ...lapsed.map((m) => ({ kind: 'lapsed' as const, by: m.by, mute: m }))],
     events: events.length,

@@ -180,7 +180,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
   });
   // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
-  const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map(toMute)];
+  const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map((m) => toMute(m, config.muteMaxDays))];
   const sentinel = config.sentinel;
   const onSweep =
     sentinel === null

@@ -269,8 +269,8 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      'gcore-token-audit: accounts[0].apiKeyEnv: SLACK_WEBHOOK_URL is read by gcore-token-audit for something else: name a variable of its own\n' +
-        'gcore-token-audit: accounts[1].apiKeyEnv: REDIS_URL is read by gcore-token-audit for something else: name a variable of its own\n',
+      'gcore-token-audit: accounts[0].apiKeyEnv: SLACK_WEBHOOK_URL is read by gcore-token-audit for something else (the default Slack webhook): name a variable of its own\n' +
+        'gcore-token-audit: accounts[1].apiKeyEnv: REDIS_URL is read by gcore-token-audit for something else (the Redis URL and its password): name a variable of its own\n',
     );
     expect(gcore.requests).toEqual([]);
   });

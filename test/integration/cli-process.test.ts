@@ -94,8 +94,8 @@ describe('human errors for humans (the built CLI)', () => {
       code: 2,
       stdout: '',
       stderr:
-        'gcore-token-audit: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "bogus"\n' +
-        'gcore-token-audit: LOG_FORMAT: expected one of json, pretty, got "xml"\n',
+        'gcore-token-audit: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent\n' +
+        'gcore-token-audit: LOG_FORMAT: expected one of json, pretty\n',
     });
     expect(await cliIn(cwd, ['audit', '--config', 'nope.yaml'])).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: nope.yaml: cannot read the configuration file (ENOENT)\n' });
     expect(await cliIn(cwd, ['audit'], { TOKEN_AUDIT_CONFIG: 'nope.yaml' })).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: nope.yaml: cannot read the configuration file (ENOENT)\n' });
@@ -119,9 +119,9 @@ describe('human errors for humans (the built CLI)', () => {
     const cwd = emptyDir();
     const pipe = fifo();
     const run = await cliIn(cwd, ['audit'], { GCORE_API_KEY_FILE: pipe, LOG_LEVEL: 'warn' });
-    expect(run).toEqual({ code: 2, stdout: '', stderr: `gcore-token-audit: GCORE_API_KEY_FILE names a file that cannot be read (not a regular file): ${pipe}\n` });
+    expect(run).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: GCORE_API_KEY_FILE names a file that cannot be read (not a regular file)\n' });
     const zero = await cliIn(cwd, ['audit'], { GCORE_API_KEY_FILE: '/dev/zero', LOG_LEVEL: 'warn' });
-    expect(zero).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: GCORE_API_KEY_FILE names a file that cannot be read (not a regular file): /dev/zero\n' });
+    expect(zero).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: GCORE_API_KEY_FILE names a file that cannot be read (not a regular file)\n' });
   });
 });
 

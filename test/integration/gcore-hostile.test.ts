@@ -166,7 +166,25 @@ describe('the audit process against a hostile Gcore', () => {
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('GCORE_API_URL: expected an https:// URL (plain http:// only to a loopback host), got http://gcore.example');
+    expect(lines[0]).toContain('GCORE_API_URL: expected an https:// URL (plain http:// only to a loopback host)');
+    expect(lines[0]).not.toContain('gcore.example');
+    expect(gcore.requests).toEqual([]);
+  });
+
+  it('a key variable naming a route\'s webhook variable: exit 2 before any request, naming both purposes, never the webhook', async () => {
+    const webhook = 'https://hooks.slack.com/services/T0AAA/B0BBB/teamAWebhookSecret';
+    const err: string[] = [];
+    const yaml = 'accounts: [{ clientId: 456, apiKeyEnv: TEAM_A_WEBHOOK }]\nnotify: { slack: { routes: [{ name: team-a, webhookEnv: TEAM_A_WEBHOOK }] } }\n';
+    const code = await runCli(['audit', '--config', config(yaml), '--notify'], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => err.push(s) },
+      env: { GCORE_API_URL: gcore.url, TEAM_A_WEBHOOK: webhook, SLACK_WEBHOOK_URL: webhook },
+      logDestination: logSink(),
+    });
+    expect(code).toBe(2);
+    expect(err.join('')).toBe(
+      'gcore-token-audit: notify.slack.routes[0].webhookEnv: TEAM_A_WEBHOOK holds the Gcore API key of account 456 (accounts[0].apiKeyEnv), not the Slack webhook of route "team-a": name a variable of its own for each\n',
+    );
     expect(gcore.requests).toEqual([]);
   });
 

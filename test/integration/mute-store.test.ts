@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { StateConflictError } from '../../src/core/errors.js';
-import { createMuteStore, toMute, type StoredMute } from '../../src/store/mute-store.js';
+import { createMuteStore, muteChanges, toMute, type StoredMute } from '../../src/store/mute-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { commitOf, testRedis } from '../support/store-fixtures.js';
 
@@ -36,7 +36,7 @@ describe('run-time mutes (real Redis)', () => {
     await mutes.add(stored('m-1'));
     await mutes.add(stored('m-2', { rule: null, tokenId: null, createdAt: '2026-11-29T12:01:00.000Z' }));
     expect((await mutes.list()).map((m) => m.id)).toEqual(['m-1', 'm-2']);
-    expect(toMute((await mutes.list())[1] as StoredMute)).toMatchObject({ source: 'redis', rule: null, clientId: 456, tokenId: null, until: new Date('2027-01-01T00:00:00Z') });
+    expect(toMute((await mutes.list())[1] as StoredMute, 3650)).toMatchObject({ source: 'redis', rule: null, clientId: 456, tokenId: null, until: new Date('2027-01-01T00:00:00Z') });
 
     expect(await mutes.remove('m-1', 'bob', new Date('2026-11-30T00:00:00Z'))).toEqual(stored('m-1'));
     expect(await mutes.remove('m-1', 'bob', new Date('2026-11-30T00:00:00Z'))).toBeNull();
@@ -73,4 +73,17 @@ describe('run-time mutes (real Redis)', () => {
     expect(await committer.commitRun(commitOf('r2', { version: 1 }))).toBe('committed'); // no mutes told: none consumed
     expect(await mutes.events()).toHaveLength(1);
   });
+
+  it('a mute stored past the run\'s mutes.maxDays lapses at its cut: told and deleted then, not in 2035', async () => {
+    const mutes = createMuteStore(redis, fresh());
+    await mutes.add(stored('m-far', { until: '2035-01-01T00:00:00.000Z', untilText: '2034-12-31' }));
+    const before = await muteChanges(mutes, new Date('2027-02-27T11:59:59.999Z'), 90);
+    expect(before.lapsed).toEqual([]);
+    const after = await muteChanges(mutes, new Date('2027-02-27T12:00:00.000Z'), 90);
+    expect(after.lapsed).toEqual(['m-far']);
+    expect(after.changes.at(-1)).toMatchObject({ kind: 'lapsed', mute: { id: 'm-far', until: '2027-02-27T12:00:00.000Z' } });
+    // A run allowing ten years keeps it.
+    expect((await muteChanges(mutes, new Date('2027-02-27T12:00:00.000Z'), 3650)).lapsed).toEqual([]);
+  });
 });
+

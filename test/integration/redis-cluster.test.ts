@@ -53,7 +53,7 @@ describe('Redis Cluster', () => {
     expect(run.code).toBe(2);
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^gcore-token-audit: QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}"/);
+    expect(lines[0]).toMatch(/^gcore-token-audit: QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag in braces, e\.g\. "\{token-audit\}"/);
   });
 
   describe('3 masters', () => {

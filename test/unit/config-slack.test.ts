@@ -72,7 +72,7 @@ describe('routeWebhooks', () => {
 
   it('needs no SLACK_WEBHOOK_URL when a route with an empty match takes every finding', () => {
     const all = { name: 'all', webhookEnv: 'ALL_WEBHOOK' };
-    const hooks = routeWebhooks(settings([oncall, all]), createSecrets({ ONCALL_WEBHOOK: 'https://a.example/x', ALL_WEBHOOK: 'http://127.0.0.1:9/y' }), 'test');
+    const hooks = routeWebhooks(settings([oncall, all]), createSecrets({ ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T1/B1/x', ALL_WEBHOOK: 'http://127.0.0.1:9/y' }), 'test');
     expect([...hooks.keys()]).toEqual(['oncall', 'all']);
   });
 });

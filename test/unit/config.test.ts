@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { configPath, loadConfig, parseConfig } from '../../src/config/load-config.js';
 import { ConfigError, SecretError } from '../../src/core/errors.js';
 import { createSecrets } from '../../src/config/secrets.js';
-import { PROJECT_ENV_NAMES } from '../../src/config/project-env-names.js';
+import { PROJECT_ENV_NAMES, PROJECT_ENV_PURPOSES } from '../../src/config/project-env-names.js';
 import { checkWebhookUrl } from '../../src/config/check-webhook-url.js';
 import { checkWorkerSecrets } from '../../src/config/check-worker-secrets.js';
 import { parseDateOrInstant } from '../../src/core/parse-iso-date.js';
@@ -77,6 +77,7 @@ describe('configuration', () => {
           { name: 'oncall', webhookEnv: 'SLACK_WEBHOOK_URL_ONCALL', match: { minSeverity: 'critical' }, continue: true },
           { name: 'data-team', webhookEnv: 'SLACK_WEBHOOK_URL_DATA', match: { accounts: [789] }, continue: false },
         ],
+        allowedHosts: ['hooks.slack.com', 'hooks.slack-gov.com'],
       },
     });
   });
@@ -178,7 +179,7 @@ describe('configuration', () => {
     expect(p).toEqual([
       'schedule.cron: expected a cron pattern of 5 or 6 fields, got "every day"',
       'schedule.timezone: unknown time zone, got "Mars/Olympus"',
-      'GCORE_API_URL: expected an http(s) URL, got "ftp:/x"',
+      'GCORE_API_URL: expected an http(s) URL',
     ]);
   });
 
@@ -191,10 +192,10 @@ describe('configuration', () => {
   it('an *Env name is a variable name in capitals, not one the project reads for something else', () => {
     for (const name of PROJECT_ENV_NAMES) {
       expect(problems({ accounts: [{ apiKeyEnv: name }] })).toEqual([
-        `accounts[0].apiKeyEnv: ${name} is read by gcore-token-audit for something else: name a variable of its own`,
+        `accounts[0].apiKeyEnv: ${name} is read by gcore-token-audit for something else (${PROJECT_ENV_PURPOSES[name]}): name a variable of its own`,
       ]);
     }
-    expect(PROJECT_ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL', 'PATH', 'HOME']));
+    expect(PROJECT_ENV_NAMES).toEqual(expect.arrayContaining(['SLACK_WEBHOOK_URL', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'LOG_LEVEL', 'PATH', 'HOME']));
     expect(problems({ accounts: [{ apiKeyEnv: 'gcore_key' }, { apiKeyEnv: '9KEY' }, { apiKeyEnv: 'KEY_FILE' }] })).toEqual([
       'accounts[0].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "gcore_key"',
       'accounts[1].apiKeyEnv: expected a variable name of capitals, digits and _ (GCORE_API_KEY_789), got "9KEY"',
@@ -307,6 +308,86 @@ describe('webhook URLs and the worker\'s secrets', () => {
       'GCORE_API_KEY_789 is not set (nor GCORE_API_KEY_789_FILE): the API key of account 789',
       'SLACK_WEBHOOK_URL: expected an https:// URL (http:// only to a loopback address)',
       'ROUTE_WEBHOOK is not set (nor ROUTE_WEBHOOK_FILE): the worker posts to Slack',
+    ]);
+  });
+});
+
+const teamA = { name: 'team-a', webhookEnv: 'TEAM_A_WEBHOOK', match: { accounts: [456] } };
+
+describe('a variable holds one secret', () => {
+  it('a Gcore key variable naming a route webhook variable is refused, naming both purposes', () => {
+    expect(problems({ accounts: [{ clientId: 456, apiKeyEnv: 'TEAM_A_WEBHOOK' }], notify: { slack: { routes: [teamA] } } })).toEqual([
+      'notify.slack.routes[0].webhookEnv: TEAM_A_WEBHOOK holds the Gcore API key of account 456 (accounts[0].apiKeyEnv), not the Slack webhook of route "team-a": name a variable of its own for each',
+    ]);
+    // The default key variable counts too: a route may not read GCORE_API_KEY as its webhook.
+    expect(problems({ notify: { slack: { routes: [{ ...teamA, webhookEnv: 'GCORE_API_KEY' }] } } })).toEqual([
+      'notify.slack.routes[0].webhookEnv: GCORE_API_KEY holds the Gcore API key of accounts[0] (accounts[0].apiKeyEnv), not the Slack webhook of route "team-a": name a variable of its own for each',
+    ]);
+  });
+
+  it('Slack tokens and Redis variables are never a key or webhook variable', () => {
+    for (const name of ['SLACK_WEBHOOK_URL', 'SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN', 'REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD']) {
+      expect(problems({ accounts: [{ apiKeyEnv: name }] })).toEqual([expect.stringMatching(new RegExp(`^accounts\\[0\\]\\.apiKeyEnv: ${name} is read by gcore-token-audit for something else \\(.+\\)`))]);
+      expect(problems({ notify: { slack: { routes: [{ ...teamA, webhookEnv: name }] } } })).toHaveLength(1);
+    }
+  });
+
+  it('accounts may share a key variable, routes a webhook variable: the same purpose', () => {
+    const config = parseConfig(
+      {
+        accounts: [{ clientId: 1, apiKeyEnv: 'SHARED_KEY' }, { clientId: 2, apiKeyEnv: 'SHARED_KEY' }],
+        notify: { slack: { routes: [teamA, { ...teamA, name: 'team-b' }] } },
+      },
+      {},
+    );
+    expect(config.accounts.map((a) => a.apiKeyEnv)).toEqual(['SHARED_KEY', 'SHARED_KEY']);
+    expect(config.notify.slack.routes.map((r) => r.webhookEnv)).toEqual(['TEAM_A_WEBHOOK', 'TEAM_A_WEBHOOK']);
+  });
+});
+
+describe('webhook hosts', () => {
+  const hook = (host: string) => `https://${host}/services/T0AAA/B0BBB/neverEchoedSecretPart`;
+
+  it("a webhook is posted to only on notify.slack.allowedHosts (default: Slack's), or loopback", () => {
+    for (const host of ['hooks.slack.com', 'hooks.slack-gov.com', 'HOOKS.SLACK.COM', '127.0.0.1:4000', 'localhost']) {
+      expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook(host))).toBeNull();
+    }
+    for (const host of ['hooks.slack.com.evil.example', 'evil.example', 'slack.com', 'hooks.slack.com@evil.example']) {
+      const problem = checkWebhookUrl('TEAM_A_WEBHOOK', hook(host));
+      expect(problem).toBe('TEAM_A_WEBHOOK: its host is not one of notify.slack.allowedHosts (hooks.slack.com, hooks.slack-gov.com)');
+      expect(problem).not.toContain('neverEchoed');
+      expect(problem).not.toContain('evil');
+    }
+    expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook('chat.example.org'), ['chat.example.org'])).toBeNull();
+    expect(checkWebhookUrl('TEAM_A_WEBHOOK', hook('hooks.slack.com'), ['chat.example.org'])).toMatch(/not one of notify\.slack\.allowedHosts \(chat\.example\.org\)$/);
+  });
+
+  it('the worker refuses to start with a webhook on another host, naming the variable', () => {
+    const config = parseConfig({ notify: { slack: { routes: [teamA] } } }, {});
+    expect(config.notify.slack.allowedHosts).toEqual(['hooks.slack.com', 'hooks.slack-gov.com']);
+    let error: unknown;
+    try {
+      checkWorkerSecrets(config, createSecrets({ GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: hook('hooks.slack.com'), TEAM_A_WEBHOOK: hook('evil.example') }), ['SLACK_WEBHOOK_URL', 'TEAM_A_WEBHOOK']);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual(['TEAM_A_WEBHOOK: its host is not one of notify.slack.allowedHosts (hooks.slack.com, hooks.slack-gov.com)']);
+    const own = parseConfig({ notify: { slack: { allowedHosts: ['chat.example.org'] } } }, {});
+    expect(() => checkWorkerSecrets(own, createSecrets({ GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: hook('chat.example.org') }), ['SLACK_WEBHOOK_URL'])).not.toThrow();
+    expect(problems({ notify: { slack: { allowedHosts: ['Hooks.Slack.com', 'https://x.example/'] } } })).toEqual([
+      'notify.slack.allowedHosts[0]: expected a host name in lower case (hooks.slack.com), got "Hooks.Slack.com"',
+      'notify.slack.allowedHosts[1]: expected a host name in lower case (hooks.slack.com), got a string',
+    ]);
+  });
+});
+
+
+describe('mutes of the configuration: who and why in visible text', () => {
+  it('a reason or author of invisible characters only is refused with its path', () => {
+    const entry = { rule: 'stale', reason: 'kept', until: '2027-01-31' };
+    expect(problems({ mutes: [{ ...entry, reason: '\u200b\u2060' }, { ...entry, by: '\u3164' }] })).toEqual([
+      'mutes[0].reason: say why, in visible characters, got only invisible characters',
+      'mutes[1].by: say who, in visible characters, got only invisible characters',
     ]);
   });
 });

@@ -18,7 +18,8 @@ describe('container files', () => {
   });
 
   it('runs as a non-root user under an init, on a supported LTS, with a health check', () => {
-    expect(stages.every((s) => s.startsWith('node:22-slim'))).toBe(true);
+    // Pinned to a release, not a moving tag: what is deployed is what was reviewed.
+    expect(stages.every((s) => /^node:22\.\d+\.\d+-bookworm-slim\b/.test(s))).toBe(true);
     expect(final).toMatch(/^USER node$/m);
     expect(final).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "dist\/src\/cli\.js"\]$/m);
     expect(final).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
@@ -35,7 +36,9 @@ describe('container files', () => {
       services: Record<string, Record<string, unknown>>;
     };
     const { redis, worker } = compose.services;
-    expect(redis?.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    expect(redis?.image).toMatch(/^redis:7\.4\.\d+-alpine$/);
+    const command = (redis?.command as string[]).join(' ');
+    expect(command).toMatch(/redis-server \S+ --appendonly yes --appendfsync everysec --maxmemory-policy noeviction$/);
     expect(worker?.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
     expect(worker?.ports).toBeUndefined(); // a host port would stop --scale worker=3
     expect(worker?.container_name).toBeUndefined();
@@ -43,5 +46,36 @@ describe('container files', () => {
     expect(env.GCORE_API_KEY_FILE).toBe('/run/secrets/gcore_api_key');
     expect(env.SLACK_WEBHOOK_URL_FILE).toBe('/run/secrets/slack_webhook_url');
     expect(existsSync('.env.example')).toBe(true);
+  });
+
+  it('compose: Redis requires the password of a Docker secret, which is never written in the file nor on a command line', () => {
+    const text = readFileSync('docker-compose.yml', 'utf8');
+    const compose = parse(text) as {
+      services: Record<string, Record<string, unknown>>;
+      secrets: Record<string, { file: string }>;
+    };
+    const { redis, worker } = compose.services;
+    expect(compose.secrets.redis_password).toEqual({ file: './secrets/redis_password' });
+    expect(redis?.secrets).toEqual(['redis_password']);
+    expect(worker?.secrets).toEqual(expect.arrayContaining(['redis_password']));
+    // requirepass comes from the secret, through a config file on tmpfs, not an argument of redis-server.
+    const command = (redis?.command as string[]).join(' ');
+    expect(command).toMatch(/requirepass .*\$\$\(cat \/run\/secrets\/redis_password\)"? > (\/run\/redis-auth\/redis\.conf)/);
+    expect(command).toContain('redis-server /run/redis-auth/redis.conf');
+    expect(command).not.toMatch(/--requirepass/);
+    expect(redis?.tmpfs).toEqual(['/run/redis-auth']);
+    // The health check authenticates the same way, through REDISCLI_AUTH rather than -a.
+    expect((redis?.healthcheck as { test: string[] }).test.join(' ')).toMatch(/REDISCLI_AUTH="\$\$\(cat \/run\/secrets\/redis_password\)" redis-cli ping/);
+    // The worker's REDIS_URL names the host only; the password joins it from REDIS_PASSWORD_FILE.
+    const env = worker?.environment as Record<string, string>;
+    expect(env.REDIS_URL).toBe('redis://redis:6379');
+    expect(env.REDIS_PASSWORD_FILE).toBe('/run/secrets/redis_password');
+    expect(text).not.toMatch(/redis:\/\/[^\s@]*@/);
+    expect(text).not.toMatch(/REDIS_PASSWORD:/);
+    // CI validates the file with placeholder secrets: one for each.
+    const ci = readFileSync('.ci/run', 'utf8');
+    for (const name of Object.keys(compose.secrets)) {
+      expect(ci).toContain(`"$scratch/secrets/${name}"`);
+    }
   });
 });

@@ -96,8 +96,8 @@ describe('log settings', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).problems).toEqual([
-      'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "bogus"',
-      'LOG_FORMAT: expected one of json, pretty, got "xml"',
+      'LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent',
+      'LOG_FORMAT: expected one of json, pretty',
     ]);
   });
 
@@ -120,10 +120,9 @@ describe('log settings and pretty lines, edge cases', () => {
     return [];
   };
 
-  it('shows a bad value of up to 16 characters, and only "a string" for a longer one (it may be a secret pasted in the wrong place)', () => {
-    expect(problems({ LOG_LEVEL: 'x'.repeat(16) })).toEqual([`LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "${'x'.repeat(16)}"`]);
-    expect(problems({ LOG_LEVEL: 'x'.repeat(17) })).toEqual(['LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got a string']);
-    expect(problems({ LOG_FORMAT: 'yaml' })).toEqual(['LOG_FORMAT: expected one of json, pretty, got "yaml"']);
+  it('never shows the bad value (it may be a secret set in the wrong variable)', () => {
+    expect(problems({ LOG_LEVEL: 'secretish' })).toEqual(['LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent']);
+    expect(problems({ LOG_FORMAT: 'yaml' })).toEqual(['LOG_FORMAT: expected one of json, pretty']);
     expect(problems({ LOG_LEVEL: 'silent', LOG_FORMAT: 'pretty' })).toEqual([]);
   });
 

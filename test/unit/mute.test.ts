@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { applyMutes, describeMuteMatch, type Mute } from '../../src/core/mute.js';
 import { finding } from '../support/findings.js';
+import { buildReport } from '../../src/core/report.js';
+import { toMute, type StoredMute } from '../../src/store/mute-store.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
 const mute = (overrides: Partial<Mute> = {}): Mute => ({
@@ -103,3 +105,51 @@ describe('a lapsed mute', () => {
     expect(applyMutes([f], [lapsedMute({ rule: null })], NOW).lapsed).toEqual(['the mute of every rule on token 101 (account 456) expired on 2025-12-31']);
   });
 });
+
+describe('mutes.maxDays, where a mute is applied', () => {
+  // Added on NOW by a `mute add` whose own configuration allowed ten years.
+  const stored = (until: string): StoredMute => ({
+    id: 'm-1',
+    rule: 'stale',
+    clientId: 456,
+    tokenId: 101,
+    reason: 'kept in the vault',
+    by: 'alice',
+    until,
+    untilText: until,
+    createdAt: NOW.toISOString(),
+  });
+  const CAP = new Date('2027-02-27T12:00:00.000Z'); // NOW + 90 days
+
+  it('a mute stored past the applying run\'s maxDays is cut to maxDays after it was added, and says so', () => {
+    const applied = toMute(stored('2035-01-01T00:00:00.000Z'), 90);
+    expect(applied.until).toEqual(CAP);
+    expect(applied.capped).toBe(
+      'the mute m-1 of stale on token 101 (account 456) reaches past mutes.maxDays (90 days after it was added): applied until 2027-02-27T12:00:00.000Z, not 2035-01-01T00:00:00.000Z',
+    );
+    const f = finding(101, 'stale', 'medium', { clientId: 456 });
+    expect(applyMutes([f], [applied], new Date(CAP.getTime() - 1)).findings[0]?.muted).toBe(true);
+    expect(applyMutes([f], [applied], CAP).findings[0]?.muted).toBe(false);
+  });
+
+  it('a mute within the bound is applied as stored, with nothing to say', () => {
+    const applied = toMute(stored('2027-02-27T12:00:00.000Z'), 90);
+    expect(applied.until).toEqual(CAP);
+    expect(applied.capped).toBeUndefined();
+  });
+
+  it("the run's report warns of each mute it cut", () => {
+    const r = buildReport({
+      runId: 'r',
+      startedAt: NOW,
+      finishedAt: NOW,
+      now: NOW,
+      accounts: [{ clientId: 456, label: 'account 456', error: null }],
+      results: [{ clientId: 456, tokenId: 101, status: 'audited', findings: [finding(101, 'stale', 'medium', { clientId: 456 })] }],
+      mutes: [toMute(stored('2035-01-01T00:00:00.000Z'), 90), toMute({ ...stored('2027-01-01T00:00:00.000Z'), id: 'm-2' }, 90)],
+    });
+    expect(r.findings[0]?.muted).toBe(true);
+    expect(r.warnings).toEqual([expect.stringMatching(/^the mute m-1 of stale on token 101 \(account 456\) reaches past mutes\.maxDays/)]);
+  });
+});
+

@@ -95,5 +95,31 @@ describe('redact', () => {
     const header = Buffer.from('APIKey abc').toString('base64');
     expect(redact(`auth ${header}`, ['abc'])).toBe(`auth ${header}`);
   });
+
+  it('replaces a secret spelt in HTML entities, URL encoding, JSON escapes, or any mix of them', () => {
+    const key = 'k3y/with&odd:chars';
+    const spellings = [
+      'k3y&#47;with&amp;odd&#58;chars',
+      'k3y&#x2F;with&amp;odd&colon;chars',
+      'k3y&#x2f;with%26odd%3achars',
+      'k3y%2Fwith%26odd:chars',
+      'k3y%252Fwith&amp;amp;odd:chars',
+      'k3y\\u002fwith\\u0026odd:chars',
+      '&#107;3y&sol;with&#38;odd&#x3A;chars',
+    ];
+    for (const spelt of spellings) {
+      expect(redact(`<p>denied: ${spelt}</p>`, [key])).toBe(`<p>denied: ${REDACTED}</p>`);
+    }
+    // Plain text with no escape in it is left as it is.
+    expect(redact('k3y with odd chars', [key])).toBe('k3y with odd chars');
+  });
+
+  it('replaces a webhook path whose slashes are HTML entities or URL-encoded, host and all', () => {
+    for (const slash of ['&#47;', '&#x2F;', '&#x2f;', '%2F', '%2f', '&amp;#47;', '&sol;', '\\/']) {
+      const path = ['', 'services', 'T0AAA', 'B0BBB', 'xyzXYZ123'].join(slash);
+      expect(redact(`POST ${path} failed`, [])).toBe(`POST ${REDACTED} failed`);
+      expect(redact(`POST https:${slash}${slash}hooks.slack.com${path} failed`, [])).toBe(`POST ${REDACTED} failed`);
+    }
+  });
 });
 

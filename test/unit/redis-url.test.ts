@@ -3,6 +3,9 @@ import { UsageError } from '../../src/core/errors.js';
 import { describeRedisError } from '../../src/queue/describe-redis-error.js';
 import { DEFAULT_CLUSTER_PREFIX, queueSettings, redisLabel } from '../../src/queue/redis-connection.js';
 import { maskRedisUrl, parseRedisUrl } from '../../src/queue/redis-url.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SECRET = 'pa55-w0rd-secret';
 
@@ -55,7 +58,7 @@ describe('queue settings', () => {
 
   it('a cluster with a prefix without a hash tag is a usage error that says why', () => {
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'audit' })).toThrow(
-      /QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag, e\.g\. "\{audit\}".*CROSSSLOT/,
+      /QUEUE_PREFIX: under Redis Cluster the prefix needs a hash tag in braces, e\.g\. "\{token-audit\}".*CROSSSLOT/,
     );
     expect(queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'prod-{audit}' }).prefix).toBe('prod-{audit}');
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'a{}b' })).toThrow(UsageError);
@@ -89,3 +92,31 @@ describe('Redis errors as one line', () => {
     expect(line).not.toContain(encodeURIComponent('p@ss:w/rd!x'));
   });
 });
+
+describe('REDIS_PASSWORD and REDIS_PASSWORD_FILE', () => {
+  const secretFile = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'redis-pass-')), 'redis_password');
+    writeFileSync(path, text);
+    return path;
+  };
+  const odd = 'p@ss#w/rd %41:x';
+
+  it('the password joins a REDIS_URL naming only the host, every character kept, masked where shown', () => {
+    for (const env of [{ REDIS_PASSWORD_FILE: secretFile(`${odd}\n`) }, { REDIS_PASSWORD: odd }]) {
+      const { redisUrl } = queueSettings({ REDIS_URL: 'rediss://10.0.0.1:6380/2', ...env });
+      expect(parseRedisUrl(redisUrl)).toMatchObject({ host: '10.0.0.1', port: 6380, db: 2, tls: true, password: odd });
+      expect(redisUrl).not.toContain(odd);
+      expect(maskRedisUrl(redisUrl)).toBe('rediss://:***@10.0.0.1:6380/2');
+    }
+    expect(queueSettings({ REDIS_URL: 'redis://10.0.0.1' }).redisUrl).toBe('redis://10.0.0.1');
+  });
+
+  it('a password given twice, or a file that cannot be read, is a usage error naming the variables only', () => {
+    expect(() => queueSettings({ REDIS_URL: `redis://:${SECRET}@10.0.0.1`, REDIS_PASSWORD: odd })).toThrow(
+      new UsageError('REDIS_URL holds a password and REDIS_PASSWORD (or REDIS_PASSWORD_FILE) gives one too: give it once'),
+    );
+    expect(() => queueSettings({ REDIS_PASSWORD: odd, REDIS_PASSWORD_FILE: secretFile(odd) })).toThrow(new UsageError('both REDIS_PASSWORD and REDIS_PASSWORD_FILE are set: set only one'));
+    expect(() => queueSettings({ REDIS_PASSWORD_FILE: `/run/secrets/${SECRET}` })).toThrow(new UsageError('REDIS_PASSWORD_FILE names a file that cannot be read (ENOENT)'));
+  });
+});
+

@@ -48,10 +48,10 @@ describe('webhookEnvNames', () => {
 
 describe('routeWebhooks', () => {
   it('maps each route, and the default route, to its webhook', () => {
-    const hooks = routeWebhooks(settings([oncall]), createSecrets({ ONCALL_WEBHOOK: 'https://a.example/x', SLACK_WEBHOOK_URL: 'https://b.example/y' }), 'notify');
+    const hooks = routeWebhooks(settings([oncall]), createSecrets({ ONCALL_WEBHOOK: 'https://hooks.slack.com/services/T1/B1/x', SLACK_WEBHOOK_URL: 'https://hooks.slack-gov.com/services/T2/B2/y' }), 'notify');
     expect([...hooks]).toEqual([
-      ['oncall', 'https://a.example/x'],
-      ['default', 'https://b.example/y'],
+      ['oncall', 'https://hooks.slack.com/services/T1/B1/x'],
+      ['default', 'https://hooks.slack-gov.com/services/T2/B2/y'],
     ]);
   });
 
@@ -61,6 +61,13 @@ describe('routeWebhooks', () => {
     expect((error as UsageError).message).toBe(
       '--notify: route "oncall": ONCALL_WEBHOOK: expected an https:// URL (http:// only to a loopback address); SLACK_WEBHOOK_URL is not set (nor SLACK_WEBHOOK_URL_FILE)',
     );
+  });
+
+  it('checks each webhook against notify.slack.allowedHosts, naming the variable, never the URL', () => {
+    const own = { ...settings([]), allowedHosts: ['chat.example.org'] };
+    expect([...routeWebhooks(own, createSecrets({ SLACK_WEBHOOK_URL: 'https://chat.example.org/services/T/B/x' }), 'notify').keys()]).toEqual(['default']);
+    const error = thrown(() => routeWebhooks(own, createSecrets({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/secretPart' }), '--notify'));
+    expect((error as UsageError).message).toBe('--notify: SLACK_WEBHOOK_URL: its host is not one of notify.slack.allowedHosts (chat.example.org)');
   });
 
   it('lets an unexpected failure to read a secret through as it is', () => {

@@ -1,0 +1,56 @@
+import { formatPath } from './format-issues.js';
+
+/** One `*Env` of the configuration: where it is written, the variable it names, and what it holds. */
+interface EnvUse {
+  readonly path: (string | number)[];
+  readonly name: string;
+  /** Uses of one kind may share a variable (two accounts, one key); uses of two kinds may not. */
+  readonly kind: 'gcore-key' | 'webhook';
+  readonly purpose: string;
+}
+
+export interface EnvNameClash {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+interface EnvNamesInput {
+  readonly accounts: readonly { readonly clientId?: number | undefined; readonly apiKeyEnv: string }[];
+  readonly notify: { readonly slack: { readonly routes: readonly { readonly name: string; readonly webhookEnv: string }[] } };
+}
+
+/**
+ * Every `*Env` that names a variable another `*Env` reads for another purpose: `apiKeyEnv: TEAM_A_WEBHOOK`
+ * would send route team-a's webhook URL to Gcore as `Authorization: APIKey …`. One problem per later use,
+ * naming both purposes (and never a value: only names are known here).
+ */
+export function envNameClashes(config: EnvNamesInput): EnvNameClash[] {
+  const uses: EnvUse[] = [
+    ...config.accounts.map((a, i): EnvUse => ({
+      path: ['accounts', i, 'apiKeyEnv'],
+      name: a.apiKeyEnv,
+      kind: 'gcore-key',
+      purpose: `the Gcore API key of ${a.clientId === undefined ? `accounts[${i}]` : `account ${a.clientId}`}`,
+    })),
+    ...config.notify.slack.routes.map((r, i): EnvUse => ({
+      path: ['notify', 'slack', 'routes', i, 'webhookEnv'],
+      name: r.webhookEnv,
+      kind: 'webhook',
+      purpose: `the Slack webhook of route "${r.name}"`,
+    })),
+  ];
+  const first = new Map<string, EnvUse>();
+  const clashes: EnvNameClash[] = [];
+  for (const use of uses) {
+    const earlier = first.get(use.name);
+    if (earlier === undefined) {
+      first.set(use.name, use);
+    } else if (earlier.kind !== use.kind) {
+      clashes.push({
+        path: use.path,
+        message: `${use.name} holds ${earlier.purpose} (${formatPath(earlier.path)}), not ${use.purpose}: name a variable of its own for each`,
+      });
+    }
+  }
+  return clashes;
+}
