@@ -28,6 +28,8 @@ export function storeKeys(prefix: string) {
     outbox: (route: string) => perRoute('outbox', route),
     outboxLock: (route: string) => perRoute('outbox-lock', route),
     digest: (run: string, route: string) => (route === DEFAULT_ROUTE ? k(`digest:${run}`) : k(`digest:${run}:${route}`)),
+    /** Keys Gcore refused during a run (a hash of `apiKeyEnv:clientId` to the sentence): every replica stops asking. */
+    refused: (run: string) => k(`refused:${run}`),
   };
 }
 
