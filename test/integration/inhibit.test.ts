@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { runCli } from '../../src/cli/run-cli.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
+import { until } from '../support/worker-process.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -67,5 +70,92 @@ accounts:
     expect(after.raw.match(/coverage restored/g)).toHaveLength(1);
     expect(after.raw).not.toMatch(/audited again|policy changed/);
     expect(getsOf(h, BLIND)).toBeGreaterThan(1);
+  });
+});
+
+interface Counts {
+  new: number;
+  resolved: number;
+  open: number;
+}
+
+/** A read command in-process, as an operator runs it. */
+async function cli(x: Harness, args: string[]): Promise<string> {
+  const out: string[] = [];
+  const code = await runCli(args, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: () => true }, env: x.env, logDestination: x.logs });
+  expect(code).toBe(0);
+  return out.join('');
+}
+
+/** The same run's new/resolved/open as each place tells it. */
+async function everywhere(x: Harness, port: number, header: string): Promise<Record<string, Counts>> {
+  const m = /(\d+) new\D.*?(\d+) resolved\D.*?(\d+) open/.exec(header);
+  const slack = { new: Number(m?.[1]), resolved: Number(m?.[2]), open: Number(m?.[3]) };
+  const [run] = JSON.parse(await cli(x, ['runs', '--format', 'json', '--limit', '1'])) as { counts: Counts }[];
+  const last = /· (\d+) new · (\d+) resolved · (\d+) open · Slack/.exec(await cli(x, ['report', 'last']));
+  const report = { new: Number(last?.[1]), resolved: Number(last?.[2]), open: Number(last?.[3]) };
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metricOpen = [...metrics.matchAll(/^token_audit_open_findings\{[^}]*\} (\d+)$/gm)].reduce((a, l) => a + Number(l[1]), 0);
+  const findings = (JSON.parse(await cli(x, ['findings', '--format', 'json'])) as unknown[]).length;
+  return {
+    slack,
+    runs: run?.counts ?? { new: NaN, resolved: NaN, open: NaN },
+    report,
+    metrics: { ...slack, open: metricOpen },
+    findings: { ...slack, open: findings },
+  };
+}
+
+describe('the same counts everywhere', () => {
+  it('five runs of a changing estate (a sentinel post, a renamed route): the Slack header, runs, report last, findings and /metrics agree', async () => {
+    const routeConfig = (name: string) => `gcore: { concurrency: 4, retries: 0 }
+accounts: [{ clientId: 456 }]
+notify: { slack: { routes: [{ name: ${name}, webhookEnv: TEAM_WEBHOOK, match: { accounts: [456] } }] } }
+sentinel: { everySeconds: 1 }
+mutes: [{ rule: never-expiring, clientId: 456, tokenId: 105, reason: kept in the vault, until: 2027-01-31 }]
+`;
+    h = await workerHarness({ tokens: 5, config: routeConfig('team') });
+    const x = h;
+    x.env.TEAM_WEBHOOK = x.slack.webhookUrl;
+    const tokens = x.gcore.accounts.get(456) as Map<number, unknown>;
+    const sweeps = () => x.logs.parsed().filter((l) => l.msg === 'sentinel sweep done').length;
+    let worker = await x.startWorker();
+    await until(() => Promise.resolve(sweeps() > 0), 10_000, 'the first sweep');
+
+    const seen: Record<string, Counts>[] = [];
+    const run = async (expected: Counts) => {
+      const posted = x.slack.accepted().length;
+      x.now = new Date(x.now.getTime() + 3_600_000); // runs are listed by start: each its own hour
+      expect((await x.trigger()).code).toBe(0);
+      const digest = x.slack.accepted().slice(posted).find((p) => /open/.test(p.body.text ?? ''));
+      const all = await everywhere(x, worker.healthPort, digest?.body.text ?? '');
+      seen.push(all);
+      for (const [where, counts] of Object.entries(all)) {
+        expect({ where, counts }).toEqual({ where, counts: expected });
+      }
+    };
+
+    await run({ new: 4, resolved: 0, open: 4 }); // five never-expiring tokens, one muted: neither new nor open
+
+    // The sentinel posts a new never-expiring admin token: new in its sweep, not in the next run.
+    tokens.set(106, gcoreToken(106, { exp_date: null, created: '2026-11-29T11:59:00.000000Z', client_user: { ...(gcoreToken(106).client_user as object), role: { id: 1, name: 'Administrators' } } }));
+    await until(() => Promise.resolve(x.slack.accepted().some((p) => p.raw.includes('(token 106)'))), 10_000, "the sentinel's post");
+    tokens.set(101, gcoreToken(101, { exp_date: '2027-01-01T00:00:00.000000Z' })); // 101 fixed
+    await run({ new: 0, resolved: 1, open: 4 });
+
+    // The route renamed: its findings move to the new name already told; token 102 deleted.
+    await worker.close();
+    writeFileSync(x.configPath, `${routeConfig('platform')}`);
+    worker = await x.startWorker();
+    tokens.delete(102);
+    await run({ new: 0, resolved: 1, open: 3 });
+
+    tokens.set(107, gcoreToken(107, { exp_date: null })); // below the sentinel's bar: the run tells it
+    await run({ new: 1, resolved: 0, open: 4 });
+
+    tokens.set(103, gcoreToken(103, { exp_date: '2027-01-01T00:00:00.000000Z' }));
+    tokens.set(104, gcoreToken(104, { exp_date: '2027-01-01T00:00:00.000000Z' }));
+    await run({ new: 0, resolved: 2, open: 2 });
+    expect(seen).toHaveLength(5);
   });
 });
