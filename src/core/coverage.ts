@@ -86,7 +86,8 @@ export function coverageFindings(accounts: readonly AccountResult[], gaps: reado
       created: null,
       lastUsage: null,
       expDate: null,
-      message: `Not fully audited: ${reasons.join('; ')}.`,
+      // The same cause found twice (enumeration, then a read with the same key) is said once.
+      message: `Not fully audited: ${[...new Set(reasons)].join('; ')}.`,
       remediation: REMEDIATION['coverage-gap'],
       muted: false,
       muteReason: null,

@@ -73,6 +73,28 @@ accounts:
   });
 });
 
+describe('one cause, one alert: an account whose listing is refused', () => {
+  it('creates no token job for it, known tokens included, and holds their findings open', async () => {
+    const key789 = '789_listing-refused-key';
+    h = await workerHarness({ tokens: 2, config: 'gcore: { concurrency: 4, retries: 0 }\naccounts: [{ clientId: 456 }, { clientId: 789, apiKeyEnv: GCORE_API_KEY_789 }]\n', env: { GCORE_API_KEY_789: key789 } });
+    h.gcore.keys.set(key789, 789);
+    h.gcore.accounts.set(789, new Map([301, 302].map((id) => [id, gcoreToken(id, { exp_date: null }, 789)])));
+    await h.startWorker();
+    expect((await h.trigger()).report?.findings.filter((f) => f.clientId === 789)).toHaveLength(2);
+
+    h.gcore.keys.delete(key789);
+    const requests = h.gcore.requests.length;
+    const posted = h.slack.accepted().length;
+    const run = await h.trigger();
+    expect(run.report?.findings.filter((f) => f.clientId === 789).map((f) => [f.rule, f.message])).toEqual([
+      ['coverage-gap', 'Not fully audited: GCORE_API_KEY_789 was rejected (401).'],
+    ]);
+    // the listing's 401 only: its two known tokens are not read one by one either
+    expect(h.gcore.requests.slice(requests).filter((r) => r.includes('/clients/789/'))).toEqual(['GET /iam/v2/clients/789/tokens']);
+    expect(lastDigest(h, posted).header).toMatch(/5 open/);
+  });
+});
+
 interface Counts {
   new: number;
   resolved: number;

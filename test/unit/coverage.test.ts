@@ -114,6 +114,8 @@ describe('coverageFindings', () => {
   it('still makes a finding, unnamed, of a gap whose account is not in the list', () => {
     const gaps = [{ key: '789:enumeration', account: 789, reason: 'key rejected', message: 'account 789: key rejected' }];
     expect(coverageFindings([], gaps)).toMatchObject([{ clientId: 789, accountName: null, message: 'Not fully audited: key rejected.' }]);
+    const twice = [...gaps, { key: '789:key', account: 789, reason: 'key rejected', message: 'account 789: key rejected' }];
+    expect(coverageFindings([], twice)).toMatchObject([{ message: 'Not fully audited: key rejected.' }]);
     const keylessGaps = [{ key: 'k:enumeration', account: 'k', reason: 'key missing', message: 'k: key missing' }];
     expect(coverageFindings([], keylessGaps)).toMatchObject([{ clientId: null, accountName: null }]);
   });
