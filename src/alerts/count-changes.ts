@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { ResolvedFinding } from './plan-alerts.js';
+import type { AlertState, ResolvedFinding } from './plan-alerts.js';
 
 /** How a run moved the findings: the one definition the Slack header, `runs`, `report`, `findings` and /metrics share. */
 export interface ChangeCounts {
@@ -30,4 +30,17 @@ export function countChanges(routes: readonly CountedRoute[]): ChangeCounts {
     resolved: ids((r) => r.resolved.map((x) => x.finding)),
     open: ids((r) => r.open),
   };
+}
+
+/**
+ * A sentinel sweep's counts, by the same definition: what it posted is new (once: the next run finds it told),
+ * nothing resolves, open is every open unmuted finding once its posts are in.
+ */
+export function sweepCounts(previous: ReadonlyMap<string, AlertState>, upserts: readonly AlertState[]): ChangeCounts {
+  const after = new Map(previous);
+  for (const u of upserts) {
+    after.set(u.key, u);
+  }
+  const unmuted = (fs: Finding[]) => fs.filter((f) => !f.muted);
+  return countChanges([{ newFindings: unmuted(upserts.map((u) => u.finding)), resolved: [], open: unmuted([...after.values()].map((s) => s.finding)) }]);
 }

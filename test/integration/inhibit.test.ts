@@ -162,8 +162,10 @@ mutes: [{ rule: never-expiring, clientId: 456, tokenId: 105, reason: kept in the
     // The sentinel posts a new never-expiring admin token: new in its sweep, not in the next run.
     tokens.set(106, gcoreToken(106, { exp_date: null, created: '2026-11-29T11:59:00.000000Z', client_user: { ...(gcoreToken(106).client_user as object), role: { id: 1, name: 'Administrators' } } }));
     await until(() => Promise.resolve(x.slack.accepted().some((p) => p.raw.includes('(token 106)'))), 10_000, "the sentinel's post");
+    const [sweep] = JSON.parse(await cli(x, ['runs', '--format', 'json', '--limit', '1'])) as { trigger: string; counts: Counts }[];
+    expect(sweep).toMatchObject({ trigger: 'sentinel', counts: { new: 1, resolved: 0, open: 5 } }); // new in the sweep that posted it
     tokens.set(101, gcoreToken(101, { exp_date: '2027-01-01T00:00:00.000000Z' })); // 101 fixed
-    await run({ new: 0, resolved: 1, open: 4 });
+    await run({ new: 0, resolved: 1, open: 4 }); // ...and not again in the next run
 
     // The route renamed: its findings move to the new name already told; token 102 deleted.
     await worker.close();
