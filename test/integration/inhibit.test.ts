@@ -55,7 +55,8 @@ accounts:
     expect(blindGets).toHaveLength(1); // the refusal itself; every other token of the account held without a request
     const during = lastDigest(h, posted);
     // Open unchanged but for the gap: the ten held tokens still count, the gap is the one new (high) finding.
-    expect(during.header).toMatch(/14 open/);
+    expect(before).toMatch(/13 open.*\b0 high/);
+    expect(during.header).toMatch(/14 open.*\b1 high/);
     expect(during.raw).toContain('coverage-gap');
     expect(during.raw).not.toContain('audit-failed');
     expect(during.raw).not.toContain('Resolved');
