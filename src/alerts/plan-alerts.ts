@@ -126,6 +126,7 @@ export function planAlerts(
   const resolvedKeys: string[] = [];
   const keptOpen: AlertState[] = [];
   const retold = new Set<string>();
+  const rehomed: AlertState[] = [];
   const resolution = (f: Finding): ResolvedFinding => ({
     finding: f,
     reason: resolveReason(f, results.get(tokenKey(f.clientId, f.tokenId)), options.now),
@@ -148,6 +149,16 @@ export function planAlerts(
       }
     } else if (slot === undefined || openIds.has(state.finding.id)) {
       resolvedKeys.push(key); // the route is gone, or no longer takes this finding: nothing to tell it
+      if (slot === undefined && !openIds.has(state.finding.id) && !resolves) {
+        // Not read in this run (held): it moves, still open and with its told state, to the routes it goes to now.
+        for (const r of routesOf(state.finding, options.routes)) {
+          const moved = stateKey(r, state.finding.id);
+          if (!previous.has(moved) && !retold.has(moved)) {
+            retold.add(moved);
+            rehomed.push({ ...state, key: moved, route: r });
+          }
+        }
+      }
     } else if (resolves) {
       resolvedKeys.push(key);
       if (state.lastNotified !== null) {
@@ -158,6 +169,7 @@ export function planAlerts(
     }
   }
 
+  keptOpen.push(...rehomed);
   const gapAccounts = new Set(findings.filter((f) => f.rule === 'coverage-gap').map((f) => f.clientId ?? f.accountName));
   const held = (f: Finding) => f.tokenId !== null && !f.muted && gapAccounts.has(f.clientId);
   const upserts: AlertState[] = [];
@@ -188,7 +200,7 @@ export function planAlerts(
   }
   const all = countChanges(routes);
   return {
-    upserts,
+    upserts: [...upserts, ...rehomed], // a held finding that moved route is written under its new key
     resolvedKeys,
     open: [...upserts, ...keptOpen],
     routes: routes.map((r) => ({ ...r, counts: { route: countChanges([r]), all } })),

@@ -206,11 +206,17 @@ describe('planAlerts', () => {
       expect(route(plan, 'cdn').counts).toEqual({ route: { new: 1, resolved: 0, open: 1 }, all: { new: 1, resolved: 0, open: 1 } });
     });
 
-    it('drops, without a word, the state of a route no longer configured, even when the run did not read its token', () => {
+    it('moves the state of a route no longer configured (renamed) to the route its finding goes to now when the run did not read its token: held there, told state kept', () => {
       const retired = state(other, new Date(NOW.getTime() - HOUR), 'retired');
       const plan = planAlerts(prev(retired), [], saw(), { ...options, routes });
       expect(plan.resolvedKeys).toEqual([retired.key]);
-      expect(plan.open).toEqual([]);
+      const moved = { ...retired, key: stateKey(DEFAULT_ROUTE, other.id), route: DEFAULT_ROUTE };
+      expect(plan.upserts).toEqual([moved]);
+      expect(plan.open).toEqual([moved]);
+      expect(route(plan, DEFAULT_ROUTE).counts?.all).toEqual({ new: 0, resolved: 0, open: 1 });
+      // the next run reads the token and finds it the same: still not new
+      const next = planAlerts(prev(moved), [other], saw(3), { ...options, routes });
+      expect(route(next, DEFAULT_ROUTE).newFindings).toEqual([]);
     });
 
     it('keeps a finding of a token the run did not read open in its own route only', () => {
