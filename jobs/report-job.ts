@@ -126,7 +126,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           const outcome = await deps.committer.commitRun({
             run: runKey,
             trigger,
-            counts: countChanges(states.values(), plan.open),
+            counts: countChanges(plan.routes),
             version,
             upserts: plan.upserts,
             resolvedIds: plan.resolvedKeys,

@@ -73,13 +73,19 @@ export function unlistedSeenTokens(
  * Tokens with an open finding that the lists left out, as refs to read one by one: a list is discovery,
  * the get-token endpoint is the audit, so a token is resolved as gone only when that endpoint says so.
  * A token is confirmed with its account's key: the account must be configured (by client id, or seen in
- * this run's refs) and its key readable.
+ * this run's refs) and its key readable. An account this run found blind (key missing or refused) is not
+ * asked at all: its coverage gap is the one alert and its tokens keep their findings.
  */
-export function unlistedKnownTokens(known: readonly KnownToken[], refs: readonly TokenRef[], config: Config): TokenRef[] {
+export function unlistedKnownTokens(
+  known: readonly KnownToken[],
+  refs: readonly TokenRef[],
+  config: Config,
+  blind: ReadonlySet<number> = new Set(),
+): TokenRef[] {
   const listed = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
   const keyOf = new Map<number, { apiKeyEnv: string; inventoryDeclared: boolean }>();
   for (const a of config.accounts) {
-    if (a.clientId !== null && !keyOf.has(a.clientId)) {
+    if (a.clientId !== null && !blind.has(a.clientId) && !keyOf.has(a.clientId)) {
       keyOf.set(a.clientId, { apiKeyEnv: a.apiKeyEnv, inventoryDeclared: a.tokens.length > 0 });
     }
   }
@@ -126,7 +132,8 @@ export function makeRunHandler(deps: RunJobDeps) {
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
-    const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config);
+    const blind = new Set(accounts.flatMap((a) => (a.blind === true && a.clientId !== null ? [a.clientId] : [])));
+    const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config, blind);
     if (unlisted.length > 0) {
       log.warn({ tokens: unlisted.length }, 'tokens with open findings were not listed: reading each to confirm');
     }

@@ -2,7 +2,7 @@ import type { TokenResult } from '../src/core/report.js';
 import { GcoreRateLimitedError } from '../src/core/errors.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
-import { auditToken } from '../src/pipeline/audit-token.js';
+import { auditToken, type RefusedKeys } from '../src/pipeline/audit-token.js';
 import type { Policy } from '../src/rules/policy.js';
 import type { QueuedJob } from '../src/queue/job-catalogue.js';
 
@@ -19,6 +19,8 @@ export interface TokenJobDeps {
   /** After this many starts a still rate-limited token is reported audit-failed rather than retried again. */
   readonly maxStarts: number;
   readonly onResult?: (result: TokenResult) => void;
+  /** The keys refused so far in a run, shared by the replicas: a refused account's other tokens are not asked for. */
+  readonly refusedKeys?: (runKey: string) => RefusedKeys;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -50,6 +52,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
       secrets: deps.secrets,
       policy: deps.policy,
       now: new Date(job.data.evaluatedAt),
+      refusedKeys: deps.refusedKeys?.(job.data.runKey),
     });
     deps.onResult?.(result);
     return result;

@@ -3,6 +3,7 @@ import type { Finding } from '../core/finding.js';
 import type { TokenResult } from '../core/report.js';
 import { resolveReason, type ResolveReason } from './resolve-reason.js';
 import { routeNames, routesOf, type Route } from './route-findings.js';
+import { countChanges, type ChangeCounts } from './count-changes.js';
 
 /** What is kept in Redis per open finding and route. Resolved findings are deleted: if one comes back it is new again. */
 export interface AlertState {
@@ -38,6 +39,13 @@ export interface RoutePlan {
   readonly open: Finding[];
   readonly muted: number;
   readonly belowMinSeverity: number;
+  /**
+   * Open unmuted findings of tokens this run did not read because their account has a coverage gap: counted
+   * open, neither resolved nor failed, "held by the coverage gap". (Optional only for plans built by hand.)
+   */
+  readonly heldByGap?: number;
+  /** This route's numbers (its header's) and the run's in all (`runs`, `report`, /metrics): countChanges. */
+  readonly counts?: { readonly route: ChangeCounts; readonly all: ChangeCounts };
 }
 
 export interface AlertPlan {
@@ -82,13 +90,22 @@ export function planAlerts(
     names.map((r) => [r, { states: [] as AlertState[], newFindings: [] as Finding[], resolved: [] as ResolvedFinding[] }]),
   );
   const current = new Set<string>();
+  // A finding leaving a route it was told in (the route renamed or re-routed) takes its told state to its new
+  // route: it was told already, so it is not new there. A route added beside the old one still hears it.
+  const staying = new Set(findings.flatMap((f) => routesOf(f, options.routes).map((route) => stateKey(route, f.id))));
+  const moving = new Map<string, AlertState>();
+  for (const [key, state] of previous) {
+    if (!staying.has(key) && (state.lastNotified !== null || !moving.has(state.finding.id))) {
+      moving.set(state.finding.id, state);
+    }
+  }
 
   for (const f of findings) {
     const notifiable = !f.muted && atLeast(f.severity, options.minSeverity);
     for (const route of routesOf(f, options.routes)) {
       const key = stateKey(route, f.id);
       current.add(key);
-      const prev = previous.get(key);
+      const prev = previous.get(key) ?? moving.get(f.id);
       let lastNotified = f.muted ? null : (prev?.lastNotified ?? null);
       const slot = perRoute.get(route);
       if (notifiable && lastNotified === null) {
@@ -108,24 +125,53 @@ export function planAlerts(
   const openIds = new Set(findings.map((f) => f.id));
   const resolvedKeys: string[] = [];
   const keptOpen: AlertState[] = [];
+  const retold = new Set<string>();
+  const rehomed: AlertState[] = [];
+  const resolution = (f: Finding): ResolvedFinding => ({
+    finding: f,
+    reason: resolveReason(f, results.get(tokenKey(f.clientId, f.tokenId)), options.now),
+  });
   for (const [key, state] of previous) {
     if (current.has(key)) {
       continue;
     }
     const slot = perRoute.get(state.route);
-    if (slot === undefined || openIds.has(state.finding.id)) {
+    const resolves = state.finding.rule === 'coverage-gap' || read(state.finding);
+    if (slot === undefined && !openIds.has(state.finding.id) && resolves && state.lastNotified !== null) {
+      // Its route is gone (renamed): the resolution of what was told there is told where the finding goes now,
+      // once, unless that route has a state of its own for it (which resolves on its own).
+      resolvedKeys.push(key);
+      for (const r of routesOf(state.finding, options.routes)) {
+        if (!previous.has(stateKey(r, state.finding.id)) && !retold.has(stateKey(r, state.finding.id))) {
+          retold.add(stateKey(r, state.finding.id));
+          perRoute.get(r)?.resolved.push(resolution(state.finding));
+        }
+      }
+    } else if (slot === undefined || openIds.has(state.finding.id)) {
       resolvedKeys.push(key); // the route is gone, or no longer takes this finding: nothing to tell it
-    } else if (state.finding.rule === 'coverage-gap' || read(state.finding)) {
+      if (slot === undefined && !openIds.has(state.finding.id) && !resolves) {
+        // Not read in this run (held): it moves, still open and with its told state, to the routes it goes to now.
+        for (const r of routesOf(state.finding, options.routes)) {
+          const moved = stateKey(r, state.finding.id);
+          if (!previous.has(moved) && !retold.has(moved)) {
+            retold.add(moved);
+            rehomed.push({ ...state, key: moved, route: r });
+          }
+        }
+      }
+    } else if (resolves) {
       resolvedKeys.push(key);
       if (state.lastNotified !== null) {
-        const result = results.get(tokenKey(state.finding.clientId, state.finding.tokenId));
-        slot.resolved.push({ finding: state.finding, reason: resolveReason(state.finding, result, options.now) });
+        slot.resolved.push(resolution(state.finding));
       }
     } else {
       keptOpen.push(state);
     }
   }
 
+  keptOpen.push(...rehomed);
+  const gapAccounts = new Set(findings.filter((f) => f.rule === 'coverage-gap').map((f) => f.clientId ?? f.accountName));
+  const held = (f: Finding) => f.tokenId !== null && !f.muted && gapAccounts.has(f.clientId);
   const upserts: AlertState[] = [];
   const routes: RoutePlan[] = [];
   for (const [route, slot] of perRoute) {
@@ -149,7 +195,14 @@ export function planAlerts(
       open: open.filter((f) => !f.muted),
       muted: open.filter((f) => f.muted).length,
       belowMinSeverity: open.filter((f) => !f.muted && !atLeast(f.severity, options.minSeverity)).length,
+      heldByGap: kept.filter((s) => held(s.finding)).length,
     });
   }
-  return { upserts, resolvedKeys, open: [...upserts, ...keptOpen], routes };
+  const all = countChanges(routes);
+  return {
+    upserts: [...upserts, ...rehomed], // a held finding that moved route is written under its new key
+    resolvedKeys,
+    open: [...upserts, ...keptOpen],
+    routes: routes.map((r) => ({ ...r, counts: { route: countChanges([r]), all } })),
+  };
 }

@@ -39,5 +39,8 @@ export async function printReport(out: JsonOut, record: RunRecord, format: 'tabl
     return;
   }
   const trigger = record.trigger === 'schedule' ? 'scheduled' : 'manual';
-  out.write(`${formatTable(record.report)}run ${record.runId} (${trigger}) · Slack: ${describeDelivery(record)}\n`);
+  // The run's counts as committed (countChanges): the numbers its Slack header, `runs` and /metrics give.
+  const c = record.counts;
+  const counts = c === null ? '' : ` · ${c.new} new · ${c.resolved} resolved · ${c.open} open`;
+  out.write(`${formatTable(record.report)}run ${record.runId} (${trigger})${counts} · Slack: ${describeDelivery(record)}\n`);
 }

@@ -19,11 +19,19 @@ export const FAILED_SHARE_LIMIT = 0.1;
 
 export function coverageGaps(
   accounts: readonly AccountResult[],
-  results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'findings'>[],
+  results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'findings' | 'refused'>[],
 ): CoverageGap[] {
   const perAccount = new Map<number, { total: number; failed: number; reason: string | null }>();
+  // A refused key is the account's cause, not each token's: one gap, and the share of failures leaves it out.
+  const refused = new Map<number, string>();
   // In token order, so the reason quoted (the first failure's) does not depend on the order jobs finished in.
   for (const r of [...results].sort((a, b) => a.tokenId - b.tokenId)) {
+    if (r.refused !== undefined) {
+      if (!refused.has(r.clientId)) {
+        refused.set(r.clientId, r.refused);
+      }
+      continue;
+    }
     const entry = perAccount.get(r.clientId) ?? { total: 0, failed: 0, reason: null };
     entry.total += 1;
     if (r.status === 'failed') {
@@ -37,6 +45,10 @@ export function coverageGaps(
     const id = a.clientId ?? a.label;
     if (a.error !== null) {
       gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
+    }
+    const refusal = a.clientId === null ? undefined : refused.get(a.clientId);
+    if (refusal !== undefined) {
+      gaps.push({ key: `${id}:key`, account: id, reason: refusal, message: `${a.label}: ${refusal}` });
     }
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
     if (stats && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
@@ -74,7 +86,8 @@ export function coverageFindings(accounts: readonly AccountResult[], gaps: reado
       created: null,
       lastUsage: null,
       expDate: null,
-      message: `Not fully audited: ${reasons.join('; ')}.`,
+      // The same cause found twice (enumeration, then a read with the same key) is said once.
+      message: `Not fully audited: ${[...new Set(reasons)].join('; ')}.`,
       remediation: REMEDIATION['coverage-gap'],
       muted: false,
       muteReason: null,

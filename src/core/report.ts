@@ -22,6 +22,12 @@ export interface TokenResult {
   readonly findings: Finding[];
   /** Set when the token was read. */
   readonly snapshot?: TokenSnapshot;
+  /**
+   * Set (status failed, no finding) when the token was not read because its account's key was refused or
+   * missing: one cause, one alert. The account's coverage gap carries this sentence; the token keeps the
+   * findings it had, neither resolved nor failed.
+   */
+  readonly refused?: string;
 }
 
 /** How enumerating one account went. */
@@ -32,6 +38,8 @@ export interface AccountResult {
   readonly label: string;
   /** null when the account was enumerated; otherwise why it could not be (fully). */
   readonly error: string | null;
+  /** True when nothing of the account could be read (key missing or refused, account unknown): no token of it is audited. */
+  readonly blind?: boolean;
 }
 
 export interface Report {

@@ -1,4 +1,4 @@
-import { AuditError, GcoreAuthError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
+import { AuditError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
 import { findingId, type Finding } from '../core/finding.js';
 import type { TokenResult } from '../core/report.js';
 import { redact } from '../core/redact.js';
@@ -10,6 +10,10 @@ import { evaluateToken } from '../rules/evaluate-token.js';
 import type { Policy } from '../rules/policy.js';
 import { REMEDIATION, type RuleHit } from '../rules/rule-catalog.js';
 import type { TokenRef } from './token-ref.js';
+import { keyRefusal } from './key-refusal.js';
+import type { RefusedKeys } from '../store/refused-key-store.js';
+
+export type { RefusedKeys };
 
 export interface AuditTokenDeps {
   readonly api: GcoreApi;
@@ -17,10 +21,10 @@ export interface AuditTokenDeps {
   readonly policy: Policy;
   readonly now: Date;
   /**
-   * Keys Gcore refused in this run, by `apiKeyEnv:clientId`: once a key is refused, the account's other
-   * tokens fail at once instead of repeating the same refused request.
+   * Keys Gcore refused in this run: once a key is refused, the account's other tokens are held (see
+   * refusedResult) without a request.
    */
-  readonly refusedKeys?: Map<string, string>;
+  readonly refusedKeys?: RefusedKeys;
 }
 
 // Frozen: a caller that pushed to one token's list would otherwise add to every token's.
@@ -55,6 +59,14 @@ export function failedResult(ref: TokenRef, reason: string): TokenResult {
   return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'failed', findings: [toFinding(ref, null, hit)] };
 }
 
+/**
+ * A token not read because its account's key was refused or missing: no finding of its own (the account's
+ * coverage gap tells the cause once), and status failed, so the findings it had stay open as they were.
+ */
+export function refusedResult(ref: TokenRef, reason: string): TokenResult {
+  return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'failed', findings: NO_FINDINGS, refused: reason };
+}
+
 /** The token with `apiKey` redacted from every text field: the API may echo the key it was called with. */
 function redactToken(token: Token, apiKey: string): Token {
   const r = (text: string) => redact(text, [apiKey]);
@@ -74,17 +86,21 @@ function redactToken(token: Token, apiKey: string): Token {
  */
 export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<TokenResult> {
   if (ref.failure !== null) {
-    return failedResult(ref, ref.failure);
+    return refusedResult(ref, ref.failure); // a job queued by an older version: its failure was the key's
   }
   const keyId = `${ref.apiKeyEnv}:${ref.clientId}`;
-  const refused = deps.refusedKeys?.get(keyId);
+  const refused = await deps.refusedKeys?.get(keyId);
   if (refused !== undefined) {
-    return failedResult(ref, refused);
+    return refusedResult(ref, refused);
   }
   let apiKey: string;
   try {
     apiKey = deps.secrets.get(ref.apiKeyEnv);
   } catch (error) {
+    const refusal = keyRefusal(error, ref.apiKeyEnv, ref.clientId);
+    if (refusal !== null) {
+      return refusedResult(ref, refusal);
+    }
     if (error instanceof AuditError) {
       return failedResult(ref, error.message);
     }
@@ -102,8 +118,10 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
         : [];
       return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'gone', findings };
     }
-    if (error instanceof GcoreAuthError) {
-      deps.refusedKeys?.set(keyId, error.message);
+    const refusal = keyRefusal(error, ref.apiKeyEnv, ref.clientId);
+    if (refusal !== null) {
+      await deps.refusedKeys?.set(keyId, refusal);
+      return refusedResult(ref, refusal);
     }
     if (error instanceof AuditError) {
       return failed(error.message);

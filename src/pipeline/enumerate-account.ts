@@ -1,4 +1,4 @@
-import { AuditError, GcoreAuthError, SecretError } from '../core/errors.js';
+import { AuditError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import type { AccountResult } from '../core/report.js';
 import type { AccountConfig } from '../config/config.js';
@@ -6,6 +6,7 @@ import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseListing } from '../gcore/parse-token.js';
 import type { TokenRef } from './token-ref.js';
+import { keyRefusal } from './key-refusal.js';
 
 export interface Enumeration {
   readonly account: AccountResult;
@@ -18,8 +19,9 @@ function label(account: AccountConfig, clientId: number | null): string {
 
 /**
  * The tokens of one account: its inventory, plus what the list endpoint shows when `discover` is on.
- * Never throws for the account's own problems: they become `account.error` and, where the key itself is
- * missing or refused, a `failure` on each inventory token so that it is reported rather than silently skipped.
+ * Never throws for the account's own problems: they become `account.error`. Where the account cannot be
+ * read at all (key missing or refused, account unknown to the key) it is `blind` and has no refs: its
+ * coverage gap is the one alert, no token of it is asked for, and its tokens keep the findings they had.
  */
 export async function enumerateAccount(
   account: AccountConfig,
@@ -29,30 +31,29 @@ export async function enumerateAccount(
   const inventoryDeclared = inventory.size > 0;
   let clientId = account.clientId;
 
-  const refsFrom = (failure: string | null, id: number): TokenRef[] =>
-    clientId === null
-      ? []
-      : account.tokens.map((t) => ({
-          clientId: id,
-          tokenId: t.id,
-          apiKeyEnv: account.apiKeyEnv,
-          owner: t.owner,
-          listedName: null,
-          inInventory: true,
-          inventoryDeclared,
-          failure,
-        }));
-  const failed = (error: string): Enumeration => ({
-    account: { clientId, label: label(account, clientId), error },
-    refs: clientId === null ? [] : refsFrom(error, clientId),
+  const refsFrom = (id: number): TokenRef[] =>
+    account.tokens.map((t) => ({
+      clientId: id,
+      tokenId: t.id,
+      apiKeyEnv: account.apiKeyEnv,
+      owner: t.owner,
+      listedName: null,
+      inInventory: true,
+      inventoryDeclared,
+      failure: null,
+    }));
+  const blind = (error: string): Enumeration => ({
+    account: { clientId, label: label(account, clientId), error, blind: true },
+    refs: [],
   });
 
   let apiKey: string;
   try {
     apiKey = deps.secrets.get(account.apiKeyEnv);
   } catch (error) {
-    if (error instanceof SecretError) {
-      return failed(error.message);
+    const refusal = keyRefusal(error, account.apiKeyEnv, clientId);
+    if (refusal !== null) {
+      return blind(refusal);
     }
     throw error;
   }
@@ -60,12 +61,16 @@ export async function enumerateAccount(
   try {
     clientId ??= await deps.api.getAccountId(apiKey);
   } catch (error) {
+    const refusal = keyRefusal(error, account.apiKeyEnv, clientId);
+    if (refusal !== null) {
+      return blind(refusal);
+    }
     if (error instanceof AuditError) {
-      return failed(`could not identify the account: ${redact(error.message, [apiKey])}`);
+      return blind(`could not identify the account: ${redact(error.message, [apiKey])}`);
     }
     throw error;
   }
-  const refs = refsFrom(null, clientId);
+  const refs = refsFrom(clientId);
   if (!account.discover) {
     return { account: { clientId, label: label(account, clientId), error: null }, refs };
   }
@@ -101,8 +106,9 @@ export async function enumerateAccount(
     const error = invalid > 0 ? `the token list had ${invalid} entr${invalid === 1 ? 'y' : 'ies'} without a valid id` : null;
     return { account: { clientId, label: label(account, clientId), error }, refs: [...byId.values()] };
   } catch (error) {
-    if (error instanceof GcoreAuthError) {
-      return failed(redact(error.message, [apiKey]));
+    const refusal = keyRefusal(error, account.apiKeyEnv, clientId, true);
+    if (refusal !== null) {
+      return blind(refusal);
     }
     if (error instanceof AuditError) {
       // The inventory can still be read one token at a time; the report says discovery did not happen.

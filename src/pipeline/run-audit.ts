@@ -63,4 +63,5 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings }: TokenResult): TokenResult => ({ clientId, tokenId, status, findings });
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused }: TokenResult): TokenResult =>
+  refused === undefined ? { clientId, tokenId, status, findings } : { clientId, tokenId, status, findings, refused };

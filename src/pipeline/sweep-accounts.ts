@@ -6,6 +6,8 @@ import type { Config, SentinelSettings } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { planSentinel } from '../alerts/plan-sentinel.js';
+import { sweepCounts } from '../alerts/count-changes.js';
+import { SEVERITIES, type Severity } from '../core/severity.js';
 import { layoutNewTokens } from '../slack/layout-new-tokens.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
@@ -129,7 +131,23 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     });
     const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
     try {
-      await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow });
+      const failed = results.filter((r) => r.status === 'failed').length;
+      const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;
+      // A sweep that posts is listed by `runs` (trigger "sentinel"): what it posted counts as new there, once.
+      const entry = {
+        startedAt: now.toISOString(),
+        finishedAt: deps.clock().toISOString(),
+        summary: {
+          accounts: accounts.length - listFailed,
+          tokensAudited: results.length - failed,
+          findings: findings.length,
+          bySeverity,
+          muted: findings.filter((f) => f.muted).length,
+          failed,
+        },
+        counts: sweepCounts(states, plan.upserts),
+      };
+      await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow, entry });
       if (digests.length > 0) {
         log.info({ routes: plan.alerts.map((a) => ({ route: a.route, tokens: a.entries.length, left: a.left })) }, 'sentinel: new tokens to post');
       }

@@ -9,6 +9,9 @@ export interface TokenRef {
   readonly listedName: string | null;
   readonly inInventory: boolean;
   readonly inventoryDeclared: boolean;
-  /** Set when enumeration already knows the token cannot be read (key missing or rejected). */
+  /**
+   * Set by older versions when enumeration knew the key missing or rejected; such an account now has no refs
+   * (its coverage gap is the one alert). Always null from this version on.
+   */
   readonly failure: string | null;
 }

@@ -13,7 +13,7 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   const header = ['RUN', 'TRIGGER', 'STARTED', 'FINISHED', 'TOKENS', 'FAILED', 'NEW', 'RESOLVED', 'OPEN', 'SLACK'];
   const rows = runs.map((r) => [
     r.runId,
-    r.trigger === 'schedule' ? 'scheduled' : 'manual',
+    r.trigger === 'schedule' ? 'scheduled' : r.trigger,
     minute(r.startedAt),
     minute(r.finishedAt),
     String(r.summary.tokensAudited),

@@ -21,7 +21,8 @@ export interface RouteDelivery {
 /** A run as `runs` lists it: no report, its head only. */
 export interface RunSummary {
   readonly runId: string;
-  readonly trigger: 'schedule' | 'manual';
+  /** sentinel: a sweep that posted (no report; its posts are its new findings). */
+  readonly trigger: 'schedule' | 'manual' | 'sentinel';
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly summary: Report['summary'];
@@ -36,8 +37,8 @@ export interface RunRecord extends RunSummary {
   readonly report: Report;
 }
 
-const triggerOf = (run: string, stored: string | null): 'schedule' | 'manual' =>
-  stored === 'schedule' || stored === 'manual' ? stored : run.startsWith('manual-') ? 'manual' : 'schedule';
+const triggerOf = (run: string, stored: string | null): RunSummary['trigger'] =>
+  stored === 'schedule' || stored === 'manual' || stored === 'sentinel' ? stored : run.startsWith('manual-') ? 'manual' : 'schedule';
 
 /**
  * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, its head, trigger, counts, routes,
@@ -135,10 +136,10 @@ export function createRunStore(redis: RedisClient, prefix: string) {
       return out;
     },
 
-    /** The newest run still kept, or null. */
+    /** The newest run still kept, or null; a sweep's entry has no report and is passed over. */
     async lastRun(): Promise<string | null> {
       for (const run of await redis.zrevrange(keys.runs, 0, -1)) {
-        if ((await redis.exists(keys.run(run))) === 1) {
+        if ((await redis.hexists(keys.run(run), 'report')) === 1) {
           return run;
         }
       }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { RedisClient } from '../queue/redis-connection.js';
 import { StateConflictError } from '../core/errors.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
+import type { ChangeCounts } from '../alerts/count-changes.js';
+import type { Report } from '../core/report.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
@@ -20,7 +22,20 @@ export interface SweepCommit {
   readonly digests: readonly { readonly route: string; readonly messages: readonly SlackMessage[] }[];
   /** Token ids to add to each account's seen set. */
   readonly seen: ReadonlyMap<number, readonly number[]>;
+  /** A sweep that posts: its run-like entry for `runs` (trigger "sentinel"), committed with it. */
+  readonly entry?: SweepEntry;
 }
+
+/** What `runs` lists of a sweep that posted: its times and how it moved the findings (countChanges). */
+export interface SweepEntry {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly summary: Report['summary'];
+  readonly counts: ChangeCounts;
+}
+
+// As a run's record: kept a day.
+const ENTRY_TTL_SECONDS = 86_400;
 
 /**
  * The sentinel's state: per account, every token id the worker has seen (`<prefix>:sentinel:seen:<clientId>`,
@@ -66,12 +81,28 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
         ...input.digests.flatMap((d) => [keys.digest(input.sweep, d.route), keys.outbox(d.route)]),
         ...seen.map(([clientId]) => seenKey(clientId)),
       ];
+      const entry = input.entry !== undefined && input.digests.length > 0 ? input.entry : null;
+      if (entry !== null) {
+        k.push(keys.run(input.sweep), keys.runs, keys.runPending(input.sweep));
+      }
       const arg = JSON.stringify({
         sweep: input.sweep,
         version: String(input.version),
         upserts: input.upserts.map((s) => [s.key, JSON.stringify(s)]),
         digests: input.digests.map((d) => ({ messages: JSON.stringify(d.messages) })),
         seen: seen.map(([, ids]) => [SEEDED, ...ids.map(String)]),
+        ...(entry === null
+          ? {}
+          : {
+              entry: {
+                head: JSON.stringify({ startedAt: entry.startedAt, finishedAt: entry.finishedAt, summary: entry.summary }),
+                counts: JSON.stringify(entry.counts),
+                routes: JSON.stringify(input.digests.map((d) => ({ route: d.route, messages: d.messages.length }))),
+                pending: input.digests.map((d) => d.route),
+                started: String(Date.parse(entry.startedAt)),
+                ttl: String(ENTRY_TTL_SECONDS),
+              },
+            }),
       });
       const outcome = Number(await redis.call('EVAL', [COMMIT_SWEEP, k.length, ...k, arg]));
       if (outcome === -1) {

@@ -30,6 +30,8 @@ export function storeKeys(prefix: string) {
     digest: (run: string, route: string) => (route === DEFAULT_ROUTE ? k(`digest:${run}`) : k(`digest:${run}:${route}`)),
     /** The token ids the sentinel counts as seen in one account (a set; `0` marks the account recorded). */
     seen: (clientId: number) => `${prefix}:sentinel:seen:${clientId}`,
+    /** Keys Gcore refused during a run (a hash of `apiKeyEnv:clientId` to the sentence): every replica stops asking. */
+    refused: (run: string) => k(`refused:${run}`),
   };
 }
 

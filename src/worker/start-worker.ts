@@ -10,6 +10,7 @@ import { createRunCommitter } from '../store/commit-run.js';
 import { createOutboxStore } from '../store/outbox-store.js';
 import { createRunStore } from '../store/run-store.js';
 import { createSentinelStore } from '../store/sentinel-store.js';
+import { createRefusedKeyStore } from '../store/refused-key-store.js';
 import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
@@ -99,6 +100,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const committer = createRunCommitter(redis, options.prefix);
   const sentinelStore = createSentinelStore(redis, options.prefix);
   const mutes = createMuteStore(redis, options.prefix);
+  const refusedKeys = createRefusedKeyStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -257,6 +259,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await tokensQueue.rateLimit(maxRetryAfterMs);
     },
     onResult: (r) => metrics.tokensAudited.inc({ status: r.status }),
+    refusedKeys: (runKey) => refusedKeys.forRun(runKey),
   });
   const tokensWorker = new Worker<JobCatalogue['token']>(
     TOKENS_QUEUE,

@@ -123,33 +123,23 @@ describe('gcore-token-audit audit', () => {
         '456:112:audit-failed:high',
         '456:116:never-expiring-admin:critical:muted',
         '456:117:not-in-inventory:medium',
-        '789:201:audit-failed:high',
-        '789:202:audit-failed:high',
-        '789:null:coverage-gap:high',
+        '789:null:coverage-gap:high', // the refused key is the account's one alert: no audit-failed per token
       ].sort(),
     );
     expect(report.summary).toEqual({
       accounts: 1,
       tokensAudited: 13,
-      findings: 17,
-      bySeverity: { info: 2, low: 1, medium: 6, high: 6, critical: 2 },
+      findings: 15,
+      bySeverity: { info: 2, low: 1, medium: 6, high: 4, critical: 2 },
       muted: 1,
       failed: 3,
     });
     const byToken = new Map(report.findings.map((f) => [`${f.clientId}:${f.tokenId}`, f]));
     expect(byToken.get('456:112')?.message).toContain('last_usage');
     expect(byToken.get('456:112')?.tokenName).toBe('token-112'); // named from the listing
-    expect(byToken.get('789:201')?.message).toBe(
-      'Could not be audited: the API key for account 789 was rejected: Token is invalid or expired',
-    );
-    expect(byToken.get('789:201')?.owner).toBe('platform-team');
-    expect(byToken.get('789:null')?.message).toBe(
-      'Not fully audited: none of its 2 token(s) could be read (the API key for account 789 was rejected: Token is invalid or expired).',
-    );
+    expect(byToken.get('789:null')?.message).toBe('Not fully audited: GCORE_API_KEY_789 was rejected (401).');
     expect(byToken.get('456:116')?.muteReason).toBe('break-glass token kept in the vault');
-    expect(report.warnings).toEqual([
-      'account 789: none of its 2 token(s) could be read (the API key for account 789 was rejected: Token is invalid or expired)',
-    ]);
+    expect(report.warnings).toEqual(['account 789: GCORE_API_KEY_789 was rejected (401)']);
     expect(Object.keys(report.findings[0] ?? {}).sort()).toEqual(
       ['id', 'rule', 'severity', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'issuer', 'created', 'lastUsage', 'expDate', 'message', 'remediation', 'muted', 'muteReason'].sort(),
     );
@@ -163,7 +153,7 @@ describe('gcore-token-audit audit', () => {
     expect(posted.length).toBe(1);
     const body = posted[0]?.raw ?? '';
     // the header tells the whole state: every open unmuted finding, including those below minSeverity
-    expect(posted[0]?.body.text).toBe('Gcore token audit: 16 open (1 critical, 6 high)');
+    expect(posted[0]?.body.text).toBe('Gcore token audit: 14 open (1 critical, 4 high)');
     expect(body).not.toContain('<!channel>');
     expect(body).toContain('&lt;!channel&gt;');
     expect(body).not.toContain('token-116'); // muted: left out
@@ -177,7 +167,7 @@ describe('gcore-token-audit audit', () => {
     expect(logs.parsed().every((l) => typeof l.level === 'string')).toBe(true);
   });
 
-  it('stops asking with a refused key: the other tokens of the account fail without a request', async () => {
+  it('holds an account whose key is refused: its coverage gap is its one finding, and no token is asked for after the refusal', async () => {
     const ids = Array.from({ length: 10 }, (_, i) => 201 + i).join(', ');
     const config = writeConfig(`
 gcore: { concurrency: 2 }
@@ -187,7 +177,10 @@ accounts:
 `);
     const { stdout } = await audit(['--config', config, '--format', 'json', '--now', NOW]);
     const report = JSON.parse(stdout) as Report;
-    expect(report.findings.filter((f) => f.clientId === 789).map((f) => f.rule)).toEqual(['coverage-gap', ...Array<string>(10).fill('audit-failed')]);
+    expect(report.findings.filter((f) => f.clientId === 789).map((f) => [f.rule, f.message])).toEqual([
+      ['coverage-gap', 'Not fully audited: GCORE_API_KEY_789 was rejected (401).'],
+    ]);
+    // concurrency 2: at most the two gets in flight when the first 401 came back
     expect(gcore.requests.filter((r) => r.includes('/clients/789/')).length).toBeLessThanOrEqual(2);
   });
 
@@ -198,8 +191,8 @@ accounts:
     expect(lines[0]).toMatch(/^SEVERITY\s+RULE\s+ACCOUNT\s+TOKEN\s+NAME\s+OWNER\s+LAST USED\s+EXPIRES\s+MESSAGE$/);
     expect(lines[1]).toMatch(/^critical\s+never-expiring-admin\s+456\s+101\s/);
     const ruleColumn = lines[0]?.indexOf('RULE');
-    expect(lines.slice(1, 17).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
-    expect(stdout).toContain('17 findings (2 critical, 6 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed');
+    expect(lines.slice(1, 15).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
+    expect(stdout).toContain('15 findings (2 critical, 4 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed');
   });
 
   it('exits 3 when an unmuted finding reaches --fail-on', async () => {

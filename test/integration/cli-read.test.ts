@@ -172,7 +172,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const manual = await cli(['trigger', '--wait', '--timeout', '60', '--format', 'table'], env);
     expect(manual.code).toBe(0);
     expect(manual.stdout).toMatch(/^SEVERITY +RULE +ACCOUNT/);
-    expect(manual.stdout).toMatch(/\nrun manual-[0-9a-f-]+ \(manual\) · Slack: nothing to post\n$/);
+    expect(manual.stdout).toMatch(/\nrun manual-[0-9a-f-]+ \(manual\) · 0 new · 0 resolved · 3 open · Slack: nothing to post\n$/);
     expect(manual.stderr.trimEnd().split('\n').at(-1)).toBe('gcore-token-audit: Slack: nothing to post');
     expect(h.slack.accepted().length).toBe(posted);
 
@@ -180,15 +180,16 @@ describe('reading the worker from the command line (built CLI, no configuration 
     expect(runs).toMatchObject({ code: 0, stderr: '' });
     const list = JSON.parse(runs.stdout) as RunSummary[];
     expect(list.map((r) => [r.trigger, r.summary.tokensAudited, r.summary.failed, r.counts, r.delivery])).toEqual([
-      ['manual', 5, 0, { new: 0, resolved: 0, open: 4 }, 'nothing-to-send'],
-      ['schedule', 5, 0, { new: 4, resolved: 0, open: 4 }, 'delivered'],
+      // open: unmuted only (one of the four is muted), as the header, `findings` and /metrics count
+      ['manual', 5, 0, { new: 0, resolved: 0, open: 3 }, 'nothing-to-send'],
+      ['schedule', 5, 0, { new: 3, resolved: 0, open: 3 }, 'delivered'],
     ]);
     expect(list[1]?.runId).toBe(scheduled);
     expect(list[1]?.routes).toEqual([{ route: 'default', messages: posted, posted, state: 'delivered', error: null }]);
     const table = (await cli(['runs'], env)).stdout.split('\n');
     expect(table[0]).toMatch(/^RUN +TRIGGER +STARTED +FINISHED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
-    expect(table[1]).toMatch(/^manual-\S+ +manual +\S+ \S+ +\S+ \S+ +5 +0 +0 +0 +4 +nothing to post$/);
-    expect(table[2]).toMatch(new RegExp(`^${scheduled} +scheduled .* 5 +0 +4 +0 +4 +${posted} messages? posted to default$`));
+    expect(table[1]).toMatch(/^manual-\S+ +manual +\S+ \S+ +\S+ \S+ +5 +0 +0 +0 +3 +nothing to post$/);
+    expect(table[2]).toMatch(new RegExp(`^${scheduled} +scheduled .* 5 +0 +3 +0 +3 +${posted} messages? posted to default$`));
     expect((JSON.parse((await cli(['runs', '--limit', '1', '--format', 'json'], env)).stdout) as RunSummary[]).map((r) => r.runId)).toEqual([list[0]?.runId]);
     expect(parseCsv((await cli(['runs', '--format', 'csv'], env)).stdout).map((r) => [r[0], r[1], r[9]])).toEqual([
       ['runId', 'trigger', 'delivery'],
@@ -204,7 +205,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const first = await cli(['report', scheduled], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^SEVERITY +RULE/);
-    expect(first.stdout).toContain(`\nrun ${scheduled} (scheduled) · Slack: ${posted} message${posted === 1 ? '' : 's'} posted to default\n`);
+    expect(first.stdout).toMatch(new RegExp(`\\nrun ${scheduled} \\(scheduled\\) · \\d+ new · \\d+ resolved · \\d+ open · Slack: ${posted} message${posted === 1 ? '' : 's'} posted to default\\n`));
     expect(await cli(['report', 'nope'], env)).toEqual({
       code: 2,
       stdout: '',

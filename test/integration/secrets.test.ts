@@ -42,7 +42,8 @@ async function dumpRedis(redis: RedisClient, prefix: string): Promise<string> {
 describe('secrets', () => {
   it('never reach logs, Redis (job data, state, reports), metrics, Slack or the report, after a run with faults', async () => {
     h = await workerHarness({ tokens: 6, config: 'gcore: { concurrency: 3, retries: 1, timeoutMs: 300 }\naccounts: [{ clientId: 456, tokens: [101, 102, 103, 104, 105, 106] }]\n' });
-    h.gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 401, body: JSON.stringify({ detail: `Bad permanent token: ${KEY}` }) }));
+    // The 401 on the last token: a refused key holds the account's later tokens without a request.
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens/106', () => ({ status: 401, body: JSON.stringify({ detail: `Bad permanent token: ${KEY}` }) }));
     h.gcore.scripts.set('/iam/v2/clients/456/tokens/102', () => ({ status: 503, body: JSON.stringify({ message: `upstream saw ${KEY}` }) }));
     h.gcore.scripts.set('/iam/v2/clients/456/tokens/103', () => ({ status: 200, hang: true }));
     h.gcore.scripts.set('/iam/v2/clients/456/tokens/104', () => ({ status: 200, body: '{"id": 104, "name": "tru' }));

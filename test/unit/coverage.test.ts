@@ -67,6 +67,13 @@ describe('coverageGaps', () => {
     expect(coverageGaps([ok], quoted)[0]?.reason).toBe('none of its 1 token(s) could be read (HTTP 500 "Could not be audited: busy")');
   });
 
+  it('makes a refused key one gap of the account, left out of the share of failures', () => {
+    const held = (tokenId: number) => ({ clientId: 456, status: 'failed' as const, tokenId, findings: [], refused: 'GCORE_API_KEY was rejected (401)' });
+    expect(coverageGaps([ok], [...results(9, 1), held(2000), held(2001), held(2002)])).toEqual([
+      { key: '456:key', account: 456, reason: 'GCORE_API_KEY was rejected (401)', message: 'account 456: GCORE_API_KEY was rejected (401)' },
+    ]);
+  });
+
   it('names both an unfinished listing and the unread tokens of the same account', () => {
     const partly = { clientId: 456, label: 'account 456', error: 'could not list tokens: page 3 failed' };
     expect(coverageGaps([partly], results(1, 1)).map((g) => g.key)).toEqual(['456:enumeration', '456:failures']);
@@ -107,6 +114,8 @@ describe('coverageFindings', () => {
   it('still makes a finding, unnamed, of a gap whose account is not in the list', () => {
     const gaps = [{ key: '789:enumeration', account: 789, reason: 'key rejected', message: 'account 789: key rejected' }];
     expect(coverageFindings([], gaps)).toMatchObject([{ clientId: 789, accountName: null, message: 'Not fully audited: key rejected.' }]);
+    const twice = [...gaps, { key: '789:key', account: 789, reason: 'key rejected', message: 'account 789: key rejected' }];
+    expect(coverageFindings([], twice)).toMatchObject([{ message: 'Not fully audited: key rejected.' }]);
     const keylessGaps = [{ key: 'k:enumeration', account: 'k', reason: 'key missing', message: 'k: key missing' }];
     expect(coverageFindings([], keylessGaps)).toMatchObject([{ clientId: null, accountName: null }]);
   });

@@ -131,6 +131,19 @@ describe('planAlerts', () => {
     expect(ids(r.open)).toEqual([3, 4]);
   });
 
+  it('holds the findings of an unread token of an account with a coverage gap: open, counted, neither new nor resolved', () => {
+    const gap = finding(0, 'coverage-gap', 'high', { tokenId: null });
+    const heldFinding = state(finding(1));
+    const plan = planAlerts(prev(heldFinding), [gap], saw(), options);
+    const r = route(plan);
+    expect(r.heldByGap).toBe(1);
+    expect(r.resolved).toEqual([]);
+    expect(r.newFindings.map((f) => f.rule)).toEqual(['coverage-gap']);
+    expect(r.counts?.all).toEqual({ new: 1, resolved: 0, open: 2 });
+    // the gap gone, the same unread token is no longer held by it
+    expect(route(planAlerts(prev(heldFinding), [], saw(), options)).heldByGap).toBe(0);
+  });
+
   it('treats a finding that comes back after being resolved as new', () => {
     const plan = planAlerts(new Map(), [finding(1)], saw(1), { ...options, now: new Date(NOW.getTime() + HOUR) });
     expect(ids(route(plan).newFindings)).toEqual([1]);
@@ -164,19 +177,46 @@ describe('planAlerts', () => {
       );
     });
 
-    it('drops, without a word, the state of a route that no longer takes a finding', () => {
+    it('drops, without a word, the state of a route that no longer takes a finding, and carries its told state to the new route', () => {
       const moved = state(other, new Date(NOW.getTime() - HOUR), 'data');
       const plan = planAlerts(prev(moved), [other], saw(3), { ...options, routes });
       expect(plan.resolvedKeys).toEqual([moved.key]);
       expect(plan.routes.flatMap((r) => r.resolved)).toEqual([]);
-      expect(ids(route(plan, DEFAULT_ROUTE).newFindings)).toEqual([3]);
+      // told under the old route: not new under the new one, in its list or in any count
+      expect(ids(route(plan, DEFAULT_ROUTE).newFindings)).toEqual([]);
+      expect(plan.upserts).toEqual([{ ...moved, key: stateKey(DEFAULT_ROUTE, other.id), route: DEFAULT_ROUTE, finding: other, lastSeen: NOW.toISOString() }]);
+      expect(route(plan, DEFAULT_ROUTE).counts).toEqual({ route: { new: 0, resolved: 0, open: 1 }, all: { new: 0, resolved: 0, open: 1 } });
     });
 
-    it('drops, without a word, the state of a route no longer configured, even when the run did not read its token', () => {
+    it('tells the resolution of a finding told under a route since renamed in the route it goes to now, once', () => {
+      const told = state(other, new Date(NOW.getTime() - HOUR), 'renamed-away');
+      const plan = planAlerts(prev(told), [], saw(3), { ...options, routes });
+      expect(plan.resolvedKeys).toEqual([told.key]);
+      expect(route(plan, DEFAULT_ROUTE).resolved).toEqual([{ finding: other, reason: 'policy changed' }]);
+      expect(route(plan, DEFAULT_ROUTE).counts?.all).toEqual({ new: 0, resolved: 1, open: 0 });
+      // never told there: resolves silently
+      expect(planAlerts(prev({ ...told, lastNotified: null }), [], saw(3), { ...options, routes }).routes.flatMap((r) => r.resolved)).toEqual([]);
+    });
+
+    it('tells a route added beside the old one what it has never heard', () => {
+      const told = state(critical, new Date(NOW.getTime() - HOUR), 'oncall');
+      const plan = planAlerts(prev(told), [critical], saw(1), { ...options, routes });
+      expect(ids(route(plan, 'oncall').newFindings)).toEqual([]);
+      expect(ids(route(plan, 'cdn').newFindings)).toEqual([1]);
+      expect(route(plan, 'cdn').counts).toEqual({ route: { new: 1, resolved: 0, open: 1 }, all: { new: 1, resolved: 0, open: 1 } });
+    });
+
+    it('moves the state of a route no longer configured (renamed) to the route its finding goes to now when the run did not read its token: held there, told state kept', () => {
       const retired = state(other, new Date(NOW.getTime() - HOUR), 'retired');
       const plan = planAlerts(prev(retired), [], saw(), { ...options, routes });
       expect(plan.resolvedKeys).toEqual([retired.key]);
-      expect(plan.open).toEqual([]);
+      const moved = { ...retired, key: stateKey(DEFAULT_ROUTE, other.id), route: DEFAULT_ROUTE };
+      expect(plan.upserts).toEqual([moved]);
+      expect(plan.open).toEqual([moved]);
+      expect(route(plan, DEFAULT_ROUTE).counts?.all).toEqual({ new: 0, resolved: 0, open: 1 });
+      // the next run reads the token and finds it the same: still not new
+      const next = planAlerts(prev(moved), [other], saw(3), { ...options, routes });
+      expect(route(next, DEFAULT_ROUTE).newFindings).toEqual([]);
     });
 
     it('keeps a finding of a token the run did not read open in its own route only', () => {

@@ -42,6 +42,12 @@ describe('known tokens a list left out', () => {
     const refs = [ref(789, 200, { failure: 'key rejected' })];
     expect(unlistedKnownTokens([{ clientId: 789, tokenId: 201, name: null }], refs, config)).toEqual([]);
   });
+
+  it('are not read in an account the run found blind: its coverage gap is the one alert', () => {
+    const known = [{ clientId: 456, tokenId: 102, name: 'deploy' }];
+    expect(unlistedKnownTokens(known, [], config, new Set([456]))).toEqual([]);
+    expect(unlistedKnownTokens(known, [], config, new Set([789]))).toHaveLength(1);
+  });
 });
 
 describe("the sentinel's state from a run", () => {

@@ -8,8 +8,11 @@
     KEYS[2] state version (counter)
     KEYS[3 + 2(i-1)], KEYS[4 + 2(i-1)]: digest i's hash and its route's outbox list (i = 1..#digests)
     KEYS[3 + 2 #digests + (j-1)]: the seen-token set of account j (j = 1..#seen)
+    with `entry` only, after those: the sweep's run-like record (hash), the index of committed runs (sorted
+    set) and the routes whose messages of the sweep are not delivered yet (set)
     ARGV[1] JSON: { sweep, version, upserts: [[key, AlertState JSON]...],
-                    digests: [{ messages (a JSON text, opaque here) }], seen: [[id, id...]...] }
+                    digests: [{ messages (a JSON text, opaque here) }], seen: [[id, id...]...],
+                    entry (optional): { head, counts, routes (JSON texts), pending: [route...], started, ttl } }
   Output:
      1 committed
     -1 the version moved since the states were read: nothing written
@@ -37,5 +40,17 @@ for j, ids in ipairs(a.seen) do
   for p = 1, #ids, 500 do
     redis.call('SADD', KEYS[base + j - 1], unpack(ids, p, math.min(p + 499, #ids)))
   end
+end
+-- A sweep that posts is listed by `runs` like a run (trigger "sentinel"): what it posted is new there, once.
+if a.entry then
+  local e, r = a.entry, base + #a.seen
+  redis.call('HSET', KEYS[r], 'head', e.head, 'trigger', 'sentinel', 'counts', e.counts, 'routes', e.routes, 'delivery', 'pending')
+  redis.call('EXPIRE', KEYS[r], e.ttl)
+  redis.call('ZADD', KEYS[r + 1], e.started, a.sweep)
+  redis.call('EXPIRE', KEYS[r + 1], e.ttl)
+  for _, route in ipairs(e.pending) do
+    redis.call('SADD', KEYS[r + 2], route)
+  end
+  redis.call('EXPIRE', KEYS[r + 2], e.ttl)
 end
 return 1
