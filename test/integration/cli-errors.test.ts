@@ -8,6 +8,8 @@ import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gco
 import { logSink } from '../support/log-sink.js';
 import { freePort } from '../support/redis-server.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
+import { stopAll, type Started } from '../support/cleanup.js';
+import { workerHarness } from '../support/worker-harness.js';
 import { CLI, runCliProcess, until } from '../support/worker-process.js';
 
 // What an operator meets when something outside is wrong: plain lines, like usage errors, never JSON or a stack.
@@ -66,6 +68,24 @@ describe('Slack rejects the webhook: one plain line naming the variable, exit 4'
     );
     expect(slack.posts.length).toBe(1);
   });
+});
+
+describe('the worker\'s delivery rejected: trigger --wait says it in plain lines', () => {
+  const started: Started = { procs: [] };
+  afterEach(() => stopAll(started));
+
+  it('a 404 no_service: exit 4, the route\'s variable named, the digest kept in Redis', async () => {
+    const h = (started.h = await workerHarness({ tokens: 1 }));
+    h.slack.respond = () => ({ status: 404, body: 'no_service' });
+    await h.startWorker();
+    const run = await runCliProcess(['trigger', '--wait', '--timeout', '60', '--format', 'table'], h.env);
+    expect(run.code).toBe(4);
+    expect(run.stdout).toMatch(/^SEVERITY +RULE/);
+    expect(run.stderr.split('\n').filter((l) => l !== '')).toEqual([
+      'gcore-token-audit: Slack: failed to default (Slack rejected the message: HTTP 404 no_service), kept for the next run',
+      'gcore-token-audit: the digest for SLACK_WEBHOOK_URL was not delivered (Slack rejected the message: HTTP 404 no_service): it stays queued in Redis and a worker retries it',
+    ]);
+  }, 60_000);
 });
 
 describe('a Gcore key rejected: the variable to fix, and an audit that says it is partial', () => {
