@@ -143,6 +143,13 @@ describe('a Gcore key rejected: the variable to fix, and an audit that says it i
     expect(run.code).toBe(6);
   });
 
+  it('a key variable not set: named, the account counted as not audited', async () => {
+    const run = await audit([], 'accounts: [{ clientId: 456 }, { clientId: 100008, apiKeyEnv: GCORE_API_KEY_100008 }]');
+    expect(run.stderr).toBe('gcore-token-audit: GCORE_API_KEY_100008 is not set (nor GCORE_API_KEY_100008_FILE): account 100008 was not audited\n');
+    expect(run.stdout).toContain(' · 1 account not audited: key not set\n');
+    expect(run.code).toBe(6);
+  });
+
   it('nothing audited: the same line after "nothing was audited", exit 2', async () => {
     const run = await audit([], 'accounts: [{ clientId: 100005, apiKeyEnv: GCORE_API_KEY_100005 }]');
     expect(run).toEqual({ code: 2, stdout: '', stderr: 'gcore-token-audit: nothing was audited: GCORE_API_KEY_100005 was rejected (401)\n' });
