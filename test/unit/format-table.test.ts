@@ -4,6 +4,7 @@ import { formatTable } from '../../src/report/format-table.js';
 import { formatOpenFindingsTable } from '../../src/report/format-open-findings.js';
 import { formatRunsTable } from '../../src/report/format-runs.js';
 import type { RunSummary } from '../../src/store/run-store.js';
+import { textTable } from '../../src/cli/text-table.js';
 import { finding } from '../support/findings.js';
 
 describe('table of a large report', () => {
@@ -107,5 +108,13 @@ describe('tables fit a terminal', () => {
     const wide = formatRunsTable(runs, true).split('\n');
     expect(wide[0]).toMatch(/^RUN +TRIGGER +STARTED +FINISHED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
     expect(wide[1]).toContain(long);
+  });
+});
+
+describe('textTable (mute list)', () => {
+  it('aligns under the header, two spaces apart, the last column ragged, control characters flattened', () => {
+    expect(textTable(['ID', 'REASON'], [['m-1', 'vault\u001b[31m key'], ['config-12', 'ok']])).toBe(
+      'ID         REASON\nm-1        vault [31m key\nconfig-12  ok\n',
+    );
   });
 });
