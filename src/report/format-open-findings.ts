@@ -11,7 +11,7 @@ export function formatOpenFindingsTable(
 ): string {
   const header = [...FINDING_HEADER.slice(0, -1), 'FIRST SEEN', FINDING_HEADER[FINDING_HEADER.length - 1] ?? 'MESSAGE'];
   const rows = findings.map((f) => {
-    const cells = findingCells(f);
+    const cells = findingCells(f, wide);
     return [...cells.slice(0, -1), day(f.firstSeen, '-'), cells[cells.length - 1] ?? ''];
   });
   const counts = SEVERITIES.slice()

@@ -60,12 +60,16 @@ export function findingRows(header: readonly string[], rows: readonly (readonly 
 
 export const FINDING_HEADER = ['SEVERITY', 'RULE', 'ACCOUNT', 'TOKEN', 'NAME', 'OWNER', 'LAST USED', 'EXPIRES', 'MESSAGE'] as const;
 
-/** A finding's cells under FINDING_HEADER. */
-export function findingCells(f: Finding): string[] {
+/**
+ * A finding's cells under FINDING_HEADER. `wide`: the account as `Production CDN (456)`; else `456 Production
+ * CDN`, so that a cut (from the right) keeps the account id.
+ */
+export function findingCells(f: Finding, wide = true): string[] {
+  const id = String(f.clientId ?? '-');
   return [
     f.muted ? `${f.severity} (muted)` : f.severity,
     f.rule,
-    f.accountName === null ? String(f.clientId ?? '-') : `${cell(f.accountName, 24)} (${f.clientId ?? '-'})`,
+    f.accountName === null ? id : wide ? `${cell(f.accountName, 24)} (${id})` : `${id} ${cell(f.accountName, 24)}`,
     f.tokenId === null ? '-' : String(f.tokenId),
     cell(f.tokenName, 32),
     cell(f.owner, 20),
@@ -84,7 +88,8 @@ export interface TableOptions {
 
 /** Findings sorted by severity (the report's order), aligned, with a summary line. */
 export function formatTable(report: Report, options: TableOptions = {}): string {
-  const rows = report.findings.map(findingCells);
+  const wide = options.wide === true;
+  const rows = report.findings.map((f) => findingCells(f, wide));
   const s = report.summary;
   const severities = Object.entries(s.bySeverity)
     .reverse()
@@ -96,7 +101,7 @@ export function formatTable(report: Report, options: TableOptions = {}): string 
     ` · ${s.tokensAudited} token${s.tokensAudited === 1 ? '' : 's'} audited in ${s.accounts} account${s.accounts === 1 ? '' : 's'}` +
     ` · ${s.muted} muted · ${s.failed} failed` +
     notAuditedText(options.notAudited ?? null);
-  const out = rows.length > 0 ? [...findingRows(FINDING_HEADER, rows, options.wide === true), '', summary] : ['No findings.', '', summary];
+  const out = rows.length > 0 ? [...findingRows(FINDING_HEADER, rows, wide), '', summary] : ['No findings.', '', summary];
   for (const w of report.warnings) {
     out.push(`warning: ${cell(w, 500)}`);
   }

@@ -153,7 +153,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const lines = table.stdout.split('\n');
     expect(lines[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +MESSAGE$/);
     // 153 columns whole: the messages are cut to 40 first, then the widest of account, name and owner.
-    expect(lines[1]).toBe('critical  never-expiring-admin  Production C…  101    ci-deploy  john@example…  Administrators token that never expires.');
+    expect(lines[1]).toBe('critical  never-expiring-admin  456 Producti…  101    ci-deploy  john@example…  Administrators token that never expires.');
     expect(table.stdout).toContain('\n3 open findings (1 critical, 2 medium) · 1 muted not shown (--muted lists them)\n');
     expect(lines.every((l) => [...l].length <= 120)).toBe(true);
     const wide = (await cli(['findings', '-o', 'wide'], env)).stdout.split('\n');

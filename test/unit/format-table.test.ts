@@ -57,8 +57,9 @@ describe('tables fit a terminal', () => {
     expect(Math.max(...widths(table))).toBeLessThanOrEqual(120);
     expect(lines[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +MESSAGE$/);
     const first = lines[1] ?? '';
-    // Cut in order: the message to 40, then the widest of account, name and owner; ids and rules never.
-    expect(first).toBe('critical (muted)  never-expiring-admin  Productio…  101         deploy-xx…  someone.w…  Administrators token that never…');
+    // Cut in order: the message to 40, then the widest of account, name and owner; ids and rules never (the
+    // account's id comes first, so a cut keeps it).
+    expect(first).toBe('critical (muted)  never-expiring-admin  456 Produ…  101         deploy-xx…  someone.w…  Administrators token that never…');
     // A column never cut is whole: the token id of ten digits.
     expect(lines[2]).toContain(' 2000000000 ');
   });
@@ -66,6 +67,7 @@ describe('tables fit a terminal', () => {
   it('-o wide: every column whole, as before (the dates too)', () => {
     const lines = formatTable(report, { wide: true }).split('\n');
     expect(lines[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +LAST USED +EXPIRES +MESSAGE$/);
+    expect(lines[1]).toContain(' Production CDN of the w… (456) '); // as before: the name (its own bound, 24), then the id
     expect(lines[1]).toContain(`deploy-${long}`.slice(0, 31)); // the name's own bound (32), as before
     expect(lines[1]).toContain(' 2026-11-28 ');
     expect(lines[1]).toContain(`Administrators token that never expires. ${long}`.slice(0, 199));
