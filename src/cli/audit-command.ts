@@ -21,9 +21,12 @@ import { previewJson, previewMessages } from '../slack/preview-messages.js';
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
 import { EXIT } from './exit-codes.js';
+import { describeSlackFailure, webhookHolder } from './describe-slack-failure.js';
+import { watchKeys, type KeyProblem } from './watch-keys.js';
 
 export interface AuditFlags {
-  readonly format: 'table' | 'json';
+  /** wide: the table with every column whole. */
+  readonly format: 'table' | 'wide' | 'json';
   readonly notify: boolean;
   readonly failOn?: Severity;
   readonly input?: string;
@@ -48,6 +51,8 @@ export function reportDigests(report: Report, config: Config): RouteMessages[] {
 
 export interface AuditIo {
   readonly stdout: { write(text: string): unknown };
+  /** Plain lines for a person: a key to fix, a webhook Slack rejected. */
+  readonly stderr: { write(text: string): unknown };
   readonly logger: Logger;
   readonly secrets: Secrets;
   readonly clock: () => Date;
@@ -127,6 +132,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
   const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets, '--notify needs the Slack webhook') : null;
 
   let source: { api: GcoreApi; config: Config; secrets: Secrets };
+  let keys: ReturnType<typeof watchKeys> | null = null;
   if (flags.input !== undefined) {
     source = exportSource(flags.input, config);
   } else {
@@ -135,8 +141,8 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
       concurrency: config.gcore.concurrency,
       ratePerSecond: config.gcore.ratePerSecond ?? undefined,
     });
-    const api = createGcoreApi({ ...config.gcore, limiter, retryBaseDelayMs: io.gcoreRetryBaseDelayMs });
-    source = { api, config, secrets: io.secrets };
+    keys = watchKeys(createGcoreApi({ ...config.gcore, limiter, retryBaseDelayMs: io.gcoreRetryBaseDelayMs }));
+    source = { api: keys.api, config, secrets: io.secrets };
   }
 
   const report: Report = await runAudit(source.config, {
@@ -146,15 +152,20 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     clock: io.clock,
     evaluateAt,
   });
+  const problems: KeyProblem[] = keys === null ? [] : await keys.problems(source.config.accounts, source.secrets);
   // A security tool never prints "No findings." for a run that saw nothing: no report, only why.
   if (report.summary.accounts === 0) {
-    const why = report.warnings.length > 0 ? report.warnings : ['no account could be enumerated'];
+    const why = problems.length > 0 ? problems.map((p) => p.line) : report.warnings.length > 0 ? report.warnings : ['no account could be enumerated'];
     throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
+  const notAudited = notAuditedAccounts(source.config.accounts.length - report.summary.accounts, problems);
   if (flags.format === 'json') {
     await writeJson(io.stdout, report);
   } else {
-    io.stdout.write(formatTable(report));
+    io.stdout.write(formatTable(report, { wide: flags.format === 'wide', notAudited }));
+  }
+  for (const p of problems) {
+    io.stderr.write(`gcore-token-audit: ${p.line}: ${p.clientId === null ? `the account of ${p.apiKeyEnv}` : `account ${p.clientId}`} was not audited\n`);
   }
 
   const digests = preview !== null || webhooks !== null ? reportDigests(report, config) : [];
@@ -173,6 +184,10 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
   if (flags.failOn !== undefined && report.findings.some((f) => !f.muted && atLeast(f.severity, flags.failOn as Severity))) {
     exitCode = EXIT.failOn;
   }
+  // Over 3: the findings --fail-on judged are those of the accounts that could be read, not of all of them.
+  if (notAudited !== null) {
+    exitCode = EXIT.partial;
+  }
   if (webhooks !== null) {
     if (digests.length === 0) {
       io.logger.info('nothing to notify: no unmuted finding at or above the minimum severity');
@@ -184,11 +199,18 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
         continue; // unreachable: routeWebhooks reads every route a finding can take
       }
       const notifier = createSlackNotifier({ webhookUrl, ...io.slack });
+      let posted = 0;
       try {
-        await notifier.send(d.messages, (i) => io.logger.info({ route: d.route, part: i + 1, of: d.messages.length }, 'Slack message delivered'));
+        await notifier.send(d.messages, (i) => {
+          posted = i + 1;
+          io.logger.info({ route: d.route, part: i + 1, of: d.messages.length }, 'Slack message delivered');
+        });
       } catch (error) {
         if (error instanceof SlackRejectedError || error instanceof SlackUnavailableError) {
-          io.logger.error({ err: error, route: d.route }, `findings not delivered to Slack: ${error.message}`);
+          // For a person, not a log: which variable holds the webhook, Slack's answer, no stack.
+          const holder = webhookHolder(d.route, config.notify.slack.routes.find((r) => r.name === d.route)?.webhookEnv);
+          const kept = 'audit keeps nothing queued: run it again once fixed';
+          io.stderr.write(`gcore-token-audit: ${describeSlackFailure(error, holder, { posted, messages: d.messages.length }, kept)}\n`);
           undelivered = true;
           continue; // the other routes still get theirs
         }
@@ -200,4 +222,17 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     }
   }
   return exitCode;
+}
+
+/** The summary's `N accounts not audited: key rejected`; null when every account was audited. */
+export function notAuditedAccounts(count: number, problems: readonly KeyProblem[]): { count: number; reasons: string[] } | null {
+  if (count <= 0) {
+    return null;
+  }
+  const reasons = [...new Set(problems.map((p) => p.reason))];
+  // Accounts lost for another reason (Gcore unreachable...): the warnings below the table say which.
+  if (problems.length < count) {
+    reasons.push('see the warnings');
+  }
+  return { count, reasons };
 }

@@ -9,7 +9,7 @@ import { writeJson } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface FindingsFlags {
-  readonly format: 'table' | 'json' | 'csv';
+  readonly format: 'table' | 'wide' | 'json' | 'csv';
   readonly severity?: Severity;
   readonly rule?: RuleId;
   readonly account?: string;
@@ -39,7 +39,7 @@ export async function findingsCommand(flags: FindingsFlags, io: ReadIo): Promise
     io.stdout.write(formatOpenFindingsCsv(shown));
   } else {
     const muted = flags.muted ? 0 : openFindings(states.values(), { ...filter, muted: true }).length;
-    io.stdout.write(formatOpenFindingsTable(shown, { muted, showingMuted: flags.muted }));
+    io.stdout.write(formatOpenFindingsTable(shown, { muted, showingMuted: flags.muted }, flags.format === 'wide'));
   }
   return EXIT.ok;
 }

@@ -7,7 +7,7 @@ import { writeJson, type JsonOut } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface ReportFlags {
-  readonly format: 'table' | 'json';
+  readonly format: 'table' | 'wide' | 'json';
   readonly timeout: string;
 }
 
@@ -33,7 +33,7 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
 export const slackLine = (record: Pick<RunRecord, 'delivery' | 'routes'>) => `gcore-token-audit: Slack: ${describeDelivery(record)}`;
 
 /** The report as `audit --format json|table` prints it; the table ends with what Slack got. */
-export async function printReport(out: JsonOut, record: RunRecord, format: 'table' | 'json'): Promise<void> {
+export async function printReport(out: JsonOut, record: RunRecord, format: 'table' | 'wide' | 'json'): Promise<void> {
   if (format === 'json') {
     await writeJson(out, record.report);
     return;
@@ -42,5 +42,6 @@ export async function printReport(out: JsonOut, record: RunRecord, format: 'tabl
   // The run's counts as committed (countChanges): the numbers its Slack header, `runs` and /metrics give.
   const c = record.counts;
   const counts = c === null ? '' : ` · ${c.new} new · ${c.resolved} resolved · ${c.open} open`;
-  out.write(`${formatTable(record.report)}run ${record.runId} (${trigger})${counts} · Slack: ${describeDelivery(record)}\n`);
+  out.write(`${formatTable(record.report, { wide: format === 'wide' })}run ${record.runId} (${trigger})${counts} · Slack: ${describeDelivery(record)}
+`);
 }

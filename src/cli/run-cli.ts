@@ -43,6 +43,7 @@ export interface CommandContext {
 
 const NAME = 'gcore-token-audit';
 const CONFIG_HELP = 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml, else the defaults)';
+const WIDE_HELP = 'output format: table fits 120 columns (the message cut with …), wide prints every column whole';
 
 /** Parses argv (without node and script), runs the command, returns the exit code. Never calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -102,7 +103,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('audit')
     .description('Audit every token once and print a report.')
     .option('--config <file>', CONFIG_HELP)
-    .addOption(new Option('--format <format>', 'report format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('-o, --format <format>', WIDE_HELP).choices(['table', 'wide', 'json']).default('table'))
     .option('--notify', 'post the findings to Slack (SLACK_WEBHOOK_URL)', false)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
@@ -114,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const { auditCommand } = await import('./audit-command.js');
         return auditCommand(config, opts, {
           stdout: io.stdout,
+          stderr,
           logger,
           secrets,
           clock: io.clock ?? (() => new Date()),
@@ -143,7 +145,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--wait', 'wait for the run and print its report as `audit --format json` does', false)
     .option('--timeout <seconds>', 'how long --wait waits for the report (and any trigger for Redis, 10 s at most)', '600')
     .addOption(new Option('--fail-on <severity>', 'with --wait: exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
-    .addOption(new Option('--format <format>', 'with --wait: the report as a table or as `audit --format json`').choices(['table', 'json']).default('json'))
+    .addOption(
+      new Option('-o, --format <format>', 'with --wait: the report as a table (120 columns; wide: every column whole) or as `audit --format json`')
+        .choices(['table', 'wide', 'json'])
+        .default('json'),
+    )
     .action(
       run(async (opts: TriggerFlags & { config?: string }) => {
         if (opts.config !== undefined) {
@@ -156,7 +162,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   // The read side: what the worker holds in Redis. No configuration: REDIS_URL / QUEUE_PREFIX say where.
   const readIo = { env: io.env, logger, stdout: io.stdout, stderr };
-  const formats = (choices: string[]) => new Option('--format <format>', 'output format').choices(choices).default('table');
+  const formats = (choices: string[]) => new Option('-o, --format <format>', WIDE_HELP).choices(choices).default('table');
   const REDIS_WAIT = ['--timeout <seconds>', 'how long to wait for Redis (exit 5 after that)', '10'] as const;
 
   program
@@ -166,7 +172,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--rule <rule>', 'only findings of this rule').choices(RULE_IDS))
     .option('--account <id>', 'only findings of this account (client id)')
     .option('--muted', 'only the muted findings (left out otherwise)', false)
-    .addOption(formats(['table', 'json', 'csv']))
+    .addOption(formats(['table', 'wide', 'json', 'csv']))
     .option(...REDIS_WAIT)
     .action(
       run(async (opts: FindingsFlags) => {
@@ -179,7 +185,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('runs')
     .description('List the recent runs (kept a day), newest first, and what Slack got of each.')
     .option('--limit <n>', 'at most this many runs', '20')
-    .addOption(formats(['table', 'json', 'csv']))
+    .addOption(formats(['table', 'wide', 'json', 'csv']))
     .option(...REDIS_WAIT)
     .action(
       run(async (opts: RunsFlags) => {
@@ -192,7 +198,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('report')
     .description("Print one run's report, as `audit` does, and what Slack got of it.")
     .argument('[run]', 'a run id (see `runs`), or last', 'last')
-    .addOption(formats(['table', 'json']))
+    .addOption(formats(['table', 'wide', 'json']))
     .option(...REDIS_WAIT)
     .action(
       run(async (runId: string, opts: ReportFlags) => {
@@ -281,9 +287,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       say(error.problems);
       return EXIT.usage;
     }
-    // A runtime failure, not a usage one: a log line (JSON, password masked) and exit 5, as for a timeout.
+    // Something outside is wrong, not the usage: still a plain line for a person (where Redis is, password
+    // masked, and the variable that says so), exit 5.
     if (error instanceof RedisUnavailableError) {
-      logger.fatal({ code: error.code }, error.message);
+      say([error.message]);
       return EXIT.timeout;
     }
     if (error instanceof AuditError) {

@@ -6,7 +6,7 @@ import { writeJson } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
 
 export interface RunsFlags {
-  readonly format: 'table' | 'json' | 'csv';
+  readonly format: 'table' | 'wide' | 'json' | 'csv';
   readonly limit: string;
   readonly timeout: string;
 }
@@ -25,7 +25,7 @@ export async function runsCommand(flags: RunsFlags, io: ReadIo): Promise<number>
   } else if (flags.format === 'csv') {
     io.stdout.write(formatRunsCsv(runs));
   } else {
-    io.stdout.write(formatRunsTable(runs));
+    io.stdout.write(formatRunsTable(runs, flags.format === 'wide'));
   }
   return EXIT.ok;
 }

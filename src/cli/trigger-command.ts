@@ -7,6 +7,7 @@ import { within } from '../core/within.js';
 import { EXIT } from './exit-codes.js';
 import { connectRedis } from '../queue/redis-connection.js';
 import { printReport, slackLine } from './report-command.js';
+import { webhookHolder } from './describe-slack-failure.js';
 
 /** A day: longer is surely a mistake, and Node's timers overflow past about 24.8 days. */
 export const MAX_TIMEOUT_S = 86_400;
@@ -16,7 +17,7 @@ export interface TriggerFlags {
   readonly timeout: string;
   readonly failOn?: Severity;
   /** With --wait: how the report is printed. */
-  readonly format: 'table' | 'json';
+  readonly format: 'table' | 'wide' | 'json';
 }
 
 /**
@@ -61,18 +62,24 @@ export async function triggerCommand(
     const outcome = await Promise.race([done, timedOut]);
     clearTimeout(timer);
     const record: RunRecord | null = outcome === 'timeout' ? null : await store.getRun(runKey);
+    // What went wrong outside (no worker, Slack) is said in plain lines, as usage errors are.
     if (!record) {
-      io.logger.error({ runId: runKey }, `no report within ${timeoutS} s: is a worker running?`);
+      io.stderr.write(`gcore-token-audit: no report within ${timeoutS} s: is a worker running?\n`);
       return EXIT.timeout;
     }
     await printReport(io.stdout, record, flags.format);
     if (record.report.summary.accounts === 0) {
-      io.logger.error({ warnings: record.report.warnings }, 'no account could be audited');
+      for (const w of record.report.warnings.length > 0 ? record.report.warnings : ['no account could be enumerated']) {
+        io.stderr.write(`gcore-token-audit: nothing was audited: ${w}\n`);
+      }
       return EXIT.usage;
     }
     io.stderr.write(`${slackLine(record)}\n`);
     if (record.delivery === 'failed' || record.delivery === 'pending') {
-      io.logger.error({ runId: runKey }, 'the findings could not be delivered to Slack yet: the digest stays queued in Redis');
+      for (const r of record.routes.filter((x) => x.state !== 'delivered')) {
+        const holder = webhookHolder(r.route, undefined);
+        io.stderr.write(`gcore-token-audit: the digest for ${holder} was not delivered (${r.error ?? 'not posted yet'}): it stays queued in Redis and a worker retries it\n`);
+      }
       return EXIT.notify;
     }
     const failOn = flags.failOn;

@@ -17,6 +17,14 @@ export function isPermanentRedisError(error: unknown): boolean {
 }
 
 /**
+ * Nothing listens where we connect: a single Redis answers ECONNREFUSED; a cluster client hides its nodes'
+ * errors and says only that it could not refresh its slots from any node (the connections closed at once).
+ */
+export function isRefusedRedisError(error: unknown): boolean {
+  return codeOf(error) === 'ECONNREFUSED' || messageOf(error).startsWith('Failed to refresh slots cache');
+}
+
+/**
  * Redis's (or the network's) error as one line an operator can act on, never carrying the password, even
  * where a server or proxy echoes it back.
  */
@@ -32,6 +40,10 @@ export function describeRedisError(error: unknown, redisUrl: string): string {
     line = `the Redis user may not run a command the queues need (${message})`;
   } else if (TLS_CODES.test(code)) {
     line = `TLS failed (${code}): ${message}; for a private CA set REDIS_TLS_CA_FILE, and use rediss:// only for a TLS port`;
+  } else if (message.startsWith('Failed to refresh slots cache')) {
+    line = 'no node of REDIS_CLUSTER_NODES could be reached (Failed to refresh slots cache)';
+  } else if (code === 'ECONNREFUSED') {
+    line = 'connection refused (ECONNREFUSED): nothing listens there';
   } else if (code === 'ECONNRESET' && message.includes('TLS')) {
     line = `TLS failed: ${message}`;
   } else if (code) {

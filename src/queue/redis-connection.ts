@@ -3,7 +3,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino';
 import { RedisUnavailableError, SecretError, UsageError } from '../core/errors.js';
 import { within } from '../core/within.js';
-import { describeRedisError, isPermanentRedisError } from './describe-redis-error.js';
+import { describeRedisError, isPermanentRedisError, isRefusedRedisError } from './describe-redis-error.js';
 import { createSecrets } from '../config/secrets.js';
 import { maskRedisUrl, parseRedisUrl, redisUrlWithPassword, type RedisEndpoint } from './redis-url.js';
 
@@ -151,19 +151,40 @@ export function createRedisClient(settings: Pick<RedisSettings, 'redisUrl' | 'cl
 /** A key in the prefix's hash slot: reading it proves the node that owns the slot answers, not just any node. */
 export const probeKey = (prefix: string) => `${prefix}:probe`;
 
+/** The variable that says where Redis is: the one to fix when it cannot be reached. */
+export const redisVariable = (settings: Pick<RedisSettings, 'clusterNodes'>) => (settings.clusterNodes.length > 0 ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL');
+
+export interface WaitOptions {
+  readonly timeoutMs: number;
+  /**
+   * After this many connection attempts refused in a row, give up at once: nothing listens there, and a
+   * person at a terminal should not wait out the timeout to hear it. The worker leaves it unset (it waits
+   * for Redis to come up). A refusal is retried about 200 ms later, so 2 is said well within 1 s; one alone
+   * could be a Redis restarting.
+   */
+  readonly refusalsFinal?: number;
+}
+
 /**
  * Bounded: resolves once the owner of the prefix's slot answers; rejects with RedisUnavailableError naming
- * Redis's own error (WRONGPASS, NOAUTH, a TLS failure...) at once when it is one that waiting cannot cure,
- * else after `timeoutMs`.
+ * where Redis is (password masked), the variable that says so and Redis's own error (WRONGPASS, NOAUTH, a
+ * TLS failure...) at once when it is one that waiting cannot cure, else after `timeoutMs`.
  */
-export async function waitForRedis(client: RedisClient, settings: Pick<RedisSettings, 'redisUrl' | 'clusterNodes' | 'prefix'>, timeoutMs: number): Promise<void> {
+export async function waitForRedis(
+  client: RedisClient,
+  settings: Pick<RedisSettings, 'redisUrl' | 'clusterNodes' | 'prefix'>,
+  wait: number | WaitOptions,
+): Promise<void> {
+  const { timeoutMs, refusalsFinal } = typeof wait === 'number' ? { timeoutMs: wait, refusalsFinal: undefined } : wait;
   let lastError: unknown;
+  let refusals = 0;
   let fail: (error: unknown) => void = () => undefined;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => undefined);
   const onError = (error: unknown) => {
     lastError = error;
-    if (isPermanentRedisError(error)) {
+    refusals = isRefusedRedisError(error) ? refusals + 1 : 0;
+    if (isPermanentRedisError(error) || (refusalsFinal !== undefined && refusals >= refusalsFinal)) {
       fail(error);
     }
   };
@@ -184,9 +205,7 @@ export async function waitForRedis(client: RedisClient, settings: Pick<RedisSett
       return;
     }
     const why = lastError === undefined ? `no answer within ${timeoutMs / 1000} s` : describeRedisError(lastError, settings.redisUrl);
-    throw new RedisUnavailableError(`${redisLabel({ redisUrl: settings.redisUrl, clusterNodes: settings.clusterNodes })}: ${why}`, {
-      cause: lastError,
-    });
+    throw new RedisUnavailableError(`${redisLabel(settings)} (${redisVariable(settings)}): ${why}`, { cause: lastError });
   } finally {
     clearTimeout(timer);
     client.off('error', onError);
@@ -203,7 +222,8 @@ export interface RedisConnection {
 
 /**
  * What every command that opens Redis calls: the settings from the environment (usage errors exit 2), a
- * client (one Redis or a Cluster) and a bounded readiness check (RedisUnavailableError, exit 5).
+ * client (one Redis or a Cluster) and a bounded readiness check (RedisUnavailableError, exit 5): a
+ * connection refused twice in a row (within a second) is final, anything else waits `timeoutMs`.
  * Connection errors are logged once each, as one line with the password masked.
  */
 export async function connectRedis(env: NodeJS.ProcessEnv, logger: Logger, options: { timeoutMs?: number } = {}): Promise<RedisConnection> {
@@ -227,7 +247,8 @@ export async function connectRedis(env: NodeJS.ProcessEnv, logger: Logger, optio
     },
   };
   try {
-    await waitForRedis(client, settings, options.timeoutMs ?? 10_000);
+    // A command run by a person: a refused connection is said at once, not after the timeout.
+    await waitForRedis(client, settings, { timeoutMs: options.timeoutMs ?? 10_000, refusalsFinal: 2 });
   } catch (error) {
     client.disconnect();
     throw error;

@@ -1,13 +1,17 @@
 import type { OpenFinding } from '../alerts/open-findings.js';
 import { SEVERITIES } from '../core/severity.js';
 import { formatCsv } from './format-csv.js';
-import { alignRows, day, findingCells, FINDING_HEADER } from './format-table.js';
+import { day, findingCells, findingRows, FINDING_HEADER } from './format-table.js';
 
 /** The audit table's columns, with when each finding was first seen before its message. */
-export function formatOpenFindingsTable(findings: readonly OpenFinding[], hidden: { readonly muted: number; readonly showingMuted: boolean }): string {
+export function formatOpenFindingsTable(
+  findings: readonly OpenFinding[],
+  hidden: { readonly muted: number; readonly showingMuted: boolean },
+  wide = false,
+): string {
   const header = [...FINDING_HEADER.slice(0, -1), 'FIRST SEEN', FINDING_HEADER[FINDING_HEADER.length - 1] ?? 'MESSAGE'];
   const rows = findings.map((f) => {
-    const cells = findingCells(f);
+    const cells = findingCells(f, wide);
     return [...cells.slice(0, -1), day(f.firstSeen, '-'), cells[cells.length - 1] ?? ''];
   });
   const counts = SEVERITIES.slice()
@@ -21,7 +25,7 @@ export function formatOpenFindingsTable(findings: readonly OpenFinding[], hidden
   if (!hidden.showingMuted && hidden.muted > 0) {
     summary.push(`${hidden.muted} muted not shown (--muted lists them)`);
   }
-  const body = rows.length > 0 ? alignRows(header, rows) : [`No ${what}s.`];
+  const body = rows.length > 0 ? findingRows(header, rows, wide) : [`No ${what}s.`];
   return `${[...body, '', summary.join(' · ')].join('\n')}\n`;
 }
 

@@ -21,7 +21,7 @@ import { boundedRead } from '../health/bounded-read.js';
 import { within } from '../core/within.js';
 import { createAuditQueues } from '../queue/audit-queues.js';
 import { RUNS_QUEUE, SCHEDULER_ID, SWEEP_SCHEDULER_ID, TOKENS_QUEUE, type JobCatalogue, type JobName } from '../queue/job-catalogue.js';
-import { createRedisClient, probeKey, retryUntilRedisAnswers, warnUnlessNoEviction, type RedisNode } from '../queue/redis-connection.js';
+import { createRedisClient, probeKey, redisLabel, redisVariable, retryUntilRedisAnswers, warnUnlessNoEviction, type RedisNode } from '../queue/redis-connection.js';
 import { describeRedisError } from '../queue/describe-redis-error.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-notifier.js';
 import { routeWebhooks } from '../slack/route-webhooks.js';
@@ -91,8 +91,6 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
   });
   redis.on('ready', () => (lastRedisError = ''));
-  await retryUntilRedisAnswers(redis, redisSettings, log);
-  await warnUnlessNoEviction(redis, log);
 
   const states = createAlertStateStore(redis, options.prefix);
   const runs = createRunStore(redis, options.prefix);
@@ -104,21 +102,43 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
-  const queues = createAuditQueues(redis, options.prefix, {
-    reportBackoffMs: options.reportBackoffMs,
-    onError: (err) => log.warn({ err }, 'queue error'),
-  });
+  // The queues exist once Redis has answered; until then /metrics shows no queue counts.
+  let started: ReturnType<typeof createAuditQueues> | null = null;
   const startedAt = clock().getTime();
   const metrics = createMetrics({
     openCounts: () => states.openCounts(),
     lastSuccess: () => runs.lastSuccess(),
     gapKeys: () => states.gapKeys(),
     queueCounts: async () =>
-      Object.fromEntries(await Promise.all([queues.runs, queues.tokens].map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const))),
+      started === null
+        ? {}
+        : Object.fromEntries(await Promise.all([started.runs, started.tokens].map(async (q) => [q.name, await q.getJobCounts(...QUEUE_STATES)] as const))),
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
     startedAt,
     now: () => clock().getTime(),
   });
+
+  // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an
+  // orchestrator then shows the reason instead of a connection refused), and a taken HEALTH_PORT fails now.
+  const where = `${redisLabel(redisSettings)} (${redisVariable(redisSettings)})`;
+  let verdict: () => Promise<{ ok: boolean; reason?: string }> = () =>
+    Promise.resolve({ ok: false, reason: `waiting for Redis: ${where}: ${lastRedisError || 'no answer yet'}` });
+  // /readyz says the same until Redis answers; then it asks for the schedulers too (below). /livez never waits.
+  let readiness: () => Promise<Verdict> = () => verdict();
+  const health = await startHealthServer({ port: options.healthPort, registry: metrics.registry, healthy: () => verdict(), ready: () => readiness() });
+  try {
+    await retryUntilRedisAnswers(redis, redisSettings, log);
+  } catch (error) {
+    await health.close();
+    redis.disconnect();
+    throw error;
+  }
+  await warnUnlessNoEviction(redis, log);
+  const queues = createAuditQueues(redis, options.prefix, {
+    reportBackoffMs: options.reportBackoffMs,
+    onError: (err) => log.warn({ err }, 'queue error'),
+  });
+  started = queues;
 
   const maxRetryAfterMs = options.gcoreMaxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
   // Set while the token queue is paused for a Retry-After Gcore asked to be longer than we wait: /healthz says so.
@@ -306,7 +326,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     const declared = await Promise.all(schedulerIds.map((id) => queues.runs.getJobScheduler(id)));
     return schedulerIds.filter((_, i) => declared[i] === undefined);
   }, 900);
-  const ready = async (): Promise<Verdict> => {
+  readiness = async (): Promise<Verdict> => {
     const probed = await probeSchedulers();
     if (!probed.fresh || probed.value === undefined) {
       return { ok: false, reason: 'Redis does not answer' };
@@ -322,34 +342,29 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
     return { ok: true };
   };
-  const health = await startHealthServer({
-    port: options.healthPort,
-    registry: metrics.registry,
-    ready,
-    healthy: async () => {
-      const probed = await probeRedis();
-      if (!probed.fresh) {
-        return { ok: false, reason: 'Redis does not answer' };
-      }
-      if (redis.status !== 'ready') {
-        return { ok: false, reason: `Redis connection ${redis.status}` };
-      }
-      if (!runsWorker.isRunning() || !tokensWorker.isRunning()) {
-        return { ok: false, reason: 'worker stopped' };
-      }
-      const askedSeconds = probed.value ?? null;
-      if (askedSeconds !== null) {
-        return {
-          ok: false,
-          reason: `Gcore asked to pause for ${askedSeconds} s (Retry-After): the token queue is paused for ${Math.round(maxRetryAfterMs / 1000)} s`,
-        };
-      }
-      if (Date.now() - lastHeartbeat > staleMs) {
-        return { ok: false, reason: `no job taken for ${Math.round((Date.now() - lastHeartbeat) / 1000)} s` };
-      }
-      return { ok: true };
-    },
-  });
+  verdict = async () => {
+    const probed = await probeRedis();
+    if (!probed.fresh) {
+      return { ok: false, reason: 'Redis does not answer' };
+    }
+    if (redis.status !== 'ready') {
+      return { ok: false, reason: `Redis connection ${redis.status}` };
+    }
+    if (!runsWorker.isRunning() || !tokensWorker.isRunning()) {
+      return { ok: false, reason: 'worker stopped' };
+    }
+    const askedSeconds = probed.value ?? null;
+    if (askedSeconds !== null) {
+      return {
+        ok: false,
+        reason: `Gcore asked to pause for ${askedSeconds} s (Retry-After): the token queue is paused for ${Math.round(maxRetryAfterMs / 1000)} s`,
+      };
+    }
+    if (Date.now() - lastHeartbeat > staleMs) {
+      return { ok: false, reason: `no job taken for ${Math.round((Date.now() - lastHeartbeat) / 1000)} s` };
+    }
+    return { ok: true };
+  };
   log.info({ prefix: options.prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 
   let closing: Promise<void> | null = null;

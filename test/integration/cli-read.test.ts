@@ -151,9 +151,14 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const table = await cli(['findings'], env);
     expect(table.code).toBe(0);
     const lines = table.stdout.split('\n');
-    expect(lines[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +LAST USED +EXPIRES +FIRST SEEN +MESSAGE$/);
-    expect(lines[1]).toMatch(/^critical +never-expiring-admin +Production CDN \(456\) +101 +ci-deploy /);
+    expect(lines[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +MESSAGE$/);
+    // 153 columns whole: the messages are cut to 40 first, then the widest of account, name and owner.
+    expect(lines[1]).toBe('critical  never-expiring-admin  456 Producti…  101    ci-deploy  john@example…  Administrators token that never expires.');
     expect(table.stdout).toContain('\n3 open findings (1 critical, 2 medium) · 1 muted not shown (--muted lists them)\n');
+    expect(lines.every((l) => [...l].length <= 120)).toBe(true);
+    const wide = (await cli(['findings', '-o', 'wide'], env)).stdout.split('\n');
+    expect(wide[0]).toMatch(/^SEVERITY +RULE +ACCOUNT +TOKEN +NAME +OWNER +LAST USED +EXPIRES +FIRST SEEN +MESSAGE$/);
+    expect(wide[1]).toMatch(/^critical +never-expiring-admin +Production CDN \(456\) +101 +ci-deploy +john@example\.com +\S+ +never +\S+ +Administrators token that never expires\.$/);
 
     const csv = await cli(['findings', '--format', 'csv', '--severity', 'info'], env);
     expect(csv.code).toBe(0);
@@ -186,7 +191,11 @@ describe('reading the worker from the command line (built CLI, no configuration 
     ]);
     expect(list[1]?.runId).toBe(scheduled);
     expect(list[1]?.routes).toEqual([{ route: 'default', messages: posted, posted, state: 'delivered', error: null }]);
-    const table = (await cli(['runs'], env)).stdout.split('\n');
+    const narrow = (await cli(['runs'], env)).stdout.split('\n');
+    expect(narrow[0]).toMatch(/^RUN +STARTED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
+    expect(narrow[1]).toMatch(/^manual-\S+ +\d\d-\d\d \S+ +5 +0 +0 +0 +4 +nothing to post$/);
+    expect(narrow.every((l) => [...l].length <= 120)).toBe(true);
+    const table = (await cli(['runs', '-o', 'wide'], env)).stdout.split('\n');
     expect(table[0]).toMatch(/^RUN +TRIGGER +STARTED +FINISHED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
     expect(table[1]).toMatch(/^manual-\S+ +manual +\S+ \S+ +\S+ \S+ +5 +0 +0 +0 +3 +nothing to post$/);
     expect(table[2]).toMatch(new RegExp(`^${scheduled} +scheduled .* 5 +0 +3 +0 +3 +${posted} messages? posted to default$`));
@@ -213,15 +222,15 @@ describe('reading the worker from the command line (built CLI, no configuration 
     });
   });
 
-  it('every read command exits 5 with one line when Redis does not answer', async () => {
+  it('every read command exits 5 with one plain line when Redis does not answer', async () => {
     const port = await freePort(); // nothing listens there
     for (const args of [['findings'], ['runs'], ['report', 'last'], ['findings', '--format', 'csv']]) {
       const run = await cli([...args, '--timeout', '2'], { REDIS_URL: `redis://:s3cret-pass@127.0.0.1:${port}` });
-      expect(run.code).toBe(5);
-      expect(run.stdout).toBe('');
-      expect(run.stderr.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg)).toEqual([
-        `Redis at redis://:***@127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port} (ECONNREFUSED)`,
-      ]);
+      expect(run).toEqual({
+        code: 5,
+        stdout: '',
+        stderr: `gcore-token-audit: Redis at redis://:***@127.0.0.1:${port} (REDIS_URL): connection refused (ECONNREFUSED): nothing listens there\n`,
+      });
     }
   });
 });

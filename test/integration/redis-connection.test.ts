@@ -19,7 +19,15 @@ function configFile(): string {
   return path;
 }
 
-const messages = (stderr: string) => stderr.trim().split('\n').map((l) => (JSON.parse(l) as { msg: string }).msg);
+/** What a command said for a person: plain lines (a log line here, JSON, is a failure), without the name prefix. */
+const messages = (stderr: string) =>
+  stderr
+    .trim()
+    .split('\n')
+    .map((l) => {
+      expect(l).toMatch(/^gcore-token-audit: /);
+      return l.slice('gcore-token-audit: '.length);
+    });
 
 /** An ACL user with every permission and PASSWORD, on `server`. */
 async function addAclUser(url: string, tls?: { ca: string }): Promise<void> {
@@ -38,7 +46,7 @@ describe('how commands connect to Redis (processes)', () => {
     const run = await runCliProcess(['trigger', '--wait', '--timeout', '2', '--config', configFile()], env);
     const elapsed = Date.now() - t0;
     expect(run.code).toBe(5);
-    expect(messages(run.stderr).at(-1)).toBe('no report within 2 s: is a worker running?');
+    expect(run.stderr.trim().split('\n').at(-1)).toBe('gcore-token-audit: no report within 2 s: is a worker running?');
     // A bound, not a timing target: a trigger that ignored --timeout would wait far longer (30 s and more).
     expect(elapsed).toBeLessThan(20_000);
   });
@@ -66,7 +74,7 @@ describe('how commands connect to Redis (processes)', () => {
     }
     const noAuth = await runCliProcess(['trigger', '--timeout', '30', '--config', config], { REDIS_URL: `redis://${hostPort}` });
     expect(noAuth.code).toBe(5);
-    expect(messages(noAuth.stderr)).toEqual([`Redis at redis://${hostPort}: a password is required: give it in REDIS_URL, redis://user:password@host:port (NOAUTH)`]);
+    expect(messages(noAuth.stderr)).toEqual([`Redis at redis://${hostPort} (REDIS_URL): a password is required: give it in REDIS_URL, redis://user:password@host:port (NOAUTH)`]);
     const right = await runCliProcess(['trigger', '--config', config], { REDIS_URL: `redis://auditor:${PASSWORD}@${hostPort}`, LOG_LEVEL: 'debug' });
     expect(right.code).toBe(0);
     expect(JSON.parse(right.stdout)).toEqual({ runId: expect.stringMatching(/^manual-/) });
@@ -98,7 +106,7 @@ describe('how commands connect to Redis (processes)', () => {
       expect(JSON.parse(refused.find((l) => l.includes('retrying'))!)).toMatchObject({
         level: 'error',
         code: 'REDIS_UNAVAILABLE',
-        msg: `Redis at redis://auditor:***@127.0.0.1:${redis.port}: the username or password in REDIS_URL was refused (WRONGPASS); retrying until it answers`,
+        msg: `Redis at redis://auditor:***@127.0.0.1:${redis.port} (REDIS_URL): the username or password in REDIS_URL was refused (WRONGPASS); retrying until it answers`,
       });
       expect(worker.stderr()).not.toContain(WRONG);
     } finally {
@@ -115,7 +123,7 @@ describe('how commands connect to Redis (processes)', () => {
     const withoutCa = await runCliProcess(['trigger', '--timeout', '30', '--config', configFile()], { REDIS_URL: url });
     expect(withoutCa.code).toBe(5);
     expect(messages(withoutCa.stderr)).toEqual([
-      expect.stringMatching(/^Redis at rediss:\/\/auditor:\*\*\*@127\.0\.0\.1:\d+: TLS failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*REDIS_TLS_CA_FILE/),
+      expect.stringMatching(/^Redis at rediss:\/\/auditor:\*\*\*@127\.0\.0\.1:\d+ \(REDIS_URL\): TLS failed \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*REDIS_TLS_CA_FILE/),
     ]);
 
     const h = (started.h = await workerHarness({ tokens: 3, redisUrl: url, env: { REDIS_TLS_CA_FILE: tls.ca } }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/core/errors.js';
-import { describeRedisError } from '../../src/queue/describe-redis-error.js';
+import { describeRedisError, isRefusedRedisError } from '../../src/queue/describe-redis-error.js';
 import { DEFAULT_CLUSTER_PREFIX, queueSettings, redisLabel } from '../../src/queue/redis-connection.js';
 import { maskRedisUrl, parseRedisUrl } from '../../src/queue/redis-url.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -79,11 +79,20 @@ describe('Redis errors as one line', () => {
     [new Error('WRONGPASS invalid username-password pair or user is disabled.'), /was refused \(WRONGPASS\)$/],
     [new Error('NOAUTH Authentication required.'), /a password is required.*\(NOAUTH\)$/],
     [Object.assign(new Error('self-signed certificate in certificate chain'), { code: 'SELF_SIGNED_CERT_IN_CHAIN' }), /^TLS failed \(SELF_SIGNED_CERT_IN_CHAIN\).*REDIS_TLS_CA_FILE/],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), /^connect ECONNREFUSED 127\.0\.0\.1:1 \(ECONNREFUSED\)$/],
+    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), /^connection refused \(ECONNREFUSED\): nothing listens there$/],
+    [new Error('Failed to refresh slots cache.'), /^no node of REDIS_CLUSTER_NODES could be reached \(Failed to refresh slots cache\)$/],
+    [Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), /^connect ETIMEDOUT \(ETIMEDOUT\)$/],
   ])('Redis error %#', (error, expected) => {
     const line = describeRedisError(error, url);
     expect(line).toMatch(expected);
     expect(line).not.toContain('\n');
+  });
+
+  it('a refusal (nothing listens) is told from the errors a wait can cure', () => {
+    expect(isRefusedRedisError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isRefusedRedisError(new Error('Failed to refresh slots cache.'))).toBe(true);
+    expect(isRefusedRedisError(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }))).toBe(false);
+    expect(isRefusedRedisError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(false);
   });
 
   it('a password echoed back by a server or proxy is masked, raw and URL-encoded', () => {
