@@ -115,7 +115,7 @@ export function planAlerts(
     const slot = perRoute.get(state.route);
     if (slot === undefined || openIds.has(state.finding.id)) {
       resolvedKeys.push(key); // the route is gone, or no longer takes this finding: nothing to tell it
-    } else if (state.finding.rule === 'coverage-gap' || read(state.finding)) {
+    } else if (state.finding.rule === 'coverage-gap' || state.finding.rule === 'slack-route-failing' || read(state.finding)) {
       resolvedKeys.push(key);
       if (state.lastNotified !== null) {
         const result = results.get(tokenKey(state.finding.clientId, state.finding.tokenId));

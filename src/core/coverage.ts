@@ -1,4 +1,4 @@
-import { findingId, type Finding } from './finding.js';
+import { findingId, NO_TOKEN, type Finding } from './finding.js';
 import { REMEDIATION } from '../rules/rule-catalog.js';
 import type { AccountResult, TokenResult } from './report.js';
 
@@ -66,14 +66,7 @@ export function coverageFindings(accounts: readonly AccountResult[], gaps: reado
       severity: 'high',
       clientId,
       accountName: account?.name ?? (clientId === null ? (account?.label ?? null) : null),
-      tokenId: null,
-      tokenName: null,
-      role: null,
-      owner: null,
-      issuer: null,
-      created: null,
-      lastUsage: null,
-      expDate: null,
+      ...NO_TOKEN,
       message: `Not fully audited: ${reasons.join('; ')}.`,
       remediation: REMEDIATION['coverage-gap'],
       muted: false,
