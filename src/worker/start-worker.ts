@@ -116,6 +116,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
     startedAt,
     now: () => clock().getTime(),
+    slackRoutes: [...webhooks.keys()],
+    failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
   });
 
   const maxRetryAfterMs = options.gcoreMaxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
@@ -178,6 +180,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     permanent: (error) => new UnrecoverableError(error.message),
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
+    onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
   });
   // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
   const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map(toMute)];
@@ -206,6 +209,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             busy: () => new OutboxBusyError('another replica is delivering the outbox'),
             permanent: (error) => new UnrecoverableError(error.message),
             onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
+            onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
           },
           onSweep: (outcome) => metrics.sentinelSweeps.inc({ outcome }),
           onDetected: (seconds) => metrics.sentinelDetection.observe(seconds),
@@ -294,6 +298,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     await redis.exists(probeKey(options.prefix));
     return redis.get(longPauseKey);
   }, 900);
+  // Redis just answered the probe: this read is quick, and bounded so the check stays within its second.
+  const readFailingRoutes = boundedRead(async () => (await outbox.failingRoutes()).filter((f) => webhooks.has(f.route)), 90);
   const health = await startHealthServer({
     port: options.healthPort,
     registry: metrics.registry,
@@ -318,7 +324,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       if (Date.now() - lastHeartbeat > staleMs) {
         return { ok: false, reason: `no job taken for ${Math.round((Date.now() - lastHeartbeat) / 1000)} s` };
       }
-      return { ok: true };
+      // A failing Slack route is said, not a failed check: restarting the worker would not fix a webhook.
+      const failing = await readFailingRoutes();
+      const details = failing.value?.length ? { slack: { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } } : undefined;
+      return { ok: true, details };
     },
   });
   log.info({ prefix: options.prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');

@@ -1,0 +1,72 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { gcoreToken } from '../support/gcore-stand-in.js';
+import { workerHarness, type Harness } from '../support/worker-harness.js';
+import { until } from '../support/worker-process.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const KEY_789 = '789_route-test-gcore-key';
+const TEAM_PATH = '/services/T000/BTEAM/teamXXsecretXX';
+const CONFIG = [
+  'gcore: { concurrency: 4, retries: 1 }',
+  'accounts: [{ clientId: 456 }, { clientId: 789, apiKeyEnv: GCORE_API_KEY_789 }]',
+  'notify: { slack: { detailSeverity: medium, routes: [{ name: team, webhookEnv: SLACK_WEBHOOK_URL_TEAM, match: { accounts: [789] } }] } }',
+  'sentinel: { everySeconds: 1 }',
+  '',
+].join('\n');
+
+const admin = (id: number, clientId: number) =>
+  gcoreToken(id, { exp_date: null, created: '2026-11-29T11:58:00.000000Z', client_user: { ...(gcoreToken(id, {}, clientId).client_user as object), role: { id: 1, name: 'Administrators' } } }, clientId);
+const toDefault = (x: Harness) => x.slack.accepted().filter((p) => p.path !== TEAM_PATH);
+const sweepsDone = (x: Harness) => x.logs.parsed().filter((l) => l.msg === 'sentinel sweep done');
+
+async function get(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.text() };
+}
+
+describe('worker: a failing route holds up no other', () => {
+  it("with the team route's webhook at 404, the default gets its digest and the sentinel's alert; the route becomes a finding, named by /metrics and /healthz", async () => {
+    h = await workerHarness({ config: CONFIG, env: { GCORE_API_KEY_789: KEY_789 } });
+    const x = h;
+    x.gcore.keys.set(KEY_789, 789);
+    x.gcore.accounts.set(789, new Map([[301, gcoreToken(301, { exp_date: null }, 789)]]));
+    x.env.SLACK_WEBHOOK_URL_TEAM = x.slack.addWebhook(TEAM_PATH);
+    x.slack.failWebhook(TEAM_PATH, 'no_service');
+    const worker = await x.startWorker();
+    await until(() => Promise.resolve(sweepsDone(x).some((l) => (l.seeded as number) === 2)), 10_000, 'the first sweep');
+
+    await x.trigger();
+    expect(toDefault(x)).toHaveLength(1);
+    expect(toDefault(x)[0]?.raw).toContain('(token 101)');
+
+    // New admin tokens in both accounts: the default's "New token" message goes out with the next sweep.
+    x.gcore.accounts.get(456)?.set(201, admin(201, 456));
+    x.gcore.accounts.get(789)?.set(302, admin(302, 789));
+    await until(() => Promise.resolve(toDefault(x).some((p) => p.raw.includes('(token 201)'))), 10_000, "the sentinel's message on the default route");
+    expect(x.slack.accepted().filter((p) => p.path === TEAM_PATH)).toEqual([]);
+
+    // Two failed attempts in a row (the run's, the sweep's): the route is failing, and says so.
+    await until(
+      async () => (await get(worker.healthPort, '/metrics')).body.includes('token_audit_slack_route_failing{route="team"} 1'),
+      10_000,
+      'the failing route in /metrics',
+    );
+    const metrics = (await get(worker.healthPort, '/metrics')).body;
+    expect(metrics).toContain('token_audit_slack_route_failing{route="default"} 0');
+    const health = await get(worker.healthPort, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok', slack: { failingRoutes: [{ route: 'team' }] } });
+
+    // The next run posts the failing route as a finding through the default route.
+    await x.trigger();
+    const told = toDefault(x).filter((p) => p.raw.includes('slack-route-failing'));
+    expect(told).toHaveLength(1);
+    expect(told[0]?.raw).toContain('Slack route team');
+    expect(x.logs.text()).not.toContain('teamXXsecretXX');
+  });
+});
