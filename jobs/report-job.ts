@@ -271,9 +271,6 @@ async function deliverDigest(deps: DeliveryDeps, log: Logger, digest: PendingDig
       }
     }
   }
-  if (deadLettered > 0) {
-    await deps.runs.setDelivery(run, 'failed', { name: route, reason: `${deadLettered} message(s) refused by Slack, kept as dead letters` });
-  }
   await deps.outbox.completeDigest(run, route);
   log.info({ run, route, messages: digest.messages.length, deadLettered }, 'digest delivered');
 }

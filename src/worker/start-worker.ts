@@ -27,7 +27,7 @@ import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
-import { makeReportHandler } from '../../jobs/report-job.js';
+import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
 
 export interface WorkerOptions {
@@ -163,7 +163,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onStarted: () => metrics.runsStarted.inc(),
     recordSeen: (seen) => sentinelStore.record(seen),
   });
-  const onReport = makeReportHandler({
+  const reportDeps: ReportJobDeps = {
     config,
     states,
     mutes,
@@ -181,7 +181,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
     onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
-  });
+  };
+  const onReport = makeReportHandler(reportDeps);
   // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
   const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map(toMute)];
   const sentinel = config.sentinel;
@@ -224,6 +225,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     report: (job) => onReport(job),
     // A sweep left in the queue by a worker whose configuration has since turned the sentinel off does nothing.
     sweep: (job) => (onSweep === null ? Promise.resolve(null) : onSweep(job)),
+    // `deliveries resend`: the outboxes delivered now, as a report job delivers them after its commit.
+    deliver: async () => {
+      await deliverOutbox(reportDeps, log.child({ job: 'deliver' }));
+      return null;
+    },
     heartbeat: () => {
       lastHeartbeat = Date.now();
       return Promise.resolve(null);

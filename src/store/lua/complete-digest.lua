@@ -7,7 +7,7 @@
   Input:
     KEYS[1] the digest (hash: messages, delivered, committedAt, deadLetters)
     KEYS[2] its route's outbox (list of run keys)
-    KEYS[3] the run record (hash: report, delivery, committedAt, deadLetters)
+    KEYS[3] the run record (hash: report, delivery, committedAt, deadLetters, and per route state:, error:, dead:)
     KEYS[4] routes whose digest of this run is not delivered yet (set)
     KEYS[5] last success (ms since epoch)
     ARGV[1] the run key
@@ -18,7 +18,11 @@ local committedAt = redis.call('HGET', KEYS[1], 'committedAt')
 local deadLetters = tonumber(redis.call('HGET', KEYS[1], 'deadLetters') or '0')
 local runExists = redis.call('EXISTS', KEYS[3]) == 1
 if deadLetters > 0 and runExists then
+  -- What `runs` and `trigger --wait` say of the route: failed, with how many messages are dead letters.
   redis.call('HINCRBY', KEYS[3], 'deadLetters', deadLetters)
+  local n = redis.call('HINCRBY', KEYS[3], 'dead:' .. ARGV[2], deadLetters)
+  redis.call('HSET', KEYS[3], 'state:' .. ARGV[2], 'failed', 'error:' .. ARGV[2],
+    n .. ' refused by Slack for good, kept as dead letters (deliveries dead-letters)')
 end
 redis.call('DEL', KEYS[1])
 redis.call('LREM', KEYS[2], 0, ARGV[1])

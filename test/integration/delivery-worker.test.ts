@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { runCli } from '../../src/cli/run-cli.js';
+import type { DeadLetter } from '../../src/store/outbox-store.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
 import { until } from '../support/worker-process.js';
@@ -68,5 +70,47 @@ describe('worker: a failing route holds up no other', () => {
     expect(told).toHaveLength(1);
     expect(told[0]?.raw).toContain('Slack route team');
     expect(x.logs.text()).not.toContain('teamXXsecretXX');
+  });
+});
+
+/** A CLI command in-process, against the harness's Redis: its exit code and stdout. */
+async function cli(x: Harness, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) }, env: x.env, logDestination: x.logs });
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+
+describe('worker: dead letters', () => {
+  it('a digest Slack refuses with 400 is a dead letter: the run says so, `deliveries dead-letters` lists it, `deliveries resend` delivers it', async () => {
+    h = await workerHarness();
+    const x = h;
+    await x.startWorker();
+    x.slack.respond = (n) => (n === 1 ? { status: 400, body: 'invalid_blocks' } : { status: 200, body: 'ok' });
+    const run = await x.trigger();
+    expect(run.code).toBe(4); // not "nothing to post", exit 0: Slack did not get it
+    expect(x.slack.accepted()).toEqual([]);
+
+    const runs = JSON.parse((await cli(x, ['runs', '--format', 'json'])).stdout) as { delivery: string; routes: { route: string; state: string; posted: number }[] }[];
+    expect(runs.map((r) => [r.delivery, r.routes])).toEqual([['failed', [expect.objectContaining({ route: 'default', state: 'failed', posted: 0 })]]]);
+
+    const listed = await cli(x, ['deliveries', 'dead-letters', '--format', 'json']);
+    expect(listed.code).toBe(0);
+    const letters = JSON.parse(listed.stdout) as DeadLetter[];
+    expect(letters.map((l) => [l.route, l.status, l.answer])).toEqual([['default', 400, 'invalid_blocks']]);
+    expect(listed.stdout).not.toContain('XXXXsecretXXXX');
+    const table = await cli(x, ['deliveries', 'dead-letters']);
+    expect(table.stdout).toContain(`${letters[0]?.id ?? '?'}  default`);
+    expect(table.stdout).toContain('HTTP 400 invalid_blocks');
+
+    expect((await cli(x, ['deliveries', 'resend'])).code).toBe(2);
+    expect((await cli(x, ['deliveries', 'resend', 'nope'])).code).toBe(2);
+    expect((await cli(x, ['deliveries', 'dead-letters', '--route', 'No Such'])).code).toBe(2);
+
+    const resent = await cli(x, ['deliveries', 'resend', letters[0]?.id ?? '?']);
+    expect(resent.code).toBe(0);
+    await until(() => Promise.resolve(x.slack.accepted().length > 0), 10_000, 'the resent message');
+    expect(x.slack.accepted()[0]?.raw).toBe(x.slack.posts[0]?.raw);
+    expect((await cli(x, ['deliveries', 'dead-letters'])).stdout).toBe('No dead letters.\n');
   });
 });
