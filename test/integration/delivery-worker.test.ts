@@ -70,6 +70,11 @@ describe('worker: a failing route holds up no other', () => {
     expect(told).toHaveLength(1);
     expect(told[0]?.raw).toContain('Slack route team');
     expect(x.logs.text()).not.toContain('teamXXsecretXX');
+
+    // `plan` sees it as the next run would: still open, not resolving.
+    const plan = await cli(x, ['plan', '--config', x.configPath, '--format', 'json']);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).not.toContain('delivering again');
   });
 });
 
