@@ -56,8 +56,6 @@ export interface ReportJobDeps {
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
   /** A message Slack refused for good was set aside as a dead letter of `route`. */
   readonly onDeadLetter?: (route: string) => void;
-  /** A delivery attempt of `route` failed: `attempts` in a row now. */
-  readonly onRouteFailed?: (route: string, attempts: number) => void;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -216,8 +214,8 @@ async function deliverRoute(deps: DeliveryDeps, log: Logger, route: string, noti
         await deliverDigest(deps, log, digest, notifier, claim);
       } catch (error) {
         if (error instanceof SlackUnavailableError || error instanceof SlackWebhookRejectedError) {
-          const streak = await deps.outbox.routeFailed(route, deps.clock(), reason(error));
-          deps.onRouteFailed?.(route, streak.attempts);
+          // One more failed attempt in a row: from ROUTE_FAILING_ATTEMPTS on, the route is a finding of its own.
+          await deps.outbox.routeFailed(route, deps.clock(), reason(error));
         }
         if (error instanceof SlackDeferredError) {
           deps.onSlackFailure?.('unavailable');
