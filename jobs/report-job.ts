@@ -1,12 +1,20 @@
 import type { Logger } from 'pino';
 import { buildReport, type TokenResult } from '../src/core/report.js';
 import { coverageGaps } from '../src/core/coverage.js';
-import { SlackDeferredError, SlackRejectedError, SlackUnavailableError, StateConflictError } from '../src/core/errors.js';
+import {
+  SlackDeferredError,
+  SlackMessageRejectedError,
+  SlackUnavailableError,
+  SlackWebhookRejectedError,
+  StateConflictError,
+} from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
 import { planAlerts } from '../src/alerts/plan-alerts.js';
 import type { AlertStateStore } from '../src/store/alert-state-store.js';
 import { openCountsOf, type RunCommitter } from '../src/store/commit-run.js';
-import type { OutboxStore } from '../src/store/outbox-store.js';
+import type { OutboxClaim, OutboxStore, PendingDigest } from '../src/store/outbox-store.js';
+import type { SlackMessage } from '../src/slack/slack-message.js';
+import { routeFailingFindings } from '../src/core/route-failing.js';
 import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
 import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
@@ -47,6 +55,8 @@ export interface ReportJobDeps {
   readonly permanent: (error: Error) => Error;
   readonly onCommitted?: (results: readonly TokenResult[]) => void;
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
+  /** A message Slack refused for good was set aside as a dead letter of `route`. */
+  readonly onDeadLetter?: (route: string) => void;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -91,6 +101,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
       const evaluatedAt = new Date(job.data.evaluatedAt);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
       const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
+      // A route that keeps failing is a finding, posted through the other routes; one no longer configured is not.
+      const failing = (await deps.outbox.failingRoutes()).filter((f) => deps.notifiers.has(f.route));
       const report = buildReport({
         runId: runKey,
         startedAt: new Date(job.data.startedAt),
@@ -99,6 +111,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
         accounts: job.data.accounts,
         results,
         mutes: [...deps.config.mutes, ...redisMutes],
+        more: routeFailingFindings(failing),
       });
       const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
       const settings = deps.config.notify.slack;
@@ -175,49 +188,91 @@ export function makeReportHandler(deps: ReportJobDeps) {
 }
 
 /** Delivers every route's pending digests, oldest first, each route under its own claim; `deps.busy()` when a claim was held. */
-export async function deliverOutbox(deps: Omit<ReportJobDeps, 'states' | 'committer' | 'config'>, log: Logger): Promise<void> {
+export async function deliverOutbox(deps: DeliveryDeps, log: Logger): Promise<void> {
   if (!(await deliverPending(deps, log))) {
     throw deps.busy();
   }
 }
 
 /** As deliverOutbox; false when another replica held a route's claim (its digests are left to it). */
-async function deliverPending(deps: Omit<ReportJobDeps, 'states' | 'committer' | 'config'>, log: Logger): Promise<boolean> {
-  let busy = false;
-  for (const [route, notifier] of deps.notifiers) {
-    const held = await deps.outbox.withClaim(route, deps.outboxClaimMs ?? OUTBOX_CLAIM_MS, async (claim) => {
-      for (const digest of await deps.outbox.pendingDigests(route)) {
-        const rest = digest.messages.slice(digest.delivered);
-        try {
-          await notifier.send(rest, (i) => deps.outbox.markDelivered(digest.runKey, route, digest.delivered + i), {
-            beforePost: () => claim.assertHeld(),
-            signal: deps.signal,
-          });
-        } catch (error) {
-          if (error instanceof SlackDeferredError) {
-            deps.onSlackFailure?.('unavailable');
-            await deps.runs.setDelivery(digest.runKey, 'pending', { name: route, reason: deps.redact(error.message).slice(0, 200) });
-            log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept for the next run: ${error.message}`);
-            return;
-          }
-          if (error instanceof SlackRejectedError) {
-            await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: deps.redact(error.message).slice(0, 200) });
-            deps.onSlackFailure?.('rejected');
-            log.error({ err: error, run: digest.runKey, route }, `Slack refused the digest; it is kept and retried with the next run: ${error.message}`);
-            throw deps.permanent(error);
-          }
-          if (error instanceof SlackUnavailableError) {
-            await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: deps.redact(error.message).slice(0, 200) });
-            deps.onSlackFailure?.('unavailable');
-            log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept in Redis: ${error.message}`);
-          }
-          throw error;
-        }
-        await deps.outbox.completeDigest(digest.runKey, route);
-        log.info({ run: digest.runKey, route, messages: digest.messages.length }, 'digest delivered');
-      }
-    });
-    busy ||= !held;
+async function deliverPending(deps: DeliveryDeps, log: Logger): Promise<boolean> {
+  // Every route at once, each under its own claim: a route whose webhook fails (refused, 5xx, timeouts,
+  // a long Retry-After) holds up only its own messages; the others, the default included, go out now.
+  const outcomes = await Promise.allSettled([...deps.notifiers].map(([route, notifier]) => deliverRoute(deps, log, route, notifier)));
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) {
+    throw failed.reason;
   }
-  return !busy;
+  return outcomes.every((o) => o.status === 'fulfilled' && o.value);
+}
+
+type DeliveryDeps = Omit<ReportJobDeps, 'states' | 'committer' | 'config'>;
+
+/** One route's pending digests, oldest first, under its claim; false when another replica holds it. */
+async function deliverRoute(deps: DeliveryDeps, log: Logger, route: string, notifier: SlackNotifier): Promise<boolean> {
+  const reason = (error: Error) => deps.redact(error.message).slice(0, 200);
+  return deps.outbox.withClaim(route, deps.outboxClaimMs ?? OUTBOX_CLAIM_MS, async (claim) => {
+    const pending = await deps.outbox.pendingDigests(route);
+    for (const digest of pending) {
+      try {
+        await deliverDigest(deps, log, digest, notifier, claim);
+      } catch (error) {
+        if (error instanceof SlackUnavailableError || error instanceof SlackWebhookRejectedError) {
+          // One more failed attempt in a row: from ROUTE_FAILING_ATTEMPTS on, the route is a finding of its own.
+          await deps.outbox.routeFailed(route, deps.clock(), reason(error));
+        }
+        if (error instanceof SlackDeferredError) {
+          deps.onSlackFailure?.('unavailable');
+          await deps.runs.setDelivery(digest.runKey, 'pending', { name: route, reason: reason(error) });
+          log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept for the next run: ${error.message}`);
+          return;
+        }
+        if (error instanceof SlackWebhookRejectedError) {
+          await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: reason(error) });
+          deps.onSlackFailure?.('rejected');
+          log.error(
+            { err: error, run: digest.runKey, route },
+            `Slack refused the webhook of route "${route}"; its messages are kept and retried with the next run: ${error.message}`,
+          );
+          throw deps.permanent(error);
+        }
+        if (error instanceof SlackUnavailableError) {
+          await deps.runs.setDelivery(digest.runKey, 'failed', { name: route, reason: reason(error) });
+          deps.onSlackFailure?.('unavailable');
+          log.warn({ run: digest.runKey, route }, `digest not delivered yet, kept in Redis: ${error.message}`);
+        }
+        throw error;
+      }
+    }
+    if (pending.length > 0) {
+      await deps.outbox.routeDelivered(route);
+    }
+  });
+}
+
+/** Posts what is left of one digest; a message Slack refuses for good is set aside and the next one goes out. */
+async function deliverDigest(deps: DeliveryDeps, log: Logger, digest: PendingDigest, notifier: SlackNotifier, claim: OutboxClaim): Promise<void> {
+  const { runKey: run, route } = digest;
+  let deadLettered = 0;
+  for (let i = digest.delivered; i < digest.messages.length; i += 1) {
+    const message = digest.messages[i] as SlackMessage;
+    try {
+      await notifier.send([message], () => deps.outbox.markDelivered(run, route, i), { beforePost: () => claim.assertHeld(), signal: deps.signal });
+    } catch (error) {
+      if (!(error instanceof SlackMessageRejectedError)) {
+        throw error;
+      }
+      const letter = await deps.outbox.deadLetter(run, route, i, { at: deps.clock(), status: error.statusCode, answer: error.slackError }, message);
+      if (letter !== null) {
+        deadLettered += 1;
+        deps.onDeadLetter?.(route);
+        log.error(
+          { run, route, index: i, deadLetter: letter.id, status: error.statusCode },
+          `Slack refused message ${i + 1} of ${digest.messages.length} for good (${error.slackError}); set aside as dead letter ${letter.id} (\`deliveries dead-letters\`), the next message goes out`,
+        );
+      }
+    }
+  }
+  await deps.outbox.completeDigest(run, route);
+  log.info({ run, route, messages: digest.messages.length, deadLettered }, 'digest delivered');
 }

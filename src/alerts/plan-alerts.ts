@@ -136,7 +136,7 @@ export function planAlerts(
       continue;
     }
     const slot = perRoute.get(state.route);
-    const resolves = state.finding.rule === 'coverage-gap' || read(state.finding);
+    const resolves = state.finding.rule === 'coverage-gap' || state.finding.rule === 'slack-route-failing' || read(state.finding);
     if (slot === undefined && !openIds.has(state.finding.id) && resolves && state.lastNotified !== null) {
       // Its route is gone (renamed): the resolution of what was told there is told where the finding goes now,
       // once, unless that route has a state of its own for it (which resolves on its own).

@@ -12,6 +12,7 @@ export type ResolveReason =
   | 'removed from the inventory'
   | 'audited again'
   | 'coverage restored'
+  | 'delivering again'
   | 'muted'
   | 'policy changed';
 
@@ -22,6 +23,9 @@ export type ResolveReason =
 export function resolveReason(f: Finding, result: Pick<TokenResult, 'status' | 'snapshot'> | undefined, now: Date): ResolveReason {
   if (f.rule === 'coverage-gap') {
     return 'coverage restored';
+  }
+  if (f.rule === 'slack-route-failing') {
+    return 'delivering again';
   }
   if (result?.status === 'gone') {
     return 'deleted';

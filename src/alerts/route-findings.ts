@@ -33,6 +33,9 @@ function matches(f: Finding, m: RouteMatch): boolean {
 
 /** The routes a finding goes to, in order: the first match, and the next ones while a match says `continue`. */
 export function routesOf(f: Finding, routes: readonly Route[]): string[] {
+  if (f.route !== undefined) {
+    return aroundRoute(f.route, routes);
+  }
   const out: string[] = [];
   for (const r of routes) {
     if (matches(f, r.match)) {
@@ -48,4 +51,18 @@ export function routesOf(f: Finding, routes: readonly Route[]): string[] {
 /** Every route a digest may go to: the configured ones, then the default. */
 export function routeNames(routes: readonly Route[]): string[] {
   return [...routes.map((r) => r.name), DEFAULT_ROUTE];
+}
+
+/**
+ * Where a finding about a failing route goes: not to that route. The default route when findings can reach it
+ * (SLACK_WEBHOOK_URL; not when a route with an empty `match` takes everything) and it is not the one failing;
+ * else every other configured route; the failing route itself only when it is the only one.
+ */
+export function aroundRoute(failing: string, routes: readonly Route[]): string[] {
+  const defaultUsed = !routes.some((r) => Object.keys(r.match).length === 0);
+  if (defaultUsed && failing !== DEFAULT_ROUTE) {
+    return [DEFAULT_ROUTE];
+  }
+  const others = routes.map((r) => r.name).filter((name) => name !== failing);
+  return others.length > 0 ? others : [failing];
 }

@@ -1,3 +1,6 @@
+import { routeNames } from '../alerts/route-findings.js';
+import { routeFailingFindings } from '../core/route-failing.js';
+import { createOutboxStore } from '../store/outbox-store.js';
 import type { Logger } from 'pino';
 import { UsageError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
@@ -142,7 +145,10 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
     const { states: previous } = await states.load();
     const told = await muteChanges(mutes, now, config.muteMaxDays);
     const settings = config.notify.slack;
-    const plan = planAlerts(previous, report.findings, { results }, {
+    // As the report job does: a Slack route that keeps failing is a finding (else plan would show it resolving).
+    const routes = new Set(routeNames(settings.routes));
+    const failing = (await createOutboxStore(connection.client, connection.prefix).failingRoutes()).filter((f) => routes.has(f.route));
+    const plan = planAlerts(previous, [...report.findings, ...routeFailingFindings(failing)], { results }, {
       now,
       minSeverity: settings.minSeverity,
       renotifyAfterHours: settings.renotifyAfterHours,

@@ -16,6 +16,7 @@ import type { PlanFlags } from './plan-command.js';
 import type { FindingsFlags } from './findings-command.js';
 import type { ReportFlags } from './report-command.js';
 import type { RunsFlags } from './runs-command.js';
+import type { DeadLettersFlags, ResendFlags } from './deliveries-command.js';
 import { RULE_IDS } from '../rules/rule-catalog.js';
 
 export interface CliIo {
@@ -204,6 +205,33 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       run(async (runId: string, opts: ReportFlags) => {
         const { reportCommand } = await import('./report-command.js');
         return reportCommand(runId, opts, readIo);
+      }),
+    );
+
+  const deliveries = program.command('deliveries').description('Slack deliveries: the messages Slack refused for good (dead letters), and resending them.');
+  deliveries
+    .command('dead-letters')
+    .description('List the messages Slack refused for good (400 invalid_blocks...), set aside so the next ones went out.')
+    .option('--route <name>', 'only the dead letters of this route (default: SLACK_WEBHOOK_URL)')
+    .addOption(formats(['table', 'json']))
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (opts: DeadLettersFlags) => {
+        const { deadLettersCommand } = await import('./deliveries-command.js');
+        return deadLettersCommand(opts, readIo);
+      }),
+    );
+  deliveries
+    .command('resend')
+    .description('Put dead letters back in their route\'s outbox and have a worker deliver them now.')
+    .argument('[id]', 'the dead letter\'s id (deliveries dead-letters)')
+    .option('--all', 'every dead letter (of --route, if given)', false)
+    .option('--route <name>', 'only the dead letters of this route')
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (id: string | undefined, opts: ResendFlags) => {
+        const { resendCommand } = await import('./deliveries-command.js');
+        return resendCommand(id, opts, readIo);
       }),
     );
 

@@ -1,4 +1,4 @@
-import { findingId, type Finding } from './finding.js';
+import { findingId, NO_TOKEN, type Finding } from './finding.js';
 import { REMEDIATION } from '../rules/rule-catalog.js';
 import type { AccountResult, TokenResult } from './report.js';
 
@@ -78,14 +78,7 @@ export function coverageFindings(accounts: readonly AccountResult[], gaps: reado
       severity: 'high',
       clientId,
       accountName: account?.name ?? (clientId === null ? (account?.label ?? null) : null),
-      tokenId: null,
-      tokenName: null,
-      role: null,
-      owner: null,
-      issuer: null,
-      created: null,
-      lastUsage: null,
-      expDate: null,
+      ...NO_TOKEN,
       // The same cause found twice (enumeration, then a read with the same key) is said once.
       message: `Not fully audited: ${[...new Set(reasons)].join('; ')}.`,
       remediation: REMEDIATION['coverage-gap'],

@@ -95,7 +95,7 @@ export class TokenValidationError extends AuditError {
 
 /** Slack refused the message for good (4xx other than 429): retrying the same payload cannot help. */
 export class SlackRejectedError extends AuditError {
-  readonly code = 'SLACK_REJECTED';
+  readonly code: string = 'SLACK_REJECTED';
   constructor(
     readonly statusCode: number,
     readonly slackError: string,
@@ -137,4 +137,20 @@ export function toError(value: unknown): Error {
 /** Redis did not answer in time, or refused us (wrong password, TLS failure): exit 5. The message names it, never the password. */
 export class RedisUnavailableError extends AuditError {
   readonly code = 'REDIS_UNAVAILABLE';
+}
+
+/**
+ * Slack refused this message for good (400 invalid_blocks, msg_too_long, invalid_payload...): the webhook works,
+ * the payload does not. The message is set aside as a dead letter and the next one goes out.
+ */
+export class SlackMessageRejectedError extends SlackRejectedError {
+  override readonly code: string = 'SLACK_MESSAGE_REJECTED';
+}
+
+/**
+ * Slack refused the webhook itself (404 no_service, 403 invalid_token, 410 channel_is_archived...): every message
+ * to it would be refused, and fixing the webhook fixes them all. The messages stay queued for their route.
+ */
+export class SlackWebhookRejectedError extends SlackRejectedError {
+  override readonly code: string = 'SLACK_WEBHOOK_REJECTED';
 }

@@ -26,6 +26,8 @@ export interface Finding {
   readonly remediation: string;
   readonly muted: boolean;
   readonly muteReason: string | null;
+  /** Only for `slack-route-failing`: the route that fails, so the finding is posted through the others. */
+  readonly route?: string;
 }
 
 /** `subject` identifies what the finding is about when there is no token: the account's label. */
@@ -34,3 +36,15 @@ export function findingId(clientId: number | string | null, tokenId: number | nu
   // 64-character string alive, and a report holds one id per finding.
   return createHash('sha256').update(`${clientId}:${tokenId ?? ''}:${rule}`).digest().toString('hex', 0, 8);
 }
+
+/** The fields of a finding about no token (a whole account, a Slack route): all null. */
+export const NO_TOKEN = {
+  tokenId: null,
+  tokenName: null,
+  role: null,
+  owner: null,
+  issuer: null,
+  created: null,
+  lastUsage: null,
+  expDate: null,
+} as const satisfies Partial<Finding>;

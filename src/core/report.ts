@@ -71,6 +71,8 @@ export interface ReportInput {
   readonly accounts: readonly AccountResult[];
   readonly results: Iterable<TokenResult>;
   readonly mutes: readonly Mute[];
+  /** Findings about no token nor account, made by the caller (`slack-route-failing`): reported like the others. */
+  readonly more?: readonly Finding[];
 }
 
 export function compareFindings(a: Finding, b: Finding): number {
@@ -110,7 +112,7 @@ export function buildReport(input: ReportInput): Report {
     }
   }
   const gaps = coverageGaps(input.accounts, results);
-  for (const f of coverageFindings(input.accounts, gaps)) {
+  for (const f of [...coverageFindings(input.accounts, gaps), ...(input.more ?? [])]) {
     raw.push(f);
   }
   const { findings, lapsed } = applyMutes(raw, input.mutes, input.now);

@@ -21,7 +21,8 @@ export interface Verdict {
 export async function startHealthServer(options: {
   port: number;
   host?: string;
-  healthy: () => Promise<{ ok: boolean; reason?: string }>;
+  /** `details` go into the JSON body as they are (both verdicts): what an operator should see without failing the check. */
+  healthy: () => Promise<{ ok: boolean; reason?: string; details?: Record<string, unknown> }>;
   /** /readyz; without it /readyz answers as /healthz does. */
   ready?: () => Promise<Verdict>;
   registry: Registry;
@@ -30,10 +31,10 @@ export async function startHealthServer(options: {
     void (async () => {
       try {
         if (req.method === 'GET' && req.url === '/healthz') {
-          const timeout = new Promise<{ ok: boolean; reason: string }>((r) => setTimeout(() => r({ ok: false, reason: 'health check timed out' }), 1000).unref());
+          const timeout = new Promise<{ ok: boolean; reason: string; details?: Record<string, unknown> }>((r) => setTimeout(() => r({ ok: false, reason: 'health check timed out' }), 1000).unref());
           const verdict = await Promise.race([options.healthy(), timeout]);
           res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(verdict.ok ? { status: 'ok' } : { status: 'unhealthy', reason: verdict.reason }));
+          res.end(JSON.stringify(verdict.ok ? { status: 'ok', ...verdict.details } : { status: 'unhealthy', reason: verdict.reason, ...verdict.details }));
         } else if (req.method === 'GET' && (req.url === '/livez' || req.url === '/readyz')) {
           await answerProbe(res, req.url, options.ready ?? options.healthy);
         } else if (req.method === 'GET' && req.url === '/metrics') {

@@ -42,6 +42,9 @@ export function createMetrics(readers: {
   staleAfterMs: () => number;
   /** Counted from here when no run ever succeeded. */
   startedAt: number;
+  /** The Slack routes this worker posts to (each shown from the first scrape) and those failing now. */
+  slackRoutes?: readonly string[];
+  failingRoutes?: () => Promise<string[]>;
   now?: () => number;
   readBoundMs?: number;
 }) {
@@ -86,6 +89,12 @@ export function createMetrics(readers: {
       labelNames: ['kind'],
       registers: [registry],
     }),
+    slackDeadLetters: new Counter({
+      name: 'token_audit_slack_dead_letters_total',
+      help: 'Messages Slack refused for good (400 invalid_blocks, msg_too_long...), set aside as dead letters, by route',
+      labelNames: ['route'],
+      registers: [registry],
+    }),
     sentinelSweeps: new Counter({
       name: 'token_audit_sentinel_sweeps_total',
       help: 'Sentinel sweeps by outcome (ok, skipped, list_failed, error)',
@@ -114,6 +123,9 @@ export function createMetrics(readers: {
   for (const kind of SLACK_FAILURE_KINDS) {
     m.slackFailures.inc({ kind }, 0);
   }
+  for (const route of readers.slackRoutes ?? []) {
+    m.slackDeadLetters.inc({ route }, 0);
+  }
 
   // prom-client collects every metric of a scrape at once: they share one snapshot of Redis, read in
   // parallel, so a scrape costs one bound at most and concurrent scrapes share it too.
@@ -122,15 +134,24 @@ export function createMetrics(readers: {
     lastSuccess: boundedRead(readers.lastSuccess, bound),
     gapKeys: boundedRead(readers.gapKeys, bound),
     queueCounts: boundedRead(readers.queueCounts, bound),
+    failingRoutes: boundedRead(readers.failingRoutes ?? (() => Promise.resolve([])), bound),
   };
   const readAll = async () => {
-    const [openCounts, lastSuccess, gapKeys, queueCounts] = await Promise.all([
+    const [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes] = await Promise.all([
       reads.openCounts(),
       reads.lastSuccess(),
       reads.gapKeys(),
       reads.queueCounts(),
+      reads.failingRoutes(),
     ]);
-    return { openCounts, lastSuccess, gapKeys, queueCounts, up: [openCounts, lastSuccess, gapKeys, queueCounts].every((r) => r.fresh) };
+    return {
+      openCounts,
+      lastSuccess,
+      gapKeys,
+      queueCounts,
+      failingRoutes,
+      up: [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes].every((r) => r.fresh),
+    };
   };
   let current: ReturnType<typeof readAll> | null = null;
   const snapshot = () =>
@@ -195,6 +216,19 @@ export function createMetrics(readers: {
         for (const state of QUEUE_STATES) {
           this.set({ queue, state }, counts[state] ?? 0);
         }
+      }
+    },
+  });
+  new Gauge({
+    name: 'token_audit_slack_route_failing',
+    help: 'Slack routes whose delivery keeps failing (1: failing; see slack-route-failing in the README), from Redis',
+    labelNames: ['route'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const failing = new Set((await snapshot()).failingRoutes.value ?? []);
+      for (const route of new Set([...(readers.slackRoutes ?? []), ...failing])) {
+        this.set({ route }, failing.has(route) ? 1 : 0);
       }
     },
   });

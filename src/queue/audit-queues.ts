@@ -71,6 +71,11 @@ export function createAuditQueues(
       return runKeyOf(id);
     },
 
+    /** Asks a worker to deliver the outboxes now (a resent dead letter); retried while another replica delivers. */
+    async requestDelivery(): Promise<void> {
+      await runs.add('deliver', {}, { jobId: `deliver-${randomUUID()}`, attempts: 5, backoff: { type: 'exponential', delay: 2_000 }, ...KEEP });
+    },
+
     async reportExists(runKey: string): Promise<boolean> {
       return (await runs.getJob(reportJobId(runKey))) !== undefined;
     },

@@ -27,6 +27,8 @@ export interface JobCatalogue {
   };
   /** Lists every discovering account and posts what is new at once (the sentinel). */
   sweep: Record<string, never>;
+  /** Delivers every route's outbox now, without a run (after `deliveries resend`). */
+  deliver: Record<string, never>;
   /** Proves a worker's loop still takes jobs (see health server). */
   heartbeat: { readonly replica: string };
 }

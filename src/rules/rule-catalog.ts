@@ -12,6 +12,7 @@ export const RULE_IDS = [
   'not-in-inventory',
   'audit-failed',
   'coverage-gap',
+  'slack-route-failing',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -37,4 +38,6 @@ export const REMEDIATION: Readonly<Record<RuleId, string>> = {
   'audit-failed': 'Check the audit key (Administrators role), the Gcore API status and the logs; the token was not checked.',
   'coverage-gap':
     "Check the account's key (set, valid, Administrators role) and the Gcore API status: until then its tokens are not all checked.",
+  'slack-route-failing':
+    "Check the route's webhook variable (the webhook may be revoked, its channel archived) and Slack's status: until it delivers, that route's findings wait in Redis.",
 };

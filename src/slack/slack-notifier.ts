@@ -1,14 +1,16 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
-import { DeliveryAbortedError, SlackDeferredError, SlackRejectedError, SlackUnavailableError } from '../core/errors.js';
+import { DeliveryAbortedError, SlackDeferredError, SlackUnavailableError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { retryAfterMs } from '../core/retry-after.js';
+import { slackRefusal } from './slack-refusal.js';
 import type { SlackMessage } from './slack-message.js';
 
 export interface SlackNotifier {
   /**
    * Posts the messages in order, spaced to Slack's one message per second. `onDelivered(i)` is called once
-   * Slack accepted message i, so a caller can persist progress. Throws SlackRejectedError (permanent, not
-   * retried) or SlackUnavailableError (transient failures outlasted every attempt).
+   * Slack accepted message i, so a caller can persist progress. Throws SlackMessageRejectedError (this message
+   * refused for good) or SlackWebhookRejectedError (the webhook refused: every message would be), neither
+   * retried, or SlackUnavailableError (transient failures outlasted every attempt).
    */
   send(messages: readonly SlackMessage[], onDelivered?: (index: number) => Promise<void> | void, control?: SendControl): Promise<void>;
 }
@@ -124,7 +126,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         }
         if (error instanceof IncomingWebhookHTTPError && error.statusCode < 500) {
           options.onAttempt?.('rejected');
-          throw new SlackRejectedError(error.statusCode, clean(error.body) || clean(error.statusMessage));
+          throw slackRefusal(error.statusCode, clean(error.body) || clean(error.statusMessage));
         }
         options.onAttempt?.('error');
         failures += 1;

@@ -8,6 +8,39 @@ import { storeKeys } from './store-keys.js';
 const COMPLETE_DIGEST = loadScript('complete-digest');
 const RENEW_LOCK = loadScript('renew-lock');
 const RELEASE_LOCK = loadScript('release-lock');
+const DEAD_LETTER = loadScript('dead-letter');
+const REQUEUE_DEAD_LETTER = loadScript('requeue-dead-letter');
+
+/** Consecutive failed delivery attempts after which a route counts as failing (a `slack-route-failing` finding). */
+export const ROUTE_FAILING_ATTEMPTS = 2;
+
+/** A message Slack refused for good, set aside so the route's next message goes out. Never holds the webhook. */
+export interface DeadLetter {
+  /** Unique; what `deliveries resend` takes. */
+  readonly id: string;
+  readonly route: string;
+  /** The run (or sentinel sweep) whose digest held it, and its place there. */
+  readonly run: string;
+  readonly index: number;
+  /** When it was refused (ISO). */
+  readonly at: string;
+  /** Slack's answer: HTTP status and body (the webhook redacted from it). */
+  readonly status: number;
+  readonly answer: string;
+  readonly message: SlackMessage;
+}
+
+/** A route whose deliveries keep failing: how many attempts in a row, since when, and the last reason. */
+export interface RouteFailure {
+  readonly route: string;
+  readonly attempts: number;
+  /** When the first failed attempt of the streak was (ISO). */
+  readonly since: string;
+  readonly reason: string;
+}
+
+/** The resend digest of a dead letter: its own run key in the outbox (no colon, as every run key). */
+export const resendRunKey = (id: string) => `resend-${id}`;
 
 export interface PendingDigest {
   readonly runKey: string;
@@ -97,6 +130,60 @@ export function createOutboxStore(redis: RedisClient, prefix: string) {
         await release(lock, token);
       }
       return true;
+    },
+
+    /**
+     * Sets message `index` of a digest aside as a dead letter and moves the digest past it, atomically;
+     * false when the digest is gone or already past it (another attempt did it).
+     */
+    async deadLetter(run: string, route: string, index: number, refusal: { at: Date; status: number; answer: string }, message: SlackMessage): Promise<DeadLetter | null> {
+      const id = randomUUID().slice(0, 12);
+      const entry = { id, route, run, index, at: refusal.at.toISOString(), status: refusal.status, answer: refusal.answer, payload: JSON.stringify(message) };
+      const k = [keys.digest(run, route), keys.deadLetters(route), keys.deadLetterRoutes];
+      const done = await redis.call('EVAL', [DEAD_LETTER, k.length, ...k, index, JSON.stringify(entry), route]);
+      return done === 1 ? { id, route, run, index, at: entry.at, status: entry.status, answer: entry.answer, message } : null;
+    },
+
+    /** Dead letters, oldest first: of `route`, or of every route that holds some. */
+    async deadLetters(route?: string): Promise<DeadLetter[]> {
+      const routes = route === undefined ? (await redis.smembers(keys.deadLetterRoutes)).sort() : [route];
+      const out: DeadLetter[] = [];
+      for (const r of routes) {
+        for (const raw of await redis.lrange(keys.deadLetters(r), 0, -1)) {
+          const { payload, ...rest } = JSON.parse(raw) as Omit<DeadLetter, 'message'> & { payload: string };
+          out.push({ ...rest, message: JSON.parse(payload) as SlackMessage });
+        }
+      }
+      return out;
+    },
+
+    /** Puts a dead letter back in its route's outbox (a digest of its own, delivered next); false when there is no such one. */
+    async requeue(route: string, id: string): Promise<boolean> {
+      const k = [keys.deadLetters(route), keys.digest(resendRunKey(id), route), keys.outbox(route), keys.deadLetterRoutes];
+      return (await redis.call('EVAL', [REQUEUE_DEAD_LETTER, k.length, ...k, id, resendRunKey(id), route])) === 1;
+    },
+
+    /** One more failed delivery attempt of `route` (called under its claim: one writer per route). */
+    async routeFailed(route: string, at: Date, reason: string): Promise<RouteFailure> {
+      const before = await redis.hget(keys.routeFailures, route);
+      const previous = before === null ? null : (JSON.parse(before) as RouteFailure);
+      const failure: RouteFailure = { route, attempts: (previous?.attempts ?? 0) + 1, since: previous?.since ?? at.toISOString(), reason };
+      await redis.hset(keys.routeFailures, route, JSON.stringify(failure));
+      return failure;
+    },
+
+    /** The route delivered everything it held: its failure streak, if any, ends. */
+    async routeDelivered(route: string): Promise<void> {
+      await redis.hdel(keys.routeFailures, route);
+    },
+
+    /** Routes whose last ROUTE_FAILING_ATTEMPTS delivery attempts or more all failed, by name. */
+    async failingRoutes(): Promise<RouteFailure[]> {
+      const all = await redis.hgetall(keys.routeFailures);
+      return Object.values(all)
+        .map((raw) => JSON.parse(raw) as RouteFailure)
+        .filter((f) => f.attempts >= ROUTE_FAILING_ATTEMPTS)
+        .sort((a, b) => a.route.localeCompare(b.route));
     },
 
     /** Releases every claim this process holds (the worker stopping), so another replica delivers at once. */

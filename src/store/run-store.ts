@@ -58,7 +58,9 @@ export function createRunStore(redis: RedisClient, prefix: string) {
     const out: RouteDelivery[] = [];
     for (const { route, messages } of routes) {
       if (!pending.has(route)) {
-        out.push({ route, messages, posted: messages, state: 'delivered', error: null });
+        // Done, but with messages Slack refused for good (dead letters, complete-digest.lua): not all posted.
+        const dead = fields(`state:${route}`) === 'failed' ? Number((await redis.hget(keys.run(run), `dead:${route}`)) ?? 0) : 0;
+        out.push(dead > 0 ? { route, messages, posted: messages - dead, state: 'failed', error: fields(`error:${route}`) } : { route, messages, posted: messages, state: 'delivered', error: null });
         continue;
       }
       const posted = Number((await redis.hget(keys.digest(run, route), 'delivered')) ?? 0);

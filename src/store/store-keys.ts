@@ -27,6 +27,12 @@ export function storeKeys(prefix: string) {
     stageRun: (run: string, attempt: string) => k(`stage-run:${run}:${attempt}`),
     outbox: (route: string) => perRoute('outbox', route),
     outboxLock: (route: string) => perRoute('outbox-lock', route),
+    /** Messages Slack refused for good, per route (a list of JSON entries, oldest first). */
+    deadLetters: (route: string) => perRoute('dead-letters', route),
+    /** The routes that hold dead letters (a set), so listing needs no SCAN. */
+    deadLetterRoutes: k('dead-letter-routes'),
+    /** Each route whose delivery is failing: route -> { attempts, since, reason } (a hash of JSON). */
+    routeFailures: k('route-failures'),
     digest: (run: string, route: string) => (route === DEFAULT_ROUTE ? k(`digest:${run}`) : k(`digest:${run}:${route}`)),
     /** The token ids the sentinel counts as seen in one account (a set; `0` marks the account recorded). */
     seen: (clientId: number) => `${prefix}:sentinel:seen:${clientId}`,

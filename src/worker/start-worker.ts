@@ -28,7 +28,7 @@ import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
-import { makeReportHandler } from '../../jobs/report-job.js';
+import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
 
 export interface WorkerOptions {
@@ -116,12 +116,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     staleAfterMs: () => 2 * scheduleGapMs(config.schedule.cron, config.schedule.timezone, clock()),
     startedAt,
     now: () => clock().getTime(),
+    slackRoutes: [...webhooks.keys()],
+    failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
   });
 
   // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an
   // orchestrator then shows the reason instead of a connection refused), and a taken HEALTH_PORT fails now.
   const where = `${redisLabel(redisSettings)} (${redisVariable(redisSettings)})`;
-  let verdict: () => Promise<{ ok: boolean; reason?: string }> = () =>
+  let verdict: () => Promise<{ ok: boolean; reason?: string; details?: Record<string, unknown> }> = () =>
     Promise.resolve({ ok: false, reason: `waiting for Redis: ${where}: ${lastRedisError || 'no answer yet'}` });
   // /readyz says the same until Redis answers; then it asks for the schedulers too (below). /livez never waits.
   let readiness: () => Promise<Verdict> = () => verdict();
@@ -183,7 +185,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onStarted: () => metrics.runsStarted.inc(),
     seen: (clientId) => sentinelStore.seen(clientId),
   });
-  const onReport = makeReportHandler({
+  const reportDeps: ReportJobDeps = {
     config,
     states,
     mutes,
@@ -200,7 +202,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     permanent: (error) => new UnrecoverableError(error.message),
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
-  });
+    onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
+  };
+  const onReport = makeReportHandler(reportDeps);
   // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
   const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map((m) => toMute(m, config.muteMaxDays))];
   const sentinel = config.sentinel;
@@ -228,6 +232,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
             busy: () => new OutboxBusyError('another replica is delivering the outbox'),
             permanent: (error) => new UnrecoverableError(error.message),
             onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
+            onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
           },
           onSweep: (outcome) => metrics.sentinelSweeps.inc({ outcome }),
           onDetected: (seconds) => metrics.sentinelDetection.observe(seconds),
@@ -242,6 +247,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     report: (job) => onReport(job),
     // A sweep left in the queue by a worker whose configuration has since turned the sentinel off does nothing.
     sweep: (job) => (onSweep === null ? Promise.resolve(null) : onSweep(job)),
+    // `deliveries resend`: the outboxes delivered now, as a report job delivers them after its commit.
+    deliver: async () => {
+      await deliverOutbox(reportDeps, log.child({ job: 'deliver' }));
+      return null;
+    },
     heartbeat: () => {
       lastHeartbeat = Date.now();
       return Promise.resolve(null);
@@ -342,6 +352,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     }
     return { ok: true };
   };
+  // Redis just answered the probe: this read is quick, and bounded so the check stays within its second.
+  const readFailingRoutes = boundedRead(async () => (await outbox.failingRoutes()).filter((f) => webhooks.has(f.route)), 90);
   verdict = async () => {
     const probed = await probeRedis();
     if (!probed.fresh) {
@@ -363,7 +375,10 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     if (Date.now() - lastHeartbeat > staleMs) {
       return { ok: false, reason: `no job taken for ${Math.round((Date.now() - lastHeartbeat) / 1000)} s` };
     }
-    return { ok: true };
+    // A failing Slack route is said, not a failed check: restarting the worker would not fix a webhook.
+    const failing = await readFailingRoutes();
+    const details = failing.value?.length ? { slack: { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } } : undefined;
+    return { ok: true, details };
   };
   log.info({ prefix: options.prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 

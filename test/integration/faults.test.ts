@@ -101,7 +101,9 @@ describe('faults', () => {
     h.slack.respond = () => ({ status, body });
     expect((await h.trigger()).code).toBe(4);
     expect(h.slack.posts.length).toBe(1); // not retried
-    expect(h.logs.text()).toContain(`Slack refused the digest; it is kept and retried with the next run: Slack rejected the message: HTTP ${status} ${body}`);
+    expect(h.logs.text()).toContain(
+      `Slack refused the webhook of route \\"default\\"; its messages are kept and retried with the next run: Slack rejected the message: HTTP ${status} ${body}`,
+    );
     const metrics = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
     expect(metrics).toMatch(/^token_audit_slack_failures_total\{kind="rejected"\} 1$/m);
     expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(1);

@@ -81,4 +81,26 @@ describe('outbox store (real Redis)', () => {
     release();
     await stuck;
   });
+
+  it('sets a message aside once, and requeues it as it was committed (an empty blocks array stays an array)', async () => {
+    const prefix = fresh();
+    const outbox = createOutboxStore(redis, prefix);
+    await createRunCommitter(redis, prefix).commitRun(commitOf('r1', { digests: [{ route: 'team', messages: [msg('a'), msg('b')] }] }));
+    const refusal = { at: new Date('2026-11-29T12:00:00.000Z'), status: 400, answer: 'invalid_blocks' };
+    const letter = await outbox.deadLetter('r1', 'team', 0, refusal, msg('a'));
+    expect(letter).toMatchObject({ route: 'team', run: 'r1', index: 0, at: '2026-11-29T12:00:00.000Z', status: 400, answer: 'invalid_blocks' });
+    // A second attempt at the same message (a retried job) finds the digest past it: no second dead letter.
+    expect(await outbox.deadLetter('r1', 'team', 0, refusal, msg('a'))).toBeNull();
+    expect((await outbox.pendingDigests('team')).map((d) => d.delivered)).toEqual([1]);
+    expect(await outbox.deadLetters()).toEqual([letter]);
+    expect(await outbox.deadLetters(DEFAULT_ROUTE)).toEqual([]);
+
+    expect(await outbox.requeue('team', letter?.id ?? '')).toBe(true);
+    const pending = await outbox.pendingDigests('team');
+    expect(pending.map((d) => [d.runKey, d.messages, d.delivered])).toEqual([
+      ['r1', [msg('a'), msg('b')], 1],
+      [`resend-${letter?.id ?? ''}`, [msg('a')], 0],
+    ]);
+    expect(await outbox.deadLetters()).toEqual([]);
+  });
 });

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
-import { DeliveryAbortedError, SlackDeferredError, SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
+import {
+  DeliveryAbortedError,
+  SlackDeferredError,
+  SlackMessageRejectedError,
+  SlackRejectedError,
+  SlackUnavailableError,
+  SlackWebhookRejectedError,
+} from '../../src/core/errors.js';
 import type { SlackMessage } from '../../src/slack/slack-message.js';
 import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
@@ -85,6 +92,23 @@ describe('Slack notifier', () => {
     expect(error).toBeInstanceOf(SlackRejectedError);
     expect(error.message).toBe(`Slack rejected the message: HTTP ${status} ${body}`);
     expect(slack.posts.length).toBe(1);
+  });
+
+  it.each([
+    [400, 'invalid_blocks', SlackMessageRejectedError],
+    [400, 'msg_too_long', SlackMessageRejectedError],
+    [400, 'invalid_payload', SlackMessageRejectedError],
+    [413, 'request_entity_too_large', SlackMessageRejectedError],
+    [404, 'no_service', SlackWebhookRejectedError],
+    [403, 'invalid_token', SlackWebhookRejectedError],
+    [410, 'channel_is_archived', SlackWebhookRejectedError],
+    [400, 'channel_is_archived', SlackWebhookRejectedError],
+    [400, 'no_active_hooks', SlackWebhookRejectedError],
+  ])('tells %i %s apart by class: the message refused, or the webhook', async (status, body, kind) => {
+    slack.respond = () => ({ status, body });
+    const error = await failure(notifier().send([message(1)]));
+    expect(error).toBeInstanceOf(kind);
+    expect(error).not.toBeInstanceOf(kind === SlackMessageRejectedError ? SlackWebhookRejectedError : SlackMessageRejectedError);
   });
 
   it('gives up after its attempts when Slack keeps failing', async () => {

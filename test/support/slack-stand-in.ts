@@ -18,8 +18,21 @@ export interface SlackStandIn {
   respond: (n: number) => { status: number; body: string; headers?: Record<string, string> } | 'hang' | 'reset';
   /** The posts answered 200. */
   accepted(): SlackPost[];
+  /** Another webhook of the same workspace (a route's), accepted like the first: its URL. */
+  addWebhook(secretPath: string): string;
+  /** How a webhook (by its URL or path) fails from now on, whatever `respond` says; null: it works again. */
+  failWebhook(webhook: string, mode: WebhookFailure | null): void;
   close(): Promise<void>;
 }
+
+/** Failure modes of one webhook, as Slack answers them. */
+export type WebhookFailure = 'no_service' | 'invalid_token' | 'unavailable' | 'invalid_blocks';
+const FAILURES: Record<WebhookFailure, { status: number; body: string }> = {
+  no_service: { status: 404, body: 'no_service' },
+  invalid_token: { status: 403, body: 'invalid_token' },
+  unavailable: { status: 503, body: 'service_unavailable' },
+  invalid_blocks: { status: 400, body: 'invalid_blocks' },
+};
 
 /**
  * A local server speaking Slack's incoming-webhook protocol: POST JSON, answer 200 "ok" or a plain-text error.
@@ -30,6 +43,8 @@ export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXse
   const posts: SlackPost[] = [];
   const okIndexes = new Set<number>();
   const sockets = new Set<import('node:net').Socket>();
+  const webhooks = new Set([secretPath]);
+  const failing = new Map<string, WebhookFailure>();
   const state = {
     respond: (_n: number): ReturnType<SlackStandIn['respond']> => ({ status: 200, body: 'ok' }),
   };
@@ -45,8 +60,13 @@ export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXse
         return;
       }
       posts.push({ at: Date.now(), path: req.url ?? '', body, raw });
-      if (req.url !== secretPath) {
+      if (!webhooks.has(req.url ?? '')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('no_service');
+        return;
+      }
+      const mode = failing.get(req.url ?? '');
+      if (mode !== undefined) {
+        res.writeHead(FAILURES[mode].status, { 'content-type': 'text/plain' }).end(FAILURES[mode].body);
         return;
       }
       const refused = slackRejection(body);
@@ -79,6 +99,18 @@ export async function startSlackStandIn(secretPath = '/services/T000/B000/XXXXse
       webhookUrl: `http://127.0.0.1:${port}${secretPath}`,
       posts,
       accepted: () => posts.filter((_, i) => okIndexes.has(i)),
+      addWebhook: (path: string) => {
+        webhooks.add(path);
+        return `http://127.0.0.1:${port}${path}`;
+      },
+      failWebhook: (webhook: string, mode: WebhookFailure | null) => {
+        const path = webhook.startsWith('http') ? new URL(webhook).pathname : webhook;
+        if (mode === null) {
+          failing.delete(path);
+        } else {
+          failing.set(path, mode);
+        }
+      },
       close: () =>
         new Promise<void>((resolve) => {
           for (const s of sockets) {

@@ -54,6 +54,17 @@ describe('metrics', () => {
     }
   });
 
+  it("name each Slack route: its dead letters from 0, and whether it is failing as read from Redis", async () => {
+    const m = metrics({ slackRoutes: ['team', 'default'], failingRoutes: () => Promise.resolve(['team']) });
+    m.slackDeadLetters.inc({ route: 'default' });
+    const text = await m.registry.metrics();
+    expect(line(text, 'token_audit_slack_dead_letters_total{route="team"}')).toBe('0');
+    expect(line(text, 'token_audit_slack_dead_letters_total{route="default"}')).toBe('1');
+    expect(line(text, 'token_audit_slack_route_failing{route="team"}')).toBe('1');
+    expect(line(text, 'token_audit_slack_route_failing{route="default"}')).toBe('0');
+    expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
+  });
+
   it('show the Redis-backed gauges as read, and the queues by state', async () => {
     const text = await metrics().registry.metrics();
     expect(line(text, 'token_audit_redis_up')).toBe('1');

@@ -31,6 +31,25 @@ describe('routesOf', () => {
   });
 });
 
+describe('routesOf a slack-route-failing finding', () => {
+  const failing = (route: string) => finding(0, 'slack-route-failing', 'high', { clientId: null, tokenId: null, route });
+
+  it('goes to the default route, whatever the routes match, when the failing route is another', () => {
+    expect(routesOf(failing('team'), [to('team', { rules: ['slack-route-failing'] }), to('oncall', { minSeverity: 'high' })])).toEqual([DEFAULT_ROUTE]);
+  });
+
+  it('goes to every other route when the default is the one failing, or takes nothing (a route with an empty match)', () => {
+    const routes = [to('team', { accounts: [789] }), to('oncall', { minSeverity: 'critical' })];
+    expect(routesOf(failing(DEFAULT_ROUTE), routes)).toEqual(['team', 'oncall']);
+    expect(routesOf(failing('all'), [to('all', {}), to('oncall', { minSeverity: 'critical' })])).toEqual(['oncall']);
+  });
+
+  it('stays on the failing route when there is no other: queued for it, shown by the metric meanwhile', () => {
+    expect(routesOf(failing(DEFAULT_ROUTE), [])).toEqual([DEFAULT_ROUTE]);
+    expect(routesOf(failing('all'), [to('all', {})])).toEqual(['all']);
+  });
+});
+
 describe('routeNames', () => {
   it('lists the configured routes in order, then the default', () => {
     expect(routeNames([to('oncall', {}), to('cdn', {})])).toEqual(['oncall', 'cdn', DEFAULT_ROUTE]);

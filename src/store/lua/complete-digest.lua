@@ -1,11 +1,13 @@
 --[[
   A digest Slack accepted whole: drop it from its route's outbox; once every digest of its run is
-  delivered, mark the run delivered and move the last success to the run's commit time.
+  delivered, mark the run delivered and move the last success to the run's commit time. A digest with
+  dead letters (messages Slack refused for good) counts them on the run record: such a run ends
+  `failed` and does not move the last success, since Slack did not get everything it had to say.
 
   Input:
-    KEYS[1] the digest (hash: messages, delivered, committedAt)
+    KEYS[1] the digest (hash: messages, delivered, committedAt, deadLetters)
     KEYS[2] its route's outbox (list of run keys)
-    KEYS[3] the run record (hash: report, delivery, committedAt)
+    KEYS[3] the run record (hash: report, delivery, committedAt, deadLetters, and per route state:, error:, dead:)
     KEYS[4] routes whose digest of this run is not delivered yet (set)
     KEYS[5] last success (ms since epoch)
     ARGV[1] the run key
@@ -13,13 +15,28 @@
   Output: 1 when this was the run's last undelivered digest, else 0
 ]]
 local committedAt = redis.call('HGET', KEYS[1], 'committedAt')
+local deadLetters = tonumber(redis.call('HGET', KEYS[1], 'deadLetters') or '0')
+local runExists = redis.call('EXISTS', KEYS[3]) == 1
+if deadLetters > 0 and runExists then
+  -- What `runs` and `trigger --wait` say of the route: failed, with how many messages are dead letters.
+  redis.call('HINCRBY', KEYS[3], 'deadLetters', deadLetters)
+  local n = redis.call('HINCRBY', KEYS[3], 'dead:' .. ARGV[2], deadLetters)
+  redis.call('HSET', KEYS[3], 'state:' .. ARGV[2], 'failed', 'error:' .. ARGV[2],
+    n .. ' refused by Slack for good, kept as dead letters (deliveries dead-letters)')
+end
 redis.call('DEL', KEYS[1])
 redis.call('LREM', KEYS[2], 0, ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[2])
 if redis.call('SCARD', KEYS[4]) > 0 then
   return 0
 end
-if redis.call('EXISTS', KEYS[3]) == 1 then
+if deadLetters > 0 or (runExists and tonumber(redis.call('HGET', KEYS[3], 'deadLetters') or '0') > 0) then
+  if runExists then
+    redis.call('HSET', KEYS[3], 'delivery', 'failed')
+  end
+  return 1
+end
+if runExists then
   redis.call('HSET', KEYS[3], 'delivery', 'delivered')
 end
 if committedAt then
