@@ -102,6 +102,8 @@ export interface RuleRollup {
   readonly accounts: readonly AccountCount[];
   /** Accounts past `accounts`. */
   readonly moreAccounts: number;
+  /** The first few tokens (or accounts, for `coverage-gap`): named with their id, so two of one name stay two. */
+  readonly examples: readonly Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>[];
   readonly command: string;
 }
 

@@ -54,6 +54,8 @@ const RESOLVED_HANDFUL = 10;
 /** Accounts (or owners) in the triage, and accounts in a roll-up, before "+N more". */
 const TRIAGE_HANDFUL = 5;
 const ROLLUP_ACCOUNTS = 5;
+/** Tokens a roll-up by rule gives as examples. */
+const ROLLUP_NAMES = 3;
 /** Accounts a critical or high group the budget could not name is counted under: enough that each such token is counted under its own account in most estates. */
 const GROUP_ACCOUNTS = 20;
 
@@ -157,6 +159,7 @@ function rollups(findings: readonly Finding[], listing: ListingContext): RuleRol
         severity: top.severity,
         count: group.length,
         ...byAccount(group, ROLLUP_ACCOUNTS),
+        examples: group.slice(0, ROLLUP_NAMES).map((f) => ({ tokenId: f.tokenId, tokenName: f.tokenName, clientId: f.clientId, accountName: f.accountName })),
         command: listingCommand(listing, { rule: top.rule, clientId: soleAccount(group) }),
       };
     })

@@ -132,8 +132,14 @@ function groupItems(g: RuleGroup, now: Date): Section[] {
   return [...items, ...chunks(lines, '\n')];
 }
 
+/** A token by name and id (an account-level entry by its account): a name alone could be two tokens. */
+function named(e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number): string {
+  return e.tokenId === null ? account(e) : `${slackText(entryName(e), max)} (token ${e.tokenId})`;
+}
+
 function rollupText(r: RuleRollup): string {
-  return `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} — ${accountsText(r.accounts, r.moreAccounts, count)}\nList them: ${escapeSlack(r.command)}`;
+  const examples = r.examples.length > 0 ? ` — e.g. ${r.examples.map((e) => named(e, 40)).join(', ')}` : '';
+  return `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} — ${accountsText(r.accounts, r.moreAccounts, count)}${examples}\nList them: ${escapeSlack(r.command)}`;
 }
 
 function body(d: Digest, now: Date): Section[] {

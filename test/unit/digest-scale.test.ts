@@ -309,7 +309,8 @@ describe('routes', () => {
     const defaultText = plainText(onDefault);
     for (const id of big.criticalTokens) {
       expect(oncallText).toContain(`(token ${id})`);
-      expect(defaultText).not.toContain(`(token ${id})`);
+      // not told on the default route: at most an example of its medium finding there (`(token N)` then "," or the line's end)
+      expect(defaultText).not.toContain(`(token ${id}) ·`);
     }
     expect(defaultText).not.toContain('(critical)');
     expect(defaultText).not.toContain('🔴');
@@ -445,10 +446,16 @@ describe('triage first: the first digest of a new user’s estate (20 accounts �
         expect(m[0]).toMatch(/^purge-bot \(token \d+\)$/);
       }
       expect(new Set(mentions.map((m) => m[1])).size).toBe(mentions.length);
+      // and the medium roll-ups' examples (svc-N is token N) carry their id too
+      const examples = [...plain.matchAll(/svc-(\d+)(?: \(token (\d+)\))?/g)];
+      expect(examples.length).toBeGreaterThan(0);
+      for (const m of examples) {
+        expect(m[2]).toBe(m[1]);
+      }
     });
 
     it('rolls medium and below up by rule, with counts per account', () => {
-      expect(plain).toMatch(/^🟡 lifetime-too-long \(medium\): 100 — Production CDN \(1001\): 5 · acct-02 \(1002\): 5 · .* · \+15 more accounts$/m);
+      expect(plain).toMatch(/^🟡 lifetime-too-long \(medium\): 100 — Production CDN \(1001\): 5 · acct-02 \(1002\): 5 · .* · \+15 more accounts — e\.g\. svc-17 \(token 17\), svc-21 \(token 21\), svc-25 \(token 25\)$/m);
       expect(plain).toMatch(/^🔵 expiring-soon \(low\): 20 — /m);
     });
   });

@@ -41,6 +41,7 @@ const rollup = (overrides: Partial<RuleRollup> = {}): RuleRollup => ({
   count: 120,
   accounts: [{ clientId: 456, accountName: 'prod', count: 100 }, { clientId: 789, accountName: null, count: 20 }],
   moreAccounts: 0,
+  examples: [],
   command: 'gcore-token-audit findings --rule never-used',
   ...overrides,
 });
@@ -100,6 +101,16 @@ describe('layoutDigest', () => {
     expect(text).toContain('*New* (120)');
     expect(text).toContain('*By rule*');
     expect(bodyText(m)).toBe('🔵 never-used (low): 120 — prod (456): 100 · account 789: 20 · +3 more accounts\nList them: gcore-token-audit findings --rule never-used');
+  });
+
+  it('gives a roll-up’s example tokens with their ids (an account-level one by its account), so two of one name stay two', () => {
+    const examples = [
+      { tokenId: 7, tokenName: 'purge-bot', clientId: 456, accountName: 'prod' },
+      { tokenId: 8, tokenName: 'purge-bot', clientId: 789, accountName: null },
+      { tokenId: null, tokenName: null, clientId: 9, accountName: 'staging' },
+    ];
+    const [m] = layoutDigest(digest({ sections: [fresh([], [rollup({ count: 3, examples })], 3)] }), NOW);
+    expect(bodyText(m).split('\n')[0]).toBe('🔵 never-used (low): 3 — prod (456): 100 · account 789: 20 — e.g. purge-bot (token 7), purge-bot (token 8), staging (9)');
   });
 
   it('rolls up a group the budget could not name by account, with the command that lists it', () => {

@@ -199,8 +199,24 @@ describe('planDigest', () => {
       ['stale', 'Not used for 212 days (limit: 90 days).'],
     ]);
     expect(s?.rollups).toEqual([
-      { rule: 'stale', severity: 'medium', count: 1, accounts: [{ clientId: 456, accountName: null, count: 1 }], moreAccounts: 0, command: 'gcore-token-audit findings --rule stale --account 456' },
-      { rule: 'never-used', severity: 'low', count: 7, accounts: [{ clientId: 456, accountName: null, count: 7 }], moreAccounts: 0, command: 'gcore-token-audit findings --rule never-used --account 456' },
+      {
+        rule: 'stale',
+        severity: 'medium',
+        count: 1,
+        accounts: [{ clientId: 456, accountName: null, count: 1 }],
+        moreAccounts: 0,
+        examples: [{ tokenId: 20, tokenName: 'token-20', clientId: 456, accountName: null }],
+        command: 'gcore-token-audit findings --rule stale --account 456',
+      },
+      {
+        rule: 'never-used',
+        severity: 'low',
+        count: 7,
+        accounts: [{ clientId: 456, accountName: null, count: 7 }],
+        moreAccounts: 0,
+        examples: [10, 11, 12].map((id) => ({ tokenId: id, tokenName: `token-${id}`, clientId: 456, accountName: null })),
+        command: 'gcore-token-audit findings --rule never-used --account 456',
+      },
     ]);
   });
 
