@@ -27,6 +27,15 @@ function account(e: Pick<TokenEntry, 'clientId' | 'accountName'>): string {
   return `account ${e.clientId ?? '?'}`;
 }
 
+/** A token by name and id (an account-level entry by its account): a name alone could be two tokens. */
+function named(e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number): string {
+  return e.tokenId === null ? account(e) : `${slackText(entryName(e), max)} (token ${e.tokenId})`;
+}
+
+/** "ci-deploy (token 116) · prod (456)", or the account alone for an account-level entry. */
+const placed = (e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number) =>
+  e.tokenId === null ? account(e) : `${named(e, max)} · ${account(e)}`;
+
 const count = (x: number) => x.toLocaleString('en-US');
 
 /**
@@ -34,7 +43,7 @@ const count = (x: number) => x.toLocaleString('en-US');
  * carries them, else only its other rules ("also stale (medium)"): its group already names the first.
  */
 function entryText(e: TokenEntry, now: Date): string {
-  const first = e.tokenId === null ? `${ICON[e.severity]} ${account(e)}` : `${ICON[e.severity]} ${slackText(entryName(e), 80)} (token ${e.tokenId}) · ${account(e)}`;
+  const first = `${ICON[e.severity]} ${placed(e, 80)}`;
   const parts = [first];
   if (e.tokenId !== null) {
     parts.push(e.owner === null ? 'owner unknown' : `owner ${slackText(e.owner, 80)}`);
@@ -132,11 +141,6 @@ function groupItems(g: RuleGroup, now: Date): Section[] {
   return [...items, ...chunks(lines, '\n')];
 }
 
-/** A token by name and id (an account-level entry by its account): a name alone could be two tokens. */
-function named(e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number): string {
-  return e.tokenId === null ? account(e) : `${slackText(entryName(e), max)} (token ${e.tokenId})`;
-}
-
 function rollupText(r: RuleRollup): string {
   const examples = r.examples.length > 0 ? ` — e.g. ${r.examples.map((e) => named(e, 40)).join(', ')}` : '';
   return `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} — ${accountsText(r.accounts, r.moreAccounts, count)}${examples}\nList them: ${escapeSlack(r.command)}`;
@@ -174,7 +178,7 @@ function body(d: Digest, now: Date): Section[] {
         items.push(
           ...chunks(
             s.named.map(
-              (e, i) => `${i === 0 ? 'Critical, still open: ' : ''}${e.tokenId === null ? account(e) : `${slackText(entryName(e), 60)} (token ${e.tokenId}) · ${account(e)}`}`,
+              (e, i) => `${i === 0 ? 'Critical, still open: ' : ''}${placed(e, 60)}`,
             ),
             '\n',
           ),
@@ -188,7 +192,7 @@ function body(d: Digest, now: Date): Section[] {
             [
               ...s.entries.map(
                 (r) =>
-                  `✅ ${r.entry.tokenId === null ? account(r.entry) : `${slackText(entryName(r.entry), 60)} (token ${r.entry.tokenId}) · ${account(r.entry)}`} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
+                  `✅ ${placed(r.entry, 60)} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
               ),
               ...s.rollups.map((r) => `✅ ${r.rule}: ${count(r.count)} (${r.reasons.map((x) => `${x.reason} ${x.count}`).join(', ')})`),
             ],
