@@ -19,7 +19,6 @@ import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
 import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
 import { routeDigests } from '../src/slack/digest-messages.js';
-import { LIST_OPEN_COMMAND } from '../src/alerts/digest.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
@@ -133,7 +132,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           now,
           settings,
           notes: muteNotes(told.changes),
-          moreCommand: LIST_OPEN_COMMAND,
+          listing: 'findings',
         });
         try {
           const outcome = await deps.committer.commitRun({

@@ -1,24 +1,61 @@
-import type { Severity } from '../core/severity.js';
+import { SEVERITIES, atLeast, type Severity } from '../core/severity.js';
 import type { RuleId } from '../rules/rule-catalog.js';
 import type { ResolveReason } from './resolve-reason.js';
 
+/**
+ * Where a digest's reader lists what it rolled up: `findings` reads the worker's open findings from Redis (the
+ * worker's digests and `plan`'s preview of them); `audit` has no Redis (`audit --notify`), so it re-runs the audit.
+ */
+export type ListingContext = 'findings' | 'audit';
+
+/** What a listing command narrows to; every field optional. */
+export interface ListingFilter {
+  readonly rule?: RuleId;
+  readonly clientId?: number | null;
+  /** At or above, as `findings --severity` reads it. */
+  readonly severity?: Severity;
+}
+
+const atOrAbove = (floor: Severity) => SEVERITIES.filter((s) => atLeast(s, floor)).map((s) => `"${s}"`).join(', ');
+
+/**
+ * The one place that decides the command listing a digest's roll-ups in full, for every caller (worker, `plan`,
+ * `audit --notify`, new-token alerts). `findings` takes the filters itself; `audit` has none, so its JSON is
+ * narrowed with jq. Only ids, rule ids and severities go in: nothing written by a token's creator.
+ */
+export function listingCommand(context: ListingContext, filter: ListingFilter = {}): string {
+  if (context === 'findings') {
+    const flags = [
+      filter.rule === undefined ? '' : ` --rule ${filter.rule}`,
+      filter.clientId === undefined || filter.clientId === null ? '' : ` --account ${filter.clientId}`,
+      filter.severity === undefined ? '' : ` --severity ${filter.severity}`,
+    ];
+    return `gcore-token-audit findings${flags.join('')}`;
+  }
+  const tests = [
+    filter.rule === undefined ? '' : `.rule == "${filter.rule}"`,
+    filter.clientId === undefined || filter.clientId === null ? '' : `.clientId == ${filter.clientId}`,
+    filter.severity === undefined ? '' : `(.severity | IN(${atOrAbove(filter.severity)}))`,
+  ].filter(Boolean);
+  const all = 'gcore-token-audit audit --format json';
+  return tests.length === 0 ? all : `${all} | jq '.findings[] | select(${tests.join(' and ')})'`;
+}
+
 /** Where a one-shot digest (`audit --notify`) sends readers for what the message budget left out: it lists every finding. */
-export const LIST_ALL_COMMAND = 'gcore-token-audit audit --format json';
-/** The same for the worker's digests: the open critical findings it holds, read from Redis. */
-export const LIST_OPEN_COMMAND = 'gcore-token-audit findings --severity critical';
+export const LIST_ALL_COMMAND = listingCommand('audit');
 
 /**
  * What a digest says, decided by alert policy and laid out by src/slack/. Plain data: no Block Kit, no escaping.
  * Text from outside (token names, owners, account names) is kept as is; the layout makes it inert.
  */
 export interface Digest {
-  /** `3 new · 1 resolved · 40 open (2 critical, 5 high)`: the whole state of the route, never less. */
+  /** `3 new · 1 resolved · 40 open (2 critical, 5 high) · 2 below low not shown`: what the route is told, and what not. */
   readonly headline: string;
   readonly sections: readonly DigestSection[];
-  /** What to do about each rule shown token by token; the layout puts each once per message. */
-  readonly remediation: Readonly<Partial<Record<RuleId, string>>>;
   /** Run, trigger, what was left out and why. */
   readonly context: string;
+  /** The command that lists everything, for the footer. */
+  readonly listAll: string;
 }
 
 /** One token (or, for `coverage-gap`, one account) with all its rules, highest severity first. */
@@ -37,17 +74,57 @@ export interface TokenEntry {
   readonly rules: readonly { readonly rule: RuleId; readonly severity: Severity; readonly message: string }[];
 }
 
-/** Findings of one rule told as a count, with the first few token names. */
+/** Findings counted by severity, most severe first, only the severities present. */
+export type SeverityCounts = readonly { readonly severity: Severity; readonly count: number }[];
+
+/** An account (or owner) and what it holds: a line of the triage. */
+export interface TriageLine {
+  readonly clientId: number | null;
+  readonly accountName: string | null;
+  /** Set for an owner's line (then clientId and accountName are null). */
+  readonly owner: string | null;
+  readonly counts: SeverityCounts;
+}
+
+/** How many of a roll-up's findings (or tokens) one account holds. */
+export interface AccountCount {
+  readonly clientId: number | null;
+  readonly accountName: string | null;
+  readonly count: number;
+}
+
+/** Findings of one rule and severity told as counts per account, and the command that lists them. */
 export interface RuleRollup {
   readonly rule: RuleId;
   readonly severity: Severity;
   readonly count: number;
-  readonly names: readonly string[];
+  /** The accounts holding the most first, at most a handful. */
+  readonly accounts: readonly AccountCount[];
+  /** Accounts past `accounts`. */
+  readonly moreAccounts: number;
+  /** The first few tokens (or accounts, for `coverage-gap`): named with their id, so two of one name stay two. */
+  readonly examples: readonly Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>[];
+  readonly command: string;
 }
 
 export interface ReminderRollup extends RuleRollup {
   /** Age of the oldest finding of the rule, in whole days since first seen. */
   readonly oldestDays: number;
+}
+
+/**
+ * Tokens whose highest new finding is this rule at or above `detailSeverity`: named one line each, and the
+ * rest (what the budget did not allow) counted by account, with the command that lists them all.
+ */
+export interface RuleGroup {
+  readonly rule: RuleId;
+  readonly severity: Severity;
+  /** Tokens in the group, named or not. */
+  readonly count: number;
+  readonly remediation: string;
+  readonly entries: readonly TokenEntry[];
+  /** The tokens not named, by account; null when every one is named. */
+  readonly rest: { readonly count: number; readonly accounts: readonly AccountCount[]; readonly moreAccounts: number; readonly command: string } | null;
 }
 
 export interface ResolvedEntry {
@@ -69,12 +146,22 @@ export interface HiddenCritical {
 
 export type DigestSection =
   | {
+      /** Where the new findings are: accounts, then owners, worst first; the first handful and how many more. */
+      readonly kind: 'triage';
+      readonly title: string;
+      readonly accounts: readonly TriageLine[];
+      readonly moreAccounts: number;
+      readonly owners: readonly TriageLine[];
+      readonly moreOwners: number;
+    }
+  | {
       readonly kind: 'new';
       readonly title: string;
-      readonly entries: readonly TokenEntry[];
+      /** How many findings the section tells, named or counted. */
+      readonly count: number;
+      readonly groups: readonly RuleGroup[];
+      /** Findings below `detailSeverity` (and those of grouped tokens not told on a line), by rule. */
       readonly rollups: readonly RuleRollup[];
-      /** Critical tokens the budget left out of `entries` (still counted in `rollups`). */
-      readonly hidden: HiddenCritical | null;
     }
   | {
       readonly kind: 'reminder';

@@ -20,6 +20,8 @@ export interface FindingFilter {
   readonly severity?: Severity;
   readonly rule?: RuleId;
   readonly clientId?: number;
+  /** The token's owner, case aside (owners are often emails, spelt as whoever wrote them). */
+  readonly owner?: string;
   /** true: only muted findings; false: only unmuted ones. */
   readonly muted: boolean;
 }
@@ -51,7 +53,8 @@ export function openFindings(states: Iterable<AlertState>, filter: FindingFilter
         f.muted === filter.muted &&
         (filter.severity === undefined || atLeast(f.severity, filter.severity)) &&
         (filter.rule === undefined || f.rule === filter.rule) &&
-        (filter.clientId === undefined || f.clientId === filter.clientId),
+        (filter.clientId === undefined || f.clientId === filter.clientId) &&
+        (filter.owner === undefined || f.owner?.toLowerCase() === filter.owner.toLowerCase()),
     )
     .sort(compareFindings);
 }

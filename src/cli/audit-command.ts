@@ -15,7 +15,6 @@ import { runAudit } from '../pipeline/run-audit.js';
 import { formatTable } from '../report/format-table.js';
 import { writeJson } from '../report/json-chunks.js';
 import { planAlerts } from '../alerts/plan-alerts.js';
-import { LIST_ALL_COMMAND } from '../alerts/digest.js';
 import { routeDigests, type RouteMessages } from '../slack/digest-messages.js';
 import { previewJson, previewMessages } from '../slack/preview-messages.js';
 import { routeWebhooks } from '../slack/route-webhooks.js';
@@ -46,7 +45,7 @@ export function reportDigests(report: Report, config: Config): RouteMessages[] {
     renotifyAfterHours: settings.renotifyAfterHours,
     routes: settings.routes,
   });
-  return routeDigests(plan, { stateless: true, runId: report.runId, trigger: 'audit', now, settings, moreCommand: LIST_ALL_COMMAND });
+  return routeDigests(plan, { stateless: true, runId: report.runId, trigger: 'audit', now, settings, listing: 'audit' });
 }
 
 export interface AuditIo {

@@ -13,6 +13,7 @@ export interface FindingsFlags {
   readonly severity?: Severity;
   readonly rule?: RuleId;
   readonly account?: string;
+  readonly owner?: string;
   readonly muted: boolean;
   readonly timeout: string;
 }
@@ -31,7 +32,7 @@ export async function findingsCommand(flags: FindingsFlags, io: ReadIo): Promise
     // Nothing committed yet is not "no findings": say so, so nobody reads an empty list as a clean estate.
     io.stderr.write('gcore-token-audit: no run has been committed in this Redis under this QUEUE_PREFIX yet: no findings are known\n');
   }
-  const filter = { severity: flags.severity, rule: flags.rule, clientId };
+  const filter = { severity: flags.severity, rule: flags.rule, clientId, owner: flags.owner };
   const shown = openFindings(states.values(), { ...filter, muted: flags.muted });
   if (flags.format === 'json') {
     await writeJson(io.stdout, shown);

@@ -12,7 +12,6 @@ import { createRequestLimiter } from '../gcore/request-limiter.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { runAudit } from '../pipeline/run-audit.js';
 import { planAlerts, type AlertPlan } from '../alerts/plan-alerts.js';
-import { LIST_ALL_COMMAND } from '../alerts/digest.js';
 import { entryName } from '../alerts/plan-digest.js';
 import { muteNotes } from '../alerts/mute-notes.js';
 import { routeDigests, type RouteMessages } from '../slack/digest-messages.js';
@@ -155,7 +154,7 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
       routes: settings.routes,
     });
     const notes = muteNotes(told.changes);
-    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, moreCommand: LIST_ALL_COMMAND });
+    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings' });
     const summary = summarize(plan);
     if (flags.format === 'json') {
       io.stdout.write(`${JSON.stringify({ evaluatedAt: report.evaluatedAt, ...summary, notes, slack: digests, warnings: report.warnings }, null, 2)}\n`);

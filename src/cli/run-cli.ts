@@ -172,6 +172,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .addOption(new Option('--severity <severity>', 'only findings at or above this severity').choices(SEVERITIES))
     .addOption(new Option('--rule <rule>', 'only findings of this rule').choices(RULE_IDS))
     .option('--account <id>', 'only findings of this account (client id)')
+    .option('--owner <owner>', 'only findings of tokens with this owner (case aside)')
     .option('--muted', 'only the muted findings (left out otherwise)', false)
     .addOption(formats(['table', 'wide', 'json', 'csv']))
     .option(...REDIS_WAIT)

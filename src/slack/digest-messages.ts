@@ -6,6 +6,7 @@ import type { AlertPlan } from '../alerts/plan-alerts.js';
 import type { SlackSettings } from '../config/config.js';
 import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
 import { defaultRouteUsed } from './route-webhooks.js';
+import { atLeast } from '../core/severity.js';
 
 /** The messages one route (one webhook) gets from a run. */
 export interface RouteMessages {
@@ -25,7 +26,7 @@ export function digestMessages(input: DigestInput, budget: number): SlackMessage
   return layoutDigest(digest, input.now).map(fitMessage);
 }
 
-export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSeverity' | 'minSeverity'> {
+export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSeverity' | 'minSeverity' | 'whole'> {
   readonly settings: SlackSettings;
 }
 
@@ -37,10 +38,15 @@ export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSe
 export function routeDigests(plan: AlertPlan, context: RouteDigestContext): RouteMessages[] {
   const { settings, notes, ...rest } = context;
   const out: RouteMessages[] = [];
+  // A finding can reach several routes: the run's counts are of distinct findings, so a header can say "3 new here · 5 new in all".
+  const whole = {
+    newFindings: new Set(plan.routes.flatMap((r) => r.newFindings.map((f) => f.id))).size,
+    open: new Set(plan.routes.flatMap((r) => r.open.filter((f) => atLeast(f.severity, settings.minSeverity)).map((f) => f.id))).size,
+  };
   for (const routePlan of plan.routes) {
     const told = routePlan.route === DEFAULT_ROUTE && !defaultRouteUsed(settings) ? [] : (notes ?? []);
     const messages = digestMessages(
-      { ...rest, notes: told, plan: routePlan, minSeverity: settings.minSeverity, detailSeverity: settings.detailSeverity },
+      { ...rest, notes: told, plan: routePlan, whole, minSeverity: settings.minSeverity, detailSeverity: settings.detailSeverity },
       settings.maxMessagesPerRun,
     );
     if (messages.length > 0) {

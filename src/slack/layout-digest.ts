@@ -1,7 +1,6 @@
 import { millisecondsInDay } from 'date-fns/constants';
 import type { Severity } from '../core/severity.js';
-import type { RuleId } from '../rules/rule-catalog.js';
-import type { Digest, HiddenCritical, TokenEntry } from '../alerts/digest.js';
+import type { AccountCount, Digest, HiddenCritical, RuleGroup, RuleRollup, TokenEntry, TriageLine } from '../alerts/digest.js';
 import { entryName } from '../alerts/plan-digest.js';
 import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from './slack-message.js';
 import { escapeSlack, fitText, slackText } from './slack-text.js';
@@ -28,119 +27,158 @@ function account(e: Pick<TokenEntry, 'clientId' | 'accountName'>): string {
   return `account ${e.clientId ?? '?'}`;
 }
 
-/** A token in at most three lines: who and where, its state, each rule with its one-line message. */
+/** A token by name and id (an account-level entry by its account): a name alone could be two tokens. */
+function named(e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number): string {
+  return e.tokenId === null ? account(e) : `${slackText(entryName(e), max)} (token ${e.tokenId})`;
+}
+
+/** "ci-deploy (token 116) · prod (456)", or the account alone for an account-level entry. */
+const placed = (e: Pick<TokenEntry, 'tokenId' | 'tokenName' | 'clientId' | 'accountName'>, max: number) =>
+  e.tokenId === null ? account(e) : `${named(e, max)} · ${account(e)}`;
+
+const count = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * A token on one line: name and id, account, owner, last used, expiry; then its rules' messages when the digest
+ * carries them, else only its other rules ("also stale (medium)"): its group already names the first.
+ */
 function entryText(e: TokenEntry, now: Date): string {
-  const name = slackText(entryName(e), 80);
-  const first = e.tokenId === null ? `${ICON[e.severity]} ${account(e)}` : `${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${account(e)}`;
-  const lines = [first];
+  const first = `${ICON[e.severity]} ${placed(e, 80)}`;
+  const parts = [first];
   if (e.tokenId !== null) {
-    const owner = e.owner === null ? 'owner unknown' : `owner ${slackText(e.owner, 80)}`;
-    const role = e.role === null ? 'role unknown' : slackText(e.role, 40);
-    const dates = e.read
-      ? `last used ${lastUsedText(e.lastUsage, now)} · expires ${e.expDate === null ? 'never' : e.expDate.slice(0, 10)}`
-      : 'not read';
-    lines.push(`${role} · ${owner} · ${dates}`);
+    parts.push(e.owner === null ? 'owner unknown' : `owner ${slackText(e.owner, 80)}`);
+    parts.push(e.read ? `last used ${lastUsedText(e.lastUsage, now)} · expires ${e.expDate === null ? 'never' : e.expDate.slice(0, 10)}` : 'not read');
   }
-  lines.push(e.rules.map((r) => `${r.rule} (${r.severity}): ${slackText(r.message, 200)}`).join(' · '));
-  return lines.join('\n');
+  const [top, ...others] = e.rules;
+  const rules =
+    top !== undefined && top.message !== ''
+      ? [slackText(top.message, 200), ...others.map((r) => `also ${r.rule} (${r.severity}): ${slackText(r.message, 200)}`)]
+      : others.map((r) => `also ${r.rule} (${r.severity})`);
+  return [...parts, ...rules].join(' · ');
 }
 
 type Section = Extract<Block, { type: 'section' }>;
 type Context = Extract<Block, { type: 'context' }>;
 
-interface Item {
-  readonly block: Section;
-  /** Rules told token by token in this block: their remediation goes once in the message. */
-  readonly rules: readonly RuleId[];
-}
-
 // The header is counted at its limit apart, so only sections and context lines are ever sized.
 const size = (b: Section | Context) => (b.type === 'section' ? b.text.text.length : b.elements.reduce((s, e) => s + e.text.length, 0));
 
-function heading(text: string): Item {
-  // Stryker disable next-line ArrayDeclaration: rules only select remediation, and no made-up rule id has any
-  return { block: { type: 'section', text: mrkdwn(text) }, rules: [] };
+function heading(text: string): Section {
+  return { type: 'section', text: mrkdwn(text) };
 }
 
 /** Lines (already escaped) packed into plain-text sections. */
-function chunks(texts: readonly { text: string; rules: readonly RuleId[] }[], separator: string): Item[] {
-  const items: Item[] = [];
+function chunks(texts: readonly string[], separator: string): Section[] {
+  const items: Section[] = [];
   let text = '';
-  // Stryker disable next-line ArrayDeclaration: rules only select remediation, and no made-up rule id has any
-  let rules: RuleId[] = [];
   for (const t of texts) {
-    const piece = fitText(t.text, CHUNK);
+    const piece = fitText(t, CHUNK);
     if (text !== '' && text.length + separator.length + piece.length > CHUNK) {
-      items.push({ block: { type: 'section', text: plain(text) }, rules });
+      items.push({ type: 'section', text: plain(text) });
       text = '';
-      // Stryker disable next-line ArrayDeclaration: rules only select remediation, and no made-up rule id has any
-      rules = [];
     }
     text = text === '' ? piece : `${text}${separator}${piece}`;
-    rules.push(...t.rules);
   }
   if (text !== '') {
-    items.push({ block: { type: 'section', text: plain(text) }, rules });
+    items.push({ type: 'section', text: plain(text) });
   }
   return items;
 }
 
-/** A line that tells no token's rules one by one (notes, roll-ups, reminders, resolved): no remediation. */
-// Stryker disable next-line ArrayDeclaration: rules only select remediation, and no made-up rule id has any
-const untold = (text: string) => ({ text, rules: [] });
-
-function hiddenLine(hidden: HiddenCritical | null): Item[] {
+function hiddenLine(hidden: HiddenCritical | null): Section[] {
   if (hidden === null) {
     return [];
   }
-  const what = hidden.count === 1 ? '1 more critical token is' : `${hidden.count.toLocaleString('en-US')} more critical tokens are`;
+  const what = hidden.count === 1 ? '1 more critical token is' : `${count(hidden.count)} more critical tokens are`;
   return [heading(`*${what} not named here.* Every one is listed by \`${escapeSlack(hidden.command)}\``)];
 }
 
-function body(d: Digest, now: Date): Item[] {
-  const items: Item[] = [];
+/** "Production CDN (456): 12 · acct-02 (1002): 3 · +4 more accounts": who holds a roll-up. */
+function accountsText(accounts: readonly AccountCount[], more: number, unit: (c: number) => string): string {
+  const parts = accounts.map((a) => `${account(a)}: ${unit(a.count)}`);
+  if (more > 0) {
+    parts.push(`+${count(more)} more account${more === 1 ? '' : 's'}`);
+  }
+  return parts.join(' · ');
+}
+
+const tokens = (c: number) => `${count(c)} token${c === 1 ? '' : 's'}`;
+
+function countsText(line: TriageLine): string {
+  return line.counts.map((c) => `${count(c.count)} ${c.severity}`).join(' · ');
+}
+
+function triageText(s: Extract<Digest['sections'][number], { kind: 'triage' }>): string[] {
+  const lines = ['By account'];
+  for (const a of s.accounts) {
+    lines.push(`${ICON[a.counts[0]?.severity ?? 'info']} ${account(a)}: ${countsText(a)}`);
+  }
+  if (s.moreAccounts > 0) {
+    lines.push(`+${count(s.moreAccounts)} more account${s.moreAccounts === 1 ? '' : 's'}`);
+  }
+  if (s.owners.length > 0) {
+    lines.push('By owner');
+    for (const o of s.owners) {
+      lines.push(`${ICON[o.counts[0]?.severity ?? 'info']} ${slackText(o.owner ?? '', 80)}: ${countsText(o)}`);
+    }
+    if (s.moreOwners > 0) {
+      lines.push(`+${count(s.moreOwners)} more owner${s.moreOwners === 1 ? '' : 's'}`);
+    }
+  }
+  return lines;
+}
+
+function groupItems(g: RuleGroup, now: Date): Section[] {
+  const fix = g.remediation === '' ? '' : `\nWhat to do: ${escapeSlack(g.remediation)}`;
+  // coverage-gap is about accounts, not tokens
+  const unit = g.rule === 'coverage-gap' ? (c: number) => `${count(c)} account${c === 1 ? '' : 's'}` : tokens;
+  const items: Section[] = [heading(`*${ICON[g.severity]} ${g.rule} (${g.severity}): ${unit(g.count)}*${fix}`)];
+  const lines = g.entries.map((e) => entryText(e, now));
+  if (g.rest !== null) {
+    const named = g.entries.length > 0 ? ` (${count(g.rest.count)} more)` : '';
+    lines.push(`By account${named}: ${accountsText(g.rest.accounts, g.rest.moreAccounts, unit)}\nList them: ${escapeSlack(g.rest.command)}`);
+  }
+  return [...items, ...chunks(lines, '\n')];
+}
+
+function rollupText(r: RuleRollup): string {
+  const examples = r.examples.length > 0 ? ` — e.g. ${r.examples.map((e) => named(e, 40)).join(', ')}` : '';
+  return `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} — ${accountsText(r.accounts, r.moreAccounts, count)}${examples}\nList them: ${escapeSlack(r.command)}`;
+}
+
+function body(d: Digest, now: Date): Section[] {
+  const items: Section[] = [];
   for (const s of d.sections) {
     switch (s.kind) {
+      case 'triage':
+        items.push(heading(`*${s.title}*`), ...chunks(triageText(s), '\n'));
+        break;
       case 'notes':
-        items.push(heading(`*${s.title}*`), ...chunks(s.lines.map((l) => untold(slackText(l, 500))), '\n'));
+        items.push(heading(`*${s.title}*`), ...chunks(s.lines.map((l) => slackText(l, 500)), '\n'));
         break;
       case 'new': {
-        const findings = s.entries.reduce((a, e) => a + e.rules.length, 0) + s.rollups.reduce((a, r) => a + r.count, 0);
-        const byRule = s.entries.length === 0 && s.hidden === null ? ', by rule' : '';
-        items.push(heading(`*${s.title}* (${findings.toLocaleString('en-US')}${byRule})`));
-        items.push(...chunks(s.entries.map((e) => ({ text: entryText(e, now), rules: e.rules.map((r) => r.rule) })), '\n\n'));
-        items.push(...hiddenLine(s.hidden));
+        items.push(heading(`*${s.title}* (${count(s.count)})`));
+        for (const g of s.groups) {
+          items.push(...groupItems(g, now));
+        }
         if (s.rollups.length > 0) {
-          if (byRule === '') {
-            items.push(heading('*The rest, by rule*'));
-          }
-          items.push(
-            ...chunks(
-              s.rollups.map((r) => {
-                const more = r.count > r.names.length ? `, +${(r.count - r.names.length).toLocaleString('en-US')} more` : '';
-                const names = r.names.map((x) => slackText(x, 40)).join(', ');
-                return untold(`${ICON[r.severity]} ${r.rule} (${r.severity}): ${r.count.toLocaleString('en-US')} — ${names}${more}`);
-              }),
-              '\n',
-            ),
-          );
+          items.push(heading(s.groups.length > 0 ? '*The rest, by rule*' : '*By rule*'));
+          items.push(...chunks(s.rollups.map(rollupText), '\n'));
         }
         break;
       }
       case 'reminder':
-        items.push(heading(`*${s.title}* (${s.rollups.reduce((a, r) => a + r.count, 0).toLocaleString('en-US')})`));
+        items.push(heading(`*${s.title}* (${count(s.rollups.reduce((a, r) => a + r.count, 0))})`));
         items.push(
           ...chunks(
-            s.rollups.map((r) =>
-              untold(`${ICON[r.severity]} ${r.rule} (${r.severity}): ${r.count.toLocaleString('en-US')} open, the oldest for ${r.oldestDays} day${r.oldestDays === 1 ? '' : 's'}`),
-            ),
+            s.rollups.map((r) => `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} open, the oldest for ${r.oldestDays} day${r.oldestDays === 1 ? '' : 's'}`),
             '\n',
           ),
         );
         items.push(
           ...chunks(
-            s.named.map((e, i) =>
-              untold(`${i === 0 ? 'Critical, still open: ' : ''}${e.tokenId === null ? account(e) : `${slackText(entryName(e), 60)} (token ${e.tokenId}) · ${account(e)}`}`),
+            s.named.map(
+              (e, i) => `${i === 0 ? 'Critical, still open: ' : ''}${placed(e, 60)}`,
             ),
             '\n',
           ),
@@ -148,16 +186,15 @@ function body(d: Digest, now: Date): Item[] {
         items.push(...hiddenLine(s.hidden));
         break;
       case 'resolved':
-        items.push(heading(`*${s.title}* (${(s.entries.reduce((a, e) => a + e.entry.rules.length, 0) + s.rollups.reduce((a, r) => a + r.count, 0)).toLocaleString('en-US')})`));
+        items.push(heading(`*${s.title}* (${count(s.entries.reduce((a, e) => a + e.entry.rules.length, 0) + s.rollups.reduce((a, r) => a + r.count, 0))})`));
         items.push(
           ...chunks(
             [
-              ...s.entries.map((r) =>
-                untold(
-                  `✅ ${r.entry.tokenId === null ? account(r.entry) : `${slackText(entryName(r.entry), 60)} (token ${r.entry.tokenId}) · ${account(r.entry)}`} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
-                ),
+              ...s.entries.map(
+                (r) =>
+                  `✅ ${placed(r.entry, 60)} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
               ),
-              ...s.rollups.map((r) => untold(`✅ ${r.rule}: ${r.count.toLocaleString('en-US')} (${r.reasons.map((x) => `${x.reason} ${x.count}`).join(', ')})`)),
+              ...s.rollups.map((r) => `✅ ${r.rule}: ${count(r.count)} (${r.reasons.map((x) => `${x.reason} ${x.count}`).join(', ')})`),
             ],
             '\n',
           ),
@@ -168,39 +205,29 @@ function body(d: Digest, now: Date): Item[] {
   return items;
 }
 
-function remediationBlock(d: Digest, rules: ReadonlySet<RuleId>): Context | null {
-  const elements = [...rules]
-    .flatMap((r) => {
-      const fix = d.remediation[r];
-      return fix === undefined ? [] : [`*${r}*: ${escapeSlack(fix)}`];
-    })
-    .slice(0, SLACK_LIMITS.contextElements)
-    .map((text, i) => mrkdwn(fitText(`${i === 0 ? 'What to do · ' : ''}${text}`, SLACK_LIMITS.contextText)));
-  return elements.length > 0 ? { type: 'context', elements } : null;
-}
-
 /**
  * The digest as Block Kit messages, in order, numbered "(1/3)" when there are several, each within Slack's
- * limits (50 blocks, 3000 characters a section, 150 a header, ~12k in all). Each message carries the
- * remediation of the rules it names once, and the context line.
+ * limits (50 blocks, 3000 characters a section, 150 a header, ~12k in all). Each rule group carries its
+ * remediation once; each message ends with the context line, the command that lists everything and the portal link.
  */
 export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
   const footer: Context = {
     type: 'context',
-    elements: [mrkdwn(fitText(`${escapeSlack(d.context)} · <${PORTAL_URL}|Manage API tokens in the Gcore portal>`, SLACK_LIMITS.contextText))],
+    elements: [
+      mrkdwn(
+        fitText(`${escapeSlack(d.context)} · Everything: \`${escapeSlack(d.listAll)}\` · <${PORTAL_URL}|Manage API tokens in the Gcore portal>`, SLACK_LIMITS.contextText),
+      ),
+    ],
   };
-  const pages: { items: Item[]; rules: Set<RuleId> }[] = [];
-  let page: { items: Item[]; rules: Set<RuleId> } = { items: [], rules: new Set() };
-  const total = (p: { items: Item[]; rules: Set<RuleId> }) => {
-    const fix = remediationBlock(d, p.rules);
-    return SLACK_LIMITS.headerText + p.items.reduce((s, i) => s + size(i.block), 0) + size(footer) + (fix ? size(fix) : 0);
-  };
+  const pages: Section[][] = [];
+  let page: Section[] = [];
+  const total = (p: readonly Section[]) => SLACK_LIMITS.headerText + p.reduce((s, b) => s + size(b), 0) + size(footer);
   for (const item of body(d, now)) {
-    const next = { items: [...page.items, item], rules: new Set([...page.rules, ...item.rules]) };
-    // header, footer and remediation are the 3 fixed blocks
-    if (page.items.length > 0 && (next.items.length + 3 > SLACK_LIMITS.blocks || total(next) > MESSAGE_CHAR_BUDGET)) {
+    const next = [...page, item];
+    // header and footer are the 2 fixed blocks
+    if (page.length > 0 && (next.length + 2 > SLACK_LIMITS.blocks || total(next) > MESSAGE_CHAR_BUDGET)) {
       pages.push(page);
-      page = { items: [item], rules: new Set(item.rules) };
+      page = [item];
     } else {
       page = next;
     }
@@ -209,10 +236,9 @@ export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
   return pages.map((p, i) => {
     const part = pages.length > 1 ? ` (${i + 1}/${pages.length})` : '';
     const title = fitText(`Gcore token audit: ${d.headline}`, SLACK_LIMITS.headerText - part.length) + part;
-    const fix = remediationBlock(d, p.rules);
     return {
       text: title,
-      blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...p.items.map((x) => x.block), ...(fix ? [fix] : []), footer],
+      blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...p, footer],
     };
   });
 }

@@ -1,6 +1,6 @@
 import type { Severity } from '../core/severity.js';
 import { NEW_TOKENS_PER_MESSAGE, type NewTokenAlert, type NewTokenEntry } from '../alerts/plan-sentinel.js';
-import { LIST_ALL_COMMAND } from '../alerts/digest.js';
+import { listingCommand } from '../alerts/digest.js';
 import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage } from './slack-message.js';
 import { escapeSlack, fitText, slackText } from './slack-text.js';
 import { fitMessage } from './fit-message.js';
@@ -66,7 +66,7 @@ export function layoutNewTokens(alert: NewTokenAlert): SlackMessage[] {
     }
     const notes = ['Found by the sentinel between runs; the next run’s digest will not repeat it.'];
     if (last && alert.left > 0) {
-      notes.push(`${alert.left} more new token${alert.left === 1 ? ' waits' : 's wait'} for the next run’s digest (\`${escapeSlack(LIST_ALL_COMMAND)}\` lists every finding).`);
+      notes.push(`${alert.left} more new token${alert.left === 1 ? ' waits' : 's wait'} for the next run’s digest (\`${escapeSlack(listingCommand('findings'))}\` lists every finding).`);
     }
     if (total > NEW_TOKENS_PER_MESSAGE) {
       notes.push(`Part ${i / NEW_TOKENS_PER_MESSAGE + 1} of ${Math.ceil(total / NEW_TOKENS_PER_MESSAGE)}.`);

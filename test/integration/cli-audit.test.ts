@@ -154,8 +154,9 @@ describe('gcore-token-audit audit', () => {
     const posted = slack.accepted();
     expect(posted.length).toBe(1);
     const body = posted[0]?.raw ?? '';
-    // the header tells the whole state: every open unmuted finding, including those below minSeverity
-    expect(posted[0]?.body.text).toBe('Gcore token audit: 14 open (1 critical, 4 high)');
+    // the header counts what the digest shows, and names the open unmuted findings below minSeverity it leaves out
+    expect(posted[0]?.body.text).toBe('Gcore token audit: 12 open (1 critical, 4 high) · 2 below low not shown');
+    expect(body).toContain('*Open findings* (12)');
     expect(body).not.toContain('<!channel>');
     expect(body).toContain('&lt;!channel&gt;');
     expect(body).not.toContain('token-116'); // muted: left out

@@ -141,6 +141,13 @@ describe('reading the worker from the command line (built CLI, no configuration 
     expect(byRule.map((f) => [f.rule, f.tokenId])).toEqual([['never-used', 103]]);
     const byAccount = JSON.parse((await cli(['findings', '--account', '789', '--format', 'json'], env)).stdout) as OpenFinding[];
     expect(byAccount.map((f) => [f.clientId, f.tokenId])).toEqual([[789, 201]]);
+    // the filters a digest's listing commands print, together
+    const listed = JSON.parse((await cli(['findings', '--rule', 'never-used', '--account', '456', '--format', 'json'], env)).stdout) as OpenFinding[];
+    expect(listed.map((f) => [f.rule, f.clientId, f.tokenId])).toEqual([['never-used', 456, 103]]);
+    const owner = report.findings.find((f) => !f.muted && f.owner !== null)?.owner ?? '';
+    const byOwner = JSON.parse((await cli(['findings', '--owner', owner.toUpperCase(), '--format', 'json'], env)).stdout) as OpenFinding[];
+    expect(byOwner.map(strip)).toEqual(report.findings.filter((f) => !f.muted && f.owner?.toLowerCase() === owner.toLowerCase()));
+    expect(byOwner.length).toBeGreaterThan(0);
     const muted = JSON.parse((await cli(['findings', '--muted', '--format', 'json'], env)).stdout) as OpenFinding[];
     expect(muted.map(strip)).toEqual(report.findings.filter((f) => f.muted));
     expect(muted.map((f) => [f.tokenId, f.muteReason])).toEqual([[102, 'CI key, rotated by Vault']]);

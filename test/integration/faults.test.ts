@@ -28,7 +28,7 @@ describe('faults', () => {
     expect(run.report?.summary).toMatchObject({ tokensAudited: 40, failed: 0 });
     expect(tokenReads(h.gcore).size).toBe(40);
     expect(h.slack.accepted().length).toBe(1);
-    expect(h.slack.accepted()[0]?.raw).toContain('*New* (40, by rule)');
+    expect(h.slack.accepted()[0]?.raw).toContain('*New* (40)');
   });
 
   it('Redis restarted between runs and in the middle of one: state and schedule survive, the run completes', async () => {
@@ -82,11 +82,12 @@ describe('faults', () => {
     h.slack.respond = () => ({ status: 200, body: 'ok' });
     await until(() => Promise.resolve((h.slack.accepted().length ?? 0) >= 2), 20_000, 'both digests');
     const [first, second] = h.slack.accepted().map((p) => p.raw);
-    expect(first).toContain('*New* (2, by rule)');
-    expect(first).toContain('token-101');
-    expect(second).toContain('*New* (1, by rule)');
-    expect(second).toContain('token-103');
-    expect(second).not.toContain('token-101');
+    // medium findings roll up by rule with counts per account: the first run's two, then the second's one
+    expect(first).toContain('*New* (2)');
+    expect(first).toContain('never-expiring (medium): 2 — account 456: 2');
+    expect(second).toContain('*New* (1)');
+    expect(second).toContain('never-expiring (medium): 1 — account 456: 1');
+    expect(second).not.toContain(': 2 — ');
     expect((await h.trigger()).code).toBe(0);
     expect(h.slack.accepted().length).toBe(2);
     expect(await h.redis.llen(`${h.prefix}:alerts:outbox`)).toBe(0);
@@ -111,7 +112,7 @@ describe('faults', () => {
     h.slack.respond = () => ({ status: 200, body: 'ok' }); // the channel is fixed
     expect((await h.trigger()).code).toBe(0);
     expect(h.slack.accepted().length).toBe(1);
-    expect(h.slack.accepted()[0]?.raw).toContain('*New* (2, by rule)');
+    expect(h.slack.accepted()[0]?.raw).toContain('*New* (2)');
   });
 
   it('goes blind loudly: a tenth of the tokens failing is a coverage gap in Slack and /metrics; an overdue run shows as stale', async () => {
@@ -125,7 +126,8 @@ describe('faults', () => {
     expect(run.report?.coverage).toEqual([
       'account 456: 2 of its 10 tokens (20%) could not be read (GET /iam/v2/clients/456/tokens/101 failed after 2 attempt(s): HTTP 503)',
     ]);
-    expect(h.slack.accepted()[0]?.raw).toContain('coverage-gap (high): Not fully audited: 2 of its 10 tokens (20%) could not be read');
+    expect(h.slack.accepted()[0]?.raw).toContain('coverage-gap (high): 1 account*');
+    expect(h.slack.accepted()[0]?.raw).toContain('account 456 · Not fully audited: 2 of its 10 tokens (20%) could not be read');
     expect(await metrics()).toMatch(/^token_audit_coverage_gaps 1$/m);
     expect(await metrics()).toMatch(/^token_audit_last_success_stale 0$/m);
     h.now = new Date(h.now.getTime() + 49 * 3_600_000); // schedule: daily; nothing ran for 49 h

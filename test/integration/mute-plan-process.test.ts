@@ -102,6 +102,9 @@ describe('operator commands: mute and plan (processes, real Redis)', () => {
     expect(plan.stdout.match(/\+ stale \(/g)).toHaveLength(3);
     expect(plan.stdout).toContain('Slack: the next run would post 1 message to SLACK_WEBHOOK_URL:');
     expect(plan.stdout).toContain('3 new · 0 resolved');
+    // the preview names the worker's listing commands, not the one-shot audit's
+    expect(plan.stdout).toContain('Everything: gcore-token-audit findings ·');
+    expect(plan.stdout).not.toContain('audit --format json');
     expect(h.slack.posts.length).toBe(posts);
     expect(sorted(await dumpPrefix(h.redis, h.prefix))).toBe(dump);
 

@@ -41,7 +41,7 @@ async function triggerWait(h: Harness): Promise<{ code: number | null; report: R
 function expectOneDigest(h: Harness): void {
   const accepted = h.slack.accepted();
   expect(accepted).toHaveLength(1);
-  expect(accepted[0]?.raw).toContain(`*New* (${TOKENS}, by rule)`);
+  expect(accepted[0]?.raw).toContain(`*New* (${TOKENS})`);
 }
 
 describe('Redis Cluster', () => {

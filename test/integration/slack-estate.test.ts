@@ -89,6 +89,10 @@ describe('the Slack stream over 20 accounts × 100 tokens', () => {
     expect(posts.map((p) => p.body.text?.replace(/ \(\d\/\d\)$/, ''))).toEqual(posts.map(() => header));
     expect(posts[0]?.raw).toContain('Team 1001 (1001)');
     expect(posts[0]?.raw).toContain('owner owner-1001@example.com');
+    // triage first: the accounts holding two critical tokens lead, each with its counts by severity
+    const triage = ((posts[0]?.body.blocks?.[2] as { text?: { text?: string } } | undefined)?.text?.text ?? '').split('\n');
+    expect(triage.slice(0, 2)).toEqual(['By account', '🔴 Team 1002 (1002): 2 critical · 3 high · 95 medium']);
+    expect(posts.map((p) => p.raw).join()).toContain('Everything: `gcore-token-audit findings`');
 
     await h.trigger();
     expect(h.slack.accepted().length).toBe(posts.length); // unchanged: nothing
@@ -111,7 +115,7 @@ describe('the Slack stream over 20 accounts × 100 tokens', () => {
     h = await workerHarness({ tokens: 0, config: configYaml(routes), env: { ...env(), SLACK_WEBHOOK_URL_ONCALL: oncall.webhookUrl } });
     stock(h);
     await h.startWorker();
-    await h.trigger();
+    const run = await h.trigger();
     const toOncall = oncall.accepted();
     const toDefault = h.slack.accepted();
     expect(toOncall.length).toBeGreaterThanOrEqual(1);
@@ -120,7 +124,10 @@ describe('the Slack stream over 20 accounts × 100 tokens', () => {
     expect(toDefault.length).toBeLessThanOrEqual(3);
     expect(named(toOncall, CRITICAL)).toEqual(CRITICAL);
     expect(named(toOncall, HIGH)).toEqual([]);
-    expect(toOncall.every((p) => p.body.text?.startsWith(`Gcore token audit: ${CRITICAL.length} new · 0 resolved · ${CRITICAL.length} open (${CRITICAL.length} critical, 0 high)`))).toBe(true);
+    // each route sees part of the run: its header says how much of it
+    const all = (run.report as Report).findings.length.toLocaleString('en-US');
+    const here = CRITICAL.length;
+    expect(toOncall.every((p) => p.body.text?.startsWith(`Gcore token audit: ${here} new here · ${all} new in all · 0 resolved · ${here} open here (${here} critical, 0 high) · ${all} open in all`))).toBe(true);
     expect(named(toDefault, CRITICAL)).toEqual([]);
     expect(named(toDefault, HIGH)).toEqual(HIGH);
     expect(toDefault.map((p) => p.raw).join()).not.toContain('critical)');
@@ -156,7 +163,8 @@ describe('coverage-gap through the worker', () => {
     expect(first.report?.findings.filter((f) => f.rule === 'coverage-gap').map((f) => [f.clientId, f.tokenId, f.accountName])).toEqual([[789, null, 'Billing']]);
     expect(h.slack.accepted()).toHaveLength(1);
     expect(h.slack.accepted()[0]?.raw).toContain('Billing (789)');
-    expect(h.slack.accepted()[0]?.raw).toMatch(/coverage-gap \(high\): Not fully audited: [^"]*rejected/);
+    expect(h.slack.accepted()[0]?.raw).toContain('coverage-gap (high): 1 account*');
+    expect(h.slack.accepted()[0]?.raw).toMatch(/Billing \(789\) · Not fully audited: [^"]*rejected/);
 
     await h.trigger();
     expect(h.slack.accepted()).toHaveLength(1); // the same gap: not news
@@ -171,6 +179,6 @@ describe('coverage-gap through the worker', () => {
     expect(h.slack.accepted()).toHaveLength(3);
     const restored = h.slack.accepted()[2]?.raw ?? '';
     expect(restored).toContain('Billing (789) · coverage-gap: coverage restored');
-    expect(restored).toContain('never-expiring (medium): 1 — token-201'); // and the token it could not see is now new
+    expect(restored).toContain('never-expiring (medium): 1 — Billing (789): 1'); // and the token it could not see is now new
   }, 60_000);
 });

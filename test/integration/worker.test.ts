@@ -135,7 +135,8 @@ describe('worker', () => {
     expect(run.report?.coverage).toEqual(['account 456: could not list tokens: GET /iam/v2/clients/456/tokens failed after 2 attempt(s): HTTP 500']);
     expect(h.slack.accepted().length).toBe(2);
     const digest = h.slack.accepted()[1]?.raw ?? '';
-    expect(digest).toContain('coverage-gap (high): Not fully audited: could not list tokens');
+    expect(digest).toContain('coverage-gap (high): 1 account*');
+    expect(digest).toContain('account 456 · Not fully audited: could not list tokens');
     expect(digest).not.toContain('Resolved');
     await h.trigger(); // the same gap again: not news
     expect(h.slack.accepted().length).toBe(2);

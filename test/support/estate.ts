@@ -176,3 +176,60 @@ export function expectWithinSlackLimits(messages: readonly SlackMessage[]): void
     expect(total).toBeLessThanOrEqual(MESSAGE_CHAR_BUDGET);
   }
 }
+
+/**
+ * The estate a new user met (issue 18): 20 accounts × 100 tokens, 620 findings: 100 never-expiring
+ * Administrators tokens (critical, 2 to 8 an account, so accounts differ), 60 orphaned and 60 stale
+ * Administrators tokens (high, 3 each an account, all called `purge-bot` and `legacy-admin`: the same name in
+ * every account), 380 medium and 20 low. Token ids run 1..2000 across the estate.
+ */
+export function triageEstate(): Estate {
+  const accounts = Array.from({ length: 20 }, (_, a) => ({ clientId: FIRST_CLIENT + a, name: a === 0 ? 'Production CDN' : `acct-${String(a + 1).padStart(2, '0')}` }));
+  const findings: Finding[] = [];
+  const results: TokenResult[] = [];
+  const criticalTokens: number[] = [];
+  const highTokens: number[] = [];
+  for (const [a, account] of accounts.entries()) {
+    const criticals = ((a % 4) + 1) * 2;
+    for (let i = 0; i < 100; i++) {
+      const tokenId = a * 100 + i + 1;
+      const base: Partial<Finding> = {
+        clientId: account.clientId,
+        accountName: account.name,
+        tokenId,
+        tokenName: `svc-${tokenId}`,
+        owner: i % 10 === 9 ? null : `team-${(a + i) % 7}@example.com`,
+        role: 'Users',
+      };
+      let hit: { rule: RuleId; severity: Severity; message: string; extra?: Partial<Finding> } | null = null;
+      if (i < criticals) {
+        criticalTokens.push(tokenId);
+        hit = { rule: 'never-expiring-admin', severity: 'critical', message: 'Administrators token that never expires.', extra: { role: 'Administrators', tokenName: `ci-deploy-${i}` } };
+      } else if (i < 10 + 3) {
+        if (i >= 10) {
+          highTokens.push(tokenId);
+          hit = { rule: 'orphaned', severity: 'high', message: 'Its issuer was deleted; the token still works.', extra: { tokenName: 'purge-bot' } };
+        }
+      } else if (i < 16) {
+        highTokens.push(tokenId);
+        hit = { rule: 'stale', severity: 'high', message: 'Administrators token not used for 200 days (limit: 90 days).', extra: { role: 'Administrators', tokenName: 'legacy-admin' } };
+      } else if (i < 35) {
+        const rule = (['lifetime-too-long', 'not-in-inventory', 'never-used', 'stale'] as const)[i % 4] ?? 'stale';
+        hit = { rule, severity: 'medium', message: 'A medium finding.' };
+      } else if (i === 35) {
+        hit = { rule: 'expiring-soon', severity: 'low', message: 'Expires in 5 days.', extra: { expDate: '2026-12-04T00:00:00.000Z' } };
+      }
+      const tokenFindings =
+        hit === null ? [] : [finding(tokenId, hit.rule, hit.severity, { ...base, ...hit.extra, id: findingId(account.clientId, tokenId, hit.rule), message: hit.message })];
+      findings.push(...tokenFindings);
+      results.push({
+        clientId: account.clientId,
+        tokenId,
+        status: 'audited',
+        findings: tokenFindings,
+        snapshot: { expDate: null, expired: false, deleted: false, lastUsage: '2026-05-01T00:00:00.000Z', issuerDeleted: false, inInventory: true },
+      });
+    }
+  }
+  return { findings, results, accounts, criticalTokens, highTokens };
+}

@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AlertPlan, RoutePlan } from '../../src/alerts/plan-alerts.js';
-import { LIST_ALL_COMMAND } from '../../src/alerts/digest.js';
 import { DEFAULT_ROUTE, type Route } from '../../src/alerts/route-findings.js';
 import type { SlackSettings } from '../../src/config/config.js';
 import { routeDigests, type RouteMessages } from '../../src/slack/digest-messages.js';
 import { plainText } from '../support/estate.js';
 import { NOW } from '../support/tokens.js';
+import { finding } from '../support/findings.js';
 
 const NOTE = 'Mute m1 on stale (token 116) lapsed';
 const oncall: Route = { name: 'oncall', webhookEnv: 'ONCALL_WEBHOOK', match: { minSeverity: 'critical' }, continue: false };
@@ -17,7 +17,7 @@ const plan = (routes: string[]): AlertPlan => ({ upserts: [], resolvedKeys: [], 
 
 function digests(routes: Route[], notes?: string[]): RouteMessages[] {
   const settings: SlackSettings = { minSeverity: 'low', renotifyAfterHours: 168, maxMessagesPerRun: 5, detailSeverity: 'high', routes };
-  return routeDigests(plan([...routes.map((r) => r.name), DEFAULT_ROUTE]), { stateless: false, runId: 'r1', trigger: 'schedule', now: NOW, settings, notes, moreCommand: LIST_ALL_COMMAND });
+  return routeDigests(plan([...routes.map((r) => r.name), DEFAULT_ROUTE]), { stateless: false, runId: 'r1', trigger: 'schedule', now: NOW, settings, notes, listing: 'findings' });
 }
 
 describe('routeDigests: notes (mute changes)', () => {
@@ -39,5 +39,23 @@ describe('routeDigests: notes (mute changes)', () => {
 
   it('leave out a route with neither notes nor findings', () => {
     expect(digests([oncall])).toEqual([]);
+  });
+});
+
+describe('routeDigests: header counts', () => {
+  it('a route that sees part of the run says "here" and "in all", counting a finding on two routes once', () => {
+    const settings: SlackSettings = { minSeverity: 'medium', renotifyAfterHours: 168, maxMessagesPerRun: 5, detailSeverity: 'high', routes: [oncall] };
+    const critical = finding(1, 'never-expiring-admin', 'critical');
+    const rest = [finding(2, 'orphaned', 'high'), finding(3, 'stale', 'medium')];
+    const below = finding(4, 'never-used', 'low');
+    const routes: RoutePlan[] = [
+      { ...quiet('oncall'), newFindings: [critical], open: [critical] },
+      { ...quiet(DEFAULT_ROUTE), newFindings: [critical, ...rest], open: [critical, ...rest, below], belowMinSeverity: 1 },
+    ];
+    const out = routeDigests({ upserts: [], resolvedKeys: [], open: [], routes }, { stateless: false, runId: 'r1', trigger: 'schedule', now: NOW, settings, listing: 'findings' });
+    expect(out.map((d) => d.messages[0]?.text)).toEqual([
+      'Gcore token audit: 1 new here · 3 new in all · 0 resolved · 1 open here (1 critical, 0 high) · 3 open in all',
+      'Gcore token audit: 3 new · 0 resolved · 3 open (1 critical, 1 high) · 1 below medium not shown',
+    ]);
   });
 });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
 import { planAlerts, type AlertPlan, type AlertState, type RunCoverage } from '../../src/alerts/plan-alerts.js';
-import { LIST_ALL_COMMAND } from '../../src/alerts/digest.js';
 import { DEFAULT_ROUTE, routesOf, type Route } from '../../src/alerts/route-findings.js';
 import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import type { Finding } from '../../src/core/finding.js';
@@ -8,7 +7,7 @@ import type { TokenResult } from '../../src/core/report.js';
 import type { SlackSettings } from '../../src/config/config.js';
 import { routeDigests, type RouteMessages } from '../../src/slack/digest-messages.js';
 import type { SlackMessage } from '../../src/slack/slack-message.js';
-import { estate, expectWithinSlackLimits, plainText, textObjects, type Estate } from '../support/estate.js';
+import { estate, expectWithinSlackLimits, plainText, textObjects, triageEstate, type Estate } from '../support/estate.js';
 import { NOW } from '../support/tokens.js';
 
 const HOUR = 3_600_000;
@@ -30,9 +29,16 @@ interface Run {
 }
 
 /** One worker run: plan against the stored state, lay out each route, and store what the run decided. */
-function run(previous: ReadonlyMap<string, AlertState>, findings: readonly Finding[], coverage: RunCoverage, now: Date, s = settings()): Run {
+function run(previous: ReadonlyMap<string, AlertState>, findings: readonly Finding[], coverage: RunCoverage, now: Date, s = settings(), stateless = false): Run {
   const plan = planAlerts(previous, findings, coverage, { now, minSeverity: s.minSeverity, renotifyAfterHours: s.renotifyAfterHours, routes: s.routes });
-  const digests = routeDigests(plan, { stateless: false, runId: `run-${now.toISOString()}`, trigger: 'schedule', now, settings: s, moreCommand: LIST_ALL_COMMAND });
+  const digests = routeDigests(plan, {
+    stateless,
+    runId: `run-${now.toISOString()}`,
+    trigger: stateless ? 'audit' : 'schedule',
+    now,
+    settings: s,
+    listing: stateless ? 'audit' : 'findings',
+  });
   const state = new Map(previous);
   for (const key of plan.resolvedKeys) {
     state.delete(key);
@@ -45,8 +51,15 @@ function run(previous: ReadonlyMap<string, AlertState>, findings: readonly Findi
 
 const messagesOf = (r: Run, route = DEFAULT_ROUTE): SlackMessage[] => r.digests.find((d) => d.route === route)?.messages ?? [];
 const n = (x: number) => x.toLocaleString('en-US');
-const headline = (fresh: number, resolved: number, open: readonly Finding[]) =>
-  `${n(fresh)} new · ${n(resolved)} resolved · ${n(open.length)} open (${n(open.filter((f) => f.severity === 'critical').length)} critical, ${n(open.filter((f) => f.severity === 'high').length)} high)`;
+/** The header of a route that sees `open` of the run's `whole` open findings (all of them when not given). */
+function headline(fresh: number, resolved: number, open: readonly Finding[], whole?: { fresh: number; open: number }): string {
+  const counts = `(${n(open.filter((f) => f.severity === 'critical').length)} critical, ${n(open.filter((f) => f.severity === 'high').length)} high)`;
+  if (whole === undefined) {
+    return `${n(fresh)} new · ${n(resolved)} resolved · ${n(open.length)} open ${counts}`;
+  }
+  return `${n(fresh)} new here · ${n(whole.fresh)} new in all · ${n(resolved)} resolved · ${n(open.length)} open here ${counts} · ${n(whole.open)} open in all`;
+}
+const mrkdwnText = (messages: readonly SlackMessage[]) => messages.flatMap((m) => textObjects(m).filter((t) => t.type === 'mrkdwn').map((t) => t.text)).join('\n');
 const occurrences = (text: string, part: string) => text.split(part).length - 1;
 
 function expectHeader(messages: readonly SlackMessage[], expected: string) {
@@ -59,6 +72,22 @@ function expectHeader(messages: readonly SlackMessage[], expected: string) {
     expect(m.text).toBe(title);
     expect(title).not.toContain('no open findings');
   }
+}
+
+/** The group roll-ups of a digest's text: rule, the total it says, and the count under each account. */
+function rolledUp(plain: string): { rule: string; total: number; accounts: Map<number, number> }[] {
+  const lines = plain.split('\n');
+  return lines.flatMap((line, i) => {
+    const head = /^By account(?: \(([\d,]+) more\))?: (.*)$/.exec(line);
+    const rule = /^List them: gcore-token-audit (?:findings --rule ([\w-]+)|audit .*\.rule == "([\w-]+)")/.exec(lines[i + 1] ?? '');
+    if (head === null) {
+      return [];
+    }
+    expect(rule).not.toBeNull(); // every roll-up ends with the command that lists it
+    const accounts = new Map([...(head[2] ?? '').matchAll(/\((\d+)\): ([\d,]+) tokens?/g)].map((m) => [Number(m[1]), Number((m[2] ?? '').replace(/,/g, ''))]));
+    const sum = [...accounts.values()].reduce((a, b) => a + b, 0);
+    return [{ rule: rule?.[1] ?? rule?.[2] ?? '', total: head[1] === undefined ? sum : Number(head[1].replace(/,/g, '')), accounts }];
+  });
 }
 
 const big = estate();
@@ -93,17 +122,16 @@ describe('digest at scale (20 accounts × 100 tokens)', () => {
     }
   });
 
-  it('first run: one entry per token, its rules together, and each remediation once per message', () => {
+  it('first run: one entry per token, its rules together, and each rule’s remediation once', () => {
     const twoRules = big.criticalTokens.filter((id) => big.findings.filter((f) => f.tokenId === id).length === 2);
     expect(twoRules.length).toBeGreaterThan(0);
     const plain = plainText(firstMessages);
     for (const id of [...big.criticalTokens, ...big.highTokens]) {
       expect(occurrences(plain, `(token ${id})`)).toBe(1);
     }
-    for (const m of firstMessages) {
-      const mrkdwn = textObjects(m).filter((t) => t.type === 'mrkdwn').map((t) => t.text).join('\n');
-      expect(occurrences(mrkdwn, '*never-expiring-admin*:')).toBeLessThanOrEqual(1);
-    }
+    const mrkdwn = mrkdwnText(firstMessages);
+    expect(occurrences(mrkdwn, 'never-expiring-admin (critical): 30 tokens*\nWhat to do: ')).toBe(1);
+    expect(occurrences(mrkdwn, 'What to do: ')).toBe(new Set(big.findings.filter((f) => f.severity === 'critical' || f.severity === 'high').map((f) => f.rule)).size);
     // the lower severities rolled up by rule, with a count
     expect(plain).toMatch(/never-used \(low\): \d+/);
     expect(plain).toMatch(/not-in-inventory \(medium\): \d+ — .*\+[\d,]+ more/);
@@ -144,12 +172,14 @@ describe('digest at scale (20 accounts × 100 tokens)', () => {
     for (const id of big.criticalTokens) {
       expect(occurrences(plain, `(token ${id})`)).toBe(1);
     }
-    // what is not named is rolled up by rule: no high finding is lost
-    for (const rule of ['stale', 'orphaned', 'audit-failed'] as const) {
+    // what is not named is counted under its rule, by account, with the command that lists it: no high finding is lost
+    const highRules = [...new Set(big.findings.filter((f) => f.severity === 'high').map((f) => f.rule))];
+    expect(highRules.length).toBeGreaterThan(0);
+    for (const rule of highRules) {
       const high = big.findings.filter((f) => f.rule === rule && f.severity === 'high');
+      expect(mrkdwnText(messages)).toContain(`${rule} (high): ${high.length} tokens*`);
       const named = high.filter((f) => plain.includes(`(token ${f.tokenId})`)).length;
-      const rolled = Number(new RegExp(`${rule} \\(high\\): (\\d+) —`).exec(plain)?.[1] ?? 0);
-      expect(named + rolled).toBe(high.length);
+      expect(named + rolledUp(plain).filter((r) => r.rule === rule).reduce((a, r) => a + r.total, 0)).toBe(high.length);
     }
   });
 
@@ -164,9 +194,8 @@ describe('digest at scale (20 accounts × 100 tokens)', () => {
     const named = crowded.criticalTokens.filter((id) => plain.includes(`(token ${id})`)).length;
     expect(named).toBeGreaterThan(0);
     expect(named).toBeLessThan(crowded.criticalTokens.length);
-    const all = messages.flatMap((m) => textObjects(m).map((t) => t.text)).join('\n');
-    expect(all).toContain(`${n(crowded.criticalTokens.length - named)} more critical tokens are not named here`);
-    expect(all).toContain(LIST_ALL_COMMAND);
+    expect(plain).toContain(`By account (${n(crowded.criticalTokens.length - named)} more): `);
+    expect(plain).toContain('List them: gcore-token-audit findings --rule never-expiring-admin');
     expectHeader(messages, headline(crowded.findings.length, 0, crowded.findings));
   });
 });
@@ -234,8 +263,8 @@ describe('coverage gap', () => {
     expect(messages).toHaveLength(1);
     expectHeader(messages, headline(1, 0, [...big.findings, ...gapFindings]));
     const plain = plainText(messages);
-    expect(plain).toContain('coverage-gap (high): Not fully audited: key rejected (401).');
-    expect(plain).toContain(blind.name);
+    expect(mrkdwnText(messages)).toContain('coverage-gap (high): 1 account*');
+    expect(plain).toContain(`${blind.name} (${blind.clientId}) · Not fully audited: key rejected (401).`);
     expect(stillGap.digests).toEqual([]);
   });
 
@@ -272,13 +301,16 @@ describe('routes', () => {
       expect(messages.length).toBeLessThanOrEqual(3);
       expectWithinSlackLimits(messages);
     }
-    expectHeader(onOncall, headline(critical.length, 0, critical));
-    expectHeader(onDefault, headline(rest.length, 0, rest));
+    // each route sees part of the run: its header says so
+    const whole = { fresh: big.findings.length, open: big.findings.length };
+    expectHeader(onOncall, headline(critical.length, 0, critical, whole));
+    expectHeader(onDefault, headline(rest.length, 0, rest, whole));
     const oncallText = plainText(onOncall);
     const defaultText = plainText(onDefault);
     for (const id of big.criticalTokens) {
       expect(oncallText).toContain(`(token ${id})`);
-      expect(defaultText).not.toContain(`(token ${id})`);
+      // not told on the default route: at most an example of its medium finding there (`(token N)` then "," or the line's end)
+      expect(defaultText).not.toContain(`(token ${id}) ·`);
     }
     expect(defaultText).not.toContain('(critical)');
     expect(defaultText).not.toContain('🔴');
@@ -319,5 +351,129 @@ describe('routes', () => {
     expect(routesOf(orphanA, routes)).toEqual(['team-a', 'orphans']);
     expect(routesOf(orphanB, routes)).toEqual(['orphans']);
     expect(routesOf(other, routes)).toEqual([DEFAULT_ROUTE]);
+  });
+});
+
+describe('triage first: the first digest of a new user’s estate (20 accounts × 100 tokens, 620 findings)', () => {
+  const e = triageEstate();
+  const severities = (s: string) => e.findings.filter((f) => f.severity === s).length;
+
+  it('is the estate of issue 18: 100 critical, 120 high (the same two names in every account), 380 medium, 20 low', () => {
+    expect([e.findings.length, severities('critical'), severities('high'), severities('medium'), severities('low')]).toEqual([620, 100, 120, 380, 20]);
+    expect(e.findings.filter((f) => f.tokenName === 'purge-bot')).toHaveLength(60);
+  });
+
+  // worker (findings from Redis), audit --notify (no Redis), and each squeezed into fewer messages
+  const cases = [
+    { name: 'worker', stateless: false, budget: 3, list: 'gcore-token-audit findings --rule ' },
+    { name: 'audit --notify', stateless: true, budget: 3, list: 'gcore-token-audit audit --format json | jq ' },
+    { name: 'worker, budget 1', stateless: false, budget: 1, list: 'gcore-token-audit findings --rule ' },
+    { name: 'audit --notify, budget 1', stateless: true, budget: 1, list: 'gcore-token-audit audit --format json | jq ' },
+  ] as const;
+
+  describe.each(cases)('$name', ({ stateless, budget, list }) => {
+    const messages = messagesOf(run(new Map(), e.findings, coverage(e), NOW, settings({ maxMessagesPerRun: budget }), stateless));
+    const plain = plainText(messages);
+    const lines = plain.split('\n');
+
+    it('fits the budget and Slack’s limits, its header counting what it shows', () => {
+      expect(messages.length).toBeGreaterThanOrEqual(1);
+      expect(messages.length).toBeLessThanOrEqual(budget);
+      expectWithinSlackLimits(messages);
+      expectHeader(messages, stateless ? '620 open (100 critical, 120 high)' : headline(620, 0, e.findings));
+    });
+
+    it('opens with where the problems are: accounts worst first with their counts, then owners', () => {
+      const first = messages[0] as SlackMessage;
+      const body = first.blocks.slice(1, 3);
+      expect(body[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', verbatim: true, text: stateless ? '*Where the findings are*' : '*Where the new findings are*' } });
+      const triage = body[1]?.type === 'section' ? body[1].text.text.split('\n') : [];
+      // accounts 4, 8, 12, 16, 20 hold 8 critical tokens each: the worst, by id
+      expect(triage.slice(0, 7)).toEqual([
+        'By account',
+        '🔴 acct-04 (1004): 8 critical · 6 high · 19 medium · 1 low',
+        '🔴 acct-08 (1008): 8 critical · 6 high · 19 medium · 1 low',
+        '🔴 acct-12 (1012): 8 critical · 6 high · 19 medium · 1 low',
+        '🔴 acct-16 (1016): 8 critical · 6 high · 19 medium · 1 low',
+        '🔴 acct-20 (1020): 8 critical · 6 high · 19 medium · 1 low',
+        '+15 more accounts',
+      ]);
+      expect(triage[7]).toBe('By owner');
+      expect(triage[8]).toMatch(/^🔴 team-\d@example\.com: \d+ critical · \d+ high · \d+ medium · \d+ low$/);
+    });
+
+    it('names every critical and high token once, or counts it under its account in its rule’s group', () => {
+      const rolled = rolledUp(plain);
+      for (const [rule, ids] of [
+        ['never-expiring-admin', e.criticalTokens],
+        ['orphaned', e.highTokens.filter((id) => e.findings.some((f) => f.tokenId === id && f.rule === 'orphaned'))],
+        ['stale', e.highTokens.filter((id) => e.findings.some((f) => f.tokenId === id && f.rule === 'stale'))],
+      ] as const) {
+        expect(mrkdwnText(messages)).toContain(`${rule} (${rule === 'never-expiring-admin' ? 'critical' : 'high'}): ${ids.length} tokens*\nWhat to do: `);
+        const unnamed = new Map<number, number>();
+        for (const id of ids) {
+          const times = occurrences(plain, `(token ${id})`);
+          expect([id, times]).toEqual([id, times === 0 ? 0 : 1]);
+          if (times === 0) {
+            const clientId = e.findings.find((f) => f.tokenId === id)?.clientId ?? 0;
+            unnamed.set(clientId, (unnamed.get(clientId) ?? 0) + 1);
+          }
+        }
+        const counted = rolled.filter((r) => r.rule === rule);
+        expect(counted.reduce((a, r) => a + r.total, 0)).toBe([...unnamed.values()].reduce((a, b) => a + b, 0));
+        expect(new Map(counted.flatMap((r) => [...r.accounts]))).toEqual(unnamed);
+      }
+    });
+
+    it('ends every roll-up with the exact command that lists it, and the footer with how to see everything', () => {
+      // a group's rest ("By account (N more): …") or a rule's roll-up ("… — acct (id): n · …")
+      const rollupAt = lines.flatMap((l, i) => (/^By account.*: /.test(l) || / — .*\(\d+\): /.test(l) ? [i] : []));
+      expect(rollupAt.length).toBeGreaterThan(0);
+      for (const i of rollupAt) {
+        expect(lines[i + 1]).toMatch(new RegExp(`^List them: ${list.replace(/[|.*()]/g, '\\$&')}`));
+      }
+      for (const m of messages) {
+        const footer = m.blocks.at(-1);
+        expect(footer?.type === 'context' ? footer.elements[0]?.text : '').toContain(
+          stateless ? 'Everything: `gcore-token-audit audit --format json`' : 'Everything: `gcore-token-audit findings`',
+        );
+      }
+    });
+
+    it('never rolls a name up without its id: two tokens called purge-bot are never one', () => {
+      const mentions = [...plain.matchAll(/purge-bot(?: \(token (\d+)\))?/g)];
+      for (const m of mentions) {
+        expect(m[0]).toMatch(/^purge-bot \(token \d+\)$/);
+      }
+      expect(new Set(mentions.map((m) => m[1])).size).toBe(mentions.length);
+      // and the medium roll-ups' examples (svc-N is token N) carry their id too
+      const examples = [...plain.matchAll(/svc-(\d+)(?: \(token (\d+)\))?/g)];
+      expect(examples.length).toBeGreaterThan(0);
+      for (const m of examples) {
+        expect(m[2]).toBe(m[1]);
+      }
+    });
+
+    it('rolls medium and below up by rule, with counts per account', () => {
+      expect(plain).toMatch(/^🟡 lifetime-too-long \(medium\): 100 — Production CDN \(1001\): 5 · acct-02 \(1002\): 5 · .* · \+15 more accounts — e\.g\. svc-17 \(token 17\), svc-21 \(token 21\), svc-25 \(token 25\)$/m);
+      expect(plain).toMatch(/^🔵 expiring-soon \(low\): 20 — /m);
+    });
+  });
+
+  it('at the full budget names every critical and high token, in at most 3 messages', () => {
+    const messages = messagesOf(run(new Map(), e.findings, coverage(e), NOW));
+    const plain = plainText(messages);
+    for (const id of [...e.criticalTokens, ...e.highTokens]) {
+      expect(occurrences(plain, `(token ${id})`)).toBe(1);
+    }
+  });
+
+  it('at budget 1 rolls tokens up by account, the critical ones named first', () => {
+    const plain = plainText(messagesOf(run(new Map(), e.findings, coverage(e), NOW, settings({ maxMessagesPerRun: 1 }))));
+    const named = (ids: readonly number[]) => ids.filter((id) => plain.includes(`(token ${id})`)).length;
+    expect(named(e.criticalTokens)).toBeGreaterThan(0);
+    expect(named(e.highTokens)).toBeLessThan(e.highTokens.length);
+    expect(named(e.highTokens) === 0 || named(e.criticalTokens) === e.criticalTokens.length).toBe(true);
+    expect(plain).toMatch(/^By account(?: \(\d+ more\))?: Production CDN \(1001\): 3 tokens · /m);
   });
 });

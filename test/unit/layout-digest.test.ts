@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Digest, DigestSection, TokenEntry } from '../../src/alerts/digest.js';
-import { REMEDIATION, RULE_IDS } from '../../src/rules/rule-catalog.js';
+import type { Digest, DigestSection, RuleGroup, RuleRollup, TokenEntry } from '../../src/alerts/digest.js';
+import { RULE_IDS } from '../../src/rules/rule-catalog.js';
 import { lastUsedText, layoutDigest } from '../../src/slack/layout-digest.js';
 import { previewJson, previewMessages } from '../../src/slack/preview-messages.js';
 import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/slack/slack-message.js';
@@ -25,66 +25,134 @@ const entry = (overrides: Partial<TokenEntry> = {}): TokenEntry => ({
   ...overrides,
 });
 
+const group = (entries: readonly TokenEntry[], overrides: Partial<RuleGroup> = {}): RuleGroup => ({
+  rule: 'never-expiring-admin',
+  severity: 'critical',
+  count: entries.length,
+  remediation: 'Replace it, then delete this one.',
+  entries,
+  rest: null,
+  ...overrides,
+});
+const fresh = (groups: readonly RuleGroup[], rollups: readonly RuleRollup[] = [], count = 2): DigestSection => ({ kind: 'new', title: 'New', count, groups, rollups });
+const rollup = (overrides: Partial<RuleRollup> = {}): RuleRollup => ({
+  rule: 'never-used',
+  severity: 'low',
+  count: 120,
+  accounts: [{ clientId: 456, accountName: 'prod', count: 100 }, { clientId: 789, accountName: null, count: 20 }],
+  moreAccounts: 0,
+  examples: [],
+  command: 'gcore-token-audit findings --rule never-used',
+  ...overrides,
+});
+
 const digest = (overrides: Partial<Digest> = {}): Digest => ({
   headline: '1 new · 0 resolved · 2 open (1 critical, 0 high)',
-  sections: [{ kind: 'new', title: 'New', entries: [entry()], rollups: [], hidden: null }],
-  remediation: { 'never-expiring-admin': 'Replace it, then delete this one.', stale: 'Confirm it is needed.' },
+  sections: [fresh([group([entry()])])],
   context: 'Run r1 (scheduled) · 3 muted',
+  listAll: 'gcore-token-audit findings',
   ...overrides,
 });
 
 const all = (messages: readonly SlackMessage[]) => messages.flatMap((m) => textObjects(m).map((t) => t.text)).join('\n');
+/** The plain-text sections of a message: what it tells, without its header. */
+const bodyText = (m: SlackMessage | undefined) => (m?.blocks ?? []).flatMap((b) => (b.type === 'section' && b.text.type === 'plain_text' ? [b.text.text] : [])).join('\n');
+const LINE = '🔴 ci-deploy (token 116) · prod (456) · owner ops@example.com · last used 214 days ago · expires never';
 
 describe('layoutDigest', () => {
-  it('tells a token in three lines: name, id and account; role, owner and dates; each rule with its message', () => {
+  it('tells a token on one line: name, id, account, owner, last used, expiry, and its rules’ sentences', () => {
     const [m] = layoutDigest(digest(), NOW);
     expect(m?.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Gcore token audit: 1 new · 0 resolved · 2 open (1 critical, 0 high)' } });
     expect(m?.text).toBe('Gcore token audit: 1 new · 0 resolved · 2 open (1 critical, 0 high)');
-    expect(plainText([m as SlackMessage])).toContain(
-      [
-        '🔴 ci-deploy (token 116) · prod (456)',
-        'Administrators · owner ops@example.com · last used 214 days ago · expires never',
-        'never-expiring-admin (critical): Administrators token that never expires. · stale (medium): Not used for 214 days (limit: 90 days).',
-      ].join('\n'),
+    expect(bodyText(m)).toBe(
+      `${LINE} · Administrators token that never expires. · also stale (medium): Not used for 214 days (limit: 90 days).`,
     );
     expect(all([m as SlackMessage])).toContain('*New* (2)'); // the heading counts findings, not tokens
   });
 
-  it('says "not read" for a token it could not read, "owner unknown" without an owner, and names a bare account by its id', () => {
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ read: false, owner: null, accountName: null })], rollups: [], hidden: null }] }), NOW);
-    const text = plainText([m as SlackMessage]);
-    expect(text).toContain('· account 456');
-    expect(text).toContain('Administrators · owner unknown · not read');
+  it('without sentences, names only the token’s other rules', () => {
+    const bare = entry({ rules: entry().rules.map((r) => ({ ...r, message: '' })) });
+    const [m] = layoutDigest(digest({ sections: [fresh([group([bare])])] }), NOW);
+    expect(bodyText(m)).toBe(`${LINE} · also stale (medium)`);
   });
 
-  it('puts each remediation once per message, and the context line with the portal link last', () => {
+  it('says "not read" for a token it could not read, "owner unknown" without an owner, and names a bare account by its id', () => {
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry({ read: false, owner: null, accountName: null })])])] }), NOW);
+    const text = plainText([m as SlackMessage]);
+    expect(text).toContain('(token 116) · account 456 · owner unknown · not read · ');
+  });
+
+  it('heads each rule group with its token count and what to do, once; the context line with the command for everything and the portal link last', () => {
     const entries = Array.from({ length: 8 }, (_, i) => entry({ tokenId: i + 1, tokenName: `t${i + 1}` }));
-    const messages = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries, rollups: [], hidden: null }] }), NOW);
+    const messages = layoutDigest(digest({ sections: [fresh([group(entries)])] }), NOW);
     expect(messages).toHaveLength(1);
     const m = messages[0] as SlackMessage;
     const mrkdwn = textObjects(m).filter((t) => t.type === 'mrkdwn').map((t) => t.text);
-    expect(mrkdwn.filter((t) => t.includes('Replace it, then delete this one.'))).toHaveLength(1);
-    expect(mrkdwn.filter((t) => t.includes('Confirm it is needed.'))).toHaveLength(1);
+    expect(mrkdwn.filter((t) => t.includes('Replace it, then delete this one.'))).toEqual(['*🔴 never-expiring-admin (critical): 8 tokens*\nWhat to do: Replace it, then delete this one.']);
     expect(m.blocks.at(-1)).toEqual({
       type: 'context',
-      elements: [{ type: 'mrkdwn', verbatim: true, text: `Run r1 (scheduled) · 3 muted · <${PORTAL_URL}|Manage API tokens in the Gcore portal>` }],
+      elements: [{ type: 'mrkdwn', verbatim: true, text: `Run r1 (scheduled) · 3 muted · Everything: \`gcore-token-audit findings\` · <${PORTAL_URL}|Manage API tokens in the Gcore portal>` }],
     });
   });
 
-  it('rolls up by rule with a count, the first names and "+N more"', () => {
-    const [m] = layoutDigest(
-      digest({ sections: [{ kind: 'new', title: 'New', entries: [], rollups: [{ rule: 'never-used', severity: 'low', count: 120, names: ['a', 'b', 'c'] }], hidden: null }], remediation: {} }),
-      NOW,
-    );
+  it('rolls up by rule with a count, the count per account, "+N more accounts" and the command that lists it; never a token name', () => {
+    const [m] = layoutDigest(digest({ sections: [fresh([], [rollup({ moreAccounts: 3 })], 120)] }), NOW);
     const text = all([m as SlackMessage]);
-    expect(text).toContain('*New* (120, by rule)');
-    expect(text).toContain('🔵 never-used (low): 120 — a, b, c, +117 more');
-    expect(m?.blocks.filter((b) => b.type === 'context')).toHaveLength(1); // no remediation block for rolled-up rules
+    expect(text).toContain('*New* (120)');
+    expect(text).toContain('*By rule*');
+    expect(bodyText(m)).toBe('🔵 never-used (low): 120 — prod (456): 100 · account 789: 20 · +3 more accounts\nList them: gcore-token-audit findings --rule never-used');
   });
 
-  it('says how many critical tokens it does not name and which command lists them', () => {
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry()], rollups: [], hidden: { count: 41, command: 'gcore-token-audit audit --format json' } }] }), NOW);
-    expect(all([m as SlackMessage])).toContain('*41 more critical tokens are not named here.* Every one is listed by `gcore-token-audit audit --format json`');
+  it('gives a roll-up’s example tokens with their ids (an account-level one by its account), so two of one name stay two', () => {
+    const examples = [
+      { tokenId: 7, tokenName: 'purge-bot', clientId: 456, accountName: 'prod' },
+      { tokenId: 8, tokenName: 'purge-bot', clientId: 789, accountName: null },
+      { tokenId: null, tokenName: null, clientId: 9, accountName: 'staging' },
+    ];
+    const [m] = layoutDigest(digest({ sections: [fresh([], [rollup({ count: 3, examples })], 3)] }), NOW);
+    expect(bodyText(m).split('\n')[0]).toBe('🔵 never-used (low): 3 — prod (456): 100 · account 789: 20 — e.g. purge-bot (token 7), purge-bot (token 8), staging (9)');
+  });
+
+  it('rolls up a group the budget could not name by account, with the command that lists it', () => {
+    const rest = { count: 13, accounts: [{ clientId: 456, accountName: 'Production CDN', count: 12 }, { clientId: 7, accountName: 'x', count: 1 }], moreAccounts: 1, command: 'gcore-token-audit findings --rule orphaned' };
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry()], { count: 14, rest })])] }), NOW);
+    expect(bodyText(m).split('\n').slice(1)).toEqual([
+      'By account (13 more): Production CDN (456): 12 tokens · x (7): 1 token · +1 more account',
+      'List them: gcore-token-audit findings --rule orphaned',
+    ]);
+    const [none] = layoutDigest(digest({ sections: [fresh([group([], { count: 1, rest: { ...rest, count: 1, moreAccounts: 0, accounts: [{ clientId: 456, accountName: null, count: 1 }] } })])] }), NOW);
+    expect(bodyText(none)).toBe('By account: account 456: 1 token\nList them: gcore-token-audit findings --rule orphaned');
+  });
+
+  it('opens with where the findings are: a line per account and per owner with counts by severity, and how many more', () => {
+    const triage: DigestSection = {
+      kind: 'triage',
+      title: 'Where the new findings are',
+      accounts: [
+        { clientId: 456, accountName: 'Production CDN', owner: null, counts: [{ severity: 'critical', count: 5 }, { severity: 'medium', count: 19 }] },
+        { clientId: 789, accountName: null, owner: null, counts: [{ severity: 'high', count: 1 }] },
+      ],
+      moreAccounts: 15,
+      owners: [{ clientId: null, accountName: null, owner: '<!channel> ops', counts: [{ severity: 'low', count: 2 }] }],
+      moreOwners: 1,
+    };
+    const [m] = layoutDigest(digest({ sections: [triage] }), NOW);
+    expect(m?.blocks.slice(1, 3)).toEqual([
+      bold('*Where the new findings are*'),
+      plain(
+        [
+          'By account',
+          '🔴 Production CDN (456): 5 critical · 19 medium',
+          '🟠 account 789: 1 high',
+          '+15 more accounts',
+          'By owner',
+          '🔵 &lt;!channel&gt; ops: 2 low',
+          '+1 more owner',
+        ].join('\n'),
+      ),
+    ]);
+    const [alone] = layoutDigest(digest({ sections: [{ ...triage, owners: [], moreOwners: 0, moreAccounts: 1 }] }), NOW);
+    expect(bodyText(alone)).toBe('By account\n🔴 Production CDN (456): 5 critical · 19 medium\n🟠 account 789: 1 high\n+1 more account');
   });
 
   it('lays out reminders by rule with the oldest age, the critical tokens named, and ✅ lines with their reason', () => {
@@ -92,7 +160,16 @@ describe('layoutDigest', () => {
       digest({
         headline: '0 new · 1 resolved · 5 open (1 critical, 0 high)',
         sections: [
-          { kind: 'reminder', title: 'Still open (reminder)', rollups: [{ rule: 'stale', severity: 'medium', count: 4, names: [], oldestDays: 1 }, { rule: 'never-expiring-admin', severity: 'critical', count: 1, names: [], oldestDays: 30 }], named: [entry()], hidden: null },
+          {
+            kind: 'reminder',
+            title: 'Still open (reminder)',
+            rollups: [
+              { ...rollup({ rule: 'stale', severity: 'medium', count: 4 }), oldestDays: 1 },
+              { ...rollup({ rule: 'never-expiring-admin', severity: 'critical', count: 1 }), oldestDays: 30 },
+            ],
+            named: [entry()],
+            hidden: null,
+          },
           { kind: 'resolved', title: 'Resolved', entries: [{ entry: entry({ tokenId: 7, tokenName: 'old' }), reason: 'deleted' }], rollups: [{ rule: 'stale', count: 12, reasons: [{ reason: 'used again', count: 10 }, { reason: 'deleted', count: 2 }] }] },
         ],
       }),
@@ -106,9 +183,15 @@ describe('layoutDigest', () => {
     expect(text).toContain('✅ stale: 12 (used again 10, deleted 2)');
   });
 
+  it('says how many critical tokens a reminder does not name and which command lists them', () => {
+    const section: DigestSection = { kind: 'reminder', title: 'Still open (reminder)', rollups: [], named: [entry()], hidden: { count: 41, command: 'gcore-token-audit findings --severity critical' } };
+    const [m] = layoutDigest(digest({ sections: [section] }), NOW);
+    expect(all([m as SlackMessage])).toContain('*41 more critical tokens are not named here.* Every one is listed by `gcore-token-audit findings --severity critical`');
+  });
+
   it('splits a long digest into numbered messages, each within Slack limits, every token once, in order', () => {
     const entries = Array.from({ length: 300 }, (_, i) => entry({ tokenId: i + 1, tokenName: `token-${'x'.repeat(60)}-${i + 1}` }));
-    const messages = layoutDigest(digest({ headline: 'h'.repeat(400), sections: [{ kind: 'new', title: 'New', entries, rollups: [], hidden: null }] }), NOW);
+    const messages = layoutDigest(digest({ headline: 'h'.repeat(400), sections: [fresh([group(entries)])] }), NOW);
     expect(messages.length).toBeGreaterThan(1);
     expectWithinSlackLimits(messages);
     messages.forEach((m, i) => expect(m.text.endsWith(` (${i + 1}/${messages.length})`)).toBe(true));
@@ -117,15 +200,25 @@ describe('layoutDigest', () => {
     expect(messages.every((m) => m.blocks.at(-1)?.type === 'context')).toBe(true);
   });
 
-  it('names account-level entries (coverage-gap) by account, without a token line', () => {
+  it('names account-level entries (coverage-gap) by account, without token fields', () => {
     const gap = entry({ tokenId: null, tokenName: null, accountName: 'staging', owner: null, role: null, read: false, severity: 'high', rules: [{ rule: 'coverage-gap', severity: 'high', message: 'Not fully audited: key rejected.' }] });
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [gap], rollups: [], hidden: null }] }), NOW);
-    expect(plainText([m as SlackMessage])).toContain('🟠 staging (456)\ncoverage-gap (high): Not fully audited: key rejected.');
+    const [m] = layoutDigest(digest({ sections: [fresh([group([gap], { rule: 'coverage-gap', severity: 'high' })])] }), NOW);
+    expect(bodyText(m)).toBe('🟠 staging (456) · Not fully audited: key rejected.');
   });
 
   it('keeps untrusted text in plain_text: a hostile name can neither ping, link nor hide', () => {
     const evil = '<!channel> <@U1> #general https://evil.example *bold*\u202Eevil\u200Dx\nline';
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ tokenName: evil, owner: evil, accountName: evil, role: evil })], rollups: [], hidden: null }] }), NOW);
+    const hostile = entry({ tokenName: evil, owner: evil, accountName: evil, role: evil });
+    const triage: DigestSection = {
+      kind: 'triage',
+      title: 'Where',
+      accounts: [{ clientId: 1, accountName: evil, owner: null, counts: [{ severity: 'high', count: 1 }] }],
+      moreAccounts: 0,
+      owners: [{ clientId: null, accountName: null, owner: evil, counts: [{ severity: 'high', count: 1 }] }],
+      moreOwners: 0,
+    };
+    const rest = { count: 1, accounts: [{ clientId: 1, accountName: evil, count: 1 }], moreAccounts: 0, command: 'c' };
+    const [m] = layoutDigest(digest({ sections: [triage, fresh([group([hostile], { rest })], [rollup({ accounts: rest.accounts })])] }), NOW);
     const message = m as SlackMessage;
     for (const t of textObjects(message).filter((x) => x.type === 'mrkdwn')) {
       expect(t.text).not.toContain('evil');
@@ -136,13 +229,12 @@ describe('layoutDigest', () => {
   });
 });
 
-
 // Blocks as layoutDigest builds them, to compare whole messages.
 const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text } });
 const bold = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text, verbatim: true } });
 const plain = (text: string): Block => ({ type: 'section', text: { type: 'plain_text', text, emoji: true } });
 const context = (...texts: string[]): Block => ({ type: 'context', elements: texts.map((text) => ({ type: 'mrkdwn', text, verbatim: true })) });
-const FOOTER = context(`Run r1 (scheduled) · 3 muted · <${PORTAL_URL}|Manage API tokens in the Gcore portal>`);
+const FOOTER = context(`Run r1 (scheduled) · 3 muted · Everything: \`gcore-token-audit findings\` · <${PORTAL_URL}|Manage API tokens in the Gcore portal>`);
 const TITLE = 'Gcore token audit: 1 new · 0 resolved · 2 open (1 critical, 0 high)';
 
 const notes = (lines: readonly string[], title = 'n'): DigestSection => ({ kind: 'notes', title, lines });
@@ -158,61 +250,55 @@ function noteLines(length: number): string[] {
 const sectionTexts = (m: SlackMessage | undefined) => (m?.blocks ?? []).flatMap((b) => (b.type === 'section' && b.text.type === 'plain_text' ? [b.text.text] : []));
 
 describe('layoutDigest: blocks', () => {
-  it('lays a token out as header, bold heading, plain-text entry with emoji, its remediation once, footer', () => {
+  it('lays a token out as header, bold heading, the group with what to do, plain-text line with emoji, footer', () => {
     expect(layoutDigest(digest(), NOW)).toEqual([
       {
         text: TITLE,
         blocks: [
           header(TITLE),
           bold('*New* (2)'),
-          plain(
-            '🔴 ci-deploy (token 116) · prod (456)\nAdministrators · owner ops@example.com · last used 214 days ago · expires never\nnever-expiring-admin (critical): Administrators token that never expires. · stale (medium): Not used for 214 days (limit: 90 days).',
-          ),
-          context('What to do · *never-expiring-admin*: Replace it, then delete this one.', '*stale*: Confirm it is needed.'),
+          bold('*🔴 never-expiring-admin (critical): 1 token*\nWhat to do: Replace it, then delete this one.'),
+          plain(`${LINE} · Administrators token that never expires. · also stale (medium): Not used for 214 days (limit: 90 days).`),
           FOOTER,
         ],
       },
     ]);
   });
 
-  it('without remediation to give, a message is header, body and footer only; roll-ups share one section', () => {
-    const rollups = [
-      { rule: 'never-used', severity: 'low', count: 120, names: ['a', 'b', 'c'] },
-      { rule: 'stale', severity: 'medium', count: 2, names: ['x', 'y'] },
-    ] as const;
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [], rollups, hidden: null }], remediation: {} }), NOW);
-    expect(m?.blocks).toEqual([header(TITLE), bold('*New* (122, by rule)'), plain('🔵 never-used (low): 120 — a, b, c, +117 more\n🟡 stale (medium): 2 — x, y'), FOOTER]);
+  it('gives a group no "What to do" line when its rule has no remediation text', () => {
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry()], { remediation: '' })])] }), NOW);
+    expect(m?.blocks[2]).toEqual(bold('*🔴 never-expiring-admin (critical): 1 token*'));
   });
 
-  it('puts "The rest, by rule" between the tokens it names and the roll-ups', () => {
-    const rollups = [{ rule: 'never-used', severity: 'low', count: 3, names: ['a'] }] as const;
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry()], rollups, hidden: null }], remediation: {} }), NOW);
-    expect(m?.blocks.map((b) => (b.type === 'section' ? b.text.text.split('\n')[0] : b.type))).toEqual([
-      'header',
-      '*New* (5)',
-      '🔴 ci-deploy (token 116) · prod (456)',
-      '*The rest, by rule*',
-      '🔵 never-used (low): 3 — a, +2 more',
-      'context',
-    ]);
-  });
-
-  it('with critical tokens hidden but none named, counts findings without ", by rule" and heads the roll-ups "The rest, by rule"', () => {
-    const rollups = [{ rule: 'never-expiring-admin', severity: 'critical', count: 1, names: ['admin-key'] }] as const;
-    const hidden = { count: 1, command: 'gcore-token-audit findings --severity critical' };
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [], rollups, hidden }], remediation: {} }), NOW);
+  it('roll-ups share one section', () => {
+    const rollups = [rollup(), rollup({ rule: 'stale', severity: 'medium', count: 2, accounts: [{ clientId: 456, accountName: 'prod', count: 2 }], command: 'x' })];
+    const [m] = layoutDigest(digest({ sections: [fresh([], rollups, 122)] }), NOW);
     expect(m?.blocks).toEqual([
       header(TITLE),
-      bold('*New* (1)'),
-      bold('*1 more critical token is not named here.* Every one is listed by `gcore-token-audit findings --severity critical`'),
-      bold('*The rest, by rule*'),
-      plain('🔴 never-expiring-admin (critical): 1 — admin-key'),
+      bold('*New* (122)'),
+      bold('*By rule*'),
+      plain(
+        '🔵 never-used (low): 120 — prod (456): 100 · account 789: 20\nList them: gcore-token-audit findings --rule never-used\n🟡 stale (medium): 2 — prod (456): 2\nList them: x',
+      ),
       FOOTER,
     ]);
   });
 
+  it('puts "The rest, by rule" between the groups and the roll-ups', () => {
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry()])], [rollup({ count: 3 })], 5)] }), NOW);
+    expect(m?.blocks.map((b) => (b.type === 'section' ? b.text.text.split('\n')[0] : b.type))).toEqual([
+      'header',
+      '*New* (5)',
+      '*🔴 never-expiring-admin (critical): 1 token*',
+      `${LINE} · Administrators token that never expires. · also stale (medium): Not used for 214 days (limit: 90 days).`,
+      '*The rest, by rule*',
+      '🔵 never-used (low): 3 — prod (456): 100 · account 789: 20',
+      'context',
+    ]);
+  });
+
   it('lays out notes as a bold title and their lines in one plain-text section', () => {
-    const [m] = layoutDigest(digest({ sections: [notes(['Slack was unreachable at 09:00 & retried.', 'second   line'], 'Notes')], remediation: {} }), NOW);
+    const [m] = layoutDigest(digest({ sections: [notes(['Slack was unreachable at 09:00 & retried.', 'second   line'], 'Notes')] }), NOW);
     expect(m?.blocks).toEqual([header(TITLE), bold('*Notes*'), plain('Slack was unreachable at 09:00 &amp; retried.\nsecond line'), FOOTER]);
   });
 
@@ -222,8 +308,8 @@ describe('layoutDigest: blocks', () => {
       kind: 'reminder',
       title: 'Still open (reminder)',
       rollups: [
-        { rule: 'stale', severity: 'medium', count: 4, names: [], oldestDays: 1 },
-        { rule: 'never-expiring-admin', severity: 'critical', count: 1, names: [], oldestDays: 30 },
+        { ...rollup({ rule: 'stale', severity: 'medium', count: 4 }), oldestDays: 1 },
+        { ...rollup({ rule: 'never-expiring-admin', severity: 'critical', count: 1 }), oldestDays: 30 },
       ],
       named: [entry(), gap],
       hidden: null,
@@ -258,57 +344,39 @@ describe('layoutDigest: blocks', () => {
     ]);
   });
 
-  it('tells a token whose role is unknown and the day it expires', () => {
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ role: null, expDate: '2027-03-01T10:00:00.000Z' })], rollups: [], hidden: null }] }), NOW);
-    expect(plainText([m as SlackMessage])).toContain('\nrole unknown · owner ops@example.com · last used 214 days ago · expires 2027-03-01\n');
+  it('tells the day a token expires', () => {
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry({ expDate: '2027-03-01T10:00:00.000Z' })])])] }), NOW);
+    expect(plainText([m as SlackMessage])).toContain(' · owner ops@example.com · last used 214 days ago · expires 2027-03-01 · ');
   });
 
   it('names an account by its name alone when it has no id, and as "account ?" when it has neither', () => {
     const entries = [entry({ clientId: null }), entry({ clientId: null, accountName: null })];
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries, rollups: [], hidden: null }] }), NOW);
-    const firstLines = sectionTexts(m)[0]?.split('\n\n').map((t) => t.split('\n')[0]);
-    expect(firstLines).toEqual(['🔴 ci-deploy (token 116) · prod', '🔴 ci-deploy (token 116) · account ?']);
-  });
-});
-
-describe('layoutDigest: remediation', () => {
-  const told = (rules: readonly (typeof RULE_IDS)[number][]) =>
-    entry({ rules: rules.map((rule) => ({ rule, severity: 'high' as const, message: 'm' })) });
-
-  it('gives no remediation line for a rule it has no text for', () => {
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [told(['orphaned', 'stale'])], rollups: [], hidden: null }] }), NOW);
-    expect(m?.blocks.at(-2)).toEqual(context('What to do · *stale*: Confirm it is needed.'));
-  });
-
-  it('gives at most 10 remediation lines a message (Slack context limit), "What to do" on the first only', () => {
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [told(RULE_IDS)], rollups: [], hidden: null }], remediation: REMEDIATION }), NOW);
-    const fix = m?.blocks.at(-2);
-    expect(fix?.type === 'context' ? fix.elements.map((e) => e.text) : []).toEqual(
-      RULE_IDS.slice(0, SLACK_LIMITS.contextElements).map((r, i) => `${i === 0 ? 'What to do · ' : ''}*${r}*: ${REMEDIATION[r]}`),
-    );
+    const [m] = layoutDigest(digest({ sections: [fresh([group(entries)])] }), NOW);
+    const starts = sectionTexts(m)[0]?.split('\n').map((t) => t.split(' · ').slice(0, 2).join(' · '));
+    expect(starts).toEqual(['🔴 ci-deploy (token 116) · prod', '🔴 ci-deploy (token 116) · account ?']);
   });
 });
 
 describe('layoutDigest: sections and pages', () => {
   it('fills a plain-text section up to 1,500 characters, separators counted', () => {
-    const [m] = layoutDigest(digest({ sections: [notes(noteLines(1500))], remediation: {} }), NOW);
+    const [m] = layoutDigest(digest({ sections: [notes(noteLines(1500))] }), NOW);
     expect(sectionTexts(m).map((t) => t.length)).toEqual([1500]);
   });
 
   it('starts a new section when one more character would pass 1,500', () => {
-    const [m] = layoutDigest(digest({ sections: [notes(noteLines(1501))], remediation: {} }), NOW);
+    const [m] = layoutDigest(digest({ sections: [notes(noteLines(1501))] }), NOW);
     expect(sectionTexts(m)).toEqual([`${'x'.repeat(500)}\n${'x'.repeat(500)}`, 'x'.repeat(499)]);
   });
 
-  it('puts up to 47 body blocks in a message: 50 with header, remediation and footer', () => {
-    const sections = [...Array.from({ length: 23 }, () => notes(['a'])), notes([])];
-    expect(layoutDigest(digest({ sections, remediation: {} }), NOW).map((m) => m.blocks.length)).toEqual([49]);
+  it('puts up to 48 body blocks in a message: 50 with header and footer', () => {
+    const sections = Array.from({ length: 24 }, () => notes(['a']));
+    expect(layoutDigest(digest({ sections }), NOW).map((m) => m.blocks.length)).toEqual([50]);
   });
 
-  it('moves the 48th body block to a second message', () => {
-    const sections = Array.from({ length: 24 }, () => notes(['a']));
-    const messages = layoutDigest(digest({ sections, remediation: {} }), NOW);
-    expect(messages.map((m) => m.blocks.length)).toEqual([49, 3]);
+  it('moves the 49th body block to a second message', () => {
+    const sections = [...Array.from({ length: 24 }, () => notes(['a'])), notes([])];
+    const messages = layoutDigest(digest({ sections }), NOW);
+    expect(messages.map((m) => m.blocks.length)).toEqual([50, 3]);
     expect(messages.map((m) => m.text)).toEqual([`${TITLE} (1/2)`, `${TITLE} (2/2)`]);
   });
 
@@ -319,36 +387,36 @@ describe('layoutDigest: sections and pages', () => {
     const last = MESSAGE_CHAR_BUDGET - SLACK_LIMITS.headerText - footer - 7 * 1503 - 3;
 
     it('is sent as one message', () => {
-      const messages = layoutDigest(digest({ sections: [...full, notes(noteLines(last))], remediation: {} }), NOW);
+      const messages = layoutDigest(digest({ sections: [...full, notes(noteLines(last))] }), NOW);
       expect(messages).toHaveLength(1);
       expectWithinSlackLimits(messages);
     });
 
     it('with one character more, sends its last section in a second message', () => {
-      const messages = layoutDigest(digest({ sections: [...full, notes(noteLines(last + 1))], remediation: {} }), NOW);
+      const messages = layoutDigest(digest({ sections: [...full, notes(noteLines(last + 1))] }), NOW);
       expect(messages.map((m) => sectionTexts(m).length)).toEqual([7, 1]);
       expectWithinSlackLimits(messages);
     });
   });
 
   it('never sends a message without a body, even when its first block alone passes the budget', () => {
-    const messages = layoutDigest(digest({ sections: [notes([], 'n'.repeat(MESSAGE_CHAR_BUDGET))], remediation: {} }), NOW);
+    const messages = layoutDigest(digest({ sections: [notes([], 'n'.repeat(MESSAGE_CHAR_BUDGET))] }), NOW);
     expect(messages.map((m) => m.blocks.map((b) => b.type))).toEqual([['header', 'section', 'context']]);
   });
 
   it('cuts a token told in more than 1,500 characters to one full section of its own', () => {
     const rules = RULE_IDS.map((rule) => ({ rule, severity: 'high' as const, message: 'z'.repeat(200) }));
-    const [m] = layoutDigest(digest({ sections: [{ kind: 'new', title: 'New', entries: [entry({ rules })], rollups: [], hidden: null }], remediation: {} }), NOW);
+    const [m] = layoutDigest(digest({ sections: [fresh([group([entry({ rules })])])] }), NOW);
     expect(sectionTexts(m).map((t) => [t.length, t.endsWith('z…')])).toEqual([[1500, true]]);
   });
 });
-
 
 describe('preview', () => {
   const messages = layoutDigest(
     digest({
       sections: [
-        { kind: 'new', title: 'New', entries: [entry({ tokenName: '<!channel> & co' })], rollups: [{ rule: 'never-used', severity: 'low', count: 5, names: ['a'] }], hidden: { count: 2, command: 'gcore-token-audit audit --format json' } },
+        fresh([group([entry({ tokenName: '<!channel> & co' })])], [rollup({ count: 5 })]),
+        { kind: 'reminder', title: 'Still open (reminder)', rollups: [], named: [], hidden: { count: 2, command: 'gcore-token-audit audit --format json' } },
       ],
     }),
     NOW,
@@ -363,7 +431,7 @@ describe('preview', () => {
     expect(text).not.toContain('`');
     expect(text).toContain('🔴 <!channel> & co (token 116) · prod (456)');
     expect(text).toContain('2 more critical tokens are not named here. Every one is listed by gcore-token-audit audit --format json');
-    expect(text).toContain(`Manage API tokens in the Gcore portal (${PORTAL_URL})`);
+    expect(text).toContain(`Everything: gcore-token-audit findings · Manage API tokens in the Gcore portal (${PORTAL_URL})`);
     expect(previewMessages([])).toBe('Nothing to post.\n');
   });
 

@@ -177,18 +177,18 @@ describe('layoutNewTokens', () => {
     const messages = layoutNewTokens(alert(tokens(NEW_TOKENS_PER_MESSAGE + 1), 3));
     expect(messages.map(notes)).toEqual([
       `${SENTINEL_NOTE} Part 1 of 2.`,
-      `${SENTINEL_NOTE} 3 more new tokens wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding). Part 2 of 2.`,
+      `${SENTINEL_NOTE} 3 more new tokens wait for the next run’s digest (\`gcore-token-audit findings\` lists every finding). Part 2 of 2.`,
     ]);
   });
 
   it('tells of the tokens left when a full single message is the last one', () => {
     const [m] = layoutNewTokens(alert(tokens(NEW_TOKENS_PER_MESSAGE), 2));
-    expect(notes(m)).toBe(`${SENTINEL_NOTE} 2 more new tokens wait for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
+    expect(notes(m)).toBe(`${SENTINEL_NOTE} 2 more new tokens wait for the next run’s digest (\`gcore-token-audit findings\` lists every finding).`);
   });
 
   it('says "1 more new token waits" in the singular', () => {
     const [m] = layoutNewTokens(alert([newToken()], 1));
-    expect(notes(m)).toBe(`${SENTINEL_NOTE} 1 more new token waits for the next run’s digest (\`gcore-token-audit audit --format json\` lists every finding).`);
+    expect(notes(m)).toBe(`${SENTINEL_NOTE} 1 more new token waits for the next run’s digest (\`gcore-token-audit findings\` lists every finding).`);
   });
 
   it('posts nothing for an alert without tokens', () => {

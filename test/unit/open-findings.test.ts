@@ -78,14 +78,21 @@ describe('openFindings', () => {
     expect(tokenIds(openFindings(states, { muted: false, clientId: 789 }))).toEqual([2]);
   });
 
+  it('gives findings of the owner asked for, case aside, and none of a token without owner', () => {
+    const states = [inRoute('default', finding(1, 'stale', 'medium', { owner: 'Ops@Example.com' })), inRoute('default', finding(2)), inRoute('default', finding(3, 'stale', 'medium', { owner: null }))];
+    expect(tokenIds(openFindings(states, { muted: false, owner: 'ops@example.COM' }))).toEqual([1]);
+    expect(tokenIds(openFindings(states, { muted: false, owner: 'platform-team' }))).toEqual([2]);
+  });
+
   it('applies every filter given at once', () => {
     const states = [
       inRoute('default', finding(1, 'stale', 'high')),
       inRoute('default', finding(2, 'stale', 'high', { clientId: 789 })),
       inRoute('default', finding(3, 'never-used', 'high', { clientId: 789 })),
       inRoute('default', finding(4, 'stale', 'low', { clientId: 789 })),
+      inRoute('default', finding(5, 'stale', 'high', { clientId: 789, owner: 'someone-else' })),
     ];
-    expect(tokenIds(openFindings(states, { muted: false, severity: 'high', rule: 'stale', clientId: 789 }))).toEqual([2]);
+    expect(tokenIds(openFindings(states, { muted: false, severity: 'high', rule: 'stale', clientId: 789, owner: 'platform-team' }))).toEqual([2]);
   });
 
   it('gives every finding when no filter but muted is given, most severe first (the report order)', () => {
