@@ -200,7 +200,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
     expect(list[1]?.routes).toEqual([{ route: 'default', messages: posted, posted, state: 'delivered', error: null }]);
     const narrow = (await cli(['runs'], env)).stdout.split('\n');
     expect(narrow[0]).toMatch(/^RUN +STARTED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
-    expect(narrow[1]).toMatch(/^manual-\S+ +\d\d-\d\d \S+ +5 +0 +0 +0 +4 +nothing to post$/);
+    expect(narrow[1]).toMatch(/^manual-\S+ +\d\d-\d\d \S+ +5 +0 +0 +0 +3 +nothing to post$/);
     expect(narrow.every((l) => [...l].length <= 120)).toBe(true);
     const table = (await cli(['runs', '-o', 'wide'], env)).stdout.split('\n');
     expect(table[0]).toMatch(/^RUN +TRIGGER +STARTED +FINISHED +TOKENS +FAILED +NEW +RESOLVED +OPEN +SLACK$/);
