@@ -371,7 +371,10 @@ export function planDigest(input: DigestInput, level: DigestLevel): Digest {
     });
   }
 
+  const held = plan.heldByGap ?? 0;
   const left = [
+    // Open, counted in the headline, but not read this run: the account's coverage gap speaks for them.
+    held > 0 ? `${n(held)} open held by a coverage gap (not read this run)` : '',
     plan.muted > 0 ? `${n(plan.muted)} muted` : '',
     plan.belowMinSeverity > 0 ? `${n(plan.belowMinSeverity)} below ${input.minSeverity}, not posted` : '',
   ].filter(Boolean);

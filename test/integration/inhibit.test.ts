@@ -60,6 +60,7 @@ accounts:
     expect(during.raw).toContain('coverage-gap');
     expect(during.raw).not.toContain('audit-failed');
     expect(during.raw).not.toContain('Resolved');
+    expect(during.raw).toContain('· 10 open held by a coverage gap (not read this run) ·');
 
     // The key works again.
     h.gcore.keys.set(BLIND_KEY, BLIND);

@@ -136,6 +136,10 @@ describe('planDigest', () => {
     expect(stateless.listAll).toBe(LIST_ALL_COMMAND);
     expect(section(stateless, 'new')?.title).toBe('Open findings');
     expect(planDigest(input(routePlan({ newFindings: [low(1)], open: [low(1)] }), { trigger: 'manual' }), FULL).context).toBe('Run r1 (manual)');
+    // a coverage gap's account: its tokens' findings stay open (in the headline) and the context says why they were not read
+    const gap = planDigest(input(routePlan({ newFindings: [high(2)], open, heldByGap: 3, muted: 1 })), FULL);
+    expect(gap.headline).toBe('1 new · 0 resolved · 4 open (1 critical, 2 high)');
+    expect(gap.context).toBe('Run r1 (scheduled) · 3 open held by a coverage gap (not read this run) · 1 muted');
   });
 
   it('says "here" and "in all" when the route sees only part of the run', () => {
