@@ -3,7 +3,7 @@ import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
 import type { Config } from '../config/config.js';
 import type { AccountResult } from '../core/report.js';
-import type { TokenRef } from '../pipeline/token-ref.js';
+import type { TokenRef } from '../core/token-ref.js';
 import {
   RUNS_QUEUE,
   SCHEDULER_ID,

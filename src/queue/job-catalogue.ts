@@ -1,5 +1,5 @@
 import type { AccountResult } from '../core/report.js';
-import type { TokenRef } from '../pipeline/token-ref.js';
+import type { TokenRef } from '../core/token-ref.js';
 
 export const RUNS_QUEUE = 'audit-runs';
 export const TOKENS_QUEUE = 'audit-tokens';
