@@ -17,7 +17,7 @@ import type { SlackMessage } from '../src/slack/slack-message.js';
 import { routeFailingFindings } from '../src/core/route-failing.js';
 import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/pipeline/audit-token.js';
-import { parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
+import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/queue/job-catalogue.js';
 import { routeDigests } from '../src/slack/digest-messages.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/slack/slack-notifier.js';
@@ -124,7 +124,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           renotifyAfterHours: settings.renotifyAfterHours,
           routes: settings.routes,
         });
-        const trigger = runKey.startsWith('manual-') ? 'manual' : 'schedule';
+        const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
         const digests = routeDigests(plan, {
           stateless: false,
           runId: runKey,

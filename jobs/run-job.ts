@@ -156,7 +156,7 @@ export function makeRunHandler(deps: RunJobDeps) {
       }
       refs.push(...unseen);
     }
-    await deps.queues.addRunFlow({ runKey, startedAt, evaluatedAt: startedAt, accounts, refs, listed: complete?.map((a) => a.clientId) });
+    await deps.queues.addRunFlow({ runKey, trigger: job.data.trigger, startedAt, evaluatedAt: startedAt, accounts, refs, listed: complete?.map((a) => a.clientId) });
     deps.onStarted?.();
     log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens: refs.length }, 'run fanned out');
     return { runKey, tokens: refs.length };

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { SweepOutcome } from '../src/health/metrics.js';
+import type { SweepOutcome } from '../src/pipeline/sweep-outcome.js';
 import { sweepAccounts, type SweepDeps } from '../src/pipeline/sweep-accounts.js';
 import type { QueuedJob } from '../src/queue/job-catalogue.js';
 import type { SentinelStore } from '../src/store/sentinel-store.js';

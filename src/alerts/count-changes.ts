@@ -1,5 +1,5 @@
 import type { Finding } from '../core/finding.js';
-import type { AlertState, ResolvedFinding } from './plan-alerts.js';
+import type { AlertState, ResolvedFinding } from './alert-state.js';
 
 /** How a run moved the findings: the one definition the Slack header, `runs`, `report`, `findings` and /metrics share. */
 export interface ChangeCounts {

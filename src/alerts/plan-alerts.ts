@@ -1,30 +1,17 @@
 import { atLeast, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
 import type { TokenResult } from '../core/report.js';
-import { resolveReason, type ResolveReason } from './resolve-reason.js';
+import { resolveReason } from './resolve-reason.js';
 import { routeNames, routesOf, type Route } from './route-findings.js';
 import { countChanges, type ChangeCounts } from './count-changes.js';
+import type { AlertState, ResolvedFinding } from './alert-state.js';
 
-/** What is kept in Redis per open finding and route. Resolved findings are deleted: if one comes back it is new again. */
-export interface AlertState {
-  /** `<route>/<finding id>`: each route keeps its own lifecycle. */
-  readonly key: string;
-  readonly route: string;
-  readonly finding: Finding;
-  readonly firstSeen: string;
-  readonly lastSeen: string;
-  /** null: never posted (or muted since, which resets it). */
-  readonly lastNotified: string | null;
-}
+// Re-exported: these types live in alert-state.ts so that count-changes.ts need not import this file (no circle).
+export type { AlertState, ResolvedFinding } from './alert-state.js';
 
 /** What a run read: only a read token (audited, or 404) can resolve its findings. */
 export interface RunCoverage {
   readonly results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'snapshot'>[];
-}
-
-export interface ResolvedFinding {
-  readonly finding: Finding;
-  readonly reason: ResolveReason;
 }
 
 /** What one route (one webhook) is to be told about this run. */

@@ -2,7 +2,10 @@ import type { Severity } from '../core/severity.js';
 import type { Mute } from '../core/mute.js';
 import type { Policy } from '../rules/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
-import type { Route } from '../alerts/route-findings.js';
+import type { SlackSettings } from '../alerts/slack-settings.js';
+
+// SlackSettings lives with the alerts that read it; re-exported for existing imports.
+export type { SlackSettings } from '../alerts/slack-settings.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -56,16 +59,3 @@ export interface SentinelSettings {
   readonly minSeverity: Severity;
 }
 
-export interface SlackSettings {
-  /** Findings below it are counted, not posted. */
-  readonly minSeverity: Severity;
-  readonly renotifyAfterHours: number;
-  /** The most messages one run posts to one webhook, everything included. */
-  readonly maxMessagesPerRun: number;
-  /** New findings at or above it are told token by token; below, rolled up by rule. */
-  readonly detailSeverity: Severity;
-  /** Tried in order; findings no route takes go to SLACK_WEBHOOK_URL. */
-  readonly routes: readonly Route[];
-  /** The hosts a webhook may point at (lower case); absent: Slack's own, DEFAULT_WEBHOOK_HOSTS. */
-  readonly allowedHosts?: readonly string[];
-}

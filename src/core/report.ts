@@ -2,45 +2,10 @@ import { SEVERITIES, severityRank, type Severity } from './severity.js';
 import { applyMutes, type Mute } from './mute.js';
 import type { Finding } from './finding.js';
 import { coverageGaps, coverageFindings } from './coverage.js';
+import type { AccountResult, TokenResult } from './token-result.js';
 
-/** The facts about a token that tell why a finding resolved (expiry set, used again...). */
-export interface TokenSnapshot {
-  readonly expDate: string | null;
-  readonly expired: boolean;
-  readonly deleted: boolean;
-  readonly lastUsage: string | null;
-  readonly issuerDeleted: boolean;
-  readonly inInventory: boolean;
-}
-
-/** What auditing one token produced. Plain JSON: a worker job returns it as is. */
-export interface TokenResult {
-  readonly clientId: number;
-  readonly tokenId: number;
-  /** audited: read and evaluated; gone: 404; failed: could not be read or was invalid. */
-  readonly status: 'audited' | 'gone' | 'failed';
-  readonly findings: Finding[];
-  /** Set when the token was read. */
-  readonly snapshot?: TokenSnapshot;
-  /**
-   * Set (status failed, no finding) when the token was not read because its account's key was refused or
-   * missing: one cause, one alert. The account's coverage gap carries this sentence; the token keeps the
-   * findings it had, neither resolved nor failed.
-   */
-  readonly refused?: string;
-}
-
-/** How enumerating one account went. */
-export interface AccountResult {
-  readonly clientId: number | null;
-  /** The configuration's `name` for the account, if any. */
-  readonly name?: string | null;
-  readonly label: string;
-  /** null when the account was enumerated; otherwise why it could not be (fully). */
-  readonly error: string | null;
-  /** True when nothing of the account could be read (key missing or refused, account unknown): no token of it is audited. */
-  readonly blind?: boolean;
-}
+// Re-exported: these types live in token-result.ts so that coverage.ts need not import this file (no circle).
+export type { AccountResult, TokenResult, TokenSnapshot } from './token-result.js';
 
 export interface Report {
   readonly runId: string;

@@ -12,9 +12,9 @@ export type QueueCounts = Record<string, Partial<Record<QueueState, number>>>;
 const TOKEN_STATUSES = ['audited', 'gone', 'failed'] as const;
 const SLACK_OUTCOMES = ['ok', 'rate_limited', 'error', 'rejected'] as const;
 const SLACK_FAILURE_KINDS = ['rejected', 'unavailable'] as const;
-/** ok; skipped: another sweep was running; list_failed: an account could not be listed; error: the sweep failed. */
-export const SWEEP_OUTCOMES = ['ok', 'skipped', 'list_failed', 'error'] as const;
-export type SweepOutcome = (typeof SWEEP_OUTCOMES)[number];
+// A sweep's outcomes are the sweep's own (run layer); jobs/ reads them without importing the app's metrics.
+import { SWEEP_OUTCOMES } from '../pipeline/sweep-outcome.js';
+export { SWEEP_OUTCOMES, type SweepOutcome } from '../pipeline/sweep-outcome.js';
 // The answers the Gcore client acts on (success, auth, not found) and those it retries.
 const GCORE_STATUSES = ['200', '401', '403', '404', '408', '429', '500', '502', '503', '504', 'error'] as const;
 

@@ -3,7 +3,7 @@ import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
 import type { Config } from '../config/config.js';
 import type { AccountResult } from '../core/report.js';
-import type { TokenRef } from '../pipeline/token-ref.js';
+import type { TokenRef } from '../core/token-ref.js';
 import {
   RUNS_QUEUE,
   SCHEDULER_ID,
@@ -13,6 +13,7 @@ import {
   runKeyOf,
   tokenJobId,
   type JobCatalogue,
+  type RunTrigger,
 } from './job-catalogue.js';
 
 // Finished jobs are removed so Redis holds state, not history; some failures are kept for inspection.
@@ -84,13 +85,14 @@ export function createAuditQueues(
      * The run as one atomic flow: a report job waiting on one token job per token. A token job that fails
      * for good does not block the report (ignoreDependencyOnFailure): the report counts it as audit-failed.
      */
-    async addRunFlow(run: { runKey: string; startedAt: Date; evaluatedAt: Date; accounts: AccountResult[]; refs: TokenRef[]; listed?: number[] }): Promise<void> {
+    async addRunFlow(run: { runKey: string; trigger: RunTrigger; startedAt: Date; evaluatedAt: Date; accounts: AccountResult[]; refs: TokenRef[]; listed?: number[] }): Promise<void> {
       const evaluatedAt = run.evaluatedAt.toISOString();
       await flows.add({
         name: 'report',
         queueName: RUNS_QUEUE,
         data: {
           runKey: run.runKey,
+          trigger: run.trigger,
           startedAt: run.startedAt.toISOString(),
           evaluatedAt,
           accounts: run.accounts,

@@ -1,5 +1,5 @@
 import type { AccountResult } from '../core/report.js';
-import type { TokenRef } from '../pipeline/token-ref.js';
+import type { TokenRef } from '../core/token-ref.js';
 
 export const RUNS_QUEUE = 'audit-runs';
 export const TOKENS_QUEUE = 'audit-tokens';
@@ -7,10 +7,13 @@ export const SCHEDULER_ID = 'audit-schedule';
 /** The sentinel's scheduler: a sweep every `sentinel.everySeconds`. */
 export const SWEEP_SCHEDULER_ID = 'sentinel-sweep';
 
+/** How a run started: by the scheduler, or by `trigger` (a sweep is the sentinel's, not a run). */
+export type RunTrigger = 'schedule' | 'manual';
+
 /** Job data by job name. Ids and variable names only: never a key or a webhook URL (Redis stores it in clear). */
 export interface JobCatalogue {
   /** Enumerates the accounts and fans out one token job per token under one report job. */
-  run: { readonly trigger: 'schedule' | 'manual' };
+  run: { readonly trigger: RunTrigger };
   /** Reads one token and evaluates the rules. */
   token: { readonly runKey: string; readonly evaluatedAt: string; readonly ref: TokenRef };
   /** Aggregates the run once every token job has finished, updates alert state and notifies. */
@@ -19,6 +22,11 @@ export interface JobCatalogue {
     readonly startedAt: string;
     readonly evaluatedAt: string;
     readonly accounts: AccountResult[];
+    /**
+     * How the run started, carried from its run job: a field, not read back out of the run key. Absent only in a
+     * report job enqueued by an older version (then runTriggerOf reads the key, as those versions did).
+     */
+    readonly trigger?: RunTrigger;
     /**
      * Client ids of the accounts the run listed completely, when the worker keeps the sentinel's state:
      * their seen sets are updated by the run's commit. Absent: the commit leaves the sentinel alone.
@@ -37,6 +45,14 @@ export type JobName = keyof JobCatalogue;
 /** A run's key, from its run job's id: scheduler ids (`repeat:audit-schedule:1700000000000`) hold colons, job ids may not. */
 export function runKeyOf(runJobId: string): string {
   return runJobId.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+/**
+ * The trigger of a run whose data does not say it (a report job or run record from an older version): manual
+ * runs' keys were made `manual-…` by `trigger`. Everything newer carries the trigger as a field.
+ */
+export function legacyRunTrigger(runKey: string): RunTrigger {
+  return runKey.startsWith('manual-') ? 'manual' : 'schedule';
 }
 
 export const reportJobId = (runKey: string) => `report-${runKey}`;

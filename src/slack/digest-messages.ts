@@ -3,7 +3,7 @@ import { layoutDigest } from './layout-digest.js';
 import { fitMessage } from './fit-message.js';
 import type { SlackMessage } from './slack-message.js';
 import type { AlertPlan } from '../alerts/plan-alerts.js';
-import type { SlackSettings } from '../config/config.js';
+import type { SlackSettings } from '../alerts/slack-settings.js';
 import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
 import { defaultRouteUsed } from './route-webhooks.js';
 import { atLeast } from '../core/severity.js';

@@ -1,8 +1,12 @@
 import { SecretError, UsageError } from '../core/errors.js';
-import type { Secrets } from '../config/secrets.js';
-import type { SlackSettings } from '../config/config.js';
+import type { SlackSettings } from '../alerts/slack-settings.js';
 import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
-import { checkWebhookUrl } from '../config/check-webhook-url.js';
+import { checkWebhookUrl } from '../core/check-webhook-url.js';
+
+/** Where webhooks are read from: config's Secrets fits it (alerts does not import config). */
+export interface WebhookSecrets {
+  get(name: string): string;
+}
 
 export const DEFAULT_WEBHOOK_ENV = 'SLACK_WEBHOOK_URL';
 
@@ -20,7 +24,7 @@ export function webhookEnvNames(settings: SlackSettings): string[] {
  * The webhook of every route that can be posted to, by route name, read and checked at start so that a missing
  * or malformed one stops the command before it audits anything. Names every problem at once, after `purpose`.
  */
-export function routeWebhooks(settings: SlackSettings, secrets: Secrets, purpose: string): Map<string, string> {
+export function routeWebhooks(settings: SlackSettings, secrets: WebhookSecrets, purpose: string): Map<string, string> {
   const wanted: [string, string][] = settings.routes.map((r) => [r.name, r.webhookEnv]);
   if (defaultRouteUsed(settings)) {
     wanted.push([DEFAULT_ROUTE, DEFAULT_WEBHOOK_ENV]);

@@ -2,6 +2,7 @@ import type { RedisClient } from '../queue/redis-connection.js';
 import type { Report } from '../core/report.js';
 import type { RunCounts } from './commit-run.js';
 import { storeKeys } from './store-keys.js';
+import { legacyRunTrigger } from '../queue/job-catalogue.js';
 
 /** How the run's digests fared; `trigger --wait` turns it into an exit code. */
 export type Delivery = 'nothing-to-send' | 'pending' | 'delivered' | 'failed';
@@ -38,7 +39,7 @@ export interface RunRecord extends RunSummary {
 }
 
 const triggerOf = (run: string, stored: string | null): RunSummary['trigger'] =>
-  stored === 'schedule' || stored === 'manual' || stored === 'sentinel' ? stored : run.startsWith('manual-') ? 'manual' : 'schedule';
+  stored === 'schedule' || stored === 'manual' || stored === 'sentinel' ? stored : legacyRunTrigger(run);
 
 /**
  * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, its head, trigger, counts, routes,

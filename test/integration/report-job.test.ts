@@ -106,6 +106,18 @@ describe('report job (real Redis)', () => {
     expect(await redis.keys(`${prefix}:alerts:run:*`)).toHaveLength(4);
   });
 
+  it("records the run's trigger from its data, whatever its key says; a job without one (older version) falls back to its key", async () => {
+    const prefix = fresh();
+    const handler = makeReportHandler(deps(prefix));
+    const manual = reportJob('repeat-audit-schedule-1', []);
+    await handler({ ...manual, data: { ...manual.data, trigger: 'manual' } });
+    const scheduled = reportJob('manual-looking-key', []);
+    await handler({ ...scheduled, data: { ...scheduled.data, trigger: 'schedule', startedAt: '2026-11-29T12:00:01.000Z' } });
+    await handler(reportJob('manual-old', []));
+    const trigger = new Map((await createRunStore(redis, prefix).listRuns(10)).map((r) => [r.runId, r.trigger]));
+    expect(Object.fromEntries(trigger)).toEqual({ 'repeat-audit-schedule-1': 'manual', 'manual-looking-key': 'schedule', 'manual-old': 'manual' });
+  });
+
   it("updates the sentinel's seen sets only at its commit, only for the accounts the run listed completely", async () => {
     const prefix = fresh();
     const seenKey = (c: number) => `${prefix}:sentinel:seen:${c}`;
