@@ -21,12 +21,16 @@
     KEYS[13 + 2(i-1)], KEYS[14 + 2(i-1)]: digest i's hash and its route's outbox list
     KEYS[13 + 2 #digests + (j-1)]: the sentinel's seen set of account j (j = 1..seen), an account the run
       listed completely; its staged changes are "s:<j>:<id>" (add) and "g:<j>:<id>" (remove) in KEYS[7]
+    KEYS[13 + 2 #digests + seen]: the history (sorted set: compact run summary JSON by start, ms since epoch)
+    KEYS[14 + 2 #digests + seen]: the oldest open unmuted finding's first seen by severity (hash)
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
                     seen (how many seen sets), keep (run records kept at most),
                     runKeyPrefix, pendingKeyPrefix (KEYS[1] and KEYS[9] without the run key: the records
-                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot) }
+                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot),
+                    history (the run's summary, a JSON text), historyFrom (ms since epoch: older summaries
+                    are dropped), oldest: [[severity, ms since epoch]...] }
   Output:
      1 committed
      0 the run was already committed (a retried report job): nothing written
@@ -116,6 +120,15 @@ for _, c in ipairs(a.counts) do
   redis.call('HSET', KEYS[4], c[1], c[2])
 end
 redis.call('SET', KEYS[6], a.gapKeys)
+
+-- The run's summary outlives its record (history.days): written with the commit, so never lost nor doubled.
+local historyKey, oldestKey = KEYS[13 + 2 * #a.digests + tonumber(a.seen)], KEYS[14 + 2 * #a.digests + tonumber(a.seen)]
+redis.call('ZADD', historyKey, a.started, a.history)
+redis.call('ZREMRANGEBYSCORE', historyKey, '-inf', '(' .. a.historyFrom)
+redis.call('DEL', oldestKey)
+for _, o in ipairs(a.oldest) do
+  redis.call('HSET', oldestKey, o[1], o[2])
+end
 
 -- The digests told these: consumed with the commit, never before (a refused commit tells them again).
 if tonumber(a.muteEvents) > 0 then
