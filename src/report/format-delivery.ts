@@ -6,7 +6,10 @@ const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
  * What Slack got of a run, in one line: `2 messages posted to default, 1 to oncall`, `nothing to post`,
  * `pending to default (Slack answered HTTP 503 …), kept for the next run`.
  */
-export function describeDelivery(run: Pick<RunSummary, 'delivery' | 'routes'>): string {
+export function describeDelivery(run: Pick<RunSummary, 'delivery' | 'routes' | 'queued'>): string {
+  if (run.delivery === 'not-kept') {
+    return `${messages(run.queued ?? 0)} queued (what Slack got is no longer kept)`;
+  }
   if (run.routes.length === 0) {
     return run.delivery === 'nothing-to-send' ? 'nothing to post' : run.delivery;
   }
