@@ -14,9 +14,11 @@ import { createHistoryStore } from '../../src/store/history-store.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
 import { storeKeys } from '../../src/store/store-keys.js';
+import { createSentinelStore } from '../../src/store/sentinel-store.js';
+import { parseHistoryEntry } from '../../src/core/run-history.js';
 import { finding } from '../support/findings.js';
 import { logSink } from '../support/log-sink.js';
-import { commitOf, reportOf, testRedis } from '../support/store-fixtures.js';
+import { commitOf, reportOf, stateOf, testRedis } from '../support/store-fixtures.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());
@@ -146,5 +148,37 @@ describe('history', () => {
     expect(await committer.commitRun(commitOf('run-1'))).toBe('already-committed');
     await expect(committer.commitRun(commitOf('run-2', { version: 0 }))).rejects.toThrow('another run committed');
     expect((await history()).map((text) => (JSON.parse(text) as { id: string }).id)).toEqual(['run-1']);
+  });
+
+  it('a sweep that posts is in the history (trigger sentinel) and moves the oldest open, with its commit', async () => {
+    const prefix = `${base}-sweep`;
+    const posted = stateOf(finding(7, 'never-expiring-admin', 'critical'));
+    const at = Date.parse(posted.firstSeen);
+    await createSentinelStore(redis, prefix).commitSweep({
+      sweep: 'sweep-1',
+      version: 0,
+      upserts: [posted],
+      digests: [{ route: 'default', messages: [{ text: 'New token', blocks: [] }] }],
+      seen: new Map([[456, [7]]]),
+      entry: {
+        startedAt: posted.firstSeen,
+        finishedAt: posted.firstSeen,
+        summary: reportOf('sweep-1', [posted.finding]).summary,
+        counts: { new: 1, resolved: 0, open: 1 },
+        openCounts: new Map([['never-expiring-admin|critical', 1]]),
+        oldestOpen: new Map([['critical', at]]),
+      },
+    });
+    const [text = ''] = await redis.zrange(storeKeys(prefix).history, 0, -1);
+    expect(parseHistoryEntry(text)).toMatchObject({ id: 'sweep-1', tr: 'x', n: 1, o: 1, sl: 1, c: { 'never-expiring-admin': 'c1' } });
+    expect(await createHistoryStore(redis, prefix).oldestOpen()).toEqual(new Map([['critical', at]]));
+  });
+
+  it('a bad --since is refused before Redis is asked, naming the value', async () => {
+    for (const args of [['runs', '--since', '90'], ['trends', '--since', '1.5d'], ['runs', '--since', '2026-02-30']]) {
+      const { code, out } = await cli(`${base}-bad`, args, FIRST);
+      expect([args, code]).toEqual([args, 2]);
+      expect(out).toContain(`--since: expected a duration (36h, 90d, 12w) or a date (2026-11-01), got "${args[2] ?? ''}"`);
+    }
   });
 });
