@@ -150,7 +150,6 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         },
         counts: sweepCounts(states, plan.upserts),
         ...openAfter(states, plan.upserts),
-        historyDays: config.history?.days,
       };
       await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow, entry });
       if (digests.length > 0) {

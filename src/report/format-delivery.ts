@@ -7,8 +7,10 @@ const messages = (n: number) => `${n} message${n === 1 ? '' : 's'}`;
  * `pending to default (Slack answered HTTP 503 …), kept for the next run`.
  */
 export function describeDelivery(run: Pick<RunSummary, 'delivery' | 'routes' | 'queued'>): string {
-  if (run.delivery === 'not-kept') {
-    return `${messages(run.queued ?? 0)} queued (what Slack got is no longer kept)`;
+  if (run.queued !== undefined && run.queued > 0 && run.routes.length === 0) {
+    // From the history: the run's outcome, not each route's.
+    const outcome = run.delivery === 'delivered' ? 'posted' : run.delivery === 'failed' ? 'failed (some refused for good)' : 'pending';
+    return `${messages(run.queued)} ${outcome}`;
   }
   if (run.routes.length === 0) {
     return run.delivery === 'nothing-to-send' ? 'nothing to post' : run.delivery;

@@ -154,6 +154,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           ...seen.map(([clientId]) => keys.seen(clientId)), // one per account listed: bounded by the configuration
           keys.history,
           keys.oldestOpen,
+          keys.historySlack,
         ];
         const oldestOpen = input.ages?.oldestOpen ?? new Map<Severity, number>();
         const history = historyEntry({

@@ -7,7 +7,7 @@ import type { HistoryEntry } from '../core/run-history.js';
 import { SEVERITIES } from '../core/severity.js';
 
 /** How the run's digests fared; `trigger --wait` turns it into an exit code. */
-export type Delivery = 'nothing-to-send' | 'pending' | 'delivered' | 'failed' | 'not-kept';
+export type Delivery = 'nothing-to-send' | 'pending' | 'delivered' | 'failed';
 
 /** What one route's webhook got of a run's digest. */
 export interface RouteDelivery {
@@ -34,7 +34,7 @@ export interface RunSummary {
   readonly delivery: Delivery;
   /** One per route that had a digest of this run (none: nothing to post). */
   readonly routes: readonly RouteDelivery[];
-  /** Listed from the history alone (its record is gone): the messages it queued; `delivery` is 'not-kept' if any. */
+  /** Listed from the history alone (its record is gone): the messages it queued (`routes` is then empty). */
   readonly queued?: number;
 }
 
@@ -47,8 +47,8 @@ const triggerOf = (run: string, stored: string | null): RunSummary['trigger'] =>
 
 const TRIGGER_OF = { s: 'schedule', m: 'manual', x: 'sentinel' } as const;
 
-/** A run whose record is gone, as its history summary tells it. */
-function fromHistory(e: HistoryEntry): RunSummary {
+/** A run whose record is gone, as its history summary and what Slack got of it (history-slack) tell it. */
+function fromHistory(e: HistoryEntry, slack: string | null): RunSummary {
   return {
     runId: e.id,
     trigger: TRIGGER_OF[e.tr],
@@ -63,7 +63,7 @@ function fromHistory(e: HistoryEntry): RunSummary {
       failed: e.fa,
     },
     counts: { new: e.n, resolved: e.r, open: e.o },
-    delivery: e.sl > 0 ? 'not-kept' : 'nothing-to-send',
+    delivery: e.sl === 0 ? 'nothing-to-send' : slack === 'delivered' || slack === 'failed' ? slack : 'pending',
     routes: [],
     queued: e.sl,
   };
@@ -175,7 +175,7 @@ export function createRunStore(redis: RedisClient, prefix: string) {
       const out: RunSummary[] = [];
       for (const entry of await createHistoryStore(redis, prefix).since(since.getTime())) {
         const read = await readSummary(entry.id, false);
-        out.push(read ? read.summary : fromHistory(entry));
+        out.push(read ? read.summary : fromHistory(entry, entry.sl > 0 ? await redis.hget(keys.historySlack, entry.id) : null));
       }
       return out;
     },

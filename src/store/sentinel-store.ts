@@ -9,7 +9,6 @@ import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 import { historyEntry } from '../core/run-history.js';
 import type { Severity } from '../core/severity.js';
-import { DEFAULT_HISTORY_DAYS } from '../config/config-schema.js';
 
 const COMMIT_SWEEP = loadScript('commit-sweep');
 const RENEW_LOCK = loadScript('renew-lock');
@@ -38,8 +37,6 @@ export interface SweepEntry {
   /** Open unmuted findings by "rule|severity" and the oldest's first seen by severity, once its posts are in: its history summary. */
   readonly openCounts?: ReadonlyMap<string, number>;
   readonly oldestOpen?: ReadonlyMap<Severity, number>;
-  /** `history.days`: the commit drops summaries older than this. */
-  readonly historyDays?: number;
 }
 
 // As a run's record: kept a day.
@@ -91,7 +88,7 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
       ];
       const entry = input.entry !== undefined && input.digests.length > 0 ? input.entry : null;
       if (entry !== null) {
-        k.push(keys.run(input.sweep), keys.runs, keys.runPending(input.sweep), keys.history, keys.oldestOpen);
+        k.push(keys.run(input.sweep), keys.runs, keys.runPending(input.sweep), keys.history, keys.oldestOpen, keys.historySlack);
       }
       const messages = input.digests.reduce((n, d) => n + d.messages.length, 0);
       const arg = JSON.stringify({
@@ -124,7 +121,6 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
                     messages,
                   }),
                 ),
-                historyFrom: String(Date.parse(entry.finishedAt) - (entry.historyDays ?? DEFAULT_HISTORY_DAYS) * 86_400_000),
                 // Absent: the caller did not say, and the gauge's hash is left as the last run wrote it.
                 oldest: entry.oldestOpen === undefined ? null : [...entry.oldestOpen].map(([severity, at]) => [severity, String(at)]),
               },

@@ -27,6 +27,8 @@ export function storeKeys(prefix: string) {
     history: k('history'),
     /** The first seen of the oldest open unmuted finding, by severity (a hash: severity -> ms since epoch). */
     oldestOpen: k('oldest-open'),
+    /** What Slack finally got of each run in the history: run -> delivered | failed (a hash, pruned with the history). */
+    historySlack: k('history-slack'),
     stage: (run: string, attempt: string) => k(`stage:${run}:${attempt}`),
     stageRun: (run: string, attempt: string) => k(`stage-run:${run}:${attempt}`),
     outbox: (route: string) => perRoute('outbox', route),

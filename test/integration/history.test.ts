@@ -90,10 +90,11 @@ describe('history', () => {
     const prefix = `${base}-month`;
     await runDays(prefix, '', 30);
     const last = FIRST + 29 * DAY + 120_000;
-    // A record lives a day of real time (its TTL): here the 25 oldest expire now.
+    // A record lives a day of real time (its TTL): here the 25 oldest expire now. Then Slack takes day 0's digest.
     for (let day = 0; day < 25; day += 1) {
       await redis.del(storeKeys(prefix).run(`repeat-audit-${FIRST + day * DAY}`));
     }
+    expect(await createOutboxStore(redis, prefix).completeDigest(`repeat-audit-${FIRST}`, 'default')).toBe(true);
 
     const runs = await cli(prefix, ['runs', '--since', '30d', '--format', 'json'], last);
     expect(runs.code).toBe(0);
@@ -103,9 +104,13 @@ describe('history', () => {
     expect(listed.map((r) => r.counts.open)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     // The 5 newest from their records, the others from the history alone (which says what they queued).
     expect(listed.filter((r) => r.queued !== undefined).map((r) => r.runId)).toEqual(listed.slice(5).map((r) => r.runId));
-    // Each digest was queued (no notifier here delivers it): what Slack got is not in the history.
-    expect(new Set(listed.slice(5).map((r) => r.delivery))).toEqual(new Set(['not-kept']));
+    // Each digest was queued (no notifier here delivers them); day 0's was delivered after its record was gone.
+    expect(listed.slice(5, 29).map((r) => r.delivery)).toEqual(Array.from({ length: 24 }, () => 'pending'));
+    expect(listed[29]?.delivery).toBe('delivered');
     expect(listed[29]?.queued).toBeGreaterThan(0);
+    const wide = (await cli(prefix, ['runs', '--since', '30d', '-o', 'wide'], last)).out;
+    expect(wide).toMatch(new RegExp(`^repeat-audit-${FIRST} .* ${listed[29]?.queued ?? 0} messages? posted$`, 'm'));
+    expect(wide).toMatch(new RegExp(`^repeat-audit-${FIRST + DAY} .* \\d+ messages? pending$`, 'm'));
     expect((await cli(prefix, ['runs', '--since', '2026-11-25', '--format', 'csv'], last)).out.trim().split('\r\n')).toHaveLength(1 + 7); // 25 Nov to 1 Dec
     // Without --since: the runs of the last day, as before.
     expect(JSON.parse((await cli(prefix, ['runs', '--format', 'json', '--limit', '100'], last)).out)).toHaveLength(1);
@@ -137,6 +142,8 @@ describe('history', () => {
     await runDays(prefix, 'history: { days: 10 }\n', 30);
     const kept = await createHistoryStore(redis, prefix).since(0);
     expect(kept.map((e) => (e.s - FIRST) / DAY).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    // What Slack got of the runs dropped goes with them.
+    expect((await redis.hkeys(storeKeys(prefix).historySlack)).sort()).toEqual(kept.map((e) => e.id).sort());
   }, 60_000);
 
   it('a summary is written by the commit alone: a refused or repeated commit leaves the history as it was', async () => {
@@ -171,6 +178,7 @@ describe('history', () => {
     });
     const [text = ''] = await redis.zrange(storeKeys(prefix).history, 0, -1);
     expect(parseHistoryEntry(text)).toMatchObject({ id: 'sweep-1', tr: 'x', n: 1, o: 1, sl: 1, c: { 'never-expiring-admin': 'c1' } });
+    expect(await redis.hget(storeKeys(prefix).historySlack, 'sweep-1')).toBe('pending');
     expect(await createHistoryStore(redis, prefix).oldestOpen()).toEqual(new Map([['critical', at]]));
   });
 

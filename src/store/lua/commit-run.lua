@@ -23,6 +23,7 @@
       listed completely; its staged changes are "s:<j>:<id>" (add) and "g:<j>:<id>" (remove) in KEYS[7]
     KEYS[13 + 2 #digests + seen]: the history (sorted set: compact run summary JSON by start, ms since epoch)
     KEYS[14 + 2 #digests + seen]: the oldest open unmuted finding's first seen by severity (hash)
+    KEYS[15 + 2 #digests + seen]: what Slack got of each run of the history (hash: run -> pending | delivered | failed)
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
@@ -122,8 +123,16 @@ end
 redis.call('SET', KEYS[6], a.gapKeys)
 
 -- The run's summary outlives its record (history.days): written with the commit, so never lost nor doubled.
-local historyKey, oldestKey = KEYS[13 + 2 * #a.digests + tonumber(a.seen)], KEYS[14 + 2 * #a.digests + tonumber(a.seen)]
+-- Sweeps add to it too; only runs' commits prune it, with what Slack got of the runs dropped.
+local h = 13 + 2 * #a.digests + tonumber(a.seen)
+local historyKey, oldestKey, slackKey = KEYS[h], KEYS[h + 1], KEYS[h + 2]
 redis.call('ZADD', historyKey, a.started, a.history)
+if #a.digests > 0 then
+  redis.call('HSET', slackKey, a.run, 'pending')
+end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', historyKey, '-inf', '(' .. a.historyFrom)) do
+  redis.call('HDEL', slackKey, cjson.decode(old).id)
+end
 redis.call('ZREMRANGEBYSCORE', historyKey, '-inf', '(' .. a.historyFrom)
 redis.call('DEL', oldestKey)
 for _, o in ipairs(a.oldest) do
