@@ -25,6 +25,7 @@ import type { TokenRef } from '../src/pipeline/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import { muteNotes } from '../src/alerts/mute-notes.js';
 import { seenChanges } from '../src/pipeline/seen-changes.js';
+import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -151,6 +152,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
             // The sentinel counts these tokens seen from this commit on, not from the listing.
             seen: job.data.listed === undefined ? undefined : seenChanges(job.data.listed, results),
             keep: deps.config.runs.keep,
+            ages: { resolved: resolvedAges(states, plan.resolvedKeys, plan.open, now), oldestOpen: oldestOpenBySeverity(plan.open) },
+            historyDays: deps.config.history?.days,
           });
           if (outcome === 'committed') {
             deps.onCommitted?.(results);

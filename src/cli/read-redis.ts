@@ -9,6 +9,8 @@ export interface ReadIo {
   readonly stdout: { write(text: string): unknown };
   /** Plain lines for people (a note, what Slack got), never logs. */
   readonly stderr: { write(text: string): unknown };
+  /** What `--since 30d` counts back from (now by default). */
+  readonly clock?: () => Date;
 }
 
 /** How long a read command waits for Redis: RedisUnavailableError (exit 5) after that. */

@@ -16,6 +16,7 @@ import type { PlanFlags } from './plan-command.js';
 import type { FindingsFlags } from './findings-command.js';
 import type { ReportFlags } from './report-command.js';
 import type { RunsFlags } from './runs-command.js';
+import type { TrendsFlags } from './trends-command.js';
 import type { DeadLettersFlags, ResendFlags } from './deliveries-command.js';
 import { RULE_IDS } from '../rules/rule-catalog.js';
 
@@ -162,7 +163,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     );
 
   // The read side: what the worker holds in Redis. No configuration: REDIS_URL / QUEUE_PREFIX say where.
-  const readIo = { env: io.env, logger, stdout: io.stdout, stderr };
+  const readIo = { env: io.env, logger, stdout: io.stdout, stderr, clock: io.clock };
   const formats = (choices: string[]) => new Option('-o, --format <format>', WIDE_HELP).choices(choices).default('table');
   const REDIS_WAIT = ['--timeout <seconds>', 'how long to wait for Redis (exit 5 after that)', '10'] as const;
 
@@ -185,14 +186,28 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 
   program
     .command('runs')
-    .description('List the recent runs (kept a day), newest first, and what Slack got of each.')
-    .option('--limit <n>', 'at most this many runs', '20')
+    .description('List the recent runs (kept a day), newest first, and what Slack got of each; --since: from the history (history.days).')
+    .option('--limit <n>', 'at most this many runs (default: 20; with --since: all)')
+    .option('--since <when>', 'every run since a duration back (36h, 90d, 12w) or a date (2026-11-01), from the history')
     .addOption(formats(['table', 'wide', 'json', 'csv']))
     .option(...REDIS_WAIT)
     .action(
       run(async (opts: RunsFlags) => {
         const { runsCommand } = await import('./runs-command.js');
         return runsCommand(opts, readIo);
+      }),
+    );
+
+  program
+    .command('trends')
+    .description('Per ISO week of the history (history.days): open findings by severity, new, resolved, median time to resolve, oldest open critical.')
+    .option('--since <when>', 'only weeks of runs since a duration back (36h, 90d, 12w) or a date (2026-11-01); default: all the history')
+    .addOption(formats(['table', 'json', 'csv']))
+    .option(...REDIS_WAIT)
+    .action(
+      run(async (opts: TrendsFlags) => {
+        const { trendsCommand } = await import('./trends-command.js');
+        return trendsCommand(opts, readIo);
       }),
     );
 

@@ -81,6 +81,8 @@ const muteEntry = z
 export const DEFAULT_MUTE_MAX_DAYS = 90;
 /** Run records kept at most (`runs.keep`), beside the day each is kept. */
 export const DEFAULT_RUNS_KEEP = 100;
+/** Days each run's compact summary is kept (`history.days`). */
+export const DEFAULT_HISTORY_DAYS = 400;
 const muteList = z.array(muteEntry);
 const muteSettings = z
   .object({
@@ -264,6 +266,11 @@ export const configSchema = z
     // Each run's record holds its whole report (tens of MB at 80,000 findings): kept a day, and at most this many.
     runs: z
       .object({ keep: positiveInt.max(10_000).default(DEFAULT_RUNS_KEEP) })
+      .strict()
+      .prefault({}),
+    // Each run's compact summary (well under 1 KB), kept this many days whatever `runs.keep` does: `runs --since`, `trends`.
+    history: z
+      .object({ days: positiveInt.max(3660).default(DEFAULT_HISTORY_DAYS) })
       .strict()
       .prefault({}),
   })

@@ -51,6 +51,8 @@ export interface Config {
   readonly sentinel: SentinelSettings | null;
   /** `runs.keep`: the run records (reports) kept at most; the commit drops the oldest beyond it. */
   readonly runs: { readonly keep: number };
+  /** `history.days`: each run's compact summary is kept this long (absent: 400). */
+  readonly history?: { readonly days: number };
 }
 
 export interface SentinelSettings {

@@ -45,6 +45,8 @@ export function createMetrics(readers: {
   /** The Slack routes this worker posts to (each shown from the first scrape) and those failing now. */
   slackRoutes?: readonly string[];
   failingRoutes?: () => Promise<string[]>;
+  /** The first seen (ms since epoch) of the oldest open unmuted finding by severity, kept at each commit. */
+  oldestOpen?: () => Promise<ReadonlyMap<string, number>>;
   now?: () => number;
   readBoundMs?: number;
 }) {
@@ -135,14 +137,16 @@ export function createMetrics(readers: {
     gapKeys: boundedRead(readers.gapKeys, bound),
     queueCounts: boundedRead(readers.queueCounts, bound),
     failingRoutes: boundedRead(readers.failingRoutes ?? (() => Promise.resolve([])), bound),
+    oldestOpen: boundedRead(readers.oldestOpen ?? (() => Promise.resolve(new Map<string, number>())), bound),
   };
   const readAll = async () => {
-    const [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes] = await Promise.all([
+    const [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes, oldestOpen] = await Promise.all([
       reads.openCounts(),
       reads.lastSuccess(),
       reads.gapKeys(),
       reads.queueCounts(),
       reads.failingRoutes(),
+      reads.oldestOpen(),
     ]);
     return {
       openCounts,
@@ -150,7 +154,8 @@ export function createMetrics(readers: {
       gapKeys,
       queueCounts,
       failingRoutes,
-      up: [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes].every((r) => r.fresh),
+      oldestOpen,
+      up: [openCounts, lastSuccess, gapKeys, queueCounts, failingRoutes, oldestOpen].every((r) => r.fresh),
     };
   };
   let current: ReturnType<typeof readAll> | null = null;
@@ -229,6 +234,18 @@ export function createMetrics(readers: {
       const failing = new Set((await snapshot()).failingRoutes.value ?? []);
       for (const route of new Set([...(readers.slackRoutes ?? []), ...failing])) {
         this.set({ route }, failing.has(route) ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'token_audit_oldest_open_finding_age_seconds',
+    help: 'Age of the oldest open, unmuted finding by severity (from its first seen; no series: none open), from Redis',
+    labelNames: ['severity'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const [severity, firstSeen] of (await snapshot()).oldestOpen.value ?? []) {
+        this.set({ severity }, Math.max(0, (now() - firstSeen) / 1000));
       }
     },
   });

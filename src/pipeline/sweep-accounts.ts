@@ -11,6 +11,9 @@ import { SEVERITIES, type Severity } from '../core/severity.js';
 import { layoutNewTokens } from '../slack/layout-new-tokens.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
+import { openCountsOf } from '../store/commit-run.js';
+import type { AlertState } from '../alerts/plan-alerts.js';
+import { oldestOpenBySeverity } from '../core/finding-ages.js';
 import { auditToken } from './audit-token.js';
 import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
@@ -146,6 +149,7 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
           failed,
         },
         counts: sweepCounts(states, plan.upserts),
+        ...openAfter(states, plan.upserts),
       };
       await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow, entry });
       if (digests.length > 0) {
@@ -159,4 +163,13 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
       log.info({ attempt }, 'sentinel: a run or sweep committed first: planning again from its state');
     }
   }
+}
+
+/** Every open state once the sweep's posts are in: its history summary's open counts and the oldest-open gauge. */
+function openAfter(states: ReadonlyMap<string, AlertState>, upserts: readonly AlertState[]) {
+  const after = new Map(states);
+  for (const u of upserts) {
+    after.set(u.key, u);
+  }
+  return { openCounts: openCountsOf(after.values()), oldestOpen: oldestOpenBySeverity(after.values()) };
 }

@@ -6,7 +6,9 @@ import type { AlertState } from '../alerts/plan-alerts.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
-import { DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
+import { DEFAULT_HISTORY_DAYS, DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
+import { historyEntry } from '../core/run-history.js';
+import type { Severity } from '../core/severity.js';
 
 const COMMIT_RUN = loadScript('commit-run');
 const RECORD_TTL_SECONDS = 86_400;
@@ -51,6 +53,14 @@ export interface RunCommit {
   readonly seen?: ReadonlyMap<number, SeenChange>;
   /** Run records kept at most (`runs.keep`): the commit drops the oldest beyond it. */
   readonly keep?: number;
+  /**
+   * For the run's history summary and the oldest-open gauge: seconds from first seen to resolved of each
+   * finding the run resolved (resolvedAges), and the oldest open unmuted first seen by severity
+   * (oldestOpenBySeverity). Absent: none resolved, none open.
+   */
+  readonly ages?: { readonly resolved: readonly number[]; readonly oldestOpen: ReadonlyMap<Severity, number> };
+  /** Days the history keeps each summary (`history.days`): the commit drops older ones. */
+  readonly historyDays?: number;
 }
 
 export interface SeenChange {
@@ -142,7 +152,24 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           keys.runs,
           ...digestKeys, // two per route: bounded by the configuration, not by the estate
           ...seen.map(([clientId]) => keys.seen(clientId)), // one per account listed: bounded by the configuration
+          keys.history,
+          keys.oldestOpen,
+          keys.historySlack,
         ];
+        const oldestOpen = input.ages?.oldestOpen ?? new Map<Severity, number>();
+        const history = historyEntry({
+          runId: input.run,
+          trigger: input.trigger,
+          startedAt: input.report.startedAt,
+          finishedAt: input.report.finishedAt,
+          summary: input.report.summary,
+          counts: input.counts,
+          openCounts: input.openCounts,
+          resolvedAges: input.ages?.resolved ?? [],
+          oldestOpen,
+          messages: input.digests.reduce((n, d) => n + d.messages.length, 0),
+        });
+        const historyDays = input.historyDays ?? DEFAULT_HISTORY_DAYS;
         const arg = JSON.stringify({
           run: input.run,
           version: String(input.version),
@@ -160,6 +187,9 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           // The records of runs dropped beyond `keep` are named from these (same prefix, so same hash slot).
           runKeyPrefix: keys.run(''),
           pendingKeyPrefix: keys.runPending(''),
+          history: JSON.stringify(history),
+          historyFrom: String(input.now.getTime() - historyDays * 86_400_000),
+          oldest: [...oldestOpen].map(([severity, at]) => [severity, String(at)]),
         });
         const outcome = Number(await redis.call('EVAL', [COMMIT_RUN, k.length, ...k, arg]));
         if (outcome === 1) {

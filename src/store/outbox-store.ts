@@ -92,7 +92,7 @@ export function createOutboxStore(redis: RedisClient, prefix: string) {
 
     /** Drops the delivered digest; true when it was its run's last, which makes the run a success. */
     async completeDigest(run: string, route: string): Promise<boolean> {
-      const k = [keys.digest(run, route), keys.outbox(route), keys.run(run), keys.runPending(run), keys.lastSuccess];
+      const k = [keys.digest(run, route), keys.outbox(route), keys.run(run), keys.runPending(run), keys.lastSuccess, keys.historySlack];
       return (await redis.call('EVAL', [COMPLETE_DIGEST, k.length, ...k, run, route])) === 1;
     },
 

@@ -3,6 +3,9 @@ import type { Report } from '../core/report.js';
 import type { RunCounts } from './commit-run.js';
 import { storeKeys } from './store-keys.js';
 import { legacyRunTrigger } from '../queue/job-catalogue.js';
+import { createHistoryStore } from './history-store.js';
+import type { HistoryEntry } from '../core/run-history.js';
+import { SEVERITIES } from '../core/severity.js';
 
 /** How the run's digests fared; `trigger --wait` turns it into an exit code. */
 export type Delivery = 'nothing-to-send' | 'pending' | 'delivered' | 'failed';
@@ -32,6 +35,8 @@ export interface RunSummary {
   readonly delivery: Delivery;
   /** One per route that had a digest of this run (none: nothing to post). */
   readonly routes: readonly RouteDelivery[];
+  /** Listed from the history alone (its record is gone): the messages it queued (`routes` is then empty). */
+  readonly queued?: number;
 }
 
 export interface RunRecord extends RunSummary {
@@ -40,6 +45,30 @@ export interface RunRecord extends RunSummary {
 
 const triggerOf = (run: string, stored: string | null): RunSummary['trigger'] =>
   stored === 'schedule' || stored === 'manual' || stored === 'sentinel' ? stored : legacyRunTrigger(run);
+
+const TRIGGER_OF = { s: 'schedule', m: 'manual', x: 'sentinel' } as const;
+
+/** A run whose record is gone, as its history summary and what Slack got of it (history-slack) tell it. */
+function fromHistory(e: HistoryEntry, slack: string | null): RunSummary {
+  return {
+    runId: e.id,
+    trigger: TRIGGER_OF[e.tr],
+    startedAt: new Date(e.s).toISOString(),
+    finishedAt: new Date(e.f).toISOString(),
+    summary: {
+      accounts: e.a,
+      tokensAudited: e.t,
+      findings: e.fi,
+      bySeverity: Object.fromEntries(SEVERITIES.map((severity, i) => [severity, e.bs[i] ?? 0])) as Report['summary']['bySeverity'],
+      muted: e.mu,
+      failed: e.fa,
+    },
+    counts: { new: e.n, resolved: e.r, open: e.o },
+    delivery: e.sl === 0 ? 'nothing-to-send' : slack === 'delivered' || slack === 'failed' ? slack : 'pending',
+    routes: [],
+    queued: e.sl,
+  };
+}
 
 /**
  * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, its head, trigger, counts, routes,
@@ -135,6 +164,19 @@ export function createRunStore(redis: RedisClient, prefix: string) {
         if (read) {
           out.push(read.summary);
         }
+      }
+      return out;
+    },
+
+    /**
+     * Every run and posting sweep started at or after `since`, newest first, from the history (history.days):
+     * from its full record while that is kept, else from its summary.
+     */
+    async listSince(since: Date): Promise<RunSummary[]> {
+      const out: RunSummary[] = [];
+      for (const entry of await createHistoryStore(redis, prefix).since(since.getTime())) {
+        const read = await readSummary(entry.id, false);
+        out.push(read ? read.summary : fromHistory(entry, entry.sl > 0 ? await redis.hget(keys.historySlack, entry.id) : null));
       }
       return out;
     },

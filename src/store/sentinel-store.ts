@@ -7,6 +7,8 @@ import type { Report } from '../core/report.js';
 import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
+import { historyEntry } from '../core/run-history.js';
+import type { Severity } from '../core/severity.js';
 
 const COMMIT_SWEEP = loadScript('commit-sweep');
 const RENEW_LOCK = loadScript('renew-lock');
@@ -32,6 +34,9 @@ export interface SweepEntry {
   readonly finishedAt: string;
   readonly summary: Report['summary'];
   readonly counts: ChangeCounts;
+  /** Open unmuted findings by "rule|severity" and the oldest's first seen by severity, once its posts are in: its history summary. */
+  readonly openCounts?: ReadonlyMap<string, number>;
+  readonly oldestOpen?: ReadonlyMap<Severity, number>;
 }
 
 // As a run's record: kept a day.
@@ -83,8 +88,9 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
       ];
       const entry = input.entry !== undefined && input.digests.length > 0 ? input.entry : null;
       if (entry !== null) {
-        k.push(keys.run(input.sweep), keys.runs, keys.runPending(input.sweep));
+        k.push(keys.run(input.sweep), keys.runs, keys.runPending(input.sweep), keys.history, keys.oldestOpen, keys.historySlack);
       }
+      const messages = input.digests.reduce((n, d) => n + d.messages.length, 0);
       const arg = JSON.stringify({
         sweep: input.sweep,
         version: String(input.version),
@@ -101,6 +107,22 @@ export function createSentinelStore(redis: RedisClient, prefix: string) {
                 pending: input.digests.map((d) => d.route),
                 started: String(Date.parse(entry.startedAt)),
                 ttl: String(ENTRY_TTL_SECONDS),
+                history: JSON.stringify(
+                  historyEntry({
+                    runId: input.sweep,
+                    trigger: 'sentinel',
+                    startedAt: entry.startedAt,
+                    finishedAt: entry.finishedAt,
+                    summary: entry.summary,
+                    counts: entry.counts,
+                    openCounts: entry.openCounts ?? new Map(),
+                    resolvedAges: [],
+                    oldestOpen: entry.oldestOpen ?? new Map(),
+                    messages,
+                  }),
+                ),
+                // Absent: the caller did not say, and the gauge's hash is left as the last run wrote it.
+                oldest: entry.oldestOpen === undefined ? null : [...entry.oldestOpen].map(([severity, at]) => [severity, String(at)]),
               },
             }),
       });

@@ -23,6 +23,12 @@ export function storeKeys(prefix: string) {
     /** Committed runs by start time (a sorted set): what `runs` lists. */
     runs: k('runs'),
     runPending: (run: string) => k(`run-pending:${run}`),
+    /** Each run's and posting sweep's compact summary (JSON) by start time, kept `history.days` (a sorted set). */
+    history: k('history'),
+    /** The first seen of the oldest open unmuted finding, by severity (a hash: severity -> ms since epoch). */
+    oldestOpen: k('oldest-open'),
+    /** What Slack finally got of each run in the history: run -> delivered | failed (a hash, pruned with the history). */
+    historySlack: k('history-slack'),
     stage: (run: string, attempt: string) => k(`stage:${run}:${attempt}`),
     stageRun: (run: string, attempt: string) => k(`stage-run:${run}:${attempt}`),
     outbox: (route: string) => perRoute('outbox', route),

@@ -15,6 +15,7 @@ import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { QUEUE_STATES, createMetrics } from '../health/metrics.js';
+import { createHistoryStore } from '../store/history-store.js';
 import { scheduleGapMs } from '../core/schedule-gap.js';
 import { startHealthServer, type Verdict } from '../health/health-server.js';
 import { boundedRead } from '../health/bounded-read.js';
@@ -99,6 +100,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const sentinelStore = createSentinelStore(redis, options.prefix);
   const mutes = createMuteStore(redis, options.prefix);
   const refusedKeys = createRefusedKeyStore(redis, options.prefix);
+  const history = createHistoryStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -118,6 +120,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     now: () => clock().getTime(),
     slackRoutes: [...webhooks.keys()],
     failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
+    oldestOpen: () => history.oldestOpen(),
   });
 
   // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an

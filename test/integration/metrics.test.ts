@@ -70,6 +70,10 @@ describe('/metrics of a running worker', () => {
     const lastSuccess = value(before, 'token_audit_last_success_timestamp_seconds');
     expect(Number(lastSuccess)).toBeGreaterThan(0);
     expect(value(before, 'token_audit_open_findings{rule="never-expiring",severity="medium"}')).toBe('3');
+    // The run just found them: their oldest is seconds old, and no severity without an open finding has a series.
+    expect(Number(value(before, 'token_audit_oldest_open_finding_age_seconds{severity="medium"}'))).toBeGreaterThanOrEqual(0);
+    expect(before).not.toMatch(/^token_audit_oldest_open_finding_age_seconds\{severity="critical"\}/m);
+    expect(promtool(['check', 'metrics'], before)).toEqual({ code: 0, output: '' });
 
     await redis.stop('SIGKILL');
     let down = true;

@@ -168,6 +168,17 @@ describe('configuration', () => {
     expect(problems({ runs: { keep: 2.5 } }).map((l) => l.split(':')[0])).toEqual(['runs.keep']);
   });
 
+  it('history.days: the run summaries kept, 400 unless given; a whole number from 1 to 3660, no other key', () => {
+    expect(parseConfig({}, {}).history).toEqual({ days: 400 });
+    expect(parseConfig({ history: { days: 30 } }, {}).history).toEqual({ days: 30 });
+    const p = problems({ history: { days: 0, keep: 1 } });
+    expect(p).toHaveLength(2);
+    expect(p.some((l) => l.startsWith('history.days: '))).toBe(true);
+    expect(p).toContain('history.keep: unknown key');
+    expect(problems({ history: { days: 3661 } }).map((l) => l.split(':')[0])).toEqual(['history.days']);
+    expect(problems({ history: { days: '90d' } }).map((l) => l.split(':')[0])).toEqual(['history.days']);
+  });
+
   it('requires every mute field', () => {
     expect(problems({ mutes: [{ rule: 'stale', clientId: 1, tokenId: 2 }] })).toEqual(
       expect.arrayContaining(['mutes[0].reason: required', 'mutes[0].until: required']),

@@ -140,3 +140,15 @@ describe('boundedRead', () => {
     expect(await read()).toEqual({ value: 3, fresh: false });
   });
 });
+
+describe('token_audit_oldest_open_finding_age_seconds', () => {
+  it('is the age, from the kept first seen, of the oldest open finding of each severity that has one', async () => {
+    const now = 1_700_000_000_000;
+    const m = metrics({ oldestOpen: () => Promise.resolve(new Map([['critical', now - 3 * 86_400_000], ['medium', now - 90_000]])) });
+    const text = await m.registry.metrics();
+    expect(line(text, 'token_audit_oldest_open_finding_age_seconds{severity="critical"}')).toBe(String(3 * 86_400));
+    expect(line(text, 'token_audit_oldest_open_finding_age_seconds{severity="medium"}')).toBe('90');
+    expect(text).not.toMatch(/^token_audit_oldest_open_finding_age_seconds\{severity="high"\}/m);
+    expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
+  });
+});

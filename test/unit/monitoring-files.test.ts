@@ -79,6 +79,12 @@ describe('monitoring files', () => {
     expect([...used].filter((n) => !exported.has(n))).toEqual([]);
   });
 
+  it('dashboard plots the oldest open finding’s age by severity, in seconds', () => {
+    const panel = dashboard.panels.find((p) => (p.targets ?? []).some((t) => metricNames([t.expr ?? '']).has('token_audit_oldest_open_finding_age_seconds')));
+    expect(panel?.targets?.map((t) => t.expr)).toEqual(['max by (severity) (token_audit_oldest_open_finding_age_seconds{job="$job"})']);
+    expect((panel as { fieldConfig?: { defaults?: { unit?: string } } } | undefined)?.fieldConfig?.defaults?.unit).toBe('s');
+  });
+
   it('dashboard: its datasource is a variable, on every panel and query', () => {
     expect(dashboard.templating.list).toContainEqual(expect.objectContaining({ name: 'datasource', type: 'datasource', query: 'prometheus' }));
     const sources = dashboard.panels.flatMap((p) => [p.datasource, ...(p.targets ?? []).map((t) => t.datasource)]);

@@ -21,12 +21,17 @@
     KEYS[13 + 2(i-1)], KEYS[14 + 2(i-1)]: digest i's hash and its route's outbox list
     KEYS[13 + 2 #digests + (j-1)]: the sentinel's seen set of account j (j = 1..seen), an account the run
       listed completely; its staged changes are "s:<j>:<id>" (add) and "g:<j>:<id>" (remove) in KEYS[7]
+    KEYS[13 + 2 #digests + seen]: the history (sorted set: compact run summary JSON by start, ms since epoch)
+    KEYS[14 + 2 #digests + seen]: the oldest open unmuted finding's first seen by severity (hash)
+    KEYS[15 + 2 #digests + seen]: what Slack got of each run of the history (hash: run -> pending | delivered | failed)
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
                     seen (how many seen sets), keep (run records kept at most),
                     runKeyPrefix, pendingKeyPrefix (KEYS[1] and KEYS[9] without the run key: the records
-                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot) }
+                    of runs dropped beyond `keep` are these plus their run key, in the same hash slot),
+                    history (the run's summary, a JSON text), historyFrom (ms since epoch: older summaries
+                    are dropped), oldest: [[severity, ms since epoch]...] }
   Output:
      1 committed
      0 the run was already committed (a retried report job): nothing written
@@ -116,6 +121,23 @@ for _, c in ipairs(a.counts) do
   redis.call('HSET', KEYS[4], c[1], c[2])
 end
 redis.call('SET', KEYS[6], a.gapKeys)
+
+-- The run's summary outlives its record (history.days): written with the commit, so never lost nor doubled.
+-- Sweeps add to it too; only runs' commits prune it, with what Slack got of the runs dropped.
+local h = 13 + 2 * #a.digests + tonumber(a.seen)
+local historyKey, oldestKey, slackKey = KEYS[h], KEYS[h + 1], KEYS[h + 2]
+redis.call('ZADD', historyKey, a.started, a.history)
+if #a.digests > 0 then
+  redis.call('HSET', slackKey, a.run, 'pending')
+end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', historyKey, '-inf', '(' .. a.historyFrom)) do
+  redis.call('HDEL', slackKey, cjson.decode(old).id)
+end
+redis.call('ZREMRANGEBYSCORE', historyKey, '-inf', '(' .. a.historyFrom)
+redis.call('DEL', oldestKey)
+for _, o in ipairs(a.oldest) do
+  redis.call('HSET', oldestKey, o[1], o[2])
+end
 
 -- The digests told these: consumed with the commit, never before (a refused commit tells them again).
 if tonumber(a.muteEvents) > 0 then

@@ -9,10 +9,14 @@
     KEYS[3 + 2(i-1)], KEYS[4 + 2(i-1)]: digest i's hash and its route's outbox list (i = 1..#digests)
     KEYS[3 + 2 #digests + (j-1)]: the seen-token set of account j (j = 1..#seen)
     with `entry` only, after those: the sweep's run-like record (hash), the index of committed runs (sorted
-    set) and the routes whose messages of the sweep are not delivered yet (set)
+    set), the routes whose messages of the sweep are not delivered yet (set), the history (sorted set:
+    compact summary JSON by start), the oldest open finding's first seen by severity (hash) and what
+    Slack got of each run of the history (hash)
     ARGV[1] JSON: { sweep, version, upserts: [[key, AlertState JSON]...],
                     digests: [{ messages (a JSON text, opaque here) }], seen: [[id, id...]...],
-                    entry (optional): { head, counts, routes (JSON texts), pending: [route...], started, ttl } }
+                    entry (optional): { head, counts, routes (JSON texts), pending: [route...], started, ttl,
+                      history (JSON text),
+                      oldest ([[severity, ms]...], or absent: the hash is left alone) } }
   Output:
      1 committed
     -1 the version moved since the states were read: nothing written
@@ -52,5 +56,14 @@ if a.entry then
     redis.call('SADD', KEYS[r + 2], route)
   end
   redis.call('EXPIRE', KEYS[r + 2], e.ttl)
+  -- Its summary outlives the entry (history.days), committed with it like a run's (runs' commits prune it).
+  redis.call('ZADD', KEYS[r + 3], e.started, e.history)
+  redis.call('HSET', KEYS[r + 5], a.sweep, 'pending')
+  if type(e.oldest) == 'table' then
+    redis.call('DEL', KEYS[r + 4])
+    for _, o in ipairs(e.oldest) do
+      redis.call('HSET', KEYS[r + 4], o[1], o[2])
+    end
+  end
 end
 return 1

@@ -10,6 +10,8 @@
     KEYS[3] the run record (hash: report, delivery, committedAt, deadLetters, and per route state:, error:, dead:)
     KEYS[4] routes whose digest of this run is not delivered yet (set)
     KEYS[5] last success (ms since epoch)
+    KEYS[6] (optional) what Slack got of each run of the history (hash: run -> pending | delivered | failed;
+      only a run whose commit put it there is updated: the commit that prunes the history drops it)
     ARGV[1] the run key
     ARGV[2] the route
   Output: 1 when this was the run's last undelivered digest, else 0
@@ -34,10 +36,17 @@ if deadLetters > 0 or (runExists and tonumber(redis.call('HGET', KEYS[3], 'deadL
   if runExists then
     redis.call('HSET', KEYS[3], 'delivery', 'failed')
   end
+  -- Kept beside the run's history summary, which outlives its record (history.days).
+  if KEYS[6] and redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
+    redis.call('HSET', KEYS[6], ARGV[1], 'failed')
+  end
   return 1
 end
 if runExists then
   redis.call('HSET', KEYS[3], 'delivery', 'delivered')
+end
+if KEYS[6] and redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[6], ARGV[1], 'delivered')
 end
 if committedAt then
   local last = redis.call('GET', KEYS[5])
