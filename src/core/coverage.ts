@@ -46,6 +46,9 @@ export function coverageGaps(
     if (a.error !== null) {
       gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
     }
+    if (a.roster !== undefined) {
+      gaps.push({ key: `${id}:roster`, account: id, reason: a.roster, message: `${a.label}: ${a.roster}` });
+    }
     const refusal = a.clientId === null ? undefined : refused.get(a.clientId);
     if (refusal !== undefined) {
       gaps.push({ key: `${id}:key`, account: id, reason: refusal, message: `${a.label}: ${refusal}` });

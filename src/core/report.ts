@@ -28,6 +28,8 @@ export interface TokenResult {
    * findings it had, neither resolved nor failed.
    */
   readonly refused?: string;
+  /** Set when the token's issuer is the audit key's own user (the report marks such tokens). */
+  readonly keyUser?: true;
 }
 
 /** How enumerating one account went. */
@@ -40,6 +42,8 @@ export interface AccountResult {
   readonly error: string | null;
   /** True when nothing of the account could be read (key missing or refused, account unknown): no token of it is audited. */
   readonly blind?: boolean;
+  /** Set when the account's Gcore users could not be read: its issuer checks were skipped (a coverage reason). */
+  readonly roster?: string;
 }
 
 export interface Report {
@@ -61,6 +65,8 @@ export interface Report {
   readonly coverage: string[];
   /** Everything the reader must know that is not a finding: the coverage gaps, then lapsed mutes. */
   readonly warnings: string[];
+  /** Tokens issued by the audit key's own user (`account:token`), when any: revoking one may cut the audit off. */
+  readonly keyUserTokens?: string[];
 }
 
 export interface ReportInput {
@@ -99,7 +105,11 @@ export function buildReport(input: ReportInput): Report {
   const triedAccounts = new Set<number | null>();
   let tokensAudited = 0;
   let failed = 0;
+  const keyUserTokens: string[] = [];
   for (const r of results) {
+    if (r.keyUser === true) {
+      keyUserTokens.push(`${r.clientId}:${r.tokenId}`);
+    }
     for (const f of r.findings) {
       raw.push(named(f));
     }
@@ -142,5 +152,6 @@ export function buildReport(input: ReportInput): Report {
     findings,
     coverage,
     warnings: [...coverage, ...lapsed, ...input.mutes.flatMap((m) => (m.capped === undefined ? [] : [m.capped]))],
+    ...(keyUserTokens.length > 0 ? { keyUserTokens: keyUserTokens.sort() } : {}),
   };
 }
