@@ -11,6 +11,7 @@ import { createOutboxStore } from '../store/outbox-store.js';
 import { createRunStore } from '../store/run-store.js';
 import { createSentinelStore } from '../store/sentinel-store.js';
 import { createRefusedKeyStore } from '../store/refused-key-store.js';
+import { createIssuerFactsStore } from '../store/issuer-facts-store.js';
 import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
@@ -99,6 +100,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const sentinelStore = createSentinelStore(redis, options.prefix);
   const mutes = createMuteStore(redis, options.prefix);
   const refusedKeys = createRefusedKeyStore(redis, options.prefix);
+  const issuers = createIssuerFactsStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -184,6 +186,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     redact: redactText,
     onStarted: () => metrics.runsStarted.inc(),
     seen: (clientId) => sentinelStore.seen(clientId),
+    issuers,
   });
   const reportDeps: ReportJobDeps = {
     config,
@@ -290,6 +293,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     onResult: (r) => metrics.tokensAudited.inc({ status: r.status }),
     refusedKeys: (runKey) => refusedKeys.forRun(runKey),
+    issuers: (runKey) => issuers.forRun(runKey),
   });
   const tokensWorker = new Worker<JobCatalogue['token']>(
     TOKENS_QUEUE,
