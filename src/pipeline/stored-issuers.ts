@@ -34,3 +34,15 @@ export function storedIssuerOf(
     return read;
   };
 }
+
+/** An IssuerLookup in memory with no roster mark: a sweep with no run's facts to reuse reads each issuer once. */
+export function memoryIssuerLookup(): IssuerLookup {
+  const facts = new Map<string, IssuerFacts>();
+  return {
+    get: (clientId, userId) => Promise.resolve({ mark: null, facts: facts.get(`${clientId}:${userId}`) }),
+    set: (clientId, userId, f) => {
+      facts.set(`${clientId}:${userId}`, f);
+      return Promise.resolve();
+    },
+  };
+}

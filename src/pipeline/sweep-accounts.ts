@@ -12,6 +12,8 @@ import { layoutNewTokens } from '../slack/layout-new-tokens.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
 import { auditToken } from './audit-token.js';
+import { memoryIssuerLookup, storedIssuerOf } from './stored-issuers.js';
+import type { IssuerLookup } from '../store/issuer-facts-store.js';
 import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
 import type { TokenRef } from './token-ref.js';
@@ -33,6 +35,8 @@ export interface SweepDeps {
   readonly logger: Logger;
   /** Account ids learnt with `/iam/clients/me`, kept across sweeps so each costs one list call per account. */
   readonly learntIds?: Map<string, number>;
+  /** The last run's issuer facts (reused; a user it has not seen is read); null: no run kept any. */
+  readonly issuers?: () => Promise<IssuerLookup | null>;
 }
 
 export interface SweepResult {
@@ -90,7 +94,10 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     await deps.store.record(seeds);
   }
 
-  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) => auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now }));
+  // A sweep reads no roster: it reuses the last run's facts and reads only an issuer they lack.
+  const lookup = fresh.length > 0 && deps.issuers ? ((await deps.issuers()) ?? memoryIssuerLookup()) : null;
+  const issuerOf = lookup === null ? {} : { issuerOf: storedIssuerOf(lookup, deps.api, { reuse: true }) };
+  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) => auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now, ...issuerOf }));
   const seenNow = new Map<number, number[]>();
   const raw: Finding[] = [];
   for (const r of results) {

@@ -225,6 +225,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           clock,
           logger: log,
           learntIds: new Map(),
+          issuers: () => issuers.latest(),
           delivery: {
             runs,
             outbox,
