@@ -1,7 +1,8 @@
-import { AuditError, GcoreNotFoundError } from '../core/errors.js';
+import { AuditError, GcoreAuthError, GcoreNotFoundError } from '../core/errors.js';
 import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
 import { redact } from '../core/redact.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
+import { keyRefusal } from './key-refusal.js';
 import { parseKeyUserId, parseUser, parseUserPage, type GcoreUser } from '../gcore/parse-user.js';
 
 /** The company directory's verdict on an email (directory's loadDirectory().verdict). */
@@ -54,6 +55,7 @@ export async function readRoster(
   apiKey: string,
   api: GcoreApi,
   directory: DirectoryVerdict = NO_DIRECTORY,
+  apiKeyEnv?: string,
 ): Promise<Roster> {
   const failed = (reason: string): Roster => ({ clientId, error: reason, keyUserId: null, facts: new Map() });
   if (!api.listUsers || !api.getAccountDetails) {
@@ -75,6 +77,10 @@ export async function readRoster(
     }
     return failed(`its users could not be read: more than ${MAX_USER_PAGES * USERS_PAGE} (issuer checks skipped)`);
   } catch (error) {
+    if (error instanceof GcoreAuthError && apiKeyEnv !== undefined) {
+      // The key itself rejected: the same sentence as the key's own gap, so the account's alert says it once.
+      return failed(keyRefusal(error, apiKeyEnv, clientId) ?? error.message);
+    }
     if (error instanceof AuditError) {
       return failed(`its users could not be read: ${redact(error.message, [apiKey])} (issuer checks skipped)`);
     }

@@ -42,7 +42,7 @@ export async function readRosters(
       }
       throw error;
     }
-    return readRoster(clientId, apiKey, deps.api, deps.directory ?? NO_DIRECTORY);
+    return readRoster(clientId, apiKey, deps.api, deps.directory ?? NO_DIRECTORY, apiKeyEnv);
   });
   return new Map(rosters.map((r) => [r.clientId, r]));
 }
