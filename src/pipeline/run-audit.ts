@@ -51,6 +51,9 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     if (a.error !== null) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
+    if (a.roster !== undefined) {
+      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
+    }
   }
   log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
 

@@ -97,6 +97,7 @@ describe('the people, read once per run', () => {
     expect(code).toBe(0);
     // Issuer checks are skipped for the account: no user is asked for one by one.
     expect(gcore.requests.filter((r) => /^GET \/iam\/users\/\d+$/.test(r))).toHaveLength(0);
+    expect(logs.parsed().filter((l) => String(l.msg).startsWith("account's people not read: its users could not be read"))).toHaveLength(1);
     expect(logs.text()).not.toMatch(/@example\.com/);
   });
 
