@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../src/cli/run-cli.js';
 import type { Report } from '../../src/core/report.js';
+import { GcoreNotFoundError } from '../../src/core/errors.js';
 import { createGcoreApi } from '../../src/gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
 import { issuerFacts, readRoster, USERS_PAGE } from '../../src/pipeline/read-roster.js';
@@ -116,6 +117,12 @@ describe('the people, read once per run', () => {
     // A user the roster lacks but Gcore knows (listed after the roster was read).
     gcore.users.get(456)?.push(gcoreUser(901, 456, { activated: false }));
     expect(await issuerFacts(roster, 901, KEY, api())).toMatchObject({ gcore: 'present', canSignIn: false, currentRoleId: null });
+  });
+
+  it('reads a user\'s current role in an account, 404 when the user is not in it, through the same client', async () => {
+    expect(await api().getClientUser?.(456, 7, KEY)).toEqual({ user_role: { id: 1, name: 'Administrators' } });
+    await expect(api().getClientUser?.(456, 999, KEY)).rejects.toThrow(GcoreNotFoundError);
+    await expect(api().getUser?.(999, KEY)).rejects.toThrow(GcoreNotFoundError);
   });
 
   it('names the bad field of a malformed user list', async () => {
