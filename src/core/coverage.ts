@@ -46,12 +46,13 @@ export function coverageGaps(
     if (a.error !== null) {
       gaps.push({ key: `${id}:enumeration`, account: id, reason: a.error, message: `${a.label}: ${a.error}` });
     }
-    if (a.roster !== undefined) {
-      gaps.push({ key: `${id}:roster`, account: id, reason: a.roster, message: `${a.label}: ${a.roster}` });
-    }
     const refusal = a.clientId === null ? undefined : refused.get(a.clientId);
     if (refusal !== undefined) {
       gaps.push({ key: `${id}:key`, account: id, reason: refusal, message: `${a.label}: ${refusal}` });
+    }
+    // The people unread: a gap of its own, unless it is the key's refusal already said.
+    if (a.roster !== undefined && a.roster !== refusal && a.roster !== a.error) {
+      gaps.push({ key: `${id}:roster`, account: id, reason: a.roster, message: `${a.label}: ${a.roster}` });
     }
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
     if (stats && stats.failed / stats.total > FAILED_SHARE_LIMIT) {

@@ -53,3 +53,12 @@ describe('the roster as a coverage reason', () => {
     expect(coverageFindings(accounts, gaps).map((f) => [f.rule, f.severity, f.message])).toEqual([['coverage-gap', 'high', `Not fully audited: ${reason}.`]]);
   });
 });
+
+describe('the roster refused with the key', () => {
+  it('is not said twice when the key\'s refusal already is', () => {
+    const refusal = 'GCORE_API_KEY_789 was rejected (401)';
+    const accounts = [{ clientId: 789, label: 'account 789', error: null, roster: refusal }];
+    const gaps = coverageGaps(accounts, [{ clientId: 789, tokenId: 1, status: 'failed', findings: [], refused: refusal }]);
+    expect(gaps.map((g) => g.message)).toEqual([`account 789: ${refusal}`]);
+  });
+});
