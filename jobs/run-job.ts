@@ -8,6 +8,10 @@ import type { TokenRef } from '../src/pipeline/token-ref.js';
 import type { AuditQueues } from '../src/queue/audit-queues.js';
 import { runKeyOf, type QueuedJob } from '../src/queue/job-catalogue.js';
 import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store.js';
+import type { IssuerFactsStore } from '../src/store/issuer-facts-store.js';
+import { readRosters, withRosterErrors } from '../src/pipeline/read-rosters.js';
+import { rosterEntries } from '../src/pipeline/stored-issuers.js';
+import type { DirectoryVerdict } from '../src/pipeline/read-roster.js';
 
 export interface RunJobDeps {
   readonly config: Config;
@@ -26,6 +30,10 @@ export interface RunJobDeps {
    * and the ids such a listing left out are read here to learn whether they are gone.
    */
   readonly seen?: (clientId: number) => Promise<ReadonlySet<number> | null>;
+  /** Where the run's issuer facts go for its token jobs; absent: people are not read. */
+  readonly issuers?: Pick<IssuerFactsStore, 'save'>;
+  /** The company directory's verdict on an issuer's email (default: unknown), asked while the facts are built. */
+  readonly directory?: DirectoryVerdict;
 }
 
 /** An account whose enumeration was a complete listing, and the key to read its tokens with. */
@@ -126,11 +134,22 @@ export function makeRunHandler(deps: RunJobDeps) {
     const startedAt = deps.clock();
     const enumerated = await enumerateAccounts(deps.config, deps);
     const redact = deps.redact ?? ((text: string) => text);
+    // The people, once per run: each account's roster read here, its facts kept for the token jobs.
+    const rosters = deps.issuers ? await readRosters(deps.config, enumerated.accounts, deps) : new Map();
+    if (deps.issuers) {
+      await deps.issuers.save(runKey, rosterEntries(rosters));
+    }
     // The accounts go into the report job's data, which Redis keeps.
-    const accounts = enumerated.accounts.map((a) => (a.error === null ? a : { ...a, error: redact(a.error) }));
+    const accounts = withRosterErrors(enumerated.accounts, rosters).map((a) => {
+      const roster = a.roster === undefined ? {} : { roster: redact(a.roster) };
+      return a.error === null ? { ...a, ...roster } : { ...a, ...roster, error: redact(a.error) };
+    });
     const listed = enumerated.refs;
     for (const a of accounts.filter((x) => x.error !== null)) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
+    }
+    for (const a of accounts.filter((x) => x.roster !== undefined)) {
+      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
     }
     const blind = new Set(accounts.flatMap((a) => (a.blind === true && a.clientId !== null ? [a.clientId] : [])));
     const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config, blind);

@@ -5,6 +5,8 @@ import type { GcoreApi } from '../src/gcore/gcore-api.js';
 import { auditToken, type RefusedKeys } from '../src/pipeline/audit-token.js';
 import type { Policy } from '../src/rules/policy.js';
 import type { QueuedJob } from '../src/queue/job-catalogue.js';
+import type { IssuerLookup } from '../src/store/issuer-facts-store.js';
+import { storedIssuerOf } from '../src/pipeline/stored-issuers.js';
 
 export interface TokenJobDeps {
   readonly api: GcoreApi;
@@ -21,6 +23,8 @@ export interface TokenJobDeps {
   readonly onResult?: (result: TokenResult) => void;
   /** The keys refused so far in a run, shared by the replicas: a refused account's other tokens are not asked for. */
   readonly refusedKeys?: (runKey: string) => RefusedKeys;
+  /** The issuer facts its run job stored (absent: none, every issuer unknown). */
+  readonly issuers?: (runKey: string) => IssuerLookup;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -53,6 +57,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
       policy: deps.policy,
       now: new Date(job.data.evaluatedAt),
       refusedKeys: deps.refusedKeys?.(job.data.runKey),
+      ...(deps.issuers ? { issuerOf: storedIssuerOf(deps.issuers(job.data.runKey), api) } : {}),
     });
     deps.onResult?.(result);
     return result;

@@ -51,6 +51,8 @@ export function watchKeys(api: GcoreApi): KeyWatch {
     }
   };
   const watched: GcoreApi = {
+    // The people calls pass through: a roster refused is the roster's coverage reason, not the key's.
+    ...api,
     getAccountId: (apiKey) => watch(apiKey, null, api.getAccountId(apiKey)),
     listTokens: (clientId, apiKey) => watch(apiKey, clientId, api.listTokens(clientId, apiKey)),
     getToken: (clientId, tokenId, apiKey) => watch(apiKey, clientId, api.getToken(clientId, tokenId, apiKey)),

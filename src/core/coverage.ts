@@ -50,6 +50,10 @@ export function coverageGaps(
     if (refusal !== undefined) {
       gaps.push({ key: `${id}:key`, account: id, reason: refusal, message: `${a.label}: ${refusal}` });
     }
+    // The people unread: a gap of its own, unless it is the key's refusal already said.
+    if (a.roster !== undefined && a.roster !== refusal && a.roster !== a.error) {
+      gaps.push({ key: `${id}:roster`, account: id, reason: a.roster, message: `${a.label}: ${a.roster}` });
+    }
     const stats = a.clientId === null ? undefined : perAccount.get(a.clientId);
     if (stats && stats.failed / stats.total > FAILED_SHARE_LIMIT) {
       const what =

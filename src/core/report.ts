@@ -26,6 +26,8 @@ export interface Report {
   readonly coverage: string[];
   /** Everything the reader must know that is not a finding: the coverage gaps, then lapsed mutes. */
   readonly warnings: string[];
+  /** Tokens issued by the audit key's own user (`account:token`), when any: revoking one may cut the audit off. */
+  readonly keyUserTokens?: string[];
 }
 
 export interface ReportInput {
@@ -64,7 +66,11 @@ export function buildReport(input: ReportInput): Report {
   const triedAccounts = new Set<number | null>();
   let tokensAudited = 0;
   let failed = 0;
+  const keyUserTokens: string[] = [];
   for (const r of results) {
+    if (r.keyUser === true) {
+      keyUserTokens.push(`${r.clientId}:${r.tokenId}`);
+    }
     for (const f of r.findings) {
       raw.push(named(f));
     }
@@ -107,5 +113,6 @@ export function buildReport(input: ReportInput): Report {
     findings,
     coverage,
     warnings: [...coverage, ...lapsed, ...input.mutes.flatMap((m) => (m.capped === undefined ? [] : [m.capped]))],
+    ...(keyUserTokens.length > 0 ? { keyUserTokens: keyUserTokens.sort() } : {}),
   };
 }

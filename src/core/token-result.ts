@@ -10,7 +10,6 @@ export interface TokenSnapshot {
   readonly inInventory: boolean;
 }
 
-
 /** What auditing one token produced. Plain JSON: a worker job returns it as is. */
 export interface TokenResult {
   readonly clientId: number;
@@ -26,8 +25,9 @@ export interface TokenResult {
    * findings it had, neither resolved nor failed.
    */
   readonly refused?: string;
+  /** Set when the token's issuer is the audit key's own user (the report marks such tokens). */
+  readonly keyUser?: true;
 }
-
 
 /** How enumerating one account went. */
 export interface AccountResult {
@@ -39,4 +39,6 @@ export interface AccountResult {
   readonly error: string | null;
   /** True when nothing of the account could be read (key missing or refused, account unknown): no token of it is audited. */
   readonly blind?: boolean;
+  /** Set when the account's Gcore users could not be read: its issuer checks were skipped (a coverage reason). */
+  readonly roster?: string;
 }

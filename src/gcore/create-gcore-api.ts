@@ -237,5 +237,12 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
         maxBytes: tokenBytes,
         retryRateLimited: options.retryRateLimitedGets !== false,
       }),
+    // The people calls are run-level reads, like the listing: same client, limiter and retries, 429 retried here.
+    getAccountDetails: (apiKey) => call('iam/clients/me', apiKey, { maxBytes: listBytes, retryRateLimited: true }),
+    listUsers: (limit, offset, apiKey) =>
+      call(`iam/users?limit=${limit}&offset=${offset}`, apiKey, { maxBytes: listBytes, retryRateLimited: true }),
+    getUser: (userId, apiKey) => call(`iam/users/${userId}`, apiKey, { maxBytes: tokenBytes, retryRateLimited: true }),
+    getClientUser: (clientId, userId, apiKey) =>
+      call(`iam/clients/${clientId}/client-users/${userId}`, apiKey, { clientId, maxBytes: tokenBytes, retryRateLimited: true }),
   };
 }

@@ -9,6 +9,17 @@ export interface GcoreApi {
   listTokens(clientId: number, apiKey: string): Promise<unknown>;
   /** The get-token endpoint: the audit. Throws GcoreNotFoundError on 404. */
   getToken(clientId: number, tokenId: number, apiKey: string): Promise<unknown>;
+  /**
+   * The people (issue 19), optional: a saved export has none. Bodies unvalidated (parse-user.ts).
+   * `GET /iam/clients/me` as is: `currentUser` names the key's own user.
+   */
+  getAccountDetails?(apiKey: string): Promise<unknown>;
+  /** `GET /iam/users?limit=&offset=`: one page of the users the key sees, `{count, next, previous, results}`. */
+  listUsers?(limit: number, offset: number, apiKey: string): Promise<unknown>;
+  /** `GET /iam/users/{userId}`. Throws GcoreNotFoundError on 404 ("User not found.": the user is deleted). */
+  getUser?(userId: number, apiKey: string): Promise<unknown>;
+  /** `GET /iam/clients/{clientId}/client-users/{userId}`: `{user_role: {id, name}}`. 404: not in the account. */
+  getClientUser?(clientId: number, userId: number, apiKey: string): Promise<unknown>;
 }
 
 export type ApiVersion = 'v1' | 'v2';

@@ -12,6 +12,8 @@ import { REMEDIATION, type RuleHit } from '../rules/rule-catalog.js';
 import type { TokenRef } from './token-ref.js';
 import { keyRefusal } from './key-refusal.js';
 import type { RefusedKeys } from '../store/refused-key-store.js';
+import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
+import type { InventoryStanding } from '../rules/evaluate-token.js';
 
 export type { RefusedKeys };
 
@@ -25,7 +27,14 @@ export interface AuditTokenDeps {
    * refusedResult) without a request.
    */
   readonly refusedKeys?: RefusedKeys;
+  /** The issuer's facts, read once per run (read-roster.ts); absent: nothing known of people (UNKNOWN_ISSUER). */
+  readonly issuerOf?: (clientId: number, userId: number, apiKey: string) => Promise<IssuerFacts>;
 }
+
+// The issuer rules take the facts as a fifth argument (the `directory` branch); a function of four
+// arguments is assignable to this type too, so this call is right before and after those rules land.
+type EvaluateWithIssuer = (token: Token, standing: InventoryStanding, now: Date, policy: Policy, issuer: IssuerFacts) => RuleHit[];
+const evaluate: EvaluateWithIssuer = evaluateToken;
 
 // Frozen: a caller that pushed to one token's list would otherwise add to every token's.
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
@@ -140,7 +149,8 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
   if (token.id !== ref.tokenId) {
     return failed(`invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
   }
-  const hits = evaluateToken(token, ref, deps.now, deps.policy);
+  const issuer = (await deps.issuerOf?.(ref.clientId, token.issuer.userId, apiKey)) ?? UNKNOWN_ISSUER;
+  const hits = evaluate(token, ref, deps.now, deps.policy, issuer);
   const snapshot = {
     expDate: token.expDate?.toISOString() ?? null,
     expired: token.expired,
@@ -156,5 +166,6 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     // Most tokens break no rule: one shared empty list rather than one each.
     findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h)),
     snapshot,
+    ...(issuer.isKeyUser ? { keyUser: true as const } : {}),
   };
 }

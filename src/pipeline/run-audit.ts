@@ -8,6 +8,9 @@ import type { GcoreApi } from '../gcore/gcore-api.js';
 import { auditToken, failedResult } from './audit-token.js';
 import { enumerateAccounts } from './enumerate-accounts.js';
 import { mapPool } from './map-pool.js';
+import { issuerFacts, type DirectoryVerdict } from './read-roster.js';
+import { readRosters, withRosterErrors } from './read-rosters.js';
+import type { IssuerFacts } from '../core/issuer-facts.js';
 
 export interface RunAuditDeps {
   readonly api: GcoreApi;
@@ -18,6 +21,8 @@ export interface RunAuditDeps {
   readonly evaluateAt?: Date;
   /** Sees every token's result (`plan` compares them with the alert state, as the worker does). */
   readonly onResults?: (results: readonly TokenResult[]) => void;
+  /** The company directory's verdict on an issuer's email (default: unknown). */
+  readonly directory?: DirectoryVerdict;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -27,10 +32,27 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   const runId = randomUUID();
   const log = deps.logger.child({ runId });
 
-  const { accounts, refs } = await enumerateAccounts(config, deps);
+  const enumerated = await enumerateAccounts(config, deps);
+  const refs = enumerated.refs;
+  // The people, once per run: each account's roster, and each user it has not seen asked for once.
+  const rosters = await readRosters(config, enumerated.accounts, deps);
+  const accounts = withRosterErrors(enumerated.accounts, rosters);
+  const asked = new Map<string, Promise<IssuerFacts>>();
+  const issuerOf = (clientId: number, userId: number, apiKey: string): Promise<IssuerFacts> => {
+    const field = `${clientId}:${userId}`;
+    let facts = asked.get(field);
+    if (facts === undefined) {
+      facts = issuerFacts(rosters.get(clientId), userId, apiKey, deps.api, deps.directory);
+      asked.set(field, facts);
+    }
+    return facts;
+  };
   for (const a of accounts) {
     if (a.error !== null) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
+    }
+    if (a.roster !== undefined) {
+      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
     }
   }
   log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
@@ -41,7 +63,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   const keep = deps.onResults === undefined ? withoutSnapshot : (r: TokenResult) => r;
   const results = await mapPool(refs, config.gcore.concurrency, async (ref): Promise<TokenResult> => {
     try {
-      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys }));
+      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys, issuerOf }));
     } catch (error) {
       // A bug, not a token problem: still, one token must not stop the audit of the others.
       log.error({ err: toError(error), clientId: ref.clientId, tokenId: ref.tokenId }, 'unexpected error auditing token');
@@ -63,5 +85,11 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings, refused }: TokenResult): TokenResult =>
-  refused === undefined ? { clientId, tokenId, status, findings } : { clientId, tokenId, status, findings, refused };
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser }: TokenResult): TokenResult => ({
+  clientId,
+  tokenId,
+  status,
+  findings,
+  ...(refused === undefined ? {} : { refused }),
+  ...(keyUser === undefined ? {} : { keyUser }),
+});

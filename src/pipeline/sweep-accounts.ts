@@ -15,6 +15,8 @@ import { openCountsOf } from '../store/commit-run.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { oldestOpenBySeverity } from '../core/finding-ages.js';
 import { auditToken } from './audit-token.js';
+import { memoryIssuerLookup, storedIssuerOf } from './stored-issuers.js';
+import type { IssuerLookup } from '../store/issuer-facts-store.js';
 import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
 import type { TokenRef } from './token-ref.js';
@@ -36,6 +38,8 @@ export interface SweepDeps {
   readonly logger: Logger;
   /** Account ids learnt with `/iam/clients/me`, kept across sweeps so each costs one list call per account. */
   readonly learntIds?: Map<string, number>;
+  /** The last run's issuer facts (reused; a user it has not seen is read); null: no run kept any. */
+  readonly issuers?: () => Promise<IssuerLookup | null>;
 }
 
 export interface SweepResult {
@@ -93,7 +97,10 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     await deps.store.record(seeds);
   }
 
-  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) => auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now }));
+  // A sweep reads no roster: it reuses the last run's facts and reads only an issuer they lack.
+  const lookup = fresh.length > 0 && deps.issuers ? ((await deps.issuers()) ?? memoryIssuerLookup()) : null;
+  const issuerOf = lookup === null ? {} : { issuerOf: storedIssuerOf(lookup, deps.api, { reuse: true }) };
+  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) => auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now, ...issuerOf }));
   const seenNow = new Map<number, number[]>();
   const raw: Finding[] = [];
   for (const r of results) {

@@ -105,6 +105,9 @@ export function formatTable(report: Report, options: TableOptions = {}): string 
   for (const w of report.warnings) {
     out.push(`warning: ${cell(w, 500)}`);
   }
+  if (report.keyUserTokens !== undefined) {
+    out.push(`issued by the audit key's own user (account:token): ${cell(report.keyUserTokens.join(', '), 500)}`);
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -44,6 +44,10 @@ export function storeKeys(prefix: string) {
     seen: (clientId: number) => `${prefix}:sentinel:seen:${clientId}`,
     /** Keys Gcore refused during a run (a hash of `apiKeyEnv:clientId` to the sentence): every replica stops asking. */
     refused: (run: string) => k(`refused:${run}`),
+    /** Issuer facts of a run (a hash of `clientId:userId` to IssuerFacts JSON; never an email). */
+    issuers: (run: string) => k(`issuers:${run}`),
+    /** The run whose issuer facts the sentinel reuses. */
+    issuersLatest: k('issuers-latest'),
   };
 }
 

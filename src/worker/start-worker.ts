@@ -11,6 +11,7 @@ import { createOutboxStore } from '../store/outbox-store.js';
 import { createRunStore } from '../store/run-store.js';
 import { createSentinelStore } from '../store/sentinel-store.js';
 import { createRefusedKeyStore } from '../store/refused-key-store.js';
+import { createIssuerFactsStore } from '../store/issuer-facts-store.js';
 import { redactJobError } from './redact-job-error.js';
 import { createGcoreApi, MAX_RETRY_AFTER_MS } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
@@ -101,6 +102,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const mutes = createMuteStore(redis, options.prefix);
   const refusedKeys = createRefusedKeyStore(redis, options.prefix);
   const history = createHistoryStore(redis, options.prefix);
+  const issuers = createIssuerFactsStore(redis, options.prefix);
   const redactText = (text: string) => redact(text, secrets.known());
   // Aborted first thing on close(): a delivery in progress stops and releases its outbox claim.
   const stopping = new AbortController();
@@ -187,6 +189,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     redact: redactText,
     onStarted: () => metrics.runsStarted.inc(),
     seen: (clientId) => sentinelStore.seen(clientId),
+    issuers,
   });
   const reportDeps: ReportJobDeps = {
     config,
@@ -225,6 +228,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           clock,
           logger: log,
           learntIds: new Map(),
+          issuers: () => issuers.latest(),
           delivery: {
             runs,
             outbox,
@@ -293,6 +297,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     },
     onResult: (r) => metrics.tokensAudited.inc({ status: r.status }),
     refusedKeys: (runKey) => refusedKeys.forRun(runKey),
+    issuers: (runKey) => issuers.forRun(runKey),
   });
   const tokensWorker = new Worker<JobCatalogue['token']>(
     TOKENS_QUEUE,

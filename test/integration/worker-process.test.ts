@@ -111,10 +111,11 @@ describe('worker processes', () => {
     expect(text).toMatch(/^token_audit_runs_completed_total 1$/m);
     expect(text).toMatch(/^token_audit_tokens_audited_total\{status="audited"\} 3$/m);
     expect(text).toMatch(/^token_audit_open_findings\{rule="never-expiring",severity="medium"\} 3$/m);
-    expect(text).toMatch(/^token_audit_gcore_requests_total\{status="200"\} 4$/m);
+    // The listing and 3 gets, then the people: /iam/clients/me and one page of /iam/users.
+    expect(text).toMatch(/^token_audit_gcore_requests_total\{status="200"\} 6$/m);
     expect(text).toMatch(/^token_audit_slack_deliveries_total\{outcome="ok"\} 1$/m);
     expect(text).toMatch(/^token_audit_last_success_timestamp_seconds [1-9]\d+/m);
-    expect(text).toMatch(/^token_audit_gcore_request_duration_seconds_count 4$/m);
+    expect(text).toMatch(/^token_audit_gcore_request_duration_seconds_count 6$/m);
     // every label value but histogram buckets (le="120")
     const labelValues = [...text.matchAll(/(?<!\ble)="([^"]*)"/g)].map((m) => m[1]);
     const statuses = ['200', '401', '403', '404', '408', '429', '500', '502', '503', '504']; // shown at 0 from the start

@@ -22,6 +22,13 @@ export interface GcoreStandIn {
   readonly accounts: Map<number, Map<number, unknown>>;
   /** API key → account id it belongs to (for /iam/clients/me and 401s). */
   readonly keys: Map<string, number>;
+  /**
+   * Gcore users by account, raw `User` bodies (see gcoreUser). An account without an entry answers with one
+   * present, active user per issuer of its tokens, so tests about tokens need not script people.
+   */
+  readonly users: Map<number, unknown[]>;
+  /** API key → its own user's id (`currentUser` of /iam/clients/me; default 1). */
+  readonly keyUsers: Map<string, number>;
   /** Requests seen, as "METHOD /path". */
   readonly requests: string[];
   /** Most requests in flight at once. */
@@ -50,6 +57,8 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
   let inFlight = 0;
   const state: Omit<GcoreStandIn, 'url' | 'close'> = {
     accounts: new Map(),
+    users: new Map(),
+    keyUsers: new Map(),
     keys: new Map(),
     requests: [],
     maxInFlight: 0,
@@ -59,6 +68,20 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
     latencyMs: 0,
   };
   const sockets = new Set<import('node:net').Socket>();
+  const usersOf = (clientId: number): unknown[] => {
+    const scripted = state.users.get(clientId);
+    if (scripted !== undefined) {
+      return scripted;
+    }
+    const issuers = new Map<number, number>();
+    for (const t of state.accounts.get(clientId)?.values() ?? []) {
+      const cu = (t as { client_user?: { user_id?: unknown; role?: { id?: unknown } } }).client_user;
+      if (typeof cu?.user_id === 'number') {
+        issuers.set(cu.user_id, typeof cu.role?.id === 'number' ? cu.role.id : 2);
+      }
+    }
+    return [...issuers].map(([id, role]) => gcoreUser(id, clientId, { client_and_roles: [{ client_id: clientId, client_company_name: 'Acme', user_id: id, user_roles: [String(role)] }] }));
+  };
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -114,7 +137,37 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
         return send(res, 401, { detail: 'Token is invalid or expired' });
       }
       if (path === '/iam/clients/me') {
-        return send(res, 200, { id: owner, email: 'owner@example.com', status: 'active', currentUser: 1 });
+        const currentUser = state.keyUsers.get(match[1] ?? '') ?? 1;
+        return send(res, 200, { id: owner, email: 'owner@example.com', status: 'active', currentUser, users: usersOf(owner) });
+      }
+      if (path === '/iam/users') {
+        // Gcore's paging: `limit` and `offset`; without them, every user at once.
+        const query = new URL(req.url ?? '', 'http://x').searchParams;
+        const all = usersOf(owner);
+        const offset = Number(query.get('offset') ?? 0);
+        const limit = query.has('limit') ? Number(query.get('limit')) : all.length;
+        const results = all.slice(offset, offset + limit);
+        const more = offset + results.length < all.length;
+        return send(res, 200, { count: all.length, next: more ? `/iam/users?limit=${limit}&offset=${offset + limit}` : null, previous: null, results });
+      }
+      const u = /^\/iam\/users\/(\d+)$/.exec(path);
+      if (u) {
+        const found = usersOf(owner).find((x) => (x as { id: number }).id === Number(u[1]));
+        if (found === undefined) {
+          return send(res, 404, { detail: 'User not found.' });
+        }
+        const { client_and_roles: _, ...publicUser } = found as Record<string, unknown>;
+        return send(res, 200, publicUser);
+      }
+      const cu = /^\/iam\/clients\/(\d+)\/client-users\/(\d+)$/.exec(path);
+      if (cu) {
+        const found = usersOf(owner).find((x) => (x as { id: number }).id === Number(cu[2])) as
+          | { client_and_roles?: { client_id: number; user_roles: string[] }[] }
+          | undefined;
+        const role = found?.client_and_roles?.find((c) => c.client_id === Number(cu[1]))?.user_roles[0];
+        return role === undefined
+          ? send(res, 404, { detail: 'User is not found in the specified account.' })
+          : send(res, 200, { user_role: { id: Number(role), name: ROLE_NAMES[role] ?? 'Users' } });
       }
       const m = /^\/iam(?:\/v2)?\/clients\/(\d+)\/tokens(?:\/(\d+))?$/.exec(path);
       if (!m) {
@@ -151,6 +204,32 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
         server.close(() => resolve());
       }),
   });
+}
+
+const ROLE_NAMES: Record<string, string> = { '1': 'Administrators', '2': 'Users', '5': 'Engineers' };
+
+/** A valid Gcore `User` of account `clientId` (role Users), as GET /iam/users lists it; override any field. */
+export function gcoreUser(id: number, clientId = 456, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id,
+    email: `user${id}@example.com`,
+    name: `User ${id}`,
+    lang: 'en',
+    phone: null,
+    company: 'Acme',
+    reseller: 1,
+    client: clientId,
+    deleted: false,
+    groups: [{ id: 2, name: 'Users' }],
+    activated: true,
+    is_active: true,
+    sso_auth: false,
+    two_fa: false,
+    auth_types: ['password'],
+    user_type: 'common',
+    client_and_roles: [{ client_id: clientId, client_company_name: 'Acme', user_id: id, user_roles: ['2'] }],
+    ...overrides,
+  };
 }
 
 /** A valid get-token body; override any field. */

@@ -1,0 +1,70 @@
+import { AuditError } from '../core/errors.js';
+import type { IssuerFacts } from '../core/issuer-facts.js';
+import type { AccountResult } from '../core/report.js';
+import type { Config } from '../config/config.js';
+import type { Secrets } from '../config/secrets.js';
+import type { GcoreApi } from '../gcore/gcore-api.js';
+import { mapPool } from './map-pool.js';
+import { NO_DIRECTORY, readRoster, type DirectoryVerdict, type Roster } from './read-roster.js';
+
+/** True when the source can tell about people (the live API); a saved export cannot. */
+export function readsPeople(api: GcoreApi): boolean {
+  return api.listUsers !== undefined && api.getAccountDetails !== undefined;
+}
+
+/**
+ * Each enumerated account's roster, read once per run (each client id once, its configured key). Blind
+ * accounts are skipped: their coverage gap already says nothing of them was read. `accounts` is in the
+ * configuration's order, as enumerateAccounts returns it.
+ */
+export async function readRosters(
+  config: Config,
+  accounts: readonly AccountResult[],
+  deps: { api: GcoreApi; secrets: Secrets; directory?: DirectoryVerdict },
+): Promise<Map<number, Roster>> {
+  const wanted = new Map<number, string>();
+  accounts.forEach((a, i) => {
+    const configured = config.accounts[i];
+    if (a.clientId !== null && a.blind !== true && configured !== undefined && !wanted.has(a.clientId)) {
+      wanted.set(a.clientId, configured.apiKeyEnv);
+    }
+  });
+  if (!readsPeople(deps.api)) {
+    return new Map();
+  }
+  const rosters = await mapPool([...wanted], config.gcore.concurrency, async ([clientId, apiKeyEnv]) => {
+    let apiKey: string;
+    try {
+      apiKey = deps.secrets.get(apiKeyEnv);
+    } catch (error) {
+      if (error instanceof AuditError) {
+        return { clientId, error: `its users could not be read: ${error.message} (issuer checks skipped)`, keyUserId: null, facts: new Map() };
+      }
+      throw error;
+    }
+    return readRoster(clientId, apiKey, deps.api, deps.directory ?? NO_DIRECTORY, apiKeyEnv);
+  });
+  return new Map(rosters.map((r) => [r.clientId, r]));
+}
+
+/** The accounts with each unreadable roster's reason set (`roster`): a coverage reason of its own. */
+export function withRosterErrors(accounts: readonly AccountResult[], rosters: ReadonlyMap<number, Roster>): AccountResult[] {
+  return accounts.map((a) => {
+    const error = a.clientId === null ? null : (rosters.get(a.clientId)?.error ?? null);
+    return error === null ? a : { ...a, roster: error };
+  });
+}
+
+/** `clientId:userId`: the field of an issuer's facts (never an email). */
+export const issuerField = (clientId: number, userId: number): string => `${clientId}:${userId}`;
+
+/** Every roster's facts by issuerField, for the worker's per-run hash. */
+export function factsByField(rosters: ReadonlyMap<number, Roster>): Map<string, IssuerFacts> {
+  const out = new Map<string, IssuerFacts>();
+  for (const roster of rosters.values()) {
+    for (const [userId, facts] of roster.facts) {
+      out.set(issuerField(roster.clientId, userId), facts);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+import type { IssuerFacts } from '../core/issuer-facts.js';
+import type { RedisClient } from '../queue/redis-connection.js';
+import { storeKeys } from './store-keys.js';
+
+/** How an account's roster went in a run: read (with the key's own user) or not, and why. */
+export interface RosterMark {
+  readonly keyUserId: number | null;
+  readonly error: string | null;
+}
+
+/** One run's issuer facts as a token job sees them: its account's roster mark and its issuer's facts. */
+export interface IssuerLookup {
+  get(clientId: number, userId: number): Promise<{ mark: RosterMark | null; facts: IssuerFacts | undefined }>;
+  /** Keeps the facts of a user read one by one (not in the roster), so the run asks for them once. */
+  set(clientId: number, userId: number, facts: IssuerFacts): Promise<void>;
+}
+
+// Long past any run's end, like the refused keys: the hash only has to outlive the run's token jobs.
+const ISSUERS_TTL_SECONDS = 86_400;
+// HSET arguments per command: an account of 10,000 users is written in a few round trips, none huge.
+const CHUNK = 500;
+
+const field = (clientId: number, userId: number) => `${clientId}:${userId}`;
+// The mark's field cannot clash with a user's: user ids are numbers.
+const markField = (clientId: number) => `${clientId}:roster`;
+
+/**
+ * The issuer facts of each run, in one hash per run (field `clientId:userId`, value the IssuerFacts JSON;
+ * `clientId:roster` the account's RosterMark), written by the run job and read by its token jobs. Never an
+ * email: IssuerFacts holds none. `latest` names the last run that wrote them, which the sentinel reuses.
+ */
+export function createIssuerFactsStore(redis: RedisClient, prefix: string) {
+  const keys = storeKeys(prefix);
+  const lookup = (run: string): IssuerLookup => {
+    const key = keys.issuers(run);
+    return {
+      async get(clientId, userId) {
+        const [mark, facts] = await redis.hmget(key, markField(clientId), field(clientId, userId));
+        return {
+          mark: mark ? (JSON.parse(mark) as RosterMark) : null,
+          facts: facts ? (JSON.parse(facts) as IssuerFacts) : undefined,
+        };
+      },
+      async set(clientId, userId, facts) {
+        await redis.multi().hset(key, field(clientId, userId), JSON.stringify(facts)).expire(key, ISSUERS_TTL_SECONDS).exec();
+      },
+    };
+  };
+  return {
+    /** Writes one run's facts: every account's mark, then its users' facts. */
+    async save(
+      run: string,
+      accounts: Iterable<readonly [number, RosterMark, ReadonlyMap<number, IssuerFacts>]>,
+    ): Promise<void> {
+      const key = keys.issuers(run);
+      let args: string[] = [];
+      const flush = async () => {
+        if (args.length > 0) {
+          // The TTL with every write: a run job that dies half way leaves nothing that never expires.
+          await redis.multi().hset(key, ...args).expire(key, ISSUERS_TTL_SECONDS).exec();
+          args = [];
+        }
+      };
+      for (const [clientId, mark, facts] of accounts) {
+        args.push(markField(clientId), JSON.stringify(mark));
+        for (const [userId, f] of facts) {
+          args.push(field(clientId, userId), JSON.stringify(f));
+          if (args.length >= CHUNK * 2) {
+            await flush();
+          }
+        }
+      }
+      await flush();
+      await redis.multi().expire(key, ISSUERS_TTL_SECONDS).set(keys.issuersLatest, run, 'EX', ISSUERS_TTL_SECONDS).exec();
+    },
+    forRun: lookup,
+    /** The facts of the last run that read people, for the sentinel; null when none is kept. */
+    async latest(): Promise<IssuerLookup | null> {
+      const run = await redis.get(keys.issuersLatest);
+      return run === null ? null : lookup(run);
+    },
+  };
+}
+
+export type IssuerFactsStore = ReturnType<typeof createIssuerFactsStore>;
