@@ -18,4 +18,4 @@ export interface IssuerFacts {
   /** The issuer is the audit key's own user. */
   readonly isKeyUser: boolean;
 }
-export const UNKNOWN_ISSUER: IssuerFacts = Object.freeze({ gcore: 'unknown', canSignIn: null, sso: null, currentRoleId: null, directory: Object.freeze({ status: 'unknown' }), isKeyUser: false }) as IssuerFacts;
+export const UNKNOWN_ISSUER: IssuerFacts = Object.freeze({ gcore: 'unknown', canSignIn: null, sso: null, currentRoleId: null, directory: Object.freeze({ status: 'unknown' }), isKeyUser: false });
