@@ -28,6 +28,8 @@ export interface TokenResult {
    * findings it had, neither resolved nor failed.
    */
   readonly refused?: string;
+  /** Issuer rules that could not be evaluated for this token (issuer-dormant...): counted in the warnings, never passing. */
+  readonly notEvaluated?: readonly string[];
 }
 
 /** How enumerating one account went. */

@@ -7,6 +7,8 @@ import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseToken } from '../gcore/parse-token.js';
 import { evaluateToken } from '../rules/evaluate-token.js';
+import { unevaluatedIssuerRules } from '../rules/issuer-rules.js';
+import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
 import type { Policy } from '../rules/policy.js';
 import { REMEDIATION, type RuleHit } from '../rules/rule-catalog.js';
 import type { TokenRef } from './token-ref.js';
@@ -25,12 +27,17 @@ export interface AuditTokenDeps {
    * refusedResult) without a request.
    */
   readonly refusedKeys?: RefusedKeys;
+  /** The company directory (issuers.directory): its verdict on the issuer's email. Absent: unknown. */
+  readonly directory?: { verdict(email: string): IssuerFacts['directory'] };
 }
 
 // Frozen: a caller that pushed to one token's list would otherwise add to every token's.
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
 
-export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Finding {
+/** Rules that say the issuer is gone: the token's owner is then the inventory's, or none (the default route). */
+const ISSUER_GONE: ReadonlySet<RuleHit['rule']> = new Set(['issuer-left', 'issuer-deleted']);
+
+export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit, issuerGone = false): Finding {
   return {
     id: findingId(ref.clientId, ref.tokenId, hit.rule),
     rule: hit.rule,
@@ -40,7 +47,8 @@ export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Fin
     tokenId: ref.tokenId,
     tokenName: token?.name ?? ref.listedName,
     role: token ? roleLabel(token) : null,
-    owner: ref.owner ?? token?.issuer.email ?? null,
+    // Never a gone person's email: routing by owner would send the finding to nobody who can act on it.
+    owner: ref.owner ?? (issuerGone ? null : (token?.issuer.email ?? null)),
     issuer: token
       ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
       : null,
@@ -140,7 +148,12 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
   if (token.id !== ref.tokenId) {
     return failed(`invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
   }
-  const hits = evaluateToken(token, ref, deps.now, deps.policy);
+  // Until the roster's facts are wired in (people), the directory's verdict is all that is known of the issuer.
+  const issuer: IssuerFacts =
+    deps.directory === undefined ? UNKNOWN_ISSUER : { ...UNKNOWN_ISSUER, directory: deps.directory.verdict(token.issuer.email) };
+  const hits = evaluateToken(token, ref, deps.now, deps.policy, issuer);
+  const issuerGone = hits.some((h) => ISSUER_GONE.has(h.rule));
+  const notEvaluated = unevaluatedIssuerRules(token, deps.policy, issuer);
   const snapshot = {
     expDate: token.expDate?.toISOString() ?? null,
     expired: token.expired,
@@ -154,7 +167,8 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     tokenId: ref.tokenId,
     status: 'audited',
     // Most tokens break no rule: one shared empty list rather than one each.
-    findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h)),
+    findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h, issuerGone)),
     snapshot,
+    ...(notEvaluated.length === 0 ? {} : { notEvaluated }),
   };
 }

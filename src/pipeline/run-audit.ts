@@ -4,6 +4,8 @@ import { buildReport, type Report, type TokenResult } from '../core/report.js';
 import { toError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
+import type { DirectorySource } from '../config/load-directory.js';
+import { issuerWarnings } from './issuer-warnings.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { auditToken, failedResult } from './audit-token.js';
 import { enumerateAccounts } from './enumerate-accounts.js';
@@ -18,6 +20,8 @@ export interface RunAuditDeps {
   readonly evaluateAt?: Date;
   /** Sees every token's result (`plan` compares them with the alert state, as the worker does). */
   readonly onResults?: (results: readonly TokenResult[]) => void;
+  /** The company directory, loaded by the caller; its problem goes into the report's warnings. */
+  readonly directory?: DirectorySource;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -36,6 +40,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
 
   const refusedKeys = new Map<string, string>();
+  await deps.directory?.refresh();
   // A snapshot only tells why an alert resolved: the report has no alert state, so only `plan` (onResults)
   // needs them. Not keeping 100,000 of them until the report is built is a tenth of the audit's peak memory.
   const keep = deps.onResults === undefined ? withoutSnapshot : (r: TokenResult) => r;
@@ -59,9 +64,16 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     results,
     mutes: config.mutes,
   });
+  report.warnings.push(...issuerWarnings(results, deps.directory?.problem ?? null));
   log.info({ summary: report.summary }, 'audit finished');
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings, refused }: TokenResult): TokenResult =>
-  refused === undefined ? { clientId, tokenId, status, findings } : { clientId, tokenId, status, findings, refused };
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, notEvaluated }: TokenResult): TokenResult => ({
+  clientId,
+  tokenId,
+  status,
+  findings,
+  ...(refused === undefined ? {} : { refused }),
+  ...(notEvaluated === undefined ? {} : { notEvaluated }),
+});
