@@ -1,17 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/core/errors.js';
 import { muteMatches } from '../../src/core/mute.js';
-
-function problems(document: unknown): string[] {
-  try {
-    parseConfig(document, {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems as problems } from '../support/config-problems.js';
 
 describe('configuration: issuers', () => {
   it('has no directory and no dormant rule by default', () => {
