@@ -5,6 +5,7 @@ import type { GcoreApi } from '../src/gcore/gcore-api.js';
 import { auditToken, type RefusedKeys } from '../src/pipeline/audit-token.js';
 import type { Policy } from '../src/rules/policy.js';
 import type { QueuedJob } from '../src/queue/job-catalogue.js';
+import type { DirectorySource } from '../src/config/load-directory.js';
 
 export interface TokenJobDeps {
   readonly api: GcoreApi;
@@ -21,6 +22,8 @@ export interface TokenJobDeps {
   readonly onResult?: (result: TokenResult) => void;
   /** The keys refused so far in a run, shared by the replicas: a refused account's other tokens are not asked for. */
   readonly refusedKeys?: (runKey: string) => RefusedKeys;
+  /** The company directory, held by this replica (its contents never go to Redis); refreshed before each token. */
+  readonly directory?: DirectorySource;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -47,12 +50,14 @@ export function makeTokenHandler(deps: TokenJobDeps) {
         }
       },
     };
+    await deps.directory?.refresh();
     const result = await auditToken(job.data.ref, {
       api,
       secrets: deps.secrets,
       policy: deps.policy,
       now: new Date(job.data.evaluatedAt),
       refusedKeys: deps.refusedKeys?.(job.data.runKey),
+      ...(deps.directory === undefined ? {} : { directory: deps.directory }),
     });
     deps.onResult?.(result);
     return result;

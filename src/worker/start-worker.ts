@@ -27,6 +27,7 @@ import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-n
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
+import { loadDirectory } from '../config/load-directory.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
@@ -78,6 +79,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   // Each route's webhook (and SLACK_WEBHOOK_URL's, unless every finding is routed), read and checked now.
   const webhooks = routeWebhooks(config.notify.slack, secrets, 'the worker posts to Slack');
+  // Each replica reads the company directory itself: its contents are never put in Redis.
+  const directory = await loadDirectory(config.issuers?.directory ?? null, { secrets });
+  if (directory.problem !== null) {
+    log.warn(directory.problem);
+  }
 
   const redisSettings = { redisUrl: options.redisUrl, clusterNodes: options.clusterNodes ?? [], prefix: options.prefix, tlsCa: options.tlsCa };
   const redis = createRedisClient(redisSettings);
@@ -276,6 +282,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     api,
     secrets,
     policy: config.policy,
+    directory,
     maxStarts: 50,
     maxRetryAfterMs,
     rateLimited: async (ms) => {
