@@ -193,6 +193,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const reportDeps: ReportJobDeps = {
     config,
+    directory,
     states,
     mutes,
     runs,
