@@ -26,6 +26,7 @@ import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js'
 import { muteNotes } from '../src/alerts/mute-notes.js';
 import { seenChanges } from '../src/pipeline/seen-changes.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
+import { issuerWarnings } from '../src/pipeline/issuer-warnings.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -34,6 +35,8 @@ const OUTBOX_CLAIM_MS = 30_000;
 
 export interface ReportJobDeps {
   readonly config: Config;
+  /** This replica's company directory: its problem goes into the run's warnings (its contents never). */
+  readonly directory?: { readonly problem: string | null };
   readonly states: Pick<AlertStateStore, 'load' | 'gapKeys'>;
   /** Run-time mutes (`mute add`): applied with the configuration's, their changes told once in the digests. */
   readonly mutes?: Pick<MuteStore, 'list' | 'events'>;
@@ -113,6 +116,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
         mutes: [...deps.config.mutes, ...redisMutes],
         more: routeFailingFindings(failing),
       });
+      report.warnings.push(...issuerWarnings(results, deps.directory?.problem ?? null));
       const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
       const settings = deps.config.notify.slack;
       for (let attempt = 1; ; attempt += 1) {

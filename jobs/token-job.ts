@@ -7,6 +7,7 @@ import type { Policy } from '../src/rules/policy.js';
 import type { QueuedJob } from '../src/queue/job-catalogue.js';
 import type { IssuerLookup } from '../src/store/issuer-facts-store.js';
 import { storedIssuerOf } from '../src/pipeline/stored-issuers.js';
+import type { DirectorySource } from '../src/config/load-directory.js';
 
 export interface TokenJobDeps {
   readonly api: GcoreApi;
@@ -25,6 +26,8 @@ export interface TokenJobDeps {
   readonly refusedKeys?: (runKey: string) => RefusedKeys;
   /** The issuer facts its run job stored (absent: none, every issuer unknown). */
   readonly issuers?: (runKey: string) => IssuerLookup;
+  /** The company directory, held by this replica (its contents never go to Redis); refreshed before each token. */
+  readonly directory?: DirectorySource;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -51,6 +54,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
         }
       },
     };
+    await deps.directory?.refresh();
     const result = await auditToken(job.data.ref, {
       api,
       secrets: deps.secrets,
@@ -58,6 +62,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
       now: new Date(job.data.evaluatedAt),
       refusedKeys: deps.refusedKeys?.(job.data.runKey),
       ...(deps.issuers ? { issuerOf: storedIssuerOf(deps.issuers(job.data.runKey), api) } : {}),
+      ...(deps.directory === undefined ? {} : { directory: deps.directory }),
     });
     deps.onResult?.(result);
     return result;

@@ -59,6 +59,13 @@ export function resolveReason(f: Finding, result: Pick<TokenResult, 'status' | '
       return s.inInventory ? 'policy changed' : 'removed from the inventory';
     case 'audit-failed':
       return 'audited again';
+    // What the issuer rules read (the roster, the directory) is not in the token's snapshot: no cause to name.
+    case 'issuer-left':
+    case 'issuer-deleted':
+    case 'issuer-inactive':
+    case 'issuer-dormant':
+    case 'issuer-role-dropped':
+      return 'policy changed';
     default:
       return 'policy changed';
   }

@@ -12,6 +12,7 @@ import { createGcoreApi } from '../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { runAudit } from '../pipeline/run-audit.js';
+import { loadDirectory } from '../config/load-directory.js';
 import { formatTable } from '../report/format-table.js';
 import { writeJson } from '../report/json-chunks.js';
 import { planAlerts } from '../alerts/plan-alerts.js';
@@ -144,12 +145,17 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     source = { api: keys.api, config, secrets: io.secrets };
   }
 
+  const directory = await loadDirectory(source.config.issuers?.directory ?? null, { secrets: io.secrets });
+  if (directory.problem !== null) {
+    io.logger.warn(directory.problem);
+  }
   const report: Report = await runAudit(source.config, {
     api: source.api,
     secrets: source.secrets,
     logger: io.logger,
     clock: io.clock,
     evaluateAt,
+    directory,
   });
   const problems: KeyProblem[] = keys === null ? [] : await keys.problems(source.config.accounts, source.secrets);
   // A security tool never prints "No findings." for a run that saw nothing: no report, only why.

@@ -4,7 +4,7 @@ import { cleanText } from '../core/clean-text.js';
 import { UsageError } from '../core/errors.js';
 import { describeMuteMatch, muteInForce, muteMatches, type Mute } from '../core/mute.js';
 import { parseUntil } from '../core/parse-iso-date.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import { RENAMED_RULES, type RuleId } from '../rules/rule-catalog.js';
 import type { Config } from '../config/config.js';
 import { showValue } from '../config/format-issues.js';
 import { connectRedis } from '../queue/redis-connection.js';
@@ -89,7 +89,8 @@ export function muteFromFlags(flags: MuteAddFlags, maxDays: number, now: Date, e
   }
   return {
     id: newMuteId(),
-    rule: flags.rule ?? null,
+    // An old rule name (orphaned) is stored as the rule it became; muteAddCommand says so.
+    rule: flags.rule === undefined ? null : (RENAMED_RULES[flags.rule] ?? flags.rule),
     clientId,
     tokenId,
     reason,
@@ -116,6 +117,9 @@ export async function muteAddCommand(config: Config, flags: MuteAddFlags, io: Mu
   return withMutes(io, async (mutes, states) => {
     await mutes.add(mute);
     io.stdout.write(`${mute.id}\n`);
+    if (flags.rule !== undefined && mute.rule !== flags.rule) {
+      io.stderr.write(`gcore-token-audit: warning: ${flags.rule} is the old name of ${mute.rule}: ${mute.id} mutes ${mute.rule}\n`);
+    }
     const { states: open } = await states.load();
     if (![...open.values()].some((s) => muteMatches(mute, s.finding))) {
       io.stderr.write(

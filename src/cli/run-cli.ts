@@ -79,6 +79,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       if (path === null) {
         logger.info(`no configuration file (--config, TOKEN_AUDIT_CONFIG, ${DEFAULT_CONFIG_PATH}): using the built-in defaults, one account keyed by GCORE_API_KEY`);
       }
+      for (const notice of config.notices ?? []) {
+        logger.warn(notice);
+      }
       return config;
     },
   };

@@ -8,6 +8,7 @@ import { cleanText } from '../core/clean-text.js';
 import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
 import { envNameClashes } from './env-name-clashes.js';
 import { DEFAULT_WEBHOOK_HOSTS } from './check-webhook-url.js';
+import { directoryFormatOf, directoryUrlProblem } from './directory-url.js';
 
 const positiveInt = z.number().int().positive();
 const days = z.number().int().nonnegative();
@@ -164,6 +165,39 @@ const route = z
   })
   .strict();
 
+// The company directory: a file (re-read when it changes) or an https URL (fetched at most every refreshMinutes).
+const directorySource = z
+  .object({
+    file: z.string().min(1).optional(),
+    url: z.string().min(1).optional(),
+    // The URL's bearer token (or its _FILE): a secret, never logged.
+    tokenEnv: envNameSchema.optional(),
+    format: z.enum(['csv', 'json']).optional(),
+    // A CSV that lists every active person: anyone not in it counts as gone. A JSON list always does.
+    listsEveryActive: z.boolean().optional(),
+    refreshMinutes: positiveInt.max(1440).default(60),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    if ((d.file === undefined) === (d.url === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'name either a file or a url' });
+    }
+    if (d.url !== undefined && directoryUrlProblem(d.url) !== null) {
+      ctx.addIssue({ code: 'custom', path: ['url'], message: directoryUrlProblem(d.url) ?? '' });
+    }
+    if (d.tokenEnv !== undefined && d.url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tokenEnv'], message: 'only with url' });
+    }
+    const where = d.file ?? (d.url !== undefined && URL.canParse(d.url) ? new URL(d.url).pathname : '');
+    const format = d.format ?? directoryFormatOf(where);
+    if (format === null) {
+      ctx.addIssue({ code: 'custom', path: ['format'], message: 'required when the name does not end in .csv or .json' });
+    }
+    if (format === 'json' && d.listsEveryActive === false) {
+      ctx.addIssue({ code: 'custom', path: ['listsEveryActive'], message: 'a JSON directory is the list of every active person' });
+    }
+  });
+
 export const configSchema = z
   .object({
     schedule: z
@@ -271,6 +305,10 @@ export const configSchema = z
     // Each run's compact summary (well under 1 KB), kept this many days whatever `runs.keep` does: `runs --since`, `trends`.
     history: z
       .object({ days: positiveInt.max(3660).default(DEFAULT_HISTORY_DAYS) })
+      .strict()
+      .prefault({}),
+    issuers: z
+      .object({ directory: directorySource.optional(), dormantAfterDays: positiveInt.max(3650).optional() })
       .strict()
       .prefault({}),
   })

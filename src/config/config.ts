@@ -53,6 +53,28 @@ export interface Config {
   readonly runs: { readonly keep: number };
   /** `history.days`: each run's compact summary is kept this long (absent: 400). */
   readonly history?: { readonly days: number };
+  /** `issuers`: the company directory; absent in configurations built before it existed. */
+  readonly issuers?: IssuerSettings;
+  /** Warnings of the load (an old rule name...), said once by the command that loaded it. */
+  readonly notices?: readonly string[];
+}
+
+/** `issuers.directory`: where the company says who still works there. */
+export interface DirectorySettings {
+  /** Exactly one of file and url. */
+  readonly file: string | null;
+  readonly url: string | null;
+  /** The variable holding the URL's bearer token (or `<name>_FILE`); null: no Authorization header. */
+  readonly tokenEnv: string | null;
+  readonly format: 'csv' | 'json';
+  /** Anyone not listed counts as gone (`absent`): always for JSON, `listsEveryActive` for CSV. */
+  readonly listsEveryActive: boolean;
+  /** The URL is fetched at most this often. */
+  readonly refreshMinutes: number;
+}
+
+export interface IssuerSettings {
+  readonly directory: DirectorySettings | null;
 }
 
 export interface SentinelSettings {

@@ -5,7 +5,7 @@ interface EnvUse {
   readonly path: (string | number)[];
   readonly name: string;
   /** Uses of one kind may share a variable (two accounts, one key); uses of two kinds may not. */
-  readonly kind: 'gcore-key' | 'webhook';
+  readonly kind: 'gcore-key' | 'webhook' | 'directory-token';
   readonly purpose: string;
 }
 
@@ -17,6 +17,7 @@ export interface EnvNameClash {
 interface EnvNamesInput {
   readonly accounts: readonly { readonly clientId?: number | undefined; readonly apiKeyEnv: string }[];
   readonly notify: { readonly slack: { readonly routes: readonly { readonly name: string; readonly webhookEnv: string }[] } };
+  readonly issuers?: { readonly directory?: { readonly tokenEnv?: string | undefined } | undefined };
 }
 
 /**
@@ -38,6 +39,9 @@ export function envNameClashes(config: EnvNamesInput): EnvNameClash[] {
       kind: 'webhook',
       purpose: `the Slack webhook of route "${r.name}"`,
     })),
+    ...(config.issuers?.directory?.tokenEnv === undefined
+      ? []
+      : [{ path: ['issuers', 'directory', 'tokenEnv'], name: config.issuers.directory.tokenEnv, kind: 'directory-token' as const, purpose: "the company directory's bearer token" }]),
   ];
   const first = new Map<string, EnvUse>();
   const clashes: EnvNameClash[] = [];

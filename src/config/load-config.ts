@@ -3,10 +3,12 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, toError } from '../core/errors.js';
 import { parseUntil } from '../core/parse-iso-date.js';
 import { readSmallFile, UnreadableFileError } from './read-small-file.js';
-import { configSchema } from './config-schema.js';
+import { configSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
 import { isLoopbackHost } from './loopback-host.js';
-import type { Config } from './config.js';
+import type { Config, DirectorySettings } from './config.js';
+import { directoryFormatOf } from './directory-url.js';
+import { RENAMED_RULES, type RuleId } from '../rules/rule-catalog.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/audit.yaml';
 export const DEFAULT_GCORE_API_URL = 'https://api.gcore.com';
@@ -55,6 +57,19 @@ function gcoreUrlProblem(text: string): string | null {
   return null;
 }
 
+function directorySettings(d: NonNullable<ParsedConfig['issuers']['directory']>): DirectorySettings {
+  // The schema required a format unless the name implies one, and exactly one of file and url.
+  const format = d.format ?? directoryFormatOf(d.file ?? new URL(d.url ?? '').pathname) ?? 'csv';
+  return {
+    file: d.file ?? null,
+    url: d.url ?? null,
+    tokenEnv: d.tokenEnv ?? null,
+    format,
+    listsEveryActive: format === 'json' || d.listsEveryActive === true,
+    refreshMinutes: d.refreshMinutes,
+  };
+}
+
 /** Validates parsed YAML and the environment into the one read-only Config. Throws ConfigError listing every problem. */
 export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
   const problems: string[] = [];
@@ -71,6 +86,17 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     throw new ConfigError(problems);
   }
   const c = result.data;
+  const notices: string[] = [];
+  // An old rule name is read as its new one for one release, and said at every load.
+  const renamed = (rule: RuleId, where: string): RuleId => {
+    const now = RENAMED_RULES[rule];
+    if (now === undefined) {
+      return rule;
+    }
+    notices.push(`${where}: ${rule} is the old name of ${now}, read as ${now}: rename it (the old name goes in the next release)`);
+    return now;
+  };
+  const d = c.issuers.directory;
   return Object.freeze({
     schedule: c.schedule,
     gcore: {
@@ -90,11 +116,11 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       discover: a.discover,
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
     })),
-    policy: c.policy,
+    policy: c.issuers.dormantAfterDays === undefined ? c.policy : { ...c.policy, dormantAfterDays: c.issuers.dormantAfterDays },
     mutes: c.mutes.list.map((m, i) => ({
       id: `config-${i + 1}`,
       source: 'config' as const,
-      rule: m.rule ?? null,
+      rule: m.rule === undefined ? null : renamed(m.rule, `mutes[${i}].rule`),
       clientId: m.clientId ?? null,
       tokenId: m.tokenId ?? null,
       reason: m.reason,
@@ -103,10 +129,21 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       untilText: m.until,
     })),
     muteMaxDays: c.mutes.maxDays,
-    notify: c.notify,
+    notify: {
+      slack: {
+        ...c.notify.slack,
+        routes: c.notify.slack.routes.map((r, i) =>
+          r.match.rules === undefined
+            ? r
+            : { ...r, match: { ...r.match, rules: r.match.rules.map((rule, j) => renamed(rule, `notify.slack.routes[${i}].match.rules[${j}]`)) } },
+        ),
+      },
+    },
     sentinel: c.sentinel === false ? null : c.sentinel,
     runs: c.runs,
     history: c.history,
+    issuers: { directory: d === undefined ? null : directorySettings(d) },
+    notices,
   });
 }
 

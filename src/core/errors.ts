@@ -154,3 +154,8 @@ export class SlackMessageRejectedError extends SlackRejectedError {
 export class SlackWebhookRejectedError extends SlackRejectedError {
   override readonly code: string = 'SLACK_WEBHOOK_REJECTED';
 }
+
+/** The company directory (issuers.directory) cannot be read or parsed; the message names the line, never an email. */
+export class DirectoryError extends AuditError {
+  readonly code = 'DIRECTORY_INVALID';
+}

@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import { RENAMED_RULES, type RuleId } from '../rules/rule-catalog.js';
 
 /**
  * A mute, from the configuration file or added at run time (`mute add`, kept in Redis). Every field it gives
@@ -31,7 +31,9 @@ export interface MuteOutcome {
 }
 
 export function muteMatches(mute: Pick<Mute, 'rule' | 'clientId' | 'tokenId'>, f: Pick<Finding, 'rule' | 'clientId' | 'tokenId'>): boolean {
-  if (mute.rule === null ? f.rule === 'coverage-gap' : mute.rule !== f.rule) {
+  // A mute kept in Redis under a rule's old name (orphaned) still covers the rule it became.
+  const rule = mute.rule === null ? null : (RENAMED_RULES[mute.rule] ?? mute.rule);
+  if (rule === null ? f.rule === 'coverage-gap' : rule !== f.rule) {
     return false;
   }
   return (mute.clientId === null || mute.clientId === f.clientId) && (mute.tokenId === null || mute.tokenId === f.tokenId);

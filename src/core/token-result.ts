@@ -27,6 +27,8 @@ export interface TokenResult {
   readonly refused?: string;
   /** Set when the token's issuer is the audit key's own user (the report marks such tokens). */
   readonly keyUser?: true;
+  /** Issuer rules that could not be evaluated for this token (issuer-dormant...): counted in the warnings, never passing. */
+  readonly notEvaluated?: readonly string[];
 }
 
 /** How enumerating one account went. */

@@ -7,13 +7,13 @@ import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseToken } from '../gcore/parse-token.js';
 import { evaluateToken } from '../rules/evaluate-token.js';
+import { unevaluatedIssuerRules } from '../rules/issuer-rules.js';
+import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
 import type { Policy } from '../rules/policy.js';
 import { REMEDIATION, type RuleHit } from '../rules/rule-catalog.js';
 import type { TokenRef } from './token-ref.js';
 import { keyRefusal } from './key-refusal.js';
 import type { RefusedKeys } from '../store/refused-key-store.js';
-import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
-import type { InventoryStanding } from '../rules/evaluate-token.js';
 
 export type { RefusedKeys };
 
@@ -29,17 +29,17 @@ export interface AuditTokenDeps {
   readonly refusedKeys?: RefusedKeys;
   /** The issuer's facts, read once per run (read-roster.ts); absent: nothing known of people (UNKNOWN_ISSUER). */
   readonly issuerOf?: (clientId: number, userId: number, apiKey: string) => Promise<IssuerFacts>;
+  /** The company directory (issuers.directory): its verdict on the issuer's email. Absent: unknown. */
+  readonly directory?: { verdict(email: string): IssuerFacts['directory'] };
 }
-
-// The issuer rules take the facts as a fifth argument (the `directory` branch); a function of four
-// arguments is assignable to this type too, so this call is right before and after those rules land.
-type EvaluateWithIssuer = (token: Token, standing: InventoryStanding, now: Date, policy: Policy, issuer: IssuerFacts) => RuleHit[];
-const evaluate: EvaluateWithIssuer = evaluateToken;
 
 // Frozen: a caller that pushed to one token's list would otherwise add to every token's.
 const NO_FINDINGS = Object.freeze([]) as unknown as Finding[];
 
-export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Finding {
+/** Rules that say the issuer is gone: the token's owner is then the inventory's, or none (the default route). */
+const ISSUER_GONE: ReadonlySet<RuleHit['rule']> = new Set(['issuer-left', 'issuer-deleted']);
+
+export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit, issuerGone = false): Finding {
   return {
     id: findingId(ref.clientId, ref.tokenId, hit.rule),
     rule: hit.rule,
@@ -49,7 +49,8 @@ export function toFinding(ref: TokenRef, token: Token | null, hit: RuleHit): Fin
     tokenId: ref.tokenId,
     tokenName: token?.name ?? ref.listedName,
     role: token ? roleLabel(token) : null,
-    owner: ref.owner ?? token?.issuer.email ?? null,
+    // Never a gone person's email: routing by owner would send the finding to nobody who can act on it.
+    owner: ref.owner ?? (issuerGone ? null : (token?.issuer.email ?? null)),
     issuer: token
       ? { userId: token.issuer.userId, name: token.issuer.name, email: token.issuer.email, deleted: token.issuer.deleted }
       : null,
@@ -149,8 +150,12 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
   if (token.id !== ref.tokenId) {
     return failed(`invalid token response: id: expected ${ref.tokenId}, got ${token.id}`);
   }
-  const issuer = (await deps.issuerOf?.(ref.clientId, token.issuer.userId, apiKey)) ?? UNKNOWN_ISSUER;
-  const hits = evaluate(token, ref, deps.now, deps.policy, issuer);
+  const known = (await deps.issuerOf?.(ref.clientId, token.issuer.userId, apiKey)) ?? UNKNOWN_ISSUER;
+  // The roster's facts and the company directory's verdict on the issuer's email (asked here, never stored).
+  const issuer: IssuerFacts = deps.directory === undefined ? known : { ...known, directory: deps.directory.verdict(token.issuer.email) };
+  const hits = evaluateToken(token, ref, deps.now, deps.policy, issuer);
+  const issuerGone = hits.some((h) => ISSUER_GONE.has(h.rule));
+  const notEvaluated = unevaluatedIssuerRules(token, deps.policy, issuer);
   const snapshot = {
     expDate: token.expDate?.toISOString() ?? null,
     expired: token.expired,
@@ -164,8 +169,9 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     tokenId: ref.tokenId,
     status: 'audited',
     // Most tokens break no rule: one shared empty list rather than one each.
-    findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h)),
+    findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h, issuerGone)),
     snapshot,
     ...(issuer.isKeyUser ? { keyUser: true as const } : {}),
+    ...(notEvaluated.length === 0 ? {} : { notEvaluated }),
   };
 }

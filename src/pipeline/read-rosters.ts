@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { mapPool } from './map-pool.js';
-import { NO_DIRECTORY, readRoster, type DirectoryVerdict, type Roster } from './read-roster.js';
+import { NO_DIRECTORY, readRoster, type Roster } from './read-roster.js';
 
 /** True when the source can tell about people (the live API); a saved export cannot. */
 export function readsPeople(api: GcoreApi): boolean {
@@ -20,7 +20,7 @@ export function readsPeople(api: GcoreApi): boolean {
 export async function readRosters(
   config: Config,
   accounts: readonly AccountResult[],
-  deps: { api: GcoreApi; secrets: Secrets; directory?: DirectoryVerdict },
+  deps: { api: GcoreApi; secrets: Secrets },
 ): Promise<Map<number, Roster>> {
   const wanted = new Map<number, string>();
   accounts.forEach((a, i) => {
@@ -42,7 +42,7 @@ export async function readRosters(
       }
       throw error;
     }
-    return readRoster(clientId, apiKey, deps.api, deps.directory ?? NO_DIRECTORY, apiKeyEnv);
+    return readRoster(clientId, apiKey, deps.api, NO_DIRECTORY, apiKeyEnv);
   });
   return new Map(rosters.map((r) => [r.clientId, r]));
 }

@@ -4,11 +4,13 @@ import { buildReport, type Report, type TokenResult } from '../core/report.js';
 import { toError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
+import type { DirectorySource } from '../config/load-directory.js';
+import { issuerWarnings } from './issuer-warnings.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { auditToken, failedResult } from './audit-token.js';
 import { enumerateAccounts } from './enumerate-accounts.js';
 import { mapPool } from './map-pool.js';
-import { issuerFacts, type DirectoryVerdict } from './read-roster.js';
+import { issuerFacts } from './read-roster.js';
 import { readRosters, withRosterErrors } from './read-rosters.js';
 import type { IssuerFacts } from '../core/issuer-facts.js';
 
@@ -21,8 +23,8 @@ export interface RunAuditDeps {
   readonly evaluateAt?: Date;
   /** Sees every token's result (`plan` compares them with the alert state, as the worker does). */
   readonly onResults?: (results: readonly TokenResult[]) => void;
-  /** The company directory's verdict on an issuer's email (default: unknown). */
-  readonly directory?: DirectoryVerdict;
+  /** The company directory, loaded by the caller; its problem goes into the report's warnings. */
+  readonly directory?: DirectorySource;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -42,7 +44,8 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     const field = `${clientId}:${userId}`;
     let facts = asked.get(field);
     if (facts === undefined) {
-      facts = issuerFacts(rosters.get(clientId), userId, apiKey, deps.api, deps.directory);
+      // The directory's verdict is asked per token (auditToken), so the facts hold none of it.
+      facts = issuerFacts(rosters.get(clientId), userId, apiKey, deps.api);
       asked.set(field, facts);
     }
     return facts;
@@ -58,6 +61,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
 
   const refusedKeys = new Map<string, string>();
+  await deps.directory?.refresh();
   // A snapshot only tells why an alert resolved: the report has no alert state, so only `plan` (onResults)
   // needs them. Not keeping 100,000 of them until the report is built is a tenth of the audit's peak memory.
   const keep = deps.onResults === undefined ? withoutSnapshot : (r: TokenResult) => r;
@@ -81,15 +85,17 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     results,
     mutes: config.mutes,
   });
+  report.warnings.push(...issuerWarnings(results, deps.directory?.problem ?? null));
   log.info({ summary: report.summary }, 'audit finished');
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser }: TokenResult): TokenResult => ({
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser, notEvaluated }: TokenResult): TokenResult => ({
   clientId,
   tokenId,
   status,
   findings,
   ...(refused === undefined ? {} : { refused }),
   ...(keyUser === undefined ? {} : { keyUser }),
+  ...(notEvaluated === undefined ? {} : { notEvaluated }),
 });

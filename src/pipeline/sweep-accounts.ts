@@ -3,6 +3,7 @@ import { StateConflictError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { applyMutes, type Mute } from '../core/mute.js';
 import type { Config, SentinelSettings } from '../config/config.js';
+import type { DirectorySource } from '../config/load-directory.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { planSentinel } from '../alerts/plan-sentinel.js';
@@ -40,6 +41,8 @@ export interface SweepDeps {
   readonly learntIds?: Map<string, number>;
   /** The last run's issuer facts (reused; a user it has not seen is read); null: no run kept any. */
   readonly issuers?: () => Promise<IssuerLookup | null>;
+  /** The company directory this replica holds (refreshed before each sweep): the issuer rules of new tokens. */
+  readonly directory?: DirectorySource;
 }
 
 export interface SweepResult {
@@ -100,7 +103,11 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
   // A sweep reads no roster: it reuses the last run's facts and reads only an issuer they lack.
   const lookup = fresh.length > 0 && deps.issuers ? ((await deps.issuers()) ?? memoryIssuerLookup()) : null;
   const issuerOf = lookup === null ? {} : { issuerOf: storedIssuerOf(lookup, deps.api, { reuse: true }) };
-  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) => auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now, ...issuerOf }));
+  await deps.directory?.refresh();
+  const directory = deps.directory === undefined ? {} : { directory: deps.directory };
+  const results = await mapPool(fresh, config.gcore.concurrencyPerWorker, (ref) =>
+    auditToken(ref, { api: deps.api, secrets: deps.secrets, policy: config.policy, now, ...issuerOf, ...directory }),
+  );
   const seenNow = new Map<number, number[]>();
   const raw: Finding[] = [];
   for (const r of results) {

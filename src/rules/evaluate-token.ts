@@ -1,5 +1,7 @@
 import { millisecondsInDay } from 'date-fns/constants';
 import { isActive, isAdministrator, isRoleKnown, roleLabel, type Token } from '../core/token.js';
+import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
+import { issuerHits } from './issuer-rules.js';
 import { thresholdsFor, type Policy } from './policy.js';
 import type { RuleHit } from './rule-catalog.js';
 
@@ -17,10 +19,17 @@ function days(ms: number): number {
 }
 
 /**
- * The policy rules, as one pure function of the token, the instant of evaluation and the policy.
+ * The policy rules, as one pure function of the token, the instant of evaluation, the policy and what is known
+ * of the token's issuer (nothing, by default: the issuer rules then find nothing).
  * Returns every rule the token breaks; `audit-failed` is the pipeline's, not a rule's.
  */
-export function evaluateToken(token: Token, standing: InventoryStanding, now: Date, policy: Policy): RuleHit[] {
+export function evaluateToken(
+  token: Token,
+  standing: InventoryStanding,
+  now: Date,
+  policy: Policy,
+  issuer: IssuerFacts = UNKNOWN_ISSUER,
+): RuleHit[] {
   const t = now.getTime();
   if (!isActive(token, now)) {
     if (!standing.inInventory) {
@@ -87,13 +96,9 @@ export function evaluateToken(token: Token, standing: InventoryStanding, now: Da
     }
   }
 
-  if (token.issuer.deleted) {
-    hits.push({
-      rule: 'orphaned',
-      severity: 'high',
-      message: 'Its issuer is deleted, but the token still works (Gcore keeps SSO users’ tokens alive).',
-    });
-  }
+  // Not `client_user.deleted`: Gcore documents it as the token's deletion flag, and refuses to delete a user
+  // who still has active tokens. Whether the issuer is gone comes from the roster and the directory.
+  hits.push(...issuerHits(token, now, policy, issuer));
 
   if (standing.inventoryDeclared && !standing.inInventory) {
     hits.push({

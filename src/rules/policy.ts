@@ -19,6 +19,8 @@ export interface Thresholds {
 
 export interface Policy extends Thresholds {
   readonly roles: Readonly<Partial<Record<RoleName, Partial<Thresholds>>>>;
+  /** `issuers.dormantAfterDays`: issuer-dormant is off when absent or null. */
+  readonly dormantAfterDays?: number | null;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

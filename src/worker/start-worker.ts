@@ -29,6 +29,7 @@ import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-n
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
+import { loadDirectory } from '../config/load-directory.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
@@ -80,6 +81,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   // Each route's webhook (and SLACK_WEBHOOK_URL's, unless every finding is routed), read and checked now.
   const webhooks = routeWebhooks(config.notify.slack, secrets, 'the worker posts to Slack');
+  // Each replica reads the company directory itself: its contents are never put in Redis.
+  const directory = await loadDirectory(config.issuers?.directory ?? null, { secrets });
+  if (directory.problem !== null) {
+    log.warn(directory.problem);
+  }
 
   const redisSettings = { redisUrl: options.redisUrl, clusterNodes: options.clusterNodes ?? [], prefix: options.prefix, tlsCa: options.tlsCa };
   const redis = createRedisClient(redisSettings);
@@ -193,6 +199,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   const reportDeps: ReportJobDeps = {
     config,
+    directory,
     states,
     mutes,
     runs,
@@ -229,6 +236,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           logger: log,
           learntIds: new Map(),
           issuers: () => issuers.latest(),
+          directory,
           delivery: {
             runs,
             outbox,
@@ -283,6 +291,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     api,
     secrets,
     policy: config.policy,
+    directory,
     maxStarts: 50,
     maxRetryAfterMs,
     rateLimited: async (ms) => {

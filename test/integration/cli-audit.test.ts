@@ -67,7 +67,7 @@ beforeEach(async () => {
       t(105, { last_usage: null, created: day(-31) }), // never-used
       t(106, { created: day(-10), exp_date: day(400) }), // lifetime-too-long
       t(107, { exp_date: day(3) }), // expiring-soon
-      t(108, { client_user: user({ deleted: true }) }), // orphaned
+      t(108, { client_user: user({ deleted: true }) }), // client_user.deleted alone: no finding (Gcore's token flag, not the issuer's)
       t(109, { deleted: true, exp_date: null }), // token-gone (deleted)
       // 110: in the inventory, not in the account: 404 → token-gone
       t(111, {}), // discovered, not in the inventory
@@ -118,7 +118,6 @@ describe('gcore-token-audit audit', () => {
         '456:105:never-used:medium',
         '456:106:lifetime-too-long:medium',
         '456:107:expiring-soon:low',
-        '456:108:orphaned:high',
         '456:109:token-gone:info',
         '456:110:token-gone:info',
         '456:111:not-in-inventory:medium',
@@ -131,8 +130,8 @@ describe('gcore-token-audit audit', () => {
     expect(report.summary).toEqual({
       accounts: 1,
       tokensAudited: 13,
-      findings: 15,
-      bySeverity: { info: 2, low: 1, medium: 6, high: 4, critical: 2 },
+      findings: 14,
+      bySeverity: { info: 2, low: 1, medium: 6, high: 3, critical: 2 },
       muted: 1,
       failed: 3,
     });
@@ -155,8 +154,8 @@ describe('gcore-token-audit audit', () => {
     expect(posted.length).toBe(1);
     const body = posted[0]?.raw ?? '';
     // the header counts what the digest shows, and names the open unmuted findings below minSeverity it leaves out
-    expect(posted[0]?.body.text).toBe('Gcore token audit: 12 open (1 critical, 4 high) · 2 below low not shown');
-    expect(body).toContain('*Open findings* (12)');
+    expect(posted[0]?.body.text).toBe('Gcore token audit: 11 open (1 critical, 3 high) · 2 below low not shown');
+    expect(body).toContain('*Open findings* (11)');
     expect(body).not.toContain('<!channel>');
     expect(body).toContain('&lt;!channel&gt;');
     expect(body).not.toContain('token-116'); // muted: left out
@@ -194,8 +193,8 @@ accounts:
     expect(lines[0]).toMatch(/^SEVERITY\s+RULE\s+ACCOUNT\s+TOKEN\s+NAME\s+OWNER\s+MESSAGE$/);
     expect(lines[1]).toMatch(/^critical\s+never-expiring-admin\s+456\s+101\s/);
     const ruleColumn = lines[0]?.indexOf('RULE');
-    expect(lines.slice(1, 15).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
-    expect(stdout).toContain('15 findings (2 critical, 4 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed · 1 account not audited: key rejected\n');
+    expect(lines.slice(1, 14).every((l) => l.indexOf(' ', (ruleColumn ?? 0) - 2) < (ruleColumn ?? 0))).toBe(true);
+    expect(stdout).toContain('14 findings (2 critical, 3 high, 6 medium, 1 low, 2 info) · 13 tokens audited in 1 account · 1 muted · 3 failed · 1 account not audited: key rejected\n');
   });
 
   it('exits 3 when an unmuted finding reaches --fail-on', async () => {
@@ -327,7 +326,7 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
     expect(gcore.requests).toEqual([]);
     const report = JSON.parse(stdout) as Report;
     expect(report.findings.filter((f) => f.clientId === 456).map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(
-      ['101:never-expiring-admin', '102:never-expiring', '103:stale', '104:stale', '105:never-used', '106:lifetime-too-long', '107:expiring-soon', '108:orphaned', '109:token-gone', '110:token-gone', '111:not-in-inventory', '112:audit-failed', '116:never-expiring-admin', '117:not-in-inventory'].sort(),
+      ['101:never-expiring-admin', '102:never-expiring', '103:stale', '104:stale', '105:never-used', '106:lifetime-too-long', '107:expiring-soon', '109:token-gone', '110:token-gone', '111:not-in-inventory', '112:audit-failed', '116:never-expiring-admin', '117:not-in-inventory'].sort(),
     );
     expect(report.findings.some((f) => f.clientId === 789)).toBe(false); // not in the export
   });

@@ -118,6 +118,17 @@ describe('report job (real Redis)', () => {
     expect(Object.fromEntries(trigger)).toEqual({ 'repeat-audit-schedule-1': 'manual', 'manual-looking-key': 'schedule', 'manual-old': 'manual' });
   });
 
+  it("puts the directory's problem and the issuer rules not evaluated in the run's warnings", async () => {
+    const prefix = fresh();
+    const problem = 'issuers.directory: hr.example.com: HTTP 503; the issuer rules that need it are not evaluated';
+    const results: TokenResult[] = [{ ...fresh101, notEvaluated: ['issuer-dormant'] }, { clientId: 456, tokenId: 102, status: 'audited', findings: [] }];
+    await makeReportHandler(deps(prefix, { directory: { problem } }))(reportJob('r-issuers', results));
+    expect((await createRunStore(redis, prefix).getRun('r-issuers'))?.report.warnings).toEqual([
+      `${problem} (issuer-left not evaluated for 2 token(s))`,
+      "issuer-dormant not evaluated for 1 token(s): Gcore's login history does not cover their issuers",
+    ]);
+  });
+
   it("updates the sentinel's seen sets only at its commit, only for the accounts the run listed completely", async () => {
     const prefix = fresh();
     const seenKey = (c: number) => `${prefix}:sentinel:seen:${c}`;

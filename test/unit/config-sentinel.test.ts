@@ -1,16 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError } from '../../src/core/errors.js';
-
-function problems(document: unknown): string[] {
-  try {
-    parseConfig(document, {});
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configProblems as problems } from '../support/config-problems.js';
 
 describe('sentinel configuration', () => {
   it('is on by default, every 300 s, from high', () => {

@@ -9,17 +9,9 @@ import { PROJECT_ENV_NAMES, PROJECT_ENV_PURPOSES } from '../../src/config/projec
 import { checkWebhookUrl } from '../../src/config/check-webhook-url.js';
 import { checkWorkerSecrets } from '../../src/config/check-worker-secrets.js';
 import { parseDateOrInstant } from '../../src/core/parse-iso-date.js';
+import { configProblems as problems } from '../support/config-problems.js';
 
 
-function problems(document: unknown, env: NodeJS.ProcessEnv = {}): string[] {
-  try {
-    parseConfig(document, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error('expected a ConfigError');
-}
 
 function yamlFile(text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

@@ -18,9 +18,6 @@ describe('evaluateToken', () => {
     expect(messages(token({ expDate: daysAfter(400) }))).toEqual(['lifetime-too-long: Valid for 600 days (limit: 365 days).']);
     // Rounded up: a token with 2.5 days left has 3 days of use in it, not 2.
     expect(messages(token({ expDate: new Date(NOW.getTime() + 2.5 * DAY) }))).toEqual(['expiring-soon: Expires in 3 day(s) (warning window: 7 days).']);
-    expect(messages(token({ issuer: { ...token().issuer, deleted: true } }))).toEqual([
-      'orphaned: Its issuer is deleted, but the token still works (Gcore keeps SSO users’ tokens alive).',
-    ]);
     expect(messages(token(), { inInventory: false, inventoryDeclared: true })).toEqual(['not-in-inventory: Found in the account, but not in its inventory.']);
   });
 
@@ -109,8 +106,9 @@ describe('evaluateToken', () => {
     });
   });
 
-  it('flags an active token whose issuer is deleted as orphaned', () => {
-    expect(rules(token({ issuer: { ...token().issuer, deleted: true } }))).toEqual(['orphaned:high']);
+  it('finds nothing in client_user.deleted alone: Gcore documents it as the token\'s deletion flag, not the issuer\'s', () => {
+    expect(rules(token({ issuer: { ...token().issuer, deleted: true } }))).toEqual([]);
+    expect(rules(token({ role: ADMIN, issuer: { ...token().issuer, deleted: true } }))).toEqual([]);
   });
 
   describe('not-in-inventory', () => {
@@ -146,7 +144,7 @@ describe('evaluateToken', () => {
   it('reports every rule a token breaks at once', () => {
     const t = token({ expDate: daysAfter(3), created: daysBefore(400), lastUsage: daysBefore(100), issuer: { ...token().issuer, deleted: true } });
     expect(rules(t, { inInventory: false, inventoryDeclared: true }).sort()).toEqual(
-      ['expiring-soon:low', 'lifetime-too-long:medium', 'not-in-inventory:medium', 'orphaned:high', 'stale:medium'].sort(),
+      ['expiring-soon:low', 'lifetime-too-long:medium', 'not-in-inventory:medium', 'stale:medium'].sort(),
     );
   });
 

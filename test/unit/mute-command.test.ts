@@ -33,3 +33,10 @@ describe('mute add: who and why in visible text', () => {
     expect(mute.by).toBe('alice');
   });
 });
+
+describe('mute add: an old rule name', () => {
+  it('stores orphaned as issuer-deleted, the rule it became', () => {
+    expect(muteFromFlags({ ...flags, rule: 'orphaned' }, 90, NOW, {}).rule).toBe('issuer-deleted');
+    expect(muteFromFlags(flags, 90, NOW, {}).rule).toBe('stale');
+  });
+});
