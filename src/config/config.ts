@@ -3,6 +3,7 @@ import type { Mute } from '../core/mute.js';
 import type { Policy } from '../rules/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
 import type { Route } from '../alerts/route-findings.js';
+import type { ProtectEntry } from '../core/revocation.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -21,6 +22,8 @@ export interface AccountConfig {
   readonly discover: boolean;
   /** The inventory: the tokens the team knows about. */
   readonly tokens: readonly InventoryToken[];
+  /** The variable of the key that deletes (remediation): this account's own, else remediation.apiKeyEnv; null: none. */
+  readonly remediationKeyEnv?: string | null;
 }
 
 /** The whole configuration, validated once at the edge. Read-only from there on. */
@@ -48,6 +51,19 @@ export interface Config {
   readonly sentinel: SentinelSettings | null;
   /** `runs.keep`: the run records (reports) kept at most; the commit drops the oldest beyond it. */
   readonly runs: { readonly keep: number };
+  /** Revoking tokens (`revoke`): off unless enabled (absent: off). */
+  readonly remediation?: RemediationSettings;
+}
+
+export interface RemediationSettings {
+  /** false: nothing can send a DELETE (the deleter is never built). */
+  readonly enabled: boolean;
+  /** A request not approved within this many hours lapses. */
+  readonly approvalHours: number;
+  /** Finished revocations are kept this many days. */
+  readonly historyDays: number;
+  /** Tokens never deleted, whoever approves. */
+  readonly protect: readonly ProtectEntry[];
 }
 
 export interface SentinelSettings {

@@ -89,6 +89,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       apiKeyEnv: a.apiKeyEnv,
       discover: a.discover,
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
+      remediationKeyEnv: a.remediationKeyEnv ?? c.remediation.apiKeyEnv ?? null,
     })),
     policy: c.policy,
     mutes: c.mutes.list.map((m, i) => ({
@@ -106,6 +107,12 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     notify: c.notify,
     sentinel: c.sentinel === false ? null : c.sentinel,
     runs: c.runs,
+    remediation: {
+      enabled: c.remediation.enabled,
+      approvalHours: c.remediation.approvalHours,
+      historyDays: c.remediation.historyDays,
+      protect: c.remediation.protect,
+    },
   });
 }
 

@@ -154,3 +154,16 @@ export class SlackMessageRejectedError extends SlackRejectedError {
 export class SlackWebhookRejectedError extends SlackRejectedError {
   override readonly code: string = 'SLACK_WEBHOOK_REJECTED';
 }
+
+/**
+ * A DELETE got an unclear answer (timeout, reset, 5xx) and the token could not be read to learn whether it was
+ * deleted: the revocation stays claimed, and the next claimant re-reads before anything.
+ */
+export class GcoreOutcomeUnknownError extends GcoreUnavailableError {
+  override readonly code: string = 'GCORE_OUTCOME_UNKNOWN';
+}
+
+/** A revocation command was refused (same person approving, remediation off, not pending...): exit 2. */
+export class RevocationRefusedError extends AuditError {
+  readonly code = 'REVOCATION_REFUSED';
+}

@@ -38,6 +38,10 @@ export function storeKeys(prefix: string) {
     seen: (clientId: number) => `${prefix}:sentinel:seen:${clientId}`,
     /** Keys Gcore refused during a run (a hash of `apiKeyEnv:clientId` to the sentence): every replica stops asking. */
     refused: (run: string) => k(`refused:${run}`),
+    /** Revocations (`revoke`): id -> record JSON (a hash); how each ended, counted; finished ones by time. */
+    revocations: `${prefix}:revoke:requests`,
+    revocationCounts: `${prefix}:revoke:counts`,
+    revocationsFinished: `${prefix}:revoke:finished`,
   };
 }
 

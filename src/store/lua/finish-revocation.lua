@@ -1,0 +1,36 @@
+--[[
+  Records how a revocation ended, only for the claim that carried it out (owner and attempt must still
+  match: a claim taken over after its lease ran out cannot write over its successor). Counts the outcome
+  and files the record for pruning after remediation.historyDays.
+
+  Input:
+    KEYS[1] revocations (hash: id -> record JSON)
+    KEYS[2] outcome counts (hash: status -> n)
+    KEYS[3] finished revocations (sorted set: id by finish time, milliseconds)
+    ARGV[1] the revocation's id
+    ARGV[2] the owner of the claim
+    ARGV[3] the claim's attempt
+    ARGV[4] the final status: done or refused
+    ARGV[5] what happened, for people
+    ARGV[6] when (ISO 8601)
+    ARGV[7] when (milliseconds since the epoch)
+  Output:
+    the record's JSON, or false when the claim is no longer this one's
+]]
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then
+  return false
+end
+local r = cjson.decode(json)
+if r.status ~= 'executing' or r.owner ~= ARGV[2] or tostring(r.attempt) ~= ARGV[3] then
+  return false
+end
+r.status = ARGV[4]
+r.outcome = ARGV[5]
+r.finishedAt = ARGV[6]
+r.leaseUntil = cjson.null
+local out = cjson.encode(r)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
+redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+return out
