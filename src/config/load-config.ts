@@ -89,7 +89,8 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       apiKeyEnv: a.apiKeyEnv,
       discover: a.discover,
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
-      remediationKeyEnv: a.remediationKeyEnv ?? c.remediation.apiKeyEnv ?? null,
+      // Only when named: an account without a deleting key reads as before remediation existed.
+      ...((a.remediationKeyEnv ?? c.remediation.apiKeyEnv) === undefined ? {} : { remediationKeyEnv: a.remediationKeyEnv ?? c.remediation.apiKeyEnv }),
     })),
     policy: c.policy,
     mutes: c.mutes.list.map((m, i) => ({

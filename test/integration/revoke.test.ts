@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
@@ -194,6 +194,21 @@ describe('revoke: once across processes, whatever crashes', () => {
     expect(gcore.deletes).toBe(0);
     // The crashed claim, back to life, cannot write over its successor.
     expect(await store.finish({ id: 'r-00000001', owner: 'crashed', attempt: 1 }, 'refused', 'late', later)).toBeNull();
+  });
+
+  it('a claim taken over cannot record an end over its successor, who still can', async () => {
+    const store = createRevocationStore(redis, prefix);
+    await store.add(record());
+    const first = await store.claim('r-00000001', { owner: 'a', approvedBy: 'bob', now, leaseMs: 1000, approvalHours: 72 });
+    const later = new Date(now.getTime() + 1000);
+    const taken = await store.claim('r-00000001', { owner: 'b', approvedBy: 'carol', now: later, leaseMs: 1000, approvalHours: 72 });
+    expect([first?.verdict, taken?.verdict]).toEqual(['claimed', 'resumed']);
+    expect(await store.finish(first?.record as RevocationRecord, 'done', 'deleted', later)).toBeNull();
+    expect(await store.get('r-00000001')).toMatchObject({ status: 'executing', owner: 'b', attempt: 2 });
+    expect(await store.finish(taken?.record as RevocationRecord, 'refused', 'changed', later)).toMatchObject({ status: 'refused', outcome: 'changed' });
+    for (const name of ['claim-revocation', 'finish-revocation', 'close-revocation']) {
+      expect(readFileSync(`src/store/lua/${name}.lua`, 'utf8')).toMatch(/KEYS\[1\] revocations[\s\S]*ARGV\[1\] the revocation's id/);
+    }
   });
 
   it('a 500 after the DELETE took effect is settled by a read, not a second DELETE', async () => {
