@@ -45,6 +45,8 @@ export function createMetrics(readers: {
   /** The Slack routes this worker posts to (each shown from the first scrape) and those failing now. */
   slackRoutes?: readonly string[];
   failingRoutes?: () => Promise<string[]>;
+  /** How revocations ended (`revoke`), counted in Redis by the process that carried each out. */
+  revocationCounts?: () => Promise<Map<string, number>>;
   now?: () => number;
   readBoundMs?: number;
 }) {
@@ -232,7 +234,27 @@ export function createMetrics(readers: {
       }
     },
   });
+
+  // A counter kept in Redis (the CLI carries revocations out, the worker shows them): each scrape sets it
+  // to the stored count, every outcome shown from 0. Not part of token_audit_redis_up's snapshot.
+  const readRevocations = boundedRead(readers.revocationCounts ?? (() => Promise.resolve(new Map<string, number>())), bound);
+  new Counter({
+    name: 'token_audit_revocations_total',
+    help: 'Revocations by how they ended (done, refused, lapsed, cancelled), from Redis',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const counts = (await readRevocations()).value ?? new Map<string, number>();
+      this.reset();
+      for (const outcome of new Set([...REVOCATION_OUTCOMES, ...counts.keys()])) {
+        this.inc({ outcome }, counts.get(outcome) ?? 0);
+      }
+    },
+  });
   return m;
 }
+
+/** The ends of a revocation (src/store/revocation-store.ts), each shown from the first scrape. */
+const REVOCATION_OUTCOMES = ['done', 'refused', 'lapsed', 'cancelled'] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;

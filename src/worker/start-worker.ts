@@ -27,6 +27,7 @@ import { createSlackNotifier, type SlackNotifierOptions } from '../slack/slack-n
 import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
+import { createRevocationStore } from '../store/revocation-store.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
@@ -118,6 +119,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     now: () => clock().getTime(),
     slackRoutes: [...webhooks.keys()],
     failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
+    revocationCounts: () => createRevocationStore(redis, options.prefix).counts(),
   });
 
   // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an
