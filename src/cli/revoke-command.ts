@@ -12,6 +12,8 @@ import { parseToken } from '../gcore/parse-token.js';
 import { createRequestLimiter } from '../gcore/request-limiter.js';
 import { carryOutRevocation, type RevokeResult } from '../pipeline/revoke-token.js';
 import { connectRedis } from '../queue/redis-connection.js';
+import { createAuditQueues } from '../queue/audit-queues.js';
+import { within } from '../core/within.js';
 import { createAlertStateStore } from '../store/alert-state-store.js';
 import { createRevocationStore, newRevocationId, type RevocationRecord, type RevocationStore } from '../store/revocation-store.js';
 import { EXIT } from './exit-codes.js';
@@ -159,7 +161,7 @@ function describeResult(result: RevokeResult, id: string): { line: string; code:
 export async function revokeApproveCommand(config: Config, id: string, flags: { by?: string }, io: RevokeIo): Promise<number> {
   const settings = remediationOn(config);
   const by = person(flags.by, io.env);
-  return withStores(io, settings.historyDays, async (revocations) => {
+  return withStores(io, settings.historyDays, async (revocations, connection) => {
     const record = await revocations.get(id);
     if (record === null) {
       throw new UsageError(`no revocation ${showValue(id)} (\`revoke list\` shows them)`);
@@ -196,7 +198,17 @@ export async function revokeApproveCommand(config: Config, id: string, flags: { 
       leaseMs: io.leaseMs,
       clock: io.clock,
       logger: io.logger,
+      alertStates: createAlertStateStore(connection.client, connection.prefix),
     });
+    if (result.kind === 'done') {
+      // The "Revoked" message is in the outbox: a worker delivers it now rather than after the next run.
+      const queues = createAuditQueues(connection.client, connection.prefix);
+      try {
+        await within(queues.requestDelivery(), 5000);
+      } finally {
+        await within(queues.close(), 1000);
+      }
+    }
     const { line, code } = describeResult(result, id);
     io.stdout.write(`${line}\n`);
     return code;

@@ -7,6 +7,9 @@ import type { GcoreApi } from '../gcore/gcore-api.js';
 import type { TokenDeleter } from '../gcore/create-token-deleter.js';
 import { parseToken } from '../gcore/parse-token.js';
 import type { RevocationRecord, RevocationStore } from '../store/revocation-store.js';
+import type { AlertStateStore } from '../store/alert-state-store.js';
+import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
+import { layoutRevoked } from '../slack/layout-revoked.js';
 
 /** Long enough for a re-read and a DELETE with its retries; a claim older than this is taken over. */
 export const DEFAULT_REVOCATION_LEASE_MS = 5 * 60_000;
@@ -28,12 +31,36 @@ export interface RevokeDeps {
   readonly logger: Logger;
   /** This process's claim name (default: host, pid and a random part). */
   readonly owner?: string;
+  /**
+   * The open findings, to tell a revocation carried out to their routes ("Revoked", through the outbox, in
+   * the step that records it). Absent: nothing is told.
+   */
+  readonly alertStates?: Pick<AlertStateStore, 'load'>;
 }
 
 export type RevokeResult =
   | { readonly kind: 'done' | 'refused'; readonly record: RevocationRecord }
   /** Not carried out by this call: lapsed, carried out already, or another process holds it. */
   | { readonly kind: 'lapsed' | 'finished' | 'busy' | 'missing'; readonly record: RevocationRecord | null };
+
+/** The "Revoked" message and the routes of the token's open findings (the default route when it has none). */
+async function tellOf(record: RevocationRecord, outcome: string, deps: RevokeDeps) {
+  if (!deps.alertStates) {
+    return undefined;
+  }
+  const { states } = await deps.alertStates.load();
+  const routes = new Set([...states.values()].filter((s) => s.finding.clientId === record.clientId && s.finding.tokenId === record.tokenId).map((s) => s.route));
+  const message = layoutRevoked({
+    clientId: record.clientId,
+    tokenId: record.tokenId,
+    tokenName: record.fingerprint.name,
+    requestedBy: record.requestedBy,
+    approvedBy: record.approvedBy ?? '?',
+    reason: record.reason,
+    outcome,
+  });
+  return { routes: routes.size > 0 ? [...routes].sort() : [DEFAULT_ROUTE], messages: [message] };
+}
 
 const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
@@ -61,7 +88,8 @@ export async function carryOutRevocation(id: string, approvedBy: string, deps: R
   const record = claim.record;
   const log = deps.logger.child({ revocation: id, clientId: record.clientId, tokenId: record.tokenId, attempt: record.attempt });
   const finish = async (status: 'done' | 'refused', outcome: string): Promise<RevokeResult> => {
-    const finished = await deps.store.finish(record, status, outcome, deps.clock());
+    const tell = status === 'done' ? await tellOf(record, outcome, deps) : undefined;
+    const finished = await deps.store.finish(record, status, outcome, deps.clock(), tell);
     if (finished === null) {
       // Our lease ran out and another process took the claim over: it decides, and records.
       log.warn('the revocation claim was taken over before its end was recorded');

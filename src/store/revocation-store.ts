@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { TokenFingerprint } from '../core/revocation.js';
+import type { SlackMessage } from '../slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 
@@ -37,6 +38,9 @@ export interface RevocationRecord {
 }
 
 export type ClaimVerdict = 'claimed' | 'resumed' | 'busy' | 'lapsed' | 'finished';
+
+/** The outbox's run key of a revocation's "Revoked" message (no colon, as every run key). */
+export const revokedRunKey = (id: string) => `revoked-${id}`;
 
 /** Short enough to type, random enough never to collide. */
 export const newRevocationId = () => `r-${randomBytes(4).toString('hex')}`;
@@ -96,17 +100,24 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return verdict === 'missing' || json === undefined ? null : { verdict: verdict as ClaimVerdict, record: parse(json) };
     },
 
-    /** Records the end, only while the claim is still this owner's attempt; null: it is not (fenced out). */
+    /**
+     * Records the end, only while the claim is still this owner's attempt; null: it is not (fenced out). A
+     * `done` with `tell` also puts its messages in each route's outbox, in the same step.
+     */
     async finish(
       record: Pick<RevocationRecord, 'id' | 'owner' | 'attempt'>,
       status: 'done' | 'refused',
       outcome: string,
       at: Date,
+      tell?: { readonly routes: readonly string[]; readonly messages: readonly SlackMessage[] },
     ): Promise<RevocationRecord | null> {
+      const run = revokedRunKey(record.id);
+      const routeKeys = tell ? tell.routes.flatMap((route) => [keys.digest(run, route), keys.outbox(route)]) : [];
       const json = (await redis.call('EVAL', [
         FINISH,
-        3,
+        3 + routeKeys.length,
         ...three,
+        ...routeKeys,
         record.id,
         record.owner ?? '',
         String(record.attempt),
@@ -114,6 +125,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         outcome,
         at.toISOString(),
         String(at.getTime()),
+        ...(tell ? [JSON.stringify(tell.messages), run] : []),
       ])) as string | null;
       return json ? parse(json) : null;
     },

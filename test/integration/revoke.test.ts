@@ -13,7 +13,11 @@ import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
 import { carryOutRevocation, type RevokeDeps } from '../../src/pipeline/revoke-token.js';
 import { createRevocationStore, type RevocationRecord } from '../../src/store/revocation-store.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
-import { testRedis } from '../support/store-fixtures.js';
+import { stateOf, testRedis } from '../support/store-fixtures.js';
+import { finding } from '../support/findings.js';
+import { createOutboxStore } from '../../src/store/outbox-store.js';
+import { createAlertStateStore } from '../../src/store/alert-state-store.js';
+import { DEFAULT_ROUTE } from '../../src/alerts/route-findings.js';
 
 const { redis, prefix: base } = testRedis();
 const second = new Redis(process.env.REDIS_URL ?? '', { maxRetriesPerRequest: null });
@@ -101,6 +105,10 @@ describe('revoke: two people, real Redis, the Gcore stand-in', () => {
     expect(record?.fingerprint).toMatchObject({ name: 'token-101', roleName: 'Users', issuerId: 123 });
     expect(JSON.stringify(await redis.hgetall(`${prefix}:revoke:requests`))).not.toMatch(/secret|john@example/);
     expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ done: '1' });
+    // Told once, to the default route (the token had no open finding), in the step that recorded it.
+    const digests = await createOutboxStore(redis, prefix).pendingDigests(DEFAULT_ROUTE);
+    expect(digests.map((d) => [d.runKey, d.messages.length])).toEqual([[`revoked-${id}`, 1]]);
+    expect(digests[0]?.messages[0]?.text).toBe('Revoked: Token token-101 (456/101) revoked: deleted, asked by alice (issuer left), approved by bob');
   });
 
   it('deletes nothing when the token was used between the request and the approval', async () => {
@@ -112,6 +120,7 @@ describe('revoke: two people, real Redis, the Gcore stand-in', () => {
     expect(approved.stdout).toContain('refused: the token changed since the request: used since the request');
     expect(gcore.deletes).toBe(0);
     expect((await listed(config))[0]).toMatchObject({ status: 'refused' });
+    expect(await createOutboxStore(redis, prefix).pendingDigests(DEFAULT_ROUTE)).toEqual([]);
   });
 
   it('never deletes the deleting key itself, nor a protected token', async () => {
@@ -209,6 +218,25 @@ describe('revoke: once across processes, whatever crashes', () => {
     for (const name of ['claim-revocation', 'finish-revocation', 'close-revocation']) {
       expect(readFileSync(`src/store/lua/${name}.lua`, 'utf8')).toMatch(/KEYS\[1\] revocations[\s\S]*ARGV\[1\] the revocation's id/);
     }
+  });
+
+  it('tells the routes of the token\'s open findings, once, even when a take-over finds it already gone', async () => {
+    const store = createRevocationStore(redis, prefix);
+    await store.add(record());
+    const state = { ...stateOf(finding(101)), key: `team-a/${finding(101).id}`, route: 'team-a' };
+    await redis.hset(`${prefix}:alerts:findings`, state.key, JSON.stringify(state));
+    await store.claim('r-00000001', { owner: 'crashed', approvedBy: 'bob', now, leaseMs: 1, approvalHours: 72 });
+    gcore.accounts.get(456)?.delete(101);
+    const later = new Date(now.getTime() + 1);
+    const result = await carryOutRevocation('r-00000001', 'carol', deps(redis, { clock: () => later, alertStates: createAlertStateStore(redis, prefix) }));
+    expect(result.kind).toBe('done');
+    const outbox = createOutboxStore(redis, prefix);
+    expect((await outbox.pendingDigests('team-a')).map((d) => d.messages.map((m) => m.text))).toEqual([
+      ['Revoked: Token token-101 (456/101) revoked: already gone (HTTP 404 when re-read), asked by alice (left), approved by bob'],
+    ]);
+    expect(await outbox.pendingDigests(DEFAULT_ROUTE)).toEqual([]);
+    expect((await carryOutRevocation('r-00000001', 'carol', deps(redis, { clock: () => later, alertStates: createAlertStateStore(redis, prefix) }))).kind).toBe('finished');
+    expect(await outbox.pendingDigests('team-a')).toHaveLength(1);
   });
 
   it('a 500 after the DELETE took effect is settled by a read, not a second DELETE', async () => {

@@ -14,6 +14,9 @@
     ARGV[5] what happened, for people
     ARGV[6] when (ISO 8601)
     ARGV[7] when (milliseconds since the epoch)
+    ARGV[8] with `done` only (optional): the "Revoked" messages as a JSON array text (opaque here)
+    ARGV[9] with ARGV[8]: the outbox's run key for them (revoked-<id>)
+    KEYS[4 + 2(i-1)], KEYS[5 + 2(i-1)]: route i's digest hash and outbox list, for ARGV[8]
   Output:
     the record's JSON, or false when the claim is no longer this one's
 ]]
@@ -33,4 +36,11 @@ local out = cjson.encode(r)
 redis.call('HSET', KEYS[1], ARGV[1], out)
 redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
+-- Told in the same step as recorded: a revocation carried out is never left untold, nor told twice.
+if ARGV[4] == 'done' and ARGV[8] then
+  for i = 4, #KEYS, 2 do
+    redis.call('HSET', KEYS[i], 'messages', ARGV[8], 'delivered', 0)
+    redis.call('RPUSH', KEYS[i + 1], ARGV[9])
+  end
+end
 return out
