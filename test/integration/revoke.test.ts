@@ -111,6 +111,20 @@ describe('revoke: two people, real Redis, the Gcore stand-in', () => {
     expect(digests[0]?.messages[0]?.text).toBe('Revoked: Token token-101 (456/101) revoked: deleted, asked by alice (issuer left), approved by bob');
   });
 
+  it('takes a finding id for the token, recording the token\'s open findings; refuses what names no token', async () => {
+    const config = configFile(on);
+    const f = finding(101);
+    await redis.hset(`${prefix}:alerts:findings`, `default/${f.id}`, JSON.stringify(stateOf(f)));
+    const id = await request(f.id, 'alice', config);
+    expect((await listed(config))[0]).toMatchObject({ id, clientId: 456, tokenId: 101, findings: [f.id] });
+    const bad = await cli(['revoke', 'request', 'nope', '--reason', 'x', '--by', 'alice', '--config', config]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected clientId/tokenId (456/101) or the id of an open finding about a token');
+    const blank = await cli(['revoke', 'request', '456/101', '--reason', '\u200b', '--by', 'alice', '--config', config]);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toContain('--reason: say why, in visible characters (only invisible ones were given)');
+  });
+
   it('deletes nothing when the token was used between the request and the approval', async () => {
     const config = configFile(on);
     const id = await request('456/101', 'alice', config);
