@@ -166,6 +166,15 @@ describe('revoke: two people, real Redis, the Gcore stand-in', () => {
     expect((await listed(config))[0]).toMatchObject({ status: 'lapsed', outcome: 'not approved in time' });
   });
 
+  it('revoke list marks a request past approvalHours lapsed, and keeps one within them pending', async () => {
+    const config = configFile({ ...on, approvalHours: 2 });
+    const id = await request('456/101', 'alice', config);
+    const at = async (ms: number) => JSON.parse((await cli(['revoke', 'list', '--format', 'json', '--config', config], new Date(now.getTime() + ms))).stdout) as RevocationRecord[];
+    expect((await at(7_199_999))[0]).toMatchObject({ id, status: 'pending' });
+    expect((await at(7_200_000))[0]).toMatchObject({ id, status: 'lapsed', outcome: 'not approved in time' });
+    expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ lapsed: '1' });
+  });
+
   it('cancel closes a pending request, which can then not be approved', async () => {
     const config = configFile(on);
     const id = await request('456/101', 'alice', config);
