@@ -48,8 +48,10 @@ async function tellOf(record: RevocationRecord, outcome: string, deps: RevokeDep
   if (!deps.alertStates) {
     return undefined;
   }
-  const { states } = await deps.alertStates.load();
-  const routes = new Set([...states.values()].filter((s) => s.finding.clientId === record.clientId && s.finding.tokenId === record.tokenId).map((s) => s.route));
+  const { states, version } = await deps.alertStates.load();
+  const mine = [...states.values()].filter((s) => s.finding.clientId === record.clientId && s.finding.tokenId === record.tokenId);
+  const routes = new Set(mine.map((s) => s.route));
+  const revoked = { by: record.requestedBy, approvedBy: record.approvedBy ?? '?' };
   const message = layoutRevoked({
     clientId: record.clientId,
     tokenId: record.tokenId,
@@ -59,7 +61,12 @@ async function tellOf(record: RevocationRecord, outcome: string, deps: RevokeDep
     reason: record.reason,
     outcome,
   });
-  return { routes: routes.size > 0 ? [...routes].sort() : [DEFAULT_ROUTE], messages: [message] };
+  return {
+    routes: routes.size > 0 ? [...routes].sort() : [DEFAULT_ROUTE],
+    messages: [message],
+    version,
+    states: mine.map((s) => ({ ...s, finding: { ...s.finding, revoked } })),
+  };
 }
 
 const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;

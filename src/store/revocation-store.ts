@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../queue/redis-connection.js';
 import type { TokenFingerprint } from '../core/revocation.js';
 import type { SlackMessage } from '../slack/slack-message.js';
+import type { AlertState } from '../alerts/plan-alerts.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 
@@ -38,6 +39,17 @@ export interface RevocationRecord {
 }
 
 export type ClaimVerdict = 'claimed' | 'resumed' | 'busy' | 'lapsed' | 'finished';
+
+/**
+ * What a done revocation tells, in the step that records it: its messages to each route's outbox, and the
+ * token's open findings marked revoked (written only if the alert state is still at `version`).
+ */
+export interface RevocationTell {
+  readonly routes: readonly string[];
+  readonly messages: readonly SlackMessage[];
+  readonly version: number;
+  readonly states: readonly AlertState[];
+}
 
 /** The outbox's run key of a revocation's "Revoked" message (no colon, as every run key). */
 export const revokedRunKey = (id: string) => `revoked-${id}`;
@@ -109,10 +121,10 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       status: 'done' | 'refused',
       outcome: string,
       at: Date,
-      tell?: { readonly routes: readonly string[]; readonly messages: readonly SlackMessage[] },
+      tell?: RevocationTell,
     ): Promise<RevocationRecord | null> {
       const run = revokedRunKey(record.id);
-      const routeKeys = tell ? tell.routes.flatMap((route) => [keys.digest(run, route), keys.outbox(route)]) : [];
+      const routeKeys = tell ? [keys.findings, keys.version, ...tell.routes.flatMap((route) => [keys.digest(run, route), keys.outbox(route)])] : [];
       const json = (await redis.call('EVAL', [
         FINISH,
         3 + routeKeys.length,
@@ -125,7 +137,9 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         outcome,
         at.toISOString(),
         String(at.getTime()),
-        ...(tell ? [JSON.stringify(tell.messages), run] : []),
+        ...(tell
+          ? [JSON.stringify(tell.messages), run, JSON.stringify({ version: tell.version, upserts: tell.states.map((st) => [st.key, JSON.stringify(st)]) })]
+          : []),
       ])) as string | null;
       return json ? parse(json) : null;
     },

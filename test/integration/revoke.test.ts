@@ -258,6 +258,10 @@ describe('revoke: once across processes, whatever crashes', () => {
       ['Revoked: Token token-101 (456/101) revoked: already gone (HTTP 404 when re-read), asked by alice (left), approved by bob'],
     ]);
     expect(await outbox.pendingDigests(DEFAULT_ROUTE)).toEqual([]);
+    // The open finding is marked, so the run that resolves it says who revoked it (resolve-reason.ts).
+    const marked = JSON.parse((await redis.hget(`${prefix}:alerts:findings`, state.key)) ?? '{}') as typeof state;
+    expect(marked.finding.revoked).toEqual({ by: 'alice', approvedBy: 'bob' });
+    expect(await redis.get(`${prefix}:alerts:version`)).toBe('1');
     expect((await carryOutRevocation('r-00000001', 'carol', deps(redis, { clock: () => later, alertStates: createAlertStateStore(redis, prefix) }))).kind).toBe('finished');
     expect(await outbox.pendingDigests('team-a')).toHaveLength(1);
   });

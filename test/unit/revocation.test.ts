@@ -12,6 +12,8 @@ import {
 import { parseConfig } from '../../src/config/load-config.js';
 import { parseToken } from '../../src/gcore/parse-token.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
+import { resolveReason } from '../../src/alerts/resolve-reason.js';
+import { finding } from '../support/findings.js';
 
 const token = (overrides: Record<string, unknown> = {}) => parseToken(gcoreToken(101, overrides));
 const before = fingerprintOf(token());
@@ -114,5 +116,15 @@ describe('remediation configuration', () => {
     expect(problems({ notify: { slack: { routes: [{ name: 'a', webhookEnv: 'HOOK_A' }] } }, remediation: { apiKeyEnv: 'HOOK_A' } })).toEqual([expect.stringMatching(/^remediation\.apiKeyEnv: HOOK_A holds the Slack webhook of route "a"/)]);
     expect(problems({ remediation: { apiKeyEnv: 'REDIS_PASSWORD' } })).toEqual([expect.stringMatching(/^remediation\.apiKeyEnv: REDIS_PASSWORD is read by gcore-token-audit/)]);
     expect(problems({ remediation: { enabled: true, apiKeyEnv: 'D', dryrun: true } })).toEqual(['remediation.dryrun: unknown key']);
+  });
+});
+
+describe('a revoked finding resolves', () => {
+  const revoked = finding(101, 'stale', 'medium', { revoked: { by: 'alice', approvedBy: 'bob' } });
+  const now = new Date('2026-12-05T00:00:00Z');
+
+  it('as revoked by the one who asked, approved by the other, once the token is gone', () => {
+    expect(resolveReason(revoked, { status: 'gone' }, now)).toBe('revoked by alice, approved by bob');
+    expect(resolveReason(finding(101), { status: 'gone' }, now)).toBe('deleted');
   });
 });

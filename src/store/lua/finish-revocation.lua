@@ -16,7 +16,10 @@
     ARGV[7] when (milliseconds since the epoch)
     ARGV[8] with `done` only (optional): the "Revoked" messages as a JSON array text (opaque here)
     ARGV[9] with ARGV[8]: the outbox's run key for them (revoked-<id>)
-    KEYS[4 + 2(i-1)], KEYS[5 + 2(i-1)]: route i's digest hash and outbox list, for ARGV[8]
+    ARGV[10] with ARGV[8]: JSON { version, upserts: [[state key, AlertState JSON]...] }: the token's open
+             findings marked revoked, written only if the alert state is still at that version
+    KEYS[4] alert states (hash: state key -> AlertState JSON), KEYS[5] their version (counter)
+    KEYS[6 + 2(i-1)], KEYS[7 + 2(i-1)]: route i's digest hash and outbox list, for ARGV[8]
   Output:
     the record's JSON, or false when the claim is no longer this one's
 ]]
@@ -38,9 +41,18 @@ redis.call('HINCRBY', KEYS[2], ARGV[4], 1)
 redis.call('ZADD', KEYS[3], ARGV[7], ARGV[1])
 -- Told in the same step as recorded: a revocation carried out is never left untold, nor told twice.
 if ARGV[4] == 'done' and ARGV[8] then
-  for i = 4, #KEYS, 2 do
+  for i = 6, #KEYS, 2 do
     redis.call('HSET', KEYS[i], 'messages', ARGV[8], 'delivered', 0)
     redis.call('RPUSH', KEYS[i + 1], ARGV[9])
+  end
+  -- A run that read the states before this moved the version: its commit is refused and it plans again.
+  -- States changed since they were read here are left alone: the run then resolves them as "deleted".
+  local a = cjson.decode(ARGV[10])
+  if #a.upserts > 0 and tonumber(redis.call('GET', KEYS[5]) or '0') == tonumber(a.version) then
+    for _, u in ipairs(a.upserts) do
+      redis.call('HSET', KEYS[4], u[1], u[2])
+    end
+    redis.call('INCR', KEYS[5])
   end
 end
 return out
