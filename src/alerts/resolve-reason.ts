@@ -14,7 +14,8 @@ export type ResolveReason =
   | 'coverage restored'
   | 'delivering again'
   | 'muted'
-  | 'policy changed';
+  | 'policy changed'
+  | `revoked by ${string}, approved by ${string}`;
 
 /**
  * Why a finding no longer holds, from what this run read of its token: the line a person needs to trust a ✅.
@@ -26,6 +27,9 @@ export function resolveReason(f: Finding, result: Pick<TokenResult, 'status' | '
   }
   if (f.rule === 'slack-route-failing') {
     return 'delivering again';
+  }
+  if (f.revoked !== undefined && (result === undefined || result.status === 'gone' || result.snapshot?.deleted === true)) {
+    return `revoked by ${f.revoked.by}, approved by ${f.revoked.approvedBy}`;
   }
   if (result?.status === 'gone') {
     return 'deleted';

@@ -296,6 +296,61 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       exitCode = await muteRemoveCommand(id, opts, muteIo());
     });
 
+  const revokeIo = () => ({ env: io.env, logger, secrets, stdout: io.stdout, clock: io.clock ?? (() => new Date()), gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs });
+  const revoke = program.command('revoke').description('Revoke (delete) a token: one person asks, another approves (remediation.enabled).');
+  revoke
+    .command('request')
+    .description('Ask for a token to be revoked; prints the request\'s id. Deletes nothing.')
+    .argument('<token>', 'clientId/tokenId (456/101), or the id of an open finding')
+    .requiredOption('--reason <text>', 'why')
+    .option('--by <name>', 'who asks (default: $USER)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (target: string, opts: { reason: string; by?: string; config?: string }) => {
+        const config = context.config(opts.config);
+        const { revokeRequestCommand } = await import('./revoke-command.js');
+        return revokeRequestCommand(config, target, opts, revokeIo());
+      }),
+    );
+  revoke
+    .command('approve')
+    .description('Approve and carry out a revocation another person asked for (exit 7: refused, nothing deleted).')
+    .argument('<id>', 'the request\'s id (revoke list)')
+    .option('--by <name>', 'who approves (default: $USER)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (id: string, opts: { by?: string; config?: string }) => {
+        const config = context.config(opts.config);
+        const { revokeApproveCommand } = await import('./revoke-command.js');
+        return revokeApproveCommand(config, id, opts, revokeIo());
+      }),
+    );
+  revoke
+    .command('cancel')
+    .description('Cancel a pending revocation.')
+    .argument('<id>', 'the request\'s id (revoke list)')
+    .option('--by <name>', 'who cancels (default: $USER)')
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (id: string, opts: { by?: string; config?: string }) => {
+        const { config } = loadConfigOrDefaults(opts.config, io.env);
+        const { revokeCancelCommand } = await import('./revoke-command.js');
+        return revokeCancelCommand(config, id, opts, revokeIo());
+      }),
+    );
+  revoke
+    .command('list')
+    .description('Every revocation kept: pending, done, refused, lapsed, cancelled, with who and when.')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (opts: { format: 'table' | 'json'; config?: string }) => {
+        const { config } = loadConfigOrDefaults(opts.config, io.env);
+        const { revokeListCommand } = await import('./revoke-command.js');
+        return revokeListCommand(config, opts, revokeIo());
+      }),
+    );
+
   program
     .command('plan')
     .description('What the next run would do with this configuration: changes and Slack messages; posts and writes nothing.')
@@ -341,6 +396,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return EXIT.timeout;
     }
     if (error instanceof AuditError) {
+      // A refused revocation (same person approving, remediation off) is said plainly, exit 2 like usage.
       say(error.message.split('\n'));
       return EXIT.usage;
     }

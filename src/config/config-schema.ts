@@ -131,6 +131,8 @@ const account = z
     apiKeyEnv: envNameSchema.default('GCORE_API_KEY'),
     discover: z.boolean().default(true),
     tokens: z.array(inventoryToken).default([]),
+    // The key `revoke approve` deletes with (remediation): its own variable, never the audit key's.
+    remediationKeyEnv: envNameSchema.optional(),
   })
   .strict()
   .superRefine((a, ctx) => {
@@ -197,6 +199,26 @@ const directorySource = z
       ctx.addIssue({ code: 'custom', path: ['listsEveryActive'], message: 'a JSON directory is the list of every active person' });
     }
   });
+// A token id (of any account, or of one), or a name pattern where * stands for any text.
+const protectEntry = z.union([
+  positiveInt.transform((tokenId) => ({ tokenId })),
+  z.object({ tokenId: positiveInt, clientId: positiveInt.optional() }).strict(),
+  z.object({ name: z.string().min(1).max(200) }).strict(),
+]);
+
+export const DEFAULT_APPROVAL_HOURS = 72;
+export const DEFAULT_REMEDIATION_HISTORY_DAYS = 400;
+// Off by default: with it off no DELETE can be sent (the deleter is never built) and the audit only reads.
+const remediation = z
+  .object({
+    enabled: z.boolean().default(false),
+    // The deleting key of every account without its own `remediationKeyEnv`.
+    apiKeyEnv: envNameSchema.optional(),
+    approvalHours: positiveInt.max(8760).default(DEFAULT_APPROVAL_HOURS),
+    historyDays: positiveInt.max(3650).default(DEFAULT_REMEDIATION_HISTORY_DAYS),
+    protect: z.array(protectEntry).default([]),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -311,11 +333,19 @@ export const configSchema = z
       .object({ directory: directorySource.optional(), dormantAfterDays: positiveInt.max(3650).optional() })
       .strict()
       .prefault({}),
+    remediation: remediation.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
     for (const clash of envNameClashes(c)) {
       ctx.addIssue({ code: 'custom', path: clash.path, message: clash.message });
+    }
+    if (c.remediation.enabled) {
+      c.accounts.forEach((a, i) => {
+        if (a.remediationKeyEnv === undefined && c.remediation.apiKeyEnv === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['accounts', i, 'remediationKeyEnv'], message: 'remediation is enabled: name the variable of the key that deletes (here, or remediation.apiKeyEnv for every account)' });
+        }
+      });
     }
   });
 

@@ -6,6 +6,7 @@ import type { SlackSettings } from '../alerts/slack-settings.js';
 
 // SlackSettings lives with the alerts that read it; re-exported for existing imports.
 export type { SlackSettings } from '../alerts/slack-settings.js';
+import type { ProtectEntry } from '../core/revocation.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -24,6 +25,8 @@ export interface AccountConfig {
   readonly discover: boolean;
   /** The inventory: the tokens the team knows about. */
   readonly tokens: readonly InventoryToken[];
+  /** The variable of the key that deletes (remediation): this account's own, else remediation.apiKeyEnv; null: none. */
+  readonly remediationKeyEnv?: string | null;
 }
 
 /** The whole configuration, validated once at the edge. Read-only from there on. */
@@ -57,6 +60,8 @@ export interface Config {
   readonly issuers?: IssuerSettings;
   /** Warnings of the load (an old rule name...), said once by the command that loaded it. */
   readonly notices?: readonly string[];
+  /** Revoking tokens (`revoke`): off unless enabled (absent: off). */
+  readonly remediation?: RemediationSettings;
 }
 
 /** `issuers.directory`: where the company says who still works there. */
@@ -75,6 +80,17 @@ export interface DirectorySettings {
 
 export interface IssuerSettings {
   readonly directory: DirectorySettings | null;
+}
+
+export interface RemediationSettings {
+  /** false: nothing can send a DELETE (the deleter is never built). */
+  readonly enabled: boolean;
+  /** A request not approved within this many hours lapses. */
+  readonly approvalHours: number;
+  /** Finished revocations are kept this many days. */
+  readonly historyDays: number;
+  /** Tokens never deleted, whoever approves. */
+  readonly protect: readonly ProtectEntry[];
 }
 
 export interface SentinelSettings {

@@ -5,7 +5,7 @@ interface EnvUse {
   readonly path: (string | number)[];
   readonly name: string;
   /** Uses of one kind may share a variable (two accounts, one key); uses of two kinds may not. */
-  readonly kind: 'gcore-key' | 'webhook' | 'directory-token';
+  readonly kind: 'gcore-key' | 'webhook' | 'directory-token' | 'gcore-delete-key';
   readonly purpose: string;
 }
 
@@ -15,9 +15,10 @@ export interface EnvNameClash {
 }
 
 interface EnvNamesInput {
-  readonly accounts: readonly { readonly clientId?: number | undefined; readonly apiKeyEnv: string }[];
+  readonly accounts: readonly { readonly clientId?: number | undefined; readonly apiKeyEnv: string; readonly remediationKeyEnv?: string | undefined }[];
   readonly notify: { readonly slack: { readonly routes: readonly { readonly name: string; readonly webhookEnv: string }[] } };
   readonly issuers?: { readonly directory?: { readonly tokenEnv?: string | undefined } | undefined };
+  readonly remediation?: { readonly apiKeyEnv?: string | undefined };
 }
 
 /**
@@ -42,6 +43,15 @@ export function envNameClashes(config: EnvNamesInput): EnvNameClash[] {
     ...(config.issuers?.directory?.tokenEnv === undefined
       ? []
       : [{ path: ['issuers', 'directory', 'tokenEnv'], name: config.issuers.directory.tokenEnv, kind: 'directory-token' as const, purpose: "the company directory's bearer token" }]),
+    // The deleting key is a kind of its own: the audit's read key may never be the one that deletes.
+    ...config.accounts.flatMap((a, i): EnvUse[] =>
+      a.remediationKeyEnv === undefined
+        ? []
+        : [{ path: ['accounts', i, 'remediationKeyEnv'], name: a.remediationKeyEnv, kind: 'gcore-delete-key', purpose: `the deleting key of ${a.clientId === undefined ? `accounts[${i}]` : `account ${a.clientId}`}` }],
+    ),
+    ...(config.remediation?.apiKeyEnv === undefined
+      ? []
+      : [{ path: ['remediation', 'apiKeyEnv'], name: config.remediation.apiKeyEnv, kind: 'gcore-delete-key' as const, purpose: 'the deleting key (remediation.apiKeyEnv)' }]),
   ];
   const first = new Map<string, EnvUse>();
   const clashes: EnvNameClash[] = [];

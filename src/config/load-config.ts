@@ -115,6 +115,8 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       apiKeyEnv: a.apiKeyEnv,
       discover: a.discover,
       tokens: a.tokens.map((t) => (typeof t === 'number' ? { id: t, owner: null } : { id: t.id, owner: t.owner ?? null })),
+      // Only when named: an account without a deleting key reads as before remediation existed.
+      ...((a.remediationKeyEnv ?? c.remediation.apiKeyEnv) === undefined ? {} : { remediationKeyEnv: a.remediationKeyEnv ?? c.remediation.apiKeyEnv }),
     })),
     policy: c.issuers.dormantAfterDays === undefined ? c.policy : { ...c.policy, dormantAfterDays: c.issuers.dormantAfterDays },
     mutes: c.mutes.list.map((m, i) => ({
@@ -144,6 +146,12 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     history: c.history,
     issuers: { directory: d === undefined ? null : directorySettings(d) },
     notices,
+    remediation: {
+      enabled: c.remediation.enabled,
+      approvalHours: c.remediation.approvalHours,
+      historyDays: c.remediation.historyDays,
+      protect: c.remediation.protect,
+    },
   });
 }
 

@@ -159,3 +159,16 @@ export class SlackWebhookRejectedError extends SlackRejectedError {
 export class DirectoryError extends AuditError {
   readonly code = 'DIRECTORY_INVALID';
 }
+
+/**
+ * A DELETE got an unclear answer (timeout, reset, 5xx) and the token could not be read to learn whether it was
+ * deleted: the revocation stays claimed, and the next claimant re-reads before anything.
+ */
+export class GcoreOutcomeUnknownError extends GcoreUnavailableError {
+  override readonly code: string = 'GCORE_OUTCOME_UNKNOWN';
+}
+
+/** A revocation command was refused (same person approving, remediation off, not pending...): exit 2. */
+export class RevocationRefusedError extends AuditError {
+  readonly code = 'REVOCATION_REFUSED';
+}

@@ -28,6 +28,8 @@ export interface Finding {
   readonly muteReason: string | null;
   /** Only for `slack-route-failing`: the route that fails, so the finding is posted through the others. */
   readonly route?: string;
+  /** Set on the open finding when its token was revoked (`revoke approve`): the run that resolves it says so. */
+  readonly revoked?: { readonly by: string; readonly approvedBy: string };
 }
 
 /** `subject` identifies what the finding is about when there is no token: the account's label. */

@@ -47,6 +47,8 @@ export function createMetrics(readers: {
   failingRoutes?: () => Promise<string[]>;
   /** The first seen (ms since epoch) of the oldest open unmuted finding by severity, kept at each commit. */
   oldestOpen?: () => Promise<ReadonlyMap<string, number>>;
+  /** How revocations ended (`revoke`), counted in Redis by the process that carried each out. */
+  revocationCounts?: () => Promise<Map<string, number>>;
   now?: () => number;
   readBoundMs?: number;
 }) {
@@ -246,10 +248,30 @@ export function createMetrics(readers: {
       this.reset();
       for (const [severity, firstSeen] of (await snapshot()).oldestOpen.value ?? []) {
         this.set({ severity }, Math.max(0, (now() - firstSeen) / 1000));
+        }
+      },
+    });
+
+  // A counter kept in Redis (the CLI carries revocations out, the worker shows them): each scrape sets it
+  // to the stored count, every outcome shown from 0. Not part of token_audit_redis_up's snapshot.
+  const readRevocations = boundedRead(readers.revocationCounts ?? (() => Promise.resolve(new Map<string, number>())), bound);
+  new Counter({
+    name: 'token_audit_revocations_total',
+    help: 'Revocations by how they ended (done, refused, lapsed, cancelled), from Redis',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const counts = (await readRevocations()).value ?? new Map<string, number>();
+      this.reset();
+      for (const outcome of new Set([...REVOCATION_OUTCOMES, ...counts.keys()])) {
+        this.inc({ outcome }, counts.get(outcome) ?? 0);
       }
     },
   });
   return m;
 }
+
+/** The ends of a revocation (src/store/revocation-store.ts), each shown from the first scrape. */
+const REVOCATION_OUTCOMES = ['done', 'refused', 'lapsed', 'cancelled'] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;

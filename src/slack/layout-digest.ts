@@ -192,9 +192,9 @@ function body(d: Digest, now: Date): Section[] {
             [
               ...s.entries.map(
                 (r) =>
-                  `✅ ${placed(r.entry, 60)} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${r.reason}`,
+                  `✅ ${placed(r.entry, 60)} · ${r.entry.rules.map((x) => x.rule).join(', ')}: ${escapeSlack(r.reason)}`,
               ),
-              ...s.rollups.map((r) => `✅ ${r.rule}: ${count(r.count)} (${r.reasons.map((x) => `${x.reason} ${x.count}`).join(', ')})`),
+              ...s.rollups.map((r) => `✅ ${r.rule}: ${count(r.count)} (${r.reasons.map((x) => `${escapeSlack(x.reason)} ${x.count}`).join(', ')})`),
             ],
             '\n',
           ),

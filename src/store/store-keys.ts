@@ -48,6 +48,10 @@ export function storeKeys(prefix: string) {
     issuers: (run: string) => k(`issuers:${run}`),
     /** The run whose issuer facts the sentinel reuses. */
     issuersLatest: k('issuers-latest'),
+    /** Revocations (`revoke`): id -> record JSON (a hash); how each ended, counted; finished ones by time. */
+    revocations: `${prefix}:revoke:requests`,
+    revocationCounts: `${prefix}:revoke:counts`,
+    revocationsFinished: `${prefix}:revoke:finished`,
   };
 }
 

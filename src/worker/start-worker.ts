@@ -30,6 +30,7 @@ import { routeWebhooks } from '../slack/route-webhooks.js';
 import { makeRunHandler } from '../../jobs/run-job.js';
 import { makeTokenHandler } from '../../jobs/token-job.js';
 import { loadDirectory } from '../config/load-directory.js';
+import { createRevocationStore } from '../store/revocation-store.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
@@ -129,6 +130,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     slackRoutes: [...webhooks.keys()],
     failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
     oldestOpen: () => history.oldestOpen(),
+    revocationCounts: () => createRevocationStore(redis, options.prefix).counts(),
   });
 
   // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an

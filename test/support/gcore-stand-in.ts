@@ -40,6 +40,8 @@ export interface GcoreStandIn {
   /** Per path overrides, matched by exact path; `count` is how many times that path was hit (1-based). */
   readonly scripts: Map<string, Script>;
   latencyMs: number;
+  /** DELETE requests received (whatever was answered). */
+  deletes: number;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
     arrivals: [],
     scripts: new Map(),
     latencyMs: 0,
+    deletes: 0,
   };
   const sockets = new Set<import('node:net').Socket>();
   const usersOf = (clientId: number): unknown[] => {
@@ -93,6 +96,9 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
       res.on('close', done);
       const path = (req.url ?? '').split('?')[0] ?? '';
       state.requests.push(`${req.method} ${path}`);
+      if (req.method === 'DELETE') {
+        state.deletes += 1;
+      }
       state.arrivals.push({ path, at: Date.now() });
       const count = (hits.get(path) ?? 0) + 1;
       hits.set(path, count);
@@ -183,6 +189,14 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
       }
       if (m[2] === undefined) {
         return send(res, 200, [...tokens.values()]);
+      }
+      if (req.method === 'DELETE') {
+        // Gcore's documented answers: 204 once deleted, 404 when there is no such token.
+        if (!tokens.delete(Number(m[2]))) {
+          return send(res, 404, { detail: 'API token not found.' });
+        }
+        res.writeHead(204);
+        return res.end();
       }
       const token = tokens.get(Number(m[2]));
       return token === undefined ? send(res, 404, { detail: 'API token not found.' }) : send(res, 200, token);

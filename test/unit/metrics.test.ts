@@ -152,3 +152,14 @@ describe('token_audit_oldest_open_finding_age_seconds', () => {
     expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
   });
 });
+
+describe('token_audit_revocations_total', () => {
+  it('shows the counts kept in Redis by outcome, each known outcome from 0, and passes promtool', async () => {
+    const text = await metrics({ revocationCounts: () => Promise.resolve(new Map([['done', 2], ['lapsed', 1]])) }).registry.metrics();
+    expect(line(text, 'token_audit_revocations_total{outcome="done"}')).toBe('2');
+    expect(line(text, 'token_audit_revocations_total{outcome="lapsed"}')).toBe('1');
+    expect(line(text, 'token_audit_revocations_total{outcome="refused"}')).toBe('0');
+    expect(line(text, 'token_audit_revocations_total{outcome="cancelled"}')).toBe('0');
+    expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
+  });
+});

@@ -1,0 +1,36 @@
+--[[
+  Closes a revocation that was never carried out: pending -> cancelled or lapsed. Only from pending: one
+  being carried out, or already finished, is left as it is.
+
+  Input:
+    KEYS[1] revocations (hash: id -> record JSON)
+    KEYS[2] outcome counts (hash: status -> n)
+    KEYS[3] finished revocations (sorted set: id by finish time, milliseconds)
+    ARGV[1] the revocation's id
+    ARGV[2] the new status: cancelled or lapsed
+    ARGV[3] who closed it (empty: nobody, it lapsed)
+    ARGV[4] what happened, for people
+    ARGV[5] when (ISO 8601)
+    ARGV[6] when (milliseconds since the epoch)
+  Output:
+    { 'closed', record JSON }, { 'not-pending', record JSON }, or { 'missing' }
+]]
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then
+  return { 'missing' }
+end
+local r = cjson.decode(json)
+if r.status ~= 'pending' then
+  return { 'not-pending', json }
+end
+r.status = ARGV[2]
+if ARGV[3] ~= '' then
+  r.closedBy = ARGV[3]
+end
+r.outcome = ARGV[4]
+r.finishedAt = ARGV[5]
+local out = cjson.encode(r)
+redis.call('HSET', KEYS[1], ARGV[1], out)
+redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+return { 'closed', out }

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisClient } from '../queue/redis-connection.js';
+import type { TokenFingerprint } from '../core/revocation.js';
+import type { SlackMessage } from '../slack/slack-message.js';
+import type { AlertState } from '../alerts/plan-alerts.js';
+import { loadScript } from './load-script.js';
+import { storeKeys } from './store-keys.js';
+
+const CLAIM = loadScript('claim-revocation');
+const FINISH = loadScript('finish-revocation');
+const CLOSE = loadScript('close-revocation');
+
+export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled';
+
+/** One revocation as kept in Redis (plain JSON): never a key, a webhook or an email. */
+export interface RevocationRecord {
+  readonly id: string;
+  readonly clientId: number;
+  readonly tokenId: number;
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly requestedAt: string;
+  readonly requestedAtMs: number;
+  /** The open findings of the token when it was asked for (ids). */
+  readonly findings: readonly string[];
+  /** The token as the get-token endpoint showed it at request time. */
+  readonly fingerprint: TokenFingerprint;
+  readonly status: RevocationStatus;
+  readonly approvedBy: string | null;
+  readonly approvedAt: string | null;
+  readonly closedBy?: string;
+  /** The claim carrying it out: owner, attempt (raised by each take-over), lease end (ms). */
+  readonly owner: string | null;
+  readonly attempt: number;
+  readonly leaseUntil: number | null;
+  /** What happened, for people: "deleted", "refused: used since the request", "not approved in time"... */
+  readonly outcome: string | null;
+  readonly finishedAt: string | null;
+}
+
+export type ClaimVerdict = 'claimed' | 'resumed' | 'busy' | 'lapsed' | 'finished';
+
+/**
+ * What a done revocation tells, in the step that records it: its messages to each route's outbox, and the
+ * token's open findings marked revoked (written only if the alert state is still at `version`).
+ */
+export interface RevocationTell {
+  readonly routes: readonly string[];
+  readonly messages: readonly SlackMessage[];
+  readonly version: number;
+  readonly states: readonly AlertState[];
+}
+
+/** The outbox's run key of a revocation's "Revoked" message (no colon, as every run key). */
+export const revokedRunKey = (id: string) => `revoked-${id}`;
+
+/** Short enough to type, random enough never to collide. */
+export const newRevocationId = () => `r-${randomBytes(4).toString('hex')}`;
+
+// Lua's cjson writes an empty array as {}: a record read back always has a list of findings.
+function parse(json: string): RevocationRecord {
+  const r = JSON.parse(json) as RevocationRecord;
+  return { ...r, findings: Array.isArray(r.findings) ? r.findings : [] };
+}
+
+/**
+ * Revocations (`revoke`): `<prefix>:revoke:requests` (hash: id -> record), `<prefix>:revoke:counts` (hash:
+ * final status -> n, for metrics) and `<prefix>:revoke:finished` (sorted set of finished ids by time, pruned
+ * after remediation.historyDays). Every change of status is one Lua script, so two processes never both
+ * carry one out.
+ */
+export function createRevocationStore(redis: RedisClient, prefix: string) {
+  const keys = storeKeys(prefix);
+  const three = [keys.revocations, keys.revocationCounts, keys.revocationsFinished];
+
+  return {
+    async add(record: RevocationRecord): Promise<void> {
+      await redis.hset(keys.revocations, record.id, JSON.stringify(record));
+    },
+
+    async get(id: string): Promise<RevocationRecord | null> {
+      const json = await redis.hget(keys.revocations, id);
+      return json ? parse(json) : null;
+    },
+
+    /** Every revocation kept, oldest request first. */
+    async list(): Promise<RevocationRecord[]> {
+      const all = await redis.hgetall(keys.revocations);
+      return Object.values(all)
+        .map(parse)
+        .sort((a, b) => a.requestedAtMs - b.requestedAtMs || a.id.localeCompare(b.id));
+    },
+
+    /** Takes the right to carry it out (see claim-revocation.lua); null when there is no such revocation. */
+    async claim(
+      id: string,
+      claim: { owner: string; approvedBy: string; now: Date; leaseMs: number; approvalHours: number },
+    ): Promise<{ verdict: ClaimVerdict; record: RevocationRecord } | null> {
+      const reply = (await redis.call('EVAL', [
+        CLAIM,
+        3,
+        ...three,
+        id,
+        claim.owner,
+        String(claim.now.getTime()),
+        String(claim.leaseMs),
+        claim.approvedBy,
+        claim.now.toISOString(),
+        String(claim.approvalHours * 3_600_000),
+      ])) as [string, string?];
+      const [verdict, json] = reply;
+      return verdict === 'missing' || json === undefined ? null : { verdict: verdict as ClaimVerdict, record: parse(json) };
+    },
+
+    /**
+     * Records the end, only while the claim is still this owner's attempt; null: it is not (fenced out). A
+     * `done` with `tell` also puts its messages in each route's outbox, in the same step.
+     */
+    async finish(
+      record: Pick<RevocationRecord, 'id' | 'owner' | 'attempt'>,
+      status: 'done' | 'refused',
+      outcome: string,
+      at: Date,
+      tell?: RevocationTell,
+    ): Promise<RevocationRecord | null> {
+      const run = revokedRunKey(record.id);
+      const routeKeys = tell ? [keys.findings, keys.version, ...tell.routes.flatMap((route) => [keys.digest(run, route), keys.outbox(route)])] : [];
+      const json = (await redis.call('EVAL', [
+        FINISH,
+        3 + routeKeys.length,
+        ...three,
+        ...routeKeys,
+        record.id,
+        record.owner ?? '',
+        String(record.attempt),
+        status,
+        outcome,
+        at.toISOString(),
+        String(at.getTime()),
+        ...(tell
+          ? [JSON.stringify(tell.messages), run, JSON.stringify({ version: tell.version, upserts: tell.states.map((st) => [st.key, JSON.stringify(st)]) })]
+          : []),
+      ])) as string | null;
+      return json ? parse(json) : null;
+    },
+
+    /** pending -> cancelled or lapsed; the verdict says whether it was pending. */
+    async close(
+      id: string,
+      status: 'cancelled' | 'lapsed',
+      by: string | null,
+      outcome: string,
+      at: Date,
+    ): Promise<{ verdict: 'closed' | 'not-pending'; record: RevocationRecord } | null> {
+      const [verdict, json] = (await redis.call('EVAL', [
+        CLOSE,
+        3,
+        ...three,
+        id,
+        status,
+        by ?? '',
+        outcome,
+        at.toISOString(),
+        String(at.getTime()),
+      ])) as [string, string?];
+      return verdict === 'missing' || json === undefined ? null : { verdict: verdict as 'closed' | 'not-pending', record: parse(json) };
+    },
+
+    /** Drops the revocations finished more than `historyDays` before `now`; how many. */
+    async prune(now: Date, historyDays: number): Promise<number> {
+      const cutoff = now.getTime() - historyDays * 86_400_000;
+      const ids = await redis.zrangebyscore(keys.revocationsFinished, '-inf', String(cutoff));
+      if (ids.length > 0) {
+        await redis.multi().hdel(keys.revocations, ...ids).zrem(keys.revocationsFinished, ...ids).exec();
+      }
+      return ids.length;
+    },
+
+    /** How many revocations ended each way, since the counts began. */
+    async counts(): Promise<Map<string, number>> {
+      const all = await redis.hgetall(keys.revocationCounts);
+      return new Map(Object.entries(all).map(([k, v]) => [k, Number(v)]));
+    },
+  };
+}
+
+export type RevocationStore = ReturnType<typeof createRevocationStore>;
