@@ -21,7 +21,9 @@ export function storedIssuerOf(
   return async (clientId, userId, apiKey) => {
     const { mark, facts } = await lookup.get(clientId, userId);
     if (facts !== undefined) {
-      return facts;
+      // The last run's role predates a token the sentinel finds new (its issuer may have been promoted since, to
+      // issue it): a role drop is not judged from it; the next run reads the roster again and judges it.
+      return options.reuse === true && facts.currentRoleId !== null ? { ...facts, currentRoleId: null } : facts;
     }
     if (options.reuse !== true && (mark === null || mark.error !== null)) {
       return UNKNOWN_ISSUER;

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isRoleBelow } from '../../src/core/role-order.js';
 
 /**
  * A scripted answer for one request; `undefined` lets the stand-in answer from its token store, and so
@@ -24,7 +25,8 @@ export interface GcoreStandIn {
   readonly keys: Map<string, number>;
   /**
    * Gcore users by account, raw `User` bodies (see gcoreUser). An account without an entry answers with one
-   * present, active user per issuer of its tokens, so tests about tokens need not script people.
+   * present, active user per issuer of its tokens, in the highest role of the tokens they issued, so tests
+   * about tokens need not script people.
    */
   readonly users: Map<number, unknown[]>;
   /** API key → its own user's id (`currentUser` of /iam/clients/me; default 1). */
@@ -80,7 +82,10 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
     for (const t of state.accounts.get(clientId)?.values() ?? []) {
       const cu = (t as { client_user?: { user_id?: unknown; role?: { id?: unknown } } }).client_user;
       if (typeof cu?.user_id === 'number') {
-        issuers.set(cu.user_id, typeof cu.role?.id === 'number' ? cu.role.id : 2);
+        // The issuer holds (at least) the highest role among the tokens they issued: none of them is role-dropped.
+        const role = typeof cu.role?.id === 'number' ? cu.role.id : 2;
+        const held = issuers.get(cu.user_id);
+        issuers.set(cu.user_id, held === undefined || isRoleBelow(held, role) ? role : held);
       }
     }
     return [...issuers].map(([id, role]) => gcoreUser(id, clientId, { client_and_roles: [{ client_id: clientId, client_company_name: 'Acme', user_id: id, user_roles: [String(role)] }] }));
