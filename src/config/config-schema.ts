@@ -266,6 +266,18 @@ export const configSchema = z
       .object({ keep: positiveInt.max(10_000).default(DEFAULT_RUNS_KEEP) })
       .strict()
       .prefault({}),
+    // Each run's evidence folder (README "Evidence"); absent: none is written. keep: a count or a number of days.
+    evidence: z
+      .object({
+        dir: z.string().min(1),
+        keep: z
+          .union([z.object({ count: positiveInt.max(100_000) }).strict(), z.object({ days: positiveInt.max(3650) }).strict()])
+          .nullable()
+          .default(null),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict()
   .superRefine((c, ctx) => {

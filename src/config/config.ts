@@ -48,6 +48,8 @@ export interface Config {
   readonly sentinel: SentinelSettings | null;
   /** `runs.keep`: the run records (reports) kept at most; the commit drops the oldest beyond it. */
   readonly runs: { readonly keep: number };
+  /** `evidence`: where the worker writes each run's evidence folder, and how many it keeps; null: none. */
+  readonly evidence?: { readonly dir: string; readonly keep: { readonly count: number } | { readonly days: number } | null } | null;
 }
 
 export interface SentinelSettings {

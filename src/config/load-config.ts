@@ -106,6 +106,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     notify: c.notify,
     sentinel: c.sentinel === false ? null : c.sentinel,
     runs: c.runs,
+    evidence: c.evidence,
   });
 }
 

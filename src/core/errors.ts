@@ -154,3 +154,8 @@ export class SlackMessageRejectedError extends SlackRejectedError {
 export class SlackWebhookRejectedError extends SlackRejectedError {
   override readonly code: string = 'SLACK_WEBHOOK_REJECTED';
 }
+
+/** An evidence folder could not be written, or its signing key could not be used. Logged and counted; the run goes on. */
+export class EvidenceWriteError extends AuditError {
+  readonly code = 'EVIDENCE_WRITE';
+}

@@ -156,5 +156,14 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     // Most tokens break no rule: one shared empty list rather than one each.
     findings: hits.length === 0 ? NO_FINDINGS : hits.map((h) => toFinding(ref, token, h)),
     snapshot,
+    row: {
+      name: token.name,
+      role: roleLabel(token),
+      owner: ref.owner ?? token.issuer.email,
+      issuer: { userId: token.issuer.userId, name: token.issuer.name, deleted: token.issuer.deleted },
+      created: token.created.toISOString(),
+      lastUsage: snapshot.lastUsage,
+      expDate: snapshot.expDate,
+    },
   };
 }

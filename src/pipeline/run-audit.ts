@@ -63,5 +63,12 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings, refused }: TokenResult): TokenResult =>
-  refused === undefined ? { clientId, tokenId, status, findings } : { clientId, tokenId, status, findings, refused };
+// The row stays: it is the evidence folder's tokens.csv (a few short strings a token).
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, row }: TokenResult): TokenResult => ({
+  clientId,
+  tokenId,
+  status,
+  findings,
+  ...(refused === undefined ? {} : { refused }),
+  ...(row === undefined ? {} : { row }),
+});
