@@ -14,6 +14,7 @@ import { gcoreToken } from '../support/gcore-stand-in.js';
 import { freePort } from '../support/redis-server.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
 import { CLI, spawnWorker, until } from '../support/worker-process.js';
+import { parseCsv } from '../support/parse-csv.js';
 
 /** The built CLI in a directory of its own: no configuration file anywhere near. */
 async function cli(args: string[], env: Record<string, string>) {
@@ -27,43 +28,6 @@ async function cli(args: string[], env: Record<string, string>) {
   const code = await new Promise<number | null>((r) => child.once('close', r));
   clearTimeout(guard);
   return { code, stdout, stderr };
-}
-
-/** RFC 4180, enough for our own output: quoted fields, doubled quotes, CRLF rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i += 1;
-    } else {
-      field += c;
-    }
-  }
-  expect(quoted).toBe(false);
-  expect(field).toBe('');
-  return rows;
 }
 
 const started: Started = { procs: [] };
