@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenFinding } from '../../src/alerts/open-findings.js';
 import type { AlertState } from '../../src/alerts/plan-alerts.js';
@@ -185,6 +185,15 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const stored = JSON.parse((await h.redis.hget(`${h.prefix}:alerts:run:${list[0]?.runId}`, 'report')) ?? 'null') as Report;
     expect(last.stdout).toBe(`${JSON.stringify(stored, null, 2)}\n`); // what `audit --format json` prints
     expect(last.stderr).toBe('gcore-token-audit: Slack: nothing to post\n');
+    // --format csv --output: the findings CSV of `audit --format csv`, in a file written whole.
+    const out = join(mkdtempSync(join(tmpdir(), 'report-csv-')), 'report.csv');
+    const csv = await cli(['report', 'last', '--format', 'csv', '--output', out], env);
+    expect(csv).toMatchObject({ code: 0, stdout: '' });
+    const rows = parseCsv(readFileSync(out, 'utf8'));
+    expect(rows.slice(1).map((r) => [r[0], r[rows[0]?.indexOf('remediation') ?? -1]])).toEqual(stored.findings.map((f) => [f.id, f.remediation]));
+    const findingsOut = join(dirname(out), 'findings.json');
+    expect(await cli(['findings', '--format', 'json', '--output', findingsOut], env)).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(findingsOut, 'utf8')).toBe((await cli(['findings', '--format', 'json'], env)).stdout);
     const first = await cli(['report', scheduled], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^SEVERITY +RULE/);
