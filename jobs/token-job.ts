@@ -21,6 +21,8 @@ export interface TokenJobDeps {
   readonly onResult?: (result: TokenResult) => void;
   /** The keys refused so far in a run, shared by the replicas: a refused account's other tokens are not asked for. */
   readonly refusedKeys?: (runKey: string) => RefusedKeys;
+  /** Return each token's row for the evidence folder's tokens.csv (only with evidence.dir: it is kept in Redis). */
+  readonly rows?: boolean;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -53,6 +55,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
       policy: deps.policy,
       now: new Date(job.data.evaluatedAt),
       refusedKeys: deps.refusedKeys?.(job.data.runKey),
+      rows: deps.rows,
     });
     deps.onResult?.(result);
     return result;

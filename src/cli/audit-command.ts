@@ -170,7 +170,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     logger: io.logger,
     clock: io.clock,
     evaluateAt,
-    ...(flags.evidence === undefined ? {} : { onResults: (r: readonly TokenResult[]) => (results = r) }),
+    ...(flags.evidence === undefined ? {} : { onResults: (r: readonly TokenResult[]) => (results = r), keepSnapshots: false, rows: true }),
   });
   const problems: KeyProblem[] = keys === null ? [] : await keys.problems(source.config.accounts, source.secrets);
   // A security tool never prints "No findings." for a run that saw nothing: no report, only why.

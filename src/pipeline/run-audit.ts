@@ -18,6 +18,10 @@ export interface RunAuditDeps {
   readonly evaluateAt?: Date;
   /** Sees every token's result (`plan` compares them with the alert state, as the worker does). */
   readonly onResults?: (results: readonly TokenResult[]) => void;
+  /** false: onResults gets the results without their snapshots (the evidence folder needs none: less memory). */
+  readonly keepSnapshots?: boolean;
+  /** Keep each token's row for tokens.csv (`audit --evidence`). */
+  readonly rows?: boolean;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -38,10 +42,10 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   const refusedKeys = new Map<string, string>();
   // A snapshot only tells why an alert resolved: the report has no alert state, so only `plan` (onResults)
   // needs them. Not keeping 100,000 of them until the report is built is a tenth of the audit's peak memory.
-  const keep = deps.onResults === undefined ? withoutSnapshot : (r: TokenResult) => r;
+  const keep = deps.onResults === undefined || deps.keepSnapshots === false ? withoutSnapshot : (r: TokenResult) => r;
   const results = await mapPool(refs, config.gcore.concurrency, async (ref): Promise<TokenResult> => {
     try {
-      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys }));
+      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys, rows: deps.rows }));
     } catch (error) {
       // A bug, not a token problem: still, one token must not stop the audit of the others.
       log.error({ err: toError(error), clientId: ref.clientId, tokenId: ref.tokenId }, 'unexpected error auditing token');

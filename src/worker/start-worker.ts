@@ -281,6 +281,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     api,
     secrets,
     policy: config.policy,
+    rows: Boolean(config.evidence),
     maxStarts: 50,
     maxRetryAfterMs,
     rateLimited: async (ms) => {
