@@ -12,6 +12,9 @@ import { DEFAULT_THRESHOLDS } from '../../src/rules/policy.js';
 import { RULE_IDS } from '../../src/rules/rule-catalog.js';
 import { evidenceFolderName, writeEvidence } from '../../src/pipeline/write-evidence.js';
 import { makeRunEvidence } from '../../src/pipeline/run-evidence.js';
+import { verifyEvidence } from '../../src/pipeline/verify-evidence.js';
+import { EvidenceWriteError } from '../../src/core/errors.js';
+import { generateKeyPairSync } from 'node:crypto';
 import { parseCsv } from '../support/parse-csv.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');
@@ -76,6 +79,19 @@ describe('writing evidence folders', () => {
     expect(readdirSync(dir).sort()).toEqual(['r2', 'r3', 'r4', 'someone-elses']);
     await writeEvidence({ report: run('r5'), results: [], accountNames: new Map(), mutes: [], policy, version: 't' }, { dir, clock: () => NOW, keep: { count: 2 } });
     expect(readdirSync(dir).sort()).toEqual(['r4', 'r5', 'someone-elses']);
+  });
+
+  it('never overwrites a folder of the same run; a public key with no signature is a problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-once-'));
+    const input = { report: run('same'), results: [], accountNames: new Map<number, string>(), mutes: [], policy, version: 't' };
+    const first = await writeEvidence(input, { dir, clock: () => NOW });
+    const before = readFileSync(join(first, 'manifest.json'), 'utf8');
+    await expect(writeEvidence({ ...input, version: 'u' }, { dir, clock: () => NOW })).rejects.toThrow(EvidenceWriteError);
+    expect(readFileSync(join(first, 'manifest.json'), 'utf8')).toBe(before);
+    expect(readdirSync(dir)).toEqual(['same']);
+    const publicPem = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect((await verifyEvidence(first, publicPem)).problems).toEqual(['manifest.json.sig: missing (a public key was given)']);
+    expect(await verifyEvidence(first, null)).toEqual({ problems: [], signature: 'absent' });
   });
 
   it("the worker's writer marks findings new, open and resolved from the committed plan, and a failure is counted, not thrown", async () => {
