@@ -147,6 +147,21 @@ describe('evidence folders of audit --evidence', () => {
     expect(check.stderr).toContain('manifest.json.sig: bad signature');
   });
 
+  it('a signing key that cannot sign is a usage error before the audit, its content never echoed', async () => {
+    const rsa = join(dir, 'rsa.pem');
+    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const garbage = join(dir, 'garbage.pem');
+    writeFileSync(garbage, 'not-a-key-secret-text');
+    const root = mkdtempSync(join(dir, 'badkey-'));
+    const wrongKind = await cli([...AUDIT, '--evidence', root], { EVIDENCE_SIGNING_KEY_FILE: rsa });
+    expect(wrongKind).toMatchObject({ code: 2, stdout: '', stderr: 'gcore-token-audit: EVIDENCE_SIGNING_KEY_FILE: expected an Ed25519 key, got rsa\n' });
+    const notAKey = await cli([...AUDIT, '--evidence', root], { EVIDENCE_SIGNING_KEY_FILE: garbage });
+    expect(notAKey.code).toBe(2);
+    expect(notAKey.stderr).toContain('not a PEM private key');
+    expect(notAKey.stderr + notAKey.logs).not.toContain('not-a-key-secret-text');
+    expect(readdirSync(root)).toEqual([]);
+  });
+
   it('a write that fails is said and logged; the audit keeps its report and exit code', async () => {
     const notADir = join(dir, 'a-file');
     writeFileSync(notADir, '');
