@@ -27,6 +27,7 @@ import { muteNotes } from '../src/alerts/mute-notes.js';
 import { seenChanges } from '../src/pipeline/seen-changes.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerWarnings } from '../src/pipeline/issuer-warnings.js';
+import type { CommittedRun } from '../src/pipeline/run-evidence.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -60,6 +61,8 @@ export interface ReportJobDeps {
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
   /** A message Slack refused for good was set aside as a dead letter of `route`. */
   readonly onDeadLetter?: (route: string) => void;
+  /** Writes the committed run's evidence folder (evidence.dir); never throws. */
+  readonly evidence?: (run: CommittedRun) => Promise<void>;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -161,6 +164,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           });
           if (outcome === 'committed') {
             deps.onCommitted?.(results);
+            await deps.evidence?.({ report, results, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan });
             log.info(
               { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
               'run committed',

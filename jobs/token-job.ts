@@ -28,6 +28,8 @@ export interface TokenJobDeps {
   readonly issuers?: (runKey: string) => IssuerLookup;
   /** The company directory, held by this replica (its contents never go to Redis); refreshed before each token. */
   readonly directory?: DirectorySource;
+  /** Return each token's row for the evidence folder's tokens.csv (only with evidence.dir: it is kept in Redis). */
+  readonly rows?: boolean;
 }
 
 /** `token`: read one token and evaluate the rules. Its problems are results, not failures. */
@@ -63,6 +65,7 @@ export function makeTokenHandler(deps: TokenJobDeps) {
       refusedKeys: deps.refusedKeys?.(job.data.runKey),
       ...(deps.issuers ? { issuerOf: storedIssuerOf(deps.issuers(job.data.runKey), api) } : {}),
       ...(deps.directory === undefined ? {} : { directory: deps.directory }),
+      rows: deps.rows,
     });
     deps.onResult?.(result);
     return result;

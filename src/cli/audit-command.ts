@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../core/severity.js';
-import { SecretNotSetError, SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
+import { EvidenceWriteError, SecretNotSetError, SlackRejectedError, SlackUnavailableError, UsageError } from '../core/errors.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
 import { showValue } from '../config/format-issues.js';
-import type { Report } from '../core/report.js';
+import type { Report, TokenResult } from '../core/report.js';
+import { formatFindingsCsv } from '../core/finding-csv.js';
+import { signManifest, writeEvidence } from '../pipeline/write-evidence.js';
+import { evidenceSigningKey } from '../pipeline/run-evidence.js';
+import { toOutput } from './output-file.js';
 import type { AccountConfig, Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import { createExportApi } from '../gcore/export-api.js';
@@ -14,7 +18,7 @@ import type { GcoreApi } from '../gcore/gcore-api.js';
 import { runAudit } from '../pipeline/run-audit.js';
 import { loadDirectory } from '../config/load-directory.js';
 import { formatTable } from '../report/format-table.js';
-import { writeJson } from '../report/json-chunks.js';
+import { jsonChunks, writeJson } from '../report/json-chunks.js';
 import { planAlerts } from '../alerts/plan-alerts.js';
 import { routeDigests, type RouteMessages } from '../slack/digest-messages.js';
 import { previewJson, previewMessages } from '../slack/preview-messages.js';
@@ -26,7 +30,11 @@ import { watchKeys, type KeyProblem } from './watch-keys.js';
 
 export interface AuditFlags {
   /** wide: the table with every column whole. */
-  readonly format: 'table' | 'wide' | 'json';
+  readonly format: 'table' | 'wide' | 'json' | 'csv';
+  /** Write the report here (atomically) instead of stdout. */
+  readonly output?: string;
+  /** Write the run's evidence folder under this directory. */
+  readonly evidence?: string;
   readonly notify: boolean;
   readonly failOn?: Severity;
   readonly input?: string;
@@ -60,6 +68,8 @@ export interface AuditIo {
   readonly slack?: Partial<SlackNotifierOptions>;
   /** Test seam: shorter Gcore backoff. */
   readonly gcoreRetryBaseDelayMs?: number;
+  /** The product's version, for the evidence manifest. */
+  readonly version?: string;
 }
 
 export function parseNow(text: string): Date {
@@ -125,8 +135,17 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
   if (preview !== null && preview !== 'text' && preview !== 'json') {
     throw new UsageError(`--slack-preview: expected text or json, got ${JSON.stringify(preview).slice(0, 20)}`);
   }
-  if (preview !== null && flags.format === 'json') {
-    throw new UsageError('--slack-preview prints after the table: it cannot be combined with --format json');
+  if (preview !== null && (flags.format === 'json' || flags.format === 'csv')) {
+    throw new UsageError(`--slack-preview prints after the table: it cannot be combined with --format ${flags.format}`);
+  }
+  // Read before the audit: a key that cannot be read costs no API calls.
+  const signingKey = flags.evidence === undefined ? null : evidenceSigningKey(io.secrets);
+  if (signingKey !== null) {
+    try {
+      signManifest('', signingKey);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
   }
   // Every webhook is read and checked before the audit, so a missing one costs no API calls.
   const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets, '--notify needs the Slack webhook') : null;
@@ -149,6 +168,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
   if (directory.problem !== null) {
     io.logger.warn(directory.problem);
   }
+  let results: readonly TokenResult[] = [];
   const report: Report = await runAudit(source.config, {
     api: source.api,
     secrets: source.secrets,
@@ -156,6 +176,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     clock: io.clock,
     evaluateAt,
     directory,
+    ...(flags.evidence === undefined ? {} : { onResults: (r: readonly TokenResult[]) => (results = r), keepSnapshots: false, rows: true }),
   });
   const problems: KeyProblem[] = keys === null ? [] : await keys.problems(source.config.accounts, source.secrets);
   // A security tool never prints "No findings." for a run that saw nothing: no report, only why.
@@ -164,10 +185,17 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
   const notAudited = notAuditedAccounts(source.config.accounts.length - report.summary.accounts, problems);
-  if (flags.format === 'json') {
-    await writeJson(io.stdout, report);
-  } else {
-    io.stdout.write(formatTable(report, { wide: flags.format === 'wide', notAudited }));
+  await toOutput(flags.output, io.stdout, async (out) => {
+    if (flags.format === 'json') {
+      await writeJson(out, report);
+    } else if (flags.format === 'csv') {
+      out.write(formatFindingsCsv(report.findings));
+    } else {
+      out.write(formatTable(report, { wide: flags.format === 'wide', notAudited }));
+    }
+  });
+  if (flags.evidence !== undefined) {
+    await auditEvidence(flags.evidence, { report, results, config: source.config, signingKey }, io);
   }
   for (const p of problems) {
     io.stderr.write(`gcore-token-audit: ${p.line}: ${p.clientId === null ? `the account of ${p.apiKeyEnv}` : `account ${p.clientId}`} was not audited\n`);
@@ -227,6 +255,38 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     }
   }
   return exitCode;
+}
+
+/** The evidence folder of a one-shot audit: a failure is said and logged, and the audit's exit code stands. */
+async function auditEvidence(
+  dir: string,
+  run: { report: Report; results: readonly TokenResult[]; config: Config; signingKey: string | null },
+  io: AuditIo,
+): Promise<void> {
+  const accountNames = new Map(run.config.accounts.flatMap((a) => (a.clientId !== null && a.name ? [[a.clientId, a.name] as const] : [])));
+  try {
+    const path = await writeEvidence(
+      { report: run.report, results: run.results, accountNames, mutes: run.config.mutes, policy: run.config.policy, version: io.version ?? 'unknown' },
+      { dir, signingKey: run.signingKey, clock: io.clock, jsonPieces: jsonChunks, beforeRename: evidencePauseSeam() },
+    );
+    io.logger.info({ runId: run.report.runId }, 'evidence folder written');
+    io.stderr.write(`gcore-token-audit: evidence written to ${path}\n`);
+  } catch (error) {
+    if (!(error instanceof EvidenceWriteError)) {
+      throw error;
+    }
+    io.logger.error({ err: error, runId: run.report.runId }, 'evidence folder not written');
+    io.stderr.write(`gcore-token-audit: ${error.message}\n`);
+  }
+}
+
+/**
+ * Test seam, documented in the README: EVIDENCE_TEST_PAUSE_MS holds a written folder this long before its rename,
+ * so a test can kill the process while the folder is still temporary. Unset in production: no pause.
+ */
+function evidencePauseSeam(): ((tmp: string) => Promise<void>) | undefined {
+  const ms = Number(process.env.EVIDENCE_TEST_PAUSE_MS ?? '');
+  return Number.isFinite(ms) && ms > 0 ? () => new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
 }
 
 /** The summary's `N accounts not audited: key rejected`; null when every account was audited. */

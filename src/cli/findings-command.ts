@@ -7,6 +7,7 @@ import { createAlertStateStore } from '../store/alert-state-store.js';
 import { EXIT } from './exit-codes.js';
 import { writeJson } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
+import { toOutput } from './output-file.js';
 
 export interface FindingsFlags {
   readonly format: 'table' | 'wide' | 'json' | 'csv';
@@ -16,6 +17,8 @@ export interface FindingsFlags {
   readonly owner?: string;
   readonly muted: boolean;
   readonly timeout: string;
+  /** Write the list here (atomically) instead of stdout. */
+  readonly output?: string;
 }
 
 /** The open findings the worker holds in Redis, one per finding id, most severe first. */
@@ -34,13 +37,15 @@ export async function findingsCommand(flags: FindingsFlags, io: ReadIo): Promise
   }
   const filter = { severity: flags.severity, rule: flags.rule, clientId, owner: flags.owner };
   const shown = openFindings(states.values(), { ...filter, muted: flags.muted });
-  if (flags.format === 'json') {
-    await writeJson(io.stdout, shown);
-  } else if (flags.format === 'csv') {
-    io.stdout.write(formatOpenFindingsCsv(shown));
-  } else {
-    const muted = flags.muted ? 0 : openFindings(states.values(), { ...filter, muted: true }).length;
-    io.stdout.write(formatOpenFindingsTable(shown, { muted, showingMuted: flags.muted }, flags.format === 'wide'));
-  }
+  await toOutput(flags.output, io.stdout, async (out) => {
+    if (flags.format === 'json') {
+      await writeJson(out, shown);
+    } else if (flags.format === 'csv') {
+      out.write(formatOpenFindingsCsv(shown));
+    } else {
+      const muted = flags.muted ? 0 : openFindings(states.values(), { ...filter, muted: true }).length;
+      out.write(formatOpenFindingsTable(shown, { muted, showingMuted: flags.muted }, flags.format === 'wide'));
+    }
+  });
   return EXIT.ok;
 }

@@ -21,11 +21,15 @@ import { createAlertStateStore } from '../store/alert-state-store.js';
 import { createMuteStore, muteChanges, toMute } from '../store/mute-store.js';
 import { exportSource, parseNow, readKeys } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
+import { toOutput } from './output-file.js';
+import { formatCsv } from '../core/csv.js';
 
 export interface PlanFlags {
   readonly input?: string;
   readonly now?: string;
-  readonly format: 'table' | 'json';
+  readonly format: 'table' | 'json' | 'csv';
+  /** Write the plan here (atomically) instead of stdout. */
+  readonly output?: string;
 }
 
 export interface PlanIo {
@@ -156,11 +160,16 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
     const notes = muteNotes(told.changes);
     const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings' });
     const summary = summarize(plan);
-    if (flags.format === 'json') {
-      io.stdout.write(`${JSON.stringify({ evaluatedAt: report.evaluatedAt, ...summary, notes, slack: digests, warnings: report.warnings }, null, 2)}\n`);
-    } else {
-      io.stdout.write(formatPlan(summary, digests, notes));
-    }
+    await toOutput(flags.output, io.stdout, (out) => {
+      if (flags.format === 'json') {
+        out.write(`${JSON.stringify({ evaluatedAt: report.evaluatedAt, ...summary, notes, slack: digests, warnings: report.warnings }, null, 2)}\n`);
+      } else if (flags.format === 'csv') {
+        // The changes only, one a line: the Slack messages and notes are for the table and the JSON.
+        out.write(formatCsv(['token', 'change', 'rule', 'severity', 'text'], summary.changes.map((c) => [c.token, c.change, c.rule, c.severity, c.text])));
+      } else {
+        out.write(formatPlan(summary, digests, notes));
+      }
+    });
     return EXIT.ok;
   } finally {
     await connection.close();

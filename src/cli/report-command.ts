@@ -5,10 +5,14 @@ import { createRunStore, type RunRecord } from '../store/run-store.js';
 import { EXIT } from './exit-codes.js';
 import { writeJson, type JsonOut } from '../report/json-chunks.js';
 import { withRedis, type ReadIo } from './read-redis.js';
+import { toOutput } from './output-file.js';
+import { formatFindingsCsv } from '../core/finding-csv.js';
 
 export interface ReportFlags {
-  readonly format: 'table' | 'wide' | 'json';
+  readonly format: 'table' | 'wide' | 'json' | 'csv';
   readonly timeout: string;
+  /** Write the report here (atomically) instead of stdout. */
+  readonly output?: string;
 }
 
 /** One run's report as `audit` prints it, and what Slack got of it. */
@@ -22,8 +26,14 @@ export async function reportCommand(runId: string, flags: ReportFlags, io: ReadI
     const what = runId === 'last' ? 'no run in Redis' : `no run ${JSON.stringify(runId.slice(0, 128))} in Redis`;
     throw new UsageError(`${what} (a run's report is kept a day; \`gcore-token-audit runs\` lists them)`);
   }
-  await printReport(io.stdout, record, flags.format);
-  if (flags.format === 'json') {
+  await toOutput(flags.output, io.stdout, async (out) => {
+    if (flags.format === 'csv') {
+      out.write(formatFindingsCsv(record.report.findings));
+    } else {
+      await printReport(out, record, flags.format);
+    }
+  });
+  if (flags.format === 'json' || flags.format === 'csv') {
     io.stderr.write(`${slackLine(record)}\n`);
   }
   return EXIT.ok;

@@ -46,6 +46,7 @@ export interface CommandContext {
 const NAME = 'gcore-token-audit';
 const CONFIG_HELP = 'configuration file (else TOKEN_AUDIT_CONFIG, else config/audit.yaml, else the defaults)';
 const WIDE_HELP = 'output format: table fits 120 columns (the message cut with …), wide prints every column whole';
+const OUTPUT = ['--output <file>', 'write the output to this file (whole or not at all) instead of stdout'] as const;
 
 /** Parses argv (without node and script), runs the command, returns the exit code. Never calls process.exit. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
@@ -108,7 +109,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('audit')
     .description('Audit every token once and print a report.')
     .option('--config <file>', CONFIG_HELP)
-    .addOption(new Option('-o, --format <format>', WIDE_HELP).choices(['table', 'wide', 'json']).default('table'))
+    .addOption(new Option('-o, --format <format>', WIDE_HELP).choices(['table', 'wide', 'json', 'csv']).default('table'))
+    .option(...OUTPUT)
+    .option('--evidence <dir>', "write the run's evidence folder (report, findings, tokens, manifest) under this directory")
     .option('--notify', 'post the findings to Slack (SLACK_WEBHOOK_URL)', false)
     .addOption(new Option('--fail-on <severity>', 'exit 3 when an unmuted finding is at or above this').choices(SEVERITIES))
     .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
@@ -126,6 +129,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           clock: io.clock ?? (() => new Date()),
           slack: io.slack,
           gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
+          version: packageVersion(),
         });
       }),
     );
@@ -179,6 +183,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--owner <owner>', 'only findings of tokens with this owner (case aside)')
     .option('--muted', 'only the muted findings (left out otherwise)', false)
     .addOption(formats(['table', 'wide', 'json', 'csv']))
+    .option(...OUTPUT)
     .option(...REDIS_WAIT)
     .action(
       run(async (opts: FindingsFlags) => {
@@ -218,7 +223,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .command('report')
     .description("Print one run's report, as `audit` does, and what Slack got of it.")
     .argument('[run]', 'a run id (see `runs`), or last', 'last')
-    .addOption(formats(['table', 'wide', 'json']))
+    .addOption(formats(['table', 'wide', 'json', 'csv']))
+    .option(...OUTPUT)
     .option(...REDIS_WAIT)
     .action(
       run(async (runId: string, opts: ReportFlags) => {
@@ -357,7 +363,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--config <file>', CONFIG_HELP)
     .option('--input <file>', 'audit a saved export (JSON) instead of calling the API')
     .option('--now <iso>', 'evaluate the rules as of this instant')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']).default('table'))
+    .option(...OUTPUT)
     .action(
       run(async (opts: PlanFlags & { config?: string }) => {
         const config = context.config(opts.config);
@@ -370,6 +377,19 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           clock: io.clock ?? (() => new Date()),
           gcoreRetryBaseDelayMs: io.gcoreRetryBaseDelayMs,
         });
+      }),
+    );
+
+  const evidence = program.command('evidence').description('Evidence folders written by `audit --evidence` and the worker (evidence.dir).');
+  evidence
+    .command('verify')
+    .description("Check an evidence folder against its manifest (every file's hash, none missing or extra) and its signature.")
+    .argument('<dir>', 'the evidence folder (DIR/<run id>)')
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) whose private key signed the manifest')
+    .action(
+      run(async (dir: string, opts: { publicKey?: string }) => {
+        const { evidenceVerifyCommand } = await import('./evidence-command.js');
+        return evidenceVerifyCommand(dir, opts, { stdout: io.stdout, stderr });
       }),
     );
 

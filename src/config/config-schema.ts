@@ -334,6 +334,18 @@ export const configSchema = z
       .strict()
       .prefault({}),
     remediation: remediation.prefault({}),
+    // Each run's evidence folder (README "Evidence"); absent: none is written. keep: a count or a number of days.
+    evidence: z
+      .object({
+        dir: z.string().min(1),
+        keep: z
+          .union([z.object({ count: positiveInt.max(100_000) }).strict(), z.object({ days: positiveInt.max(3650) }).strict()])
+          .nullable()
+          .default(null),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -62,6 +62,8 @@ export interface Config {
   readonly notices?: readonly string[];
   /** Revoking tokens (`revoke`): off unless enabled (absent: off). */
   readonly remediation?: RemediationSettings;
+  /** `evidence`: where the worker writes each run's evidence folder, and how many it keeps; null: none. */
+  readonly evidence?: { readonly dir: string; readonly keep: { readonly count: number } | { readonly days: number } | null } | null;
 }
 
 /** `issuers.directory`: where the company says who still works there. */

@@ -152,6 +152,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       historyDays: c.remediation.historyDays,
       protect: c.remediation.protect,
     },
+    evidence: c.evidence,
   });
 }
 

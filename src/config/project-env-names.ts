@@ -29,6 +29,7 @@ export const PROJECT_ENV_PURPOSES: Readonly<Record<string, string>> = {
   TZ: 'the time zone',
   PATH: 'the search path',
   HOME: 'the home directory',
+  EVIDENCE_SIGNING_KEY: "the evidence manifests' signing key",
 };
 
 export const PROJECT_ENV_NAMES: readonly string[] = Object.keys(PROJECT_ENV_PURPOSES);

@@ -172,3 +172,8 @@ export class GcoreOutcomeUnknownError extends GcoreUnavailableError {
 export class RevocationRefusedError extends AuditError {
   readonly code = 'REVOCATION_REFUSED';
 }
+
+/** An evidence folder could not be written, or its signing key could not be used. Logged and counted; the run goes on. */
+export class EvidenceWriteError extends AuditError {
+  readonly code = 'EVIDENCE_WRITE';
+}

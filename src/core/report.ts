@@ -5,7 +5,7 @@ import { coverageGaps, coverageFindings } from './coverage.js';
 import type { AccountResult, TokenResult } from './token-result.js';
 
 // Re-exported: these types live in token-result.ts so that coverage.ts need not import this file (no circle).
-export type { AccountResult, TokenResult, TokenSnapshot } from './token-result.js';
+export type { AccountResult, TokenResult, TokenRow, TokenSnapshot } from './token-result.js';
 
 export interface Report {
   readonly runId: string;

@@ -29,6 +29,19 @@ export interface TokenResult {
   readonly keyUser?: true;
   /** Issuer rules that could not be evaluated for this token (issuer-dormant...): counted in the warnings, never passing. */
   readonly notEvaluated?: readonly string[];
+  /** Set when the token was read: the inventory row of the evidence folder's tokens.csv (passing tokens too). */
+  readonly row?: TokenRow;
+}
+
+/** What tokens.csv says of a token that was read, whether it broke a rule or not. */
+export interface TokenRow {
+  readonly name: string;
+  readonly role: string;
+  readonly owner: string | null;
+  readonly issuer: { readonly userId: number; readonly name: string; readonly deleted: boolean };
+  readonly created: string;
+  readonly lastUsage: string | null;
+  readonly expDate: string | null;
 }
 
 /** How enumerating one account went. */

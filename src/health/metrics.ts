@@ -111,6 +111,11 @@ export function createMetrics(readers: {
       buckets: [30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 21600, 86400],
       registers: [registry],
     }),
+    evidenceFailures: new Counter({
+      name: 'token_audit_evidence_failures_total',
+      help: 'Evidence folders (evidence.dir) that could not be written; the run went on without one',
+      registers: [registry],
+    }),
   };
   for (const outcome of SWEEP_OUTCOMES) {
     m.sentinelSweeps.inc({ outcome }, 0);

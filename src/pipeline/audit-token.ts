@@ -1,6 +1,6 @@
 import { AuditError, GcoreNotFoundError, TokenValidationError } from '../core/errors.js';
 import { findingId, type Finding } from '../core/finding.js';
-import type { TokenResult } from '../core/report.js';
+import type { TokenResult, TokenRow } from '../core/report.js';
 import { redact } from '../core/redact.js';
 import { roleLabel, type Token } from '../core/token.js';
 import type { Secrets } from '../config/secrets.js';
@@ -31,6 +31,8 @@ export interface AuditTokenDeps {
   readonly issuerOf?: (clientId: number, userId: number, apiKey: string) => Promise<IssuerFacts>;
   /** The company directory (issuers.directory): its verdict on the issuer's email. Absent: unknown. */
   readonly directory?: { verdict(email: string): IssuerFacts['directory'] };
+  /** Keep each read token's row for the evidence folder's tokens.csv (only when one is written: it costs memory). */
+  readonly rows?: boolean;
 }
 
 // Frozen: a caller that pushed to one token's list would otherwise add to every token's.
@@ -75,6 +77,19 @@ export function failedResult(ref: TokenRef, reason: string): TokenResult {
  */
 export function refusedResult(ref: TokenRef, reason: string): TokenResult {
   return { clientId: ref.clientId, tokenId: ref.tokenId, status: 'failed', findings: NO_FINDINGS, refused: reason };
+}
+
+/** tokens.csv's row of a token that was read. */
+function tokenRow(ref: TokenRef, token: Token): TokenRow {
+  return {
+    name: token.name,
+    role: roleLabel(token),
+    owner: ref.owner ?? token.issuer.email,
+    issuer: { userId: token.issuer.userId, name: token.issuer.name, deleted: token.issuer.deleted },
+    created: token.created.toISOString(),
+    lastUsage: token.lastUsage?.toISOString() ?? null,
+    expDate: token.expDate?.toISOString() ?? null,
+  };
 }
 
 /** The token with `apiKey` redacted from every text field: the API may echo the key it was called with. */
@@ -173,5 +188,6 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
     snapshot,
     ...(issuer.isKeyUser ? { keyUser: true as const } : {}),
     ...(notEvaluated.length === 0 ? {} : { notEvaluated }),
+    ...(deps.rows === true ? { row: tokenRow(ref, token) } : {}),
   };
 }

@@ -25,6 +25,10 @@ export interface RunAuditDeps {
   readonly onResults?: (results: readonly TokenResult[]) => void;
   /** The company directory, loaded by the caller; its problem goes into the report's warnings. */
   readonly directory?: DirectorySource;
+  /** false: onResults gets the results without their snapshots (the evidence folder needs none: less memory). */
+  readonly keepSnapshots?: boolean;
+  /** Keep each token's row for tokens.csv (`audit --evidence`). */
+  readonly rows?: boolean;
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -64,10 +68,10 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   await deps.directory?.refresh();
   // A snapshot only tells why an alert resolved: the report has no alert state, so only `plan` (onResults)
   // needs them. Not keeping 100,000 of them until the report is built is a tenth of the audit's peak memory.
-  const keep = deps.onResults === undefined ? withoutSnapshot : (r: TokenResult) => r;
+  const keep = deps.onResults === undefined || deps.keepSnapshots === false ? withoutSnapshot : (r: TokenResult) => r;
   const results = await mapPool(refs, config.gcore.concurrency, async (ref): Promise<TokenResult> => {
     try {
-      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys, issuerOf }));
+      return keep(await auditToken(ref, { ...deps, policy: config.policy, now, refusedKeys, issuerOf, rows: deps.rows }));
     } catch (error) {
       // A bug, not a token problem: still, one token must not stop the audit of the others.
       log.error({ err: toError(error), clientId: ref.clientId, tokenId: ref.tokenId }, 'unexpected error auditing token');
@@ -90,7 +94,8 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
   return report;
 }
 
-const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser, notEvaluated }: TokenResult): TokenResult => ({
+// The row stays: it is the evidence folder's tokens.csv (a few short strings a token).
+const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser, notEvaluated, row }: TokenResult): TokenResult => ({
   clientId,
   tokenId,
   status,
@@ -98,4 +103,5 @@ const withoutSnapshot = ({ clientId, tokenId, status, findings, refused, keyUser
   ...(refused === undefined ? {} : { refused }),
   ...(keyUser === undefined ? {} : { keyUser }),
   ...(notEvaluated === undefined ? {} : { notEvaluated }),
+  ...(row === undefined ? {} : { row }),
 });

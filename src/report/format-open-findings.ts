@@ -1,6 +1,7 @@
 import type { OpenFinding } from '../alerts/open-findings.js';
 import { SEVERITIES } from '../core/severity.js';
 import { formatCsv } from './format-csv.js';
+import { issuerCell } from '../core/finding-csv.js';
 import { day, findingCells, findingRows, FINDING_HEADER } from './format-table.js';
 
 /** The audit table's columns, with when each finding was first seen before its message. */
@@ -30,9 +31,9 @@ export function formatOpenFindingsTable(
 }
 
 export function formatOpenFindingsCsv(findings: readonly OpenFinding[]): string {
-  const header = ['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message'];
+  const header = ['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation'];
   return formatCsv(
     header,
-    findings.map((f) => [f.id, f.severity, f.rule, f.clientId, f.accountName, f.tokenId, f.tokenName, f.role, f.owner, f.lastUsage, f.expDate, f.firstSeen, f.lastSeen, f.lastNotified, f.routes.join(' '), f.muted, f.muteReason, f.message]),
+    findings.map((f) => [f.id, f.severity, f.rule, f.clientId, f.accountName, f.tokenId, f.tokenName, f.role, f.owner, f.lastUsage, f.expDate, f.firstSeen, f.lastSeen, f.lastNotified, f.routes.join(' '), f.muted, f.muteReason, f.message, issuerCell(f.issuer), f.created, f.remediation]),
   );
 }

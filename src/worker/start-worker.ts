@@ -34,6 +34,10 @@ import { createRevocationStore } from '../store/revocation-store.js';
 import { createMuteStore, toMute } from '../store/mute-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { makeSweepHandler } from '../../jobs/sweep-job.js';
+import { evidenceSigningKey, makeRunEvidence, type RunEvidenceOptions } from '../pipeline/run-evidence.js';
+import { packageVersion } from '../cli/package-version.js';
+import { signManifest } from '../pipeline/write-evidence.js';
+import { jsonChunks } from '../report/json-chunks.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -218,6 +222,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onCommitted: () => metrics.runsCompleted.inc(),
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
     onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
+    evidence: workerEvidence(config, secrets, { clock, logger: log, onFailure: () => metrics.evidenceFailures.inc() }),
   };
   const onReport = makeReportHandler(reportDeps);
   // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
@@ -294,6 +299,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     secrets,
     policy: config.policy,
     directory,
+    rows: Boolean(config.evidence),
     maxStarts: 50,
     maxRetryAfterMs,
     rateLimited: async (ms) => {
@@ -424,4 +430,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       return closing;
     },
   };
+}
+
+/** The report job's evidence writer when evidence.dir is set; the signing key is read once, at start. */
+function workerEvidence(config: Config, secrets: Secrets, io: Pick<RunEvidenceOptions, 'clock' | 'logger' | 'onFailure'>) {
+  if (!config.evidence) {
+    return undefined;
+  }
+  const signingKey = evidenceSigningKey(secrets);
+  if (signingKey !== null) {
+    signManifest('', signingKey); // a key that cannot sign stops the start, not every run's evidence
+  }
+  return makeRunEvidence({
+    dir: config.evidence.dir,
+    keep: config.evidence.keep,
+    signingKey,
+    policy: config.policy,
+    version: packageVersion(),
+    jsonPieces: jsonChunks,
+    ...io,
+  });
 }

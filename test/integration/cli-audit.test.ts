@@ -293,7 +293,7 @@ mutes: [{ rule: never-expiring-admin, clientId: 456, tokenId: 116, reason: vault
   });
 
   it('exits 2 on bad usage, one plain line each', async () => {
-    expect(await audit(['--format', 'xml'])).toMatchObject({ code: 2, stderr: "gcore-token-audit: option '-o, --format <format>' argument 'xml' is invalid. Allowed choices are table, wide, json.\n" });
+    expect(await audit(['--format', 'xml'])).toMatchObject({ code: 2, stderr: "gcore-token-audit: option '-o, --format <format>' argument 'xml' is invalid. Allowed choices are table, wide, json, csv.\n" });
     expect(await audit(['--bogus'])).toMatchObject({ code: 2, stderr: "gcore-token-audit: unknown option '--bogus'\n" });
     expect(await audit(['--config', writeConfig(''), '--now', 'yesterday'])).toMatchObject({
       code: 2,

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { OpenFinding } from '../../src/alerts/open-findings.js';
 import type { AlertState } from '../../src/alerts/plan-alerts.js';
@@ -14,6 +14,7 @@ import { gcoreToken } from '../support/gcore-stand-in.js';
 import { freePort } from '../support/redis-server.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
 import { CLI, spawnWorker, until } from '../support/worker-process.js';
+import { parseCsv } from '../support/parse-csv.js';
 
 /** The built CLI in a directory of its own: no configuration file anywhere near. */
 async function cli(args: string[], env: Record<string, string>) {
@@ -27,43 +28,6 @@ async function cli(args: string[], env: Record<string, string>) {
   const code = await new Promise<number | null>((r) => child.once('close', r));
   clearTimeout(guard);
   return { code, stdout, stderr };
-}
-
-/** RFC 4180, enough for our own output: quoted fields, doubled quotes, CRLF rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') {
-        quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c === '"') {
-      quoted = true;
-    } else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i += 1;
-    } else {
-      field += c;
-    }
-  }
-  expect(quoted).toBe(false);
-  expect(field).toBe('');
-  return rows;
 }
 
 const started: Started = { procs: [] };
@@ -171,9 +135,12 @@ describe('reading the worker from the command line (built CLI, no configuration 
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.stdout);
     const json = JSON.parse((await cli(['findings', '--format', 'json'], env)).stdout) as OpenFinding[];
-    expect(rows[0]).toEqual(['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message']);
+    expect(rows[0]).toEqual(['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation']);
     expect(rows.slice(1).map((r) => [r[0], r[2], r[5], r[6]])).toEqual(json.map((f) => [f.id, f.rule, String(f.tokenId), f.tokenId === 103 ? `'${f.tokenName}` : f.tokenName]));
-    expect(rows.every((r) => r.length === 18)).toBe(true);
+    expect(rows.every((r) => r.length === 21)).toBe(true);
+    // Appended: who issued it, when, and what to do (the auditor's trail from finding to action).
+    expect(rows.slice(1).map((r) => [r[19], r[20]])).toEqual(json.map((f) => [f.created ?? '', f.remediation]));
+    expect(rows.slice(1).every((r) => r[18] === '' || /^.+ \(user \d+(, deleted)?\)$/.test(r[18] ?? ''))).toBe(true);
   });
 
   it('runs and report last after a scheduled and a manual run; trigger --wait --format table says what Slack got', async () => {
@@ -218,6 +185,15 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const stored = JSON.parse((await h.redis.hget(`${h.prefix}:alerts:run:${list[0]?.runId}`, 'report')) ?? 'null') as Report;
     expect(last.stdout).toBe(`${JSON.stringify(stored, null, 2)}\n`); // what `audit --format json` prints
     expect(last.stderr).toBe('gcore-token-audit: Slack: nothing to post\n');
+    // --format csv --output: the findings CSV of `audit --format csv`, in a file written whole.
+    const out = join(mkdtempSync(join(tmpdir(), 'report-csv-')), 'report.csv');
+    const csv = await cli(['report', 'last', '--format', 'csv', '--output', out], env);
+    expect(csv).toMatchObject({ code: 0, stdout: '' });
+    const rows = parseCsv(readFileSync(out, 'utf8'));
+    expect(rows.slice(1).map((r) => [r[0], r[rows[0]?.indexOf('remediation') ?? -1]])).toEqual(stored.findings.map((f) => [f.id, f.remediation]));
+    const findingsOut = join(dirname(out), 'findings.json');
+    expect(await cli(['findings', '--format', 'json', '--output', findingsOut], env)).toMatchObject({ code: 0, stdout: '' });
+    expect(readFileSync(findingsOut, 'utf8')).toBe((await cli(['findings', '--format', 'json'], env)).stdout);
     const first = await cli(['report', scheduled], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^SEVERITY +RULE/);

@@ -1,10 +1,11 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runCliProcess, spawnWorker } from '../support/worker-process.js';
 import { workerHarness } from '../support/worker-harness.js';
 import { stopAll, type Started } from '../support/cleanup.js';
 import { dumpPrefix } from '../support/store-fixtures.js';
+import { parseCsv } from '../support/parse-csv.js';
 import type { Report } from '../../src/core/report.js';
 
 const started: Started = { procs: [] };
@@ -107,6 +108,10 @@ describe('operator commands: mute and plan (processes, real Redis)', () => {
     expect(plan.stdout).not.toContain('audit --format json');
     expect(h.slack.posts.length).toBe(posts);
     expect(sorted(await dumpPrefix(h.redis, h.prefix))).toBe(dump);
+    // The same changes as CSV, one a line, in a file written whole.
+    const planCsv = join(dirname(h.configPath), 'plan.csv');
+    expect(await runCliProcess(['plan', '--config', stricter, '--format', 'csv', '--output', planCsv], h.env)).toMatchObject({ code: 0, stdout: '' });
+    expect(parseCsv(readFileSync(planCsv, 'utf8')).map((r) => [r[1], r[2]])).toEqual([['change', 'rule'], ...Array.from({ length: 3 }, () => ['new', 'stale'])]);
 
     const same = await runCliProcess(['plan', '--config', h.configPath, '--format', 'json'], h.env);
     expect(same.code).toBe(0);

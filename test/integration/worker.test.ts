@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
@@ -37,11 +40,16 @@ describe('worker', () => {
   });
 
   it('audits each of N tokens in its own job and posts one digest; an unchanged second run posts nothing', async () => {
-    h = await workerHarness({ tokens: 7, config: DETAIL_MEDIUM });
+    const evidence = mkdtempSync(join(tmpdir(), 'worker-evidence-'));
+    h = await workerHarness({ tokens: 7, config: `${DETAIL_MEDIUM}evidence: { dir: ${JSON.stringify(evidence)} }\n` });
     await h.startWorker();
     const first = await h.trigger();
     expect(first.code).toBe(0);
     expect(first.report?.summary.tokensAudited).toBe(7);
+    // The committed run's evidence folder: its findings new to the worker, every token in tokens.csv.
+    const folder = join(evidence, first.report?.runId ?? '');
+    expect(readFileSync(join(folder, 'findings.csv'), 'utf8').match(/,never-expiring,medium,new,/g)).toHaveLength(7);
+    expect(readFileSync(join(folder, 'tokens.csv'), 'utf8').split('\r\n').filter((l) => /^456,,\d+,token-\d+,Users,/.test(l))).toHaveLength(7);
     expect(first.report?.findings.map((f) => f.rule)).toEqual(Array(7).fill('never-expiring'));
     expect([...tokenReads(h.gcore).values()]).toEqual(Array(7).fill(1));
     expect(h.slack.accepted().length).toBe(1);

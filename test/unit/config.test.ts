@@ -171,6 +171,15 @@ describe('configuration', () => {
     expect(problems({ history: { days: '90d' } }).map((l) => l.split(':')[0])).toEqual(['history.days']);
   });
 
+  it('evidence: none unless given; a directory, and keep as a count or days, each bad value named by its path', () => {
+    expect(parseConfig({}, {}).evidence).toBeNull();
+    expect(parseConfig({ evidence: { dir: '/var/evidence' } }, {}).evidence).toEqual({ dir: '/var/evidence', keep: null });
+    expect(parseConfig({ evidence: { dir: 'e', keep: { days: 400 } } }, {}).evidence).toEqual({ dir: 'e', keep: { days: 400 } });
+    expect(problems({ evidence: { dir: '' } }).map((l) => l.split(':')[0])).toEqual(['evidence.dir']);
+    expect(problems({ evidence: { dir: 'e', keep: { count: 0 } } }).some((l) => l.startsWith('evidence.keep'))).toBe(true);
+    expect(problems({ evidence: { dir: 'e', folder: 'x' } }).some((l) => l.includes('folder'))).toBe(true);
+  });
+
   it('requires every mute field', () => {
     expect(problems({ mutes: [{ rule: 'stale', clientId: 1, tokenId: 2 }] })).toEqual(
       expect.arrayContaining(['mutes[0].reason: required', 'mutes[0].until: required']),
