@@ -16,6 +16,12 @@ export const RULE_CONTROLS: Readonly<Partial<Record<RuleId, readonly string[]>>>
   orphaned: ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO/IEC 27001:2022 A.5.16', 'ISO/IEC 27001:2022 A.5.18'],
   'token-gone': ['ISO/IEC 27001:2022 A.5.15', 'ISO/IEC 27001:2022 A.5.16'],
   'not-in-inventory': ['SOC 2 CC6.1', 'ISO/IEC 27001:2022 A.5.15', 'ISO/IEC 27001:2022 A.5.16'],
+  // The people behind the tokens: access removed when a person leaves, is disabled or loses a role.
+  'issuer-left': ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO/IEC 27001:2022 A.5.16', 'ISO/IEC 27001:2022 A.5.18', 'CIS: access revoked on termination'],
+  'issuer-deleted': ['SOC 2 CC6.2', 'SOC 2 CC6.3', 'ISO/IEC 27001:2022 A.5.16', 'ISO/IEC 27001:2022 A.5.18'],
+  'issuer-inactive': ['SOC 2 CC6.2', 'ISO/IEC 27001:2022 A.5.18'],
+  'issuer-dormant': ['SOC 2 CC6.2', 'ISO/IEC 27001:2022 A.5.18', 'CIS: unused credentials disabled'],
+  'issuer-role-dropped': ['SOC 2 CC6.3', 'ISO/IEC 27001:2022 A.5.15', 'ISO/IEC 27001:2022 A.5.18'],
   // About the audit itself, not a token: they bound what the other evidence covers.
   'audit-failed': [],
   'coverage-gap': [],
