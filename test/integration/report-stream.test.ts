@@ -205,4 +205,31 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     expect(commits[0]?.report).toEqual(expected.report);
     expect(pages.reads()).toBe(Math.ceil(550 / 64));
   });
+
+  it('a commit refused for another run\'s states reads the pages again for the tokens those states name, and resolves them', async () => {
+    const prefix = `${base}-replan`;
+    const commits: RunCommit[] = [];
+    const real = createAlertStateStore(redis, prefix);
+    // Run B commits a finding on token 7 after run A read the states (and its results) but before A commits.
+    let first = true;
+    const states: ReportJobDeps['states'] = {
+      gapKeys: () => real.gapKeys(),
+      async load() {
+        const loaded = await real.load();
+        if (first) {
+          first = false;
+          const b = [{ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(456, 7)], snapshot: { ...snapshot, lastUsage: '2026-01-01T00:00:00.000Z' } }] satisfies TokenResult[];
+          await makeReportHandler(deps(prefix, []))({ id: 'report-b', name: 'report', attemptsStarted: 1, data: data('run-b'), ...childPages(b), getIgnoredChildrenFailures: () => Promise.resolve({}) });
+        }
+        return loaded;
+      },
+    };
+    const a = Array.from({ length: 300 }, (_, i): TokenResult => ({ clientId: 456, tokenId: i + 1, status: 'audited', findings: [], snapshot }));
+    const pages = childPages(a);
+    await makeReportHandler(deps(prefix, commits, { states, resultPageSize: 50 }))({ id: 'report-a', name: 'report', attemptsStarted: 1, data: data('run-a'), ...pages, getIgnoredChildrenFailures: () => Promise.resolve({}) });
+    expect(commits).toHaveLength(2); // refused once, then committed
+    expect(commits[1]?.resolvedIds).toEqual([`default/${findingId(456, 7, 'stale')}`]);
+    expect((await real.load()).states.size).toBe(0);
+    expect(pages.reads()).toBe(2 * 6);
+  });
 });
