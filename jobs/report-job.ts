@@ -10,7 +10,7 @@ import {
 } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
 import { planAlerts } from '../src/alerts/plan-alerts.js';
-import type { AlertStateStore } from '../src/store/alert-state-store.js';
+import type { AlertStateStore, LoadedStates } from '../src/store/alert-state-store.js';
 import { openCountsOf, type RunCommitter } from '../src/store/commit-run.js';
 import type { OutboxClaim, OutboxStore, PendingDigest } from '../src/store/outbox-store.js';
 import type { SlackMessage } from '../src/slack/slack-message.js';
@@ -24,10 +24,10 @@ import type { SlackNotifier } from '../src/slack/slack-notifier.js';
 import type { TokenRef } from '../src/pipeline/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import { muteNotes } from '../src/alerts/mute-notes.js';
-import { seenChanges } from '../src/pipeline/seen-changes.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
-import { issuerWarnings } from '../src/pipeline/issuer-warnings.js';
+import { issuerTallyWarnings } from '../src/pipeline/issuer-warnings.js';
 import type { CommittedRun } from '../src/pipeline/run-evidence.js';
+import { everyResult, readRunResults, RESULT_PAGE_SIZE, resultKey } from '../src/pipeline/run-results.js';
 
 /** Commits refused because another run committed first, before the job gives up (and is retried). */
 const MAX_COMMIT_TRIES = 5;
@@ -57,12 +57,26 @@ export interface ReportJobDeps {
   readonly busy: () => Error;
   /** Thrown for a digest Slack refused for good: the job fails without retries, the digest stays queued. */
   readonly permanent: (error: Error) => Error;
+  /** Called with the results kept (findings, failures, refusals): passing tokens are counted, not kept. */
   readonly onCommitted?: (results: readonly TokenResult[]) => void;
+  /** Token results read per page (default RESULT_PAGE_SIZE); tests make it small. */
+  readonly resultPageSize?: number;
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
   /** A message Slack refused for good was set aside as a dead letter of `route`. */
   readonly onDeadLetter?: (route: string) => void;
   /** Writes the committed run's evidence folder (evidence.dir); never throws. */
   readonly evidence?: (run: CommittedRun) => Promise<void>;
+}
+
+/** The tokens (`clientId:tokenId`) the alert states name: their passing results are what resolves them. */
+function tokensOf(states: LoadedStates['states']): Set<string> {
+  const tokens = new Set<string>();
+  for (const { finding } of states.values()) {
+    if (finding.tokenId !== null) {
+      tokens.add(resultKey(finding));
+    }
+  }
+  return tokens;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -93,16 +107,26 @@ export function makeReportHandler(deps: ReportJobDeps) {
     const { runKey } = job.data;
     const log = deps.logger.child({ job: 'report', runKey });
     if (!(await deps.runs.isCommitted(runKey))) {
-      const values = await job.getChildrenValues<TokenResult>();
       const failures = await job.getIgnoredChildrenFailures();
-      const results: TokenResult[] = Object.values(values);
+      const failed: TokenResult[] = [];
       for (const [key, reason] of Object.entries(failures)) {
         const ref = refFor(key);
         if (ref) {
           log.error({ key }, `token job failed for good: ${deps.redact(reason).slice(0, 200)}`);
-          results.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
+          failed.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
         }
       }
+      // The results are read in pages and folded as they come: passing tokens are counted, only findings,
+      // failures and what resolving an alert state needs are kept, so memory grows with findings, not tokens.
+      let loaded = await deps.states.load();
+      const readResults = (states: LoadedStates['states']) =>
+        readRunResults(job, {
+          wanted: tokensOf(states),
+          listed: job.data.listed,
+          pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
+          extra: failed,
+        });
+      let results = await readResults(loaded.states);
       const now = deps.clock();
       const evaluatedAt = new Date(job.data.evaluatedAt);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
@@ -115,18 +139,26 @@ export function makeReportHandler(deps: ReportJobDeps) {
         finishedAt: now,
         now: evaluatedAt,
         accounts: job.data.accounts,
-        results,
+        results: results.kept,
+        passed: results.passed,
         mutes: [...deps.config.mutes, ...redisMutes],
         more: routeFailingFindings(failing),
       });
-      report.warnings.push(...issuerWarnings(results, deps.directory?.problem ?? null));
-      const gaps = coverageGaps(job.data.accounts, results).map((g) => g.key);
+      report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
+      const gaps = coverageGaps(job.data.accounts, results.kept, results.passed).map((g) => g.key);
       const settings = deps.config.notify.slack;
       for (let attempt = 1; ; attempt += 1) {
-        const { states, version } = await deps.states.load();
+        if (attempt > 1) {
+          loaded = await deps.states.load();
+          // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
+          if ([...tokensOf(loaded.states)].some((t) => !results.wanted.has(t))) {
+            results = await readResults(loaded.states);
+          }
+        }
+        const { states, version } = loaded;
         // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
         const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
-        const plan = planAlerts(states, report.findings, { results }, {
+        const plan = planAlerts(states, report.findings, { results: [...results.kept, ...results.read] }, {
           now,
           minSeverity: settings.minSeverity,
           renotifyAfterHours: settings.renotifyAfterHours,
@@ -157,14 +189,16 @@ export function makeReportHandler(deps: ReportJobDeps) {
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
             // The sentinel counts these tokens seen from this commit on, not from the listing.
-            seen: job.data.listed === undefined ? undefined : seenChanges(job.data.listed, results),
+            seen: job.data.listed === undefined ? undefined : results.seen,
             keep: deps.config.runs.keep,
             ages: { resolved: resolvedAges(states, plan.resolvedKeys, plan.open, now), oldestOpen: oldestOpenBySeverity(plan.open) },
             historyDays: deps.config.history?.days,
           });
           if (outcome === 'committed') {
-            deps.onCommitted?.(results);
-            await deps.evidence?.({ report, results, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan });
+            deps.onCommitted?.(results.kept);
+            // The evidence folder lists every token, passing ones too: read again, page by page, after the commit.
+            const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
+            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan });
             log.info(
               { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
               'run committed',

@@ -20,6 +20,8 @@ export const FAILED_SHARE_LIMIT = 0.1;
 export function coverageGaps(
   accounts: readonly AccountResult[],
   results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'findings' | 'refused'>[],
+  /** Per account, tokens read with no finding that `results` leaves out (counted, not kept): each adds to the total. */
+  passed?: ReadonlyMap<number, number>,
 ): CoverageGap[] {
   const perAccount = new Map<number, { total: number; failed: number; reason: string | null }>();
   // A refused key is the account's cause, not each token's: one gap, and the share of failures leaves it out.
@@ -39,6 +41,12 @@ export function coverageGaps(
       entry.reason ??= (r.findings[0]?.message ?? '').replace(/^Could not be audited: /, '') || null;
     }
     perAccount.set(r.clientId, entry);
+  }
+  for (const [clientId, count] of passed ?? []) {
+    if (count > 0) {
+      const entry = perAccount.get(clientId) ?? { total: 0, failed: 0, reason: null };
+      perAccount.set(clientId, { ...entry, total: entry.total + count });
+    }
   }
   const gaps: CoverageGap[] = [];
   for (const a of accounts) {

@@ -37,6 +37,11 @@ export interface ReportInput {
   readonly now: Date;
   readonly accounts: readonly AccountResult[];
   readonly results: Iterable<TokenResult>;
+  /**
+   * Per account, tokens read (audited or gone) with no finding and not in `results`: counted, not kept, so a
+   * worker's report need not hold every token (jobs/report-job.ts streams them).
+   */
+  readonly passed?: ReadonlyMap<number, number>;
   readonly mutes: readonly Mute[];
   /** Findings about no token nor account, made by the caller (`slack-route-failing`): reported like the others. */
   readonly more?: readonly Finding[];
@@ -82,7 +87,14 @@ export function buildReport(input: ReportInput): Report {
       readAccounts.add(r.clientId);
     }
   }
-  const gaps = coverageGaps(input.accounts, results);
+  for (const [clientId, count] of input.passed ?? []) {
+    if (count > 0) {
+      tokensAudited += count;
+      triedAccounts.add(clientId);
+      readAccounts.add(clientId);
+    }
+  }
+  const gaps = coverageGaps(input.accounts, results, input.passed);
   for (const f of [...coverageFindings(input.accounts, gaps), ...(input.more ?? [])]) {
     raw.push(f);
   }

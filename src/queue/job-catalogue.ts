@@ -75,6 +75,14 @@ export interface QueuedJob<N extends JobName> {
 }
 
 export interface ParentJob extends QueuedJob<'report'> {
-  getChildrenValues<T>(): Promise<Record<string, T>>;
+  /**
+   * One page of the children's results (BullMQ: an HSCAN of the parent's processed hash). The report job reads
+   * only pages, never every result at once (`getChildrenValues`), so its memory does not grow with the tokens.
+   * The cursor comes back as Redis gives it (a string); 0 or "0" when the scan is done.
+   */
+  getDependencies(opts: { processed: { cursor: number; count: number } }): Promise<{
+    processed?: Record<string, unknown>;
+    nextProcessedCursor?: number | string;
+  }>;
   getIgnoredChildrenFailures(): Promise<Record<string, string>>;
 }

@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { TokenResult } from '../../src/core/report.js';
 import type { ParentJob } from '../../src/queue/job-catalogue.js';
+import { childPages } from '../support/child-pages.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
@@ -86,7 +87,7 @@ function reportJob(runKey: string, results: TokenResult[]): ParentJob {
         { clientId: 789, label: 'account 789', error: null },
       ],
     },
-    getChildrenValues: <T>() => Promise.resolve(Object.fromEntries(results.map((r, i) => [`k${i}`, r])) as Record<string, T>),
+    getDependencies: childPages(results).getDependencies,
     getIgnoredChildrenFailures: () => Promise.resolve({}),
   };
 }

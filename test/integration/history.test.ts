@@ -19,6 +19,7 @@ import { parseHistoryEntry } from '../../src/core/run-history.js';
 import { finding } from '../support/findings.js';
 import { logSink } from '../support/log-sink.js';
 import { commitOf, reportOf, stateOf, testRedis } from '../support/store-fixtures.js';
+import { childPages } from '../support/child-pages.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());
@@ -48,7 +49,7 @@ function dayJob(day: number): ParentJob {
     name: 'report',
     attemptsStarted: 1,
     data: { runKey: `repeat-audit-${FIRST + day * DAY}`, startedAt: at, evaluatedAt: at, accounts: [{ clientId: 456, label: 'account 456', error: null }] },
-    getChildrenValues: <T>() => Promise.resolve(Object.fromEntries(results.map((r, i) => [`k${i}`, r])) as Record<string, T>),
+    getDependencies: childPages(results).getDependencies,
     getIgnoredChildrenFailures: () => Promise.resolve({}),
   };
 }

@@ -39,6 +39,18 @@ describe('worker', () => {
     }
   });
 
+  it("lists passing tokens in the evidence folder's tokens.csv too: read again from Redis, page by page, after the commit", async () => {
+    const evidence = mkdtempSync(join(tmpdir(), 'worker-evidence-'));
+    h = await workerHarness({ tokens: 3, config: `${DETAIL_MEDIUM}evidence: { dir: ${JSON.stringify(evidence)} }\n` });
+    h.gcore.accounts.get(456)?.set(103, gcoreToken(103)); // healthy: no finding, so the report job keeps no result of it
+    await h.startWorker();
+    const run = await h.trigger();
+    expect(run.report?.findings.map((f) => f.tokenId)).toEqual([101, 102]);
+    const rows = readFileSync(join(evidence, run.report?.runId ?? '', 'tokens.csv'), 'utf8').split('\r\n').filter((l) => l.startsWith('456,'));
+    expect(rows.map((l) => l.split(',')[2]).sort()).toEqual(['101', '102', '103']);
+    expect(rows.filter((l) => /,pass(,|$)/.test(l))).toHaveLength(1);
+  });
+
   it('audits each of N tokens in its own job and posts one digest; an unchanged second run posts nothing', async () => {
     const evidence = mkdtempSync(join(tmpdir(), 'worker-evidence-'));
     h = await workerHarness({ tokens: 7, config: `${DETAIL_MEDIUM}evidence: { dir: ${JSON.stringify(evidence)} }\n` });

@@ -123,3 +123,28 @@ describe('buildReport', () => {
     expect(findingId(456, null, 'coverage-gap')).toBe('7364e341aaf09992');
   });
 });
+
+describe('buildReport with passing tokens counted, not kept (the report job streams them)', () => {
+  const accounts: AccountResult[] = [
+    { clientId: 456, label: 'account 456', error: null },
+    { clientId: 789, label: 'account 789', error: null },
+  ];
+  const passing = (clientId: number, tokenId: number): TokenResult => ({ clientId, tokenId, status: tokenId % 5 === 0 ? 'gone' : 'audited', findings: [] });
+  const failing = (clientId: number, tokenId: number): TokenResult => ({
+    clientId,
+    tokenId,
+    status: 'failed',
+    findings: [finding(tokenId, 'audit-failed', 'high', { clientId, id: findingId(clientId, tokenId, 'audit-failed'), message: 'Could not be audited: HTTP 500.' })],
+  });
+  // 789 has only passing tokens (it counts as audited through them alone); 456 has 2 failures of 12 (a gap of 12, not of 2).
+  const all = [...[1, 2, 3].map((t) => passing(789, t)), failing(456, 1), failing(456, 2), ...Array.from({ length: 10 }, (_, i) => passing(456, 10 + i))];
+  const kept = all.filter((r) => r.findings.length > 0);
+
+  it('gives the same report as every result in hand', () => {
+    const whole = buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results: all, mutes: [] });
+    const folded = buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results: kept, passed: new Map([[789, 3], [456, 10]]), mutes: [] });
+    expect(folded).toEqual(whole);
+    expect(whole.summary).toMatchObject({ accounts: 2, tokensAudited: 13, failed: 2 });
+    expect(whole.coverage).toEqual(['account 456: 2 of its 12 tokens (17%) could not be read (HTTP 500.)']);
+  });
+});
