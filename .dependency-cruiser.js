@@ -14,12 +14,6 @@ const layer = {
   jobs: ['jobs/'],
   app: ['src/app/'],
 };
-// Today's folders, until the move (the move script deletes every line marked before-move).
-layer.core.push('src/rules/'); // before-move
-layer.alerts.push('src/slack/'); // before-move
-layer.store.push('src/queue/'); // before-move
-layer.run.push('src/pipeline/'); // before-move
-layer.app.push('src/cli/', 'src/worker/', 'src/health/', 'src/report/', 'src/cli\\.ts$'); // before-move
 const order = ['core', 'gcore', 'alerts', 'config', 'store', 'run', 'jobs', 'app'];
 const re = (names) => `^(${names.flatMap((n) => layer[n]).join('|')})`;
 

@@ -22,14 +22,13 @@ export default {
   },
   coverageAnalysis: 'perTest',
   mutate: [
-    'src/rules/**/*.ts',
+    'src/core/**/*.ts',
     'src/alerts/**/*.ts',
     // Redis I/O (Lua scripts, hashes, lists): covered by the integration tests on a real Redis.
     '!src/alerts/alert-store.ts',
-    'src/slack/**/*.ts',
+    'src/alerts/slack/**/*.ts',
     // HTTP I/O to Slack: covered by the integration tests against the Slack stand-in.
-    '!src/slack/slack-notifier.ts',
-    'src/core/**/*.ts',
+    '!src/alerts/slack/slack-notifier.ts',
     'src/gcore/parse-token.ts',
   ],
   // Mutants in code that runs while modules load or fixtures are built (zod schemas, catalogues, regular

@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { Queue, QueueEvents } from 'bullmq';
 import { Command } from 'commander';
-import { RUNS_QUEUE } from '../src/queue/job-catalogue.js';
+import { RUNS_QUEUE } from '../src/store/job-catalogue.js';
 import { startSlackStandIn } from '../test/support/slack-stand-in.js';
 import { CLI, spawnWorker, until } from '../test/support/worker-process.js';
 import { apiKeyEnvOf, apiKeyOf, BENCH_NOW, BIG_ACCOUNT_ID, clientIdOf, TOKENS_PER_ACCOUNT } from './bench-fixture.js';

@@ -3,15 +3,15 @@ import type { AccountResult } from '../src/core/report.js';
 import type { Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
-import { enumerateAccounts } from '../src/pipeline/enumerate-accounts.js';
-import type { TokenRef } from '../src/pipeline/token-ref.js';
-import type { AuditQueues } from '../src/queue/audit-queues.js';
-import { runKeyOf, type QueuedJob } from '../src/queue/job-catalogue.js';
+import { enumerateAccounts } from '../src/run/enumerate-accounts.js';
+import type { TokenRef } from '../src/core/token-ref.js';
+import type { AuditQueues } from '../src/store/audit-queues.js';
+import { runKeyOf, type QueuedJob } from '../src/store/job-catalogue.js';
 import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store.js';
 import type { IssuerFactsStore } from '../src/store/issuer-facts-store.js';
-import { readRosters, withRosterErrors } from '../src/pipeline/read-rosters.js';
-import { rosterEntries } from '../src/pipeline/stored-issuers.js';
-import type { DirectoryVerdict } from '../src/pipeline/read-roster.js';
+import { readRosters, withRosterErrors } from '../src/run/read-rosters.js';
+import { rosterEntries } from '../src/run/stored-issuers.js';
+import type { DirectoryVerdict } from '../src/run/read-roster.js';
 
 export interface RunJobDeps {
   readonly config: Config;

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { SweepOutcome } from '../src/pipeline/sweep-outcome.js';
-import { sweepAccounts, type SweepDeps } from '../src/pipeline/sweep-accounts.js';
-import type { QueuedJob } from '../src/queue/job-catalogue.js';
+import type { SweepOutcome } from '../src/run/sweep-outcome.js';
+import { sweepAccounts, type SweepDeps } from '../src/run/sweep-accounts.js';
+import type { QueuedJob } from '../src/store/job-catalogue.js';
 import type { SentinelStore } from '../src/store/sentinel-store.js';
 import { deliverOutbox, type ReportJobDeps } from './report-job.js';
 

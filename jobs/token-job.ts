@@ -2,11 +2,11 @@ import type { TokenResult } from '../src/core/report.js';
 import { GcoreRateLimitedError } from '../src/core/errors.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
-import { auditToken, type RefusedKeys } from '../src/pipeline/audit-token.js';
-import type { Policy } from '../src/rules/policy.js';
-import type { QueuedJob } from '../src/queue/job-catalogue.js';
+import { auditToken, type RefusedKeys } from '../src/run/audit-token.js';
+import type { Policy } from '../src/core/policy.js';
+import type { QueuedJob } from '../src/store/job-catalogue.js';
 import type { IssuerLookup } from '../src/store/issuer-facts-store.js';
-import { storedIssuerOf } from '../src/pipeline/stored-issuers.js';
+import { storedIssuerOf } from '../src/run/stored-issuers.js';
 import type { DirectorySource } from '../src/config/load-directory.js';
 
 export interface TokenJobDeps {

@@ -1,5 +1,5 @@
 import { SEVERITIES, atLeast, type Severity } from '../core/severity.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from '../core/rule-catalog.js';
 import type { ResolveReason } from './resolve-reason.js';
 
 /**
@@ -45,7 +45,7 @@ export function listingCommand(context: ListingContext, filter: ListingFilter = 
 export const LIST_ALL_COMMAND = listingCommand('audit');
 
 /**
- * What a digest says, decided by alert policy and laid out by src/slack/. Plain data: no Block Kit, no escaping.
+ * What a digest says, decided by alert policy and laid out by src/alerts/slack/. Plain data: no Block Kit, no escaping.
  * Text from outside (token names, owners, account names) is kept as is; the layout makes it inert.
  */
 export interface Digest {

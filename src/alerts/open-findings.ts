@@ -1,7 +1,7 @@
 import { compareFindings } from '../core/report.js';
 import type { Finding } from '../core/finding.js';
 import { atLeast, type Severity } from '../core/severity.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from '../core/rule-catalog.js';
 import type { AlertState } from './plan-alerts.js';
 
 /** An open finding as the worker holds it: the report's finding and its life across routes. */

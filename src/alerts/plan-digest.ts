@@ -1,7 +1,7 @@
 import { millisecondsInDay } from 'date-fns/constants';
 import { SEVERITIES, atLeast, severityRank, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
-import { REMEDIATION, type RuleId } from '../rules/rule-catalog.js';
+import { REMEDIATION, type RuleId } from '../core/rule-catalog.js';
 import {
   listingCommand,
   type AccountCount,

@@ -1,6 +1,6 @@
 import { atLeast, severityRank, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from '../core/rule-catalog.js';
 import { stateKey, type AlertState } from './plan-alerts.js';
 import { routeNames, routesOf, type Route } from './route-findings.js';
 

@@ -1,6 +1,6 @@
 import { atLeast, type Severity } from '../core/severity.js';
 import type { Finding } from '../core/finding.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from '../core/rule-catalog.js';
 
 /** Findings no route takes go here: `SLACK_WEBHOOK_URL`. */
 export const DEFAULT_ROUTE = 'default';

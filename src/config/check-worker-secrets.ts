@@ -1,5 +1,5 @@
 import { ConfigError, SecretError } from '../core/errors.js';
-import { checkWebhookUrl } from './check-webhook-url.js';
+import { checkWebhookUrl } from '../core/check-webhook-url.js';
 import type { Config } from './config.js';
 import type { Secrets } from './secrets.js';
 

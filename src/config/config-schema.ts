@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../core/severity.js';
-import { RULE_IDS } from '../rules/rule-catalog.js';
-import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../rules/policy.js';
+import { RULE_IDS } from '../core/rule-catalog.js';
+import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../core/policy.js';
 import { cronProblem } from '../core/schedule-gap.js';
 import { parseDateOrInstant } from '../core/parse-iso-date.js';
 import { cleanText } from '../core/clean-text.js';
 import { PROJECT_ENV_PURPOSES } from './project-env-names.js';
 import { envNameClashes } from './env-name-clashes.js';
-import { DEFAULT_WEBHOOK_HOSTS } from './check-webhook-url.js';
+import { DEFAULT_WEBHOOK_HOSTS } from '../core/check-webhook-url.js';
 import { directoryFormatOf, directoryUrlProblem } from './directory-url.js';
 
 const positiveInt = z.number().int().positive();

@@ -1,6 +1,6 @@
 import type { Severity } from '../core/severity.js';
 import type { Mute } from '../core/mute.js';
-import type { Policy } from '../rules/policy.js';
+import type { Policy } from '../core/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
 import type { SlackSettings } from '../alerts/slack-settings.js';
 

@@ -1,5 +1,5 @@
 import type { DirectoryFormat } from '../core/directory.js';
-import { isLoopbackHost } from './loopback-host.js';
+import { isLoopbackHost } from '../core/loopback-host.js';
 
 /**
  * The problem with `issuers.directory.url`, or null: https (plain http only to a loopback address, for tests

@@ -5,10 +5,10 @@ import { parseUntil } from '../core/parse-iso-date.js';
 import { readSmallFile, UnreadableFileError } from './read-small-file.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
-import { isLoopbackHost } from './loopback-host.js';
+import { isLoopbackHost } from '../core/loopback-host.js';
 import type { Config, DirectorySettings } from './config.js';
 import { directoryFormatOf } from './directory-url.js';
-import { RENAMED_RULES, type RuleId } from '../rules/rule-catalog.js';
+import { RENAMED_RULES, type RuleId } from '../core/rule-catalog.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/audit.yaml';
 export const DEFAULT_GCORE_API_URL = 'https://api.gcore.com';

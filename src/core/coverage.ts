@@ -1,5 +1,5 @@
 import { findingId, NO_TOKEN, type Finding } from './finding.js';
-import { REMEDIATION } from '../rules/rule-catalog.js';
+import { REMEDIATION } from './rule-catalog.js';
 import type { AccountResult, TokenResult } from './token-result.js';
 
 /** Where a run was blind: an account it could not enumerate, or one where over a tenth of the tokens failed. */

@@ -1,4 +1,4 @@
-import { RULE_IDS } from '../rules/rule-catalog.js';
+import { RULE_IDS } from './rule-catalog.js';
 import { CONTROLS_NOTE, ruleControls } from './rule-controls.js';
 
 /** One file of an evidence folder as the manifest lists it. */

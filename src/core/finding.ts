@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from './severity.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from './rule-catalog.js';
 
 /** One rule broken by one token: the unit of every report, alert and alert-state record. */
 export interface Finding {

@@ -1,5 +1,5 @@
 import type { Finding } from './finding.js';
-import { RENAMED_RULES, type RuleId } from '../rules/rule-catalog.js';
+import { RENAMED_RULES, type RuleId } from './rule-catalog.js';
 
 /**
  * A mute, from the configuration file or added at run time (`mute add`, kept in Redis). Every field it gives

@@ -1,5 +1,5 @@
 import { findingId, NO_TOKEN, type Finding } from './finding.js';
-import { REMEDIATION } from '../rules/rule-catalog.js';
+import { REMEDIATION } from './rule-catalog.js';
 
 /** A Slack route whose delivery attempts keep failing (see ROUTE_FAILING_ATTEMPTS in outbox-store). */
 export interface FailingRoute {

@@ -1,4 +1,4 @@
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from './rule-catalog.js';
 
 /**
  * For each rule, the controls whose operation its results are evidence supporting: a run that applied the rule

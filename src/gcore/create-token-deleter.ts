@@ -44,7 +44,7 @@ export interface TokenDeleterOptions {
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 /**
- * The one place a token is deleted. Built only when `remediation.enabled` (src/pipeline/revoke-token.ts):
+ * The one place a token is deleted. Built only when `remediation.enabled` (src/run/revoke-token.ts):
  * with remediation off, no code path holds a function that can send a DELETE.
  */
 export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {

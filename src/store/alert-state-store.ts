@@ -1,4 +1,4 @@
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { storeKeys } from './store-keys.js';
 

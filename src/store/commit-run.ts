@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { StateConflictError } from '../core/errors.js';
 import type { Report } from '../core/report.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
-import type { SlackMessage } from '../slack/slack-message.js';
+import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 import { DEFAULT_HISTORY_DAYS, DEFAULT_RUNS_KEEP } from '../config/config-schema.js';

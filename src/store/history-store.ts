@@ -1,4 +1,4 @@
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { parseHistoryEntry, type HistoryEntry } from '../core/run-history.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import { storeKeys } from './store-keys.js';

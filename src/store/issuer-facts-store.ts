@@ -1,5 +1,5 @@
 import type { IssuerFacts } from '../core/issuer-facts.js';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { storeKeys } from './store-keys.js';
 
 /** How an account's roster went in a run: read (with the key's own user) or not, and why. */

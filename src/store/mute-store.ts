@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { capMute, muteInForce, type Mute } from '../core/mute.js';
 import type { MuteChange } from '../alerts/mute-notes.js';
-import type { RuleId } from '../rules/rule-catalog.js';
+import type { RuleId } from '../core/rule-catalog.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 

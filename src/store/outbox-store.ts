@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { OutboxClaimLostError } from '../core/errors.js';
-import type { SlackMessage } from '../slack/slack-message.js';
+import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import type { TokenFingerprint } from '../core/revocation.js';
-import type { SlackMessage } from '../slack/slack-message.js';
+import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';

@@ -1,8 +1,8 @@
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import type { Report } from '../core/report.js';
 import type { RunCounts } from './commit-run.js';
 import { storeKeys } from './store-keys.js';
-import { legacyRunTrigger } from '../queue/job-catalogue.js';
+import { legacyRunTrigger } from './job-catalogue.js';
 import { createHistoryStore } from './history-store.js';
 import type { HistoryEntry } from '../core/run-history.js';
 import { SEVERITIES } from '../core/severity.js';

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisClient } from '../queue/redis-connection.js';
+import type { RedisClient } from './redis-connection.js';
 import { StateConflictError } from '../core/errors.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import type { ChangeCounts } from '../alerts/count-changes.js';
 import type { Report } from '../core/report.js';
-import type { SlackMessage } from '../slack/slack-message.js';
+import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
 import { historyEntry } from '../core/run-history.js';

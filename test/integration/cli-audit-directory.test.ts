@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { Report } from '../../src/core/report.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';

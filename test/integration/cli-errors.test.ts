@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';
 import { freePort } from '../support/redis-server.js';

@@ -7,7 +7,7 @@ import { createRunStore } from '../../src/store/run-store.js';
 import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
 import { finding } from '../support/findings.js';
 import { commitOf, reportOf, stateOf, testRedis } from '../support/store-fixtures.js';
-import type { RuleId } from '../../src/rules/rule-catalog.js';
+import type { RuleId } from '../../src/core/rule-catalog.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());

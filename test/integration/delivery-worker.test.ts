@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { DeadLetter } from '../../src/store/outbox-store.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';

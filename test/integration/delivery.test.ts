@@ -6,15 +6,15 @@ import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../jobs
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/core/logger.js';
 import type { TokenResult } from '../../src/core/report.js';
-import type { ParentJob } from '../../src/queue/job-catalogue.js';
+import type { ParentJob } from '../../src/store/job-catalogue.js';
 import { childPages } from '../support/child-pages.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
 import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
-import { createSlackNotifier } from '../../src/slack/slack-notifier.js';
-import type { SlackMessage } from '../../src/slack/slack-message.js';
+import { createSlackNotifier } from '../../src/alerts/slack/slack-notifier.js';
+import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { finding } from '../support/findings.js';
 import { logSink } from '../support/log-sink.js';
 import { startSlackStandIn, type SlackStandIn, type WebhookFailure } from '../support/slack-stand-in.js';

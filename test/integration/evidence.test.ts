@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { EvidenceManifest } from '../../src/core/evidence-manifest.js';
 import type { Report } from '../../src/core/report.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { RUNS_QUEUE } from '../../src/queue/job-catalogue.js';
+import { RUNS_QUEUE } from '../../src/store/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { healthStatus, spawnWorker, until } from '../support/worker-process.js';

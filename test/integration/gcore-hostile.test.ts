@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { Report } from '../../src/core/report.js';
 import { echoOf, echoingToken, gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { gzipBomb } from '../support/gzip-bomb.js';

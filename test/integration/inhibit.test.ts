@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
 import { until } from '../support/worker-process.js';

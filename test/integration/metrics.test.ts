@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
-import { RUNS_QUEUE, TOKENS_QUEUE } from '../../src/queue/job-catalogue.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
+import { RUNS_QUEUE, TOKENS_QUEUE } from '../../src/store/job-catalogue.js';
 import { promtool } from '../support/promtool.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { healthStatus, spawnWorker, until } from '../support/worker-process.js';

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { Report } from '../../src/core/report.js';
 import { GcoreNotFoundError } from '../../src/core/errors.js';
 import { createGcoreApi } from '../../src/gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
-import { issuerFacts, readRoster, USERS_PAGE } from '../../src/pipeline/read-roster.js';
+import { issuerFacts, readRoster, USERS_PAGE } from '../../src/run/read-roster.js';
 import { gcoreToken, gcoreUser, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';
 

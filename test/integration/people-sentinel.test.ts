@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createGcoreApi } from '../../src/gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
-import { readRoster } from '../../src/pipeline/read-roster.js';
-import { rosterEntries, storedIssuerOf } from '../../src/pipeline/stored-issuers.js';
-import { createRedisClient, queueSettings, type RedisClient } from '../../src/queue/redis-connection.js';
+import { readRoster } from '../../src/run/read-roster.js';
+import { rosterEntries, storedIssuerOf } from '../../src/run/stored-issuers.js';
+import { createRedisClient, queueSettings, type RedisClient } from '../../src/store/redis-connection.js';
 import { createIssuerFactsStore } from '../../src/store/issuer-facts-store.js';
 import { gcoreUser, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 

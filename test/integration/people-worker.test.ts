@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { USERS_PAGE } from '../../src/pipeline/read-roster.js';
+import { USERS_PAGE } from '../../src/run/read-roster.js';
 import { gcoreUser } from '../support/gcore-stand-in.js';
 import { dumpPrefix } from '../support/store-fixtures.js';
 import { KEY, workerHarness, type Harness } from '../support/worker-harness.js';

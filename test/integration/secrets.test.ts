@@ -8,7 +8,7 @@ import { until } from '../support/worker-process.js';
 import { startGcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';
 import { KEY, workerHarness, type Harness } from '../support/worker-harness.js';
-import type { RedisClient } from '../../src/queue/redis-connection.js';
+import type { RedisClient } from '../../src/store/redis-connection.js';
 
 let h: Harness | undefined;
 afterEach(async () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { stopAll, type Started } from '../support/cleanup.js';
 import { tokenReads, workerHarness } from '../support/worker-harness.js';

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { StateConflictError } from '../../src/core/errors.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { GcoreApi } from '../../src/gcore/gcore-api.js';
-import { sweepAccounts } from '../../src/pipeline/sweep-accounts.js';
+import { sweepAccounts } from '../../src/run/sweep-accounts.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { createSentinelStore } from '../../src/store/sentinel-store.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { RUNS_QUEUE, SCHEDULER_ID, SWEEP_SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
+import { RUNS_QUEUE, SCHEDULER_ID, SWEEP_SCHEDULER_ID } from '../../src/store/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { workerHarness, type Harness } from '../support/worker-harness.js';
 import { until } from '../support/worker-process.js';

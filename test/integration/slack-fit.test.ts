@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { SlackRejectedError } from '../../src/core/errors.js';
 import { NEW_TOKENS_PER_MESSAGE, type NewTokenEntry } from '../../src/alerts/plan-sentinel.js';
-import { layoutNewTokens } from '../../src/slack/layout-new-tokens.js';
-import { createSlackNotifier } from '../../src/slack/slack-notifier.js';
-import type { Block, SlackMessage } from '../../src/slack/slack-message.js';
+import { layoutNewTokens } from '../../src/alerts/slack/layout-new-tokens.js';
+import { createSlackNotifier } from '../../src/alerts/slack/slack-notifier.js';
+import type { Block, SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
 

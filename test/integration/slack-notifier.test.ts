@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { createSlackNotifier, type SlackNotifierOptions } from '../../src/slack/slack-notifier.js';
+import { createSlackNotifier, type SlackNotifierOptions } from '../../src/alerts/slack/slack-notifier.js';
 import {
   DeliveryAbortedError,
   SlackDeferredError,
@@ -8,7 +8,7 @@ import {
   SlackUnavailableError,
   SlackWebhookRejectedError,
 } from '../../src/core/errors.js';
-import type { SlackMessage } from '../../src/slack/slack-message.js';
+import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { failure } from '../support/failure.js';
 import { startSlackStandIn, type SlackStandIn } from '../support/slack-stand-in.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
+import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/store/job-catalogue.js';
 import { healthStatus, runCliProcess, spawnWorker, until } from '../support/worker-process.js';
 import { freePort, startRedisServer } from '../support/redis-server.js';
 import { tokenReads, workerHarness } from '../support/worker-harness.js';
@@ -46,7 +46,7 @@ describe('worker processes', () => {
     const worker = await spawnWorker(h.env, h.configPath);
     started.procs = [worker];
     const out: string[] = [];
-    const { runCli } = await import('../../src/cli/run-cli.js');
+    const { runCli } = await import('../../src/app/cli/run-cli.js');
     await runCli(['trigger'], { stdout: { write: (s: string) => out.push(s) }, env: h.env, logDestination: h.logs });
     await until(() => Promise.resolve(h.gcore.requests.some((r) => /tokens\/\d+$/.test(r)) ?? false), 10_000, 'a token read in flight');
     const t0 = Date.now();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Queue } from 'bullmq';
-import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/queue/job-catalogue.js';
+import { RUNS_QUEUE, SCHEDULER_ID } from '../../src/store/job-catalogue.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { tokenReads, workerHarness, type Harness } from '../support/worker-harness.js';
 import { dumpPrefix } from '../support/store-fixtures.js';

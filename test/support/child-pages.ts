@@ -1,4 +1,4 @@
-import type { ParentJob } from '../../src/queue/job-catalogue.js';
+import type { ParentJob } from '../../src/store/job-catalogue.js';
 
 /**
  * A report job's `getDependencies` over `results`, paged as BullMQ's HSCAN is: `count` per page, the next

@@ -1,9 +1,9 @@
 import { expect } from '@jest/globals';
 import { findingId, type Finding } from '../../src/core/finding.js';
 import type { TokenResult } from '../../src/core/report.js';
-import type { RuleId } from '../../src/rules/rule-catalog.js';
+import type { RuleId } from '../../src/core/rule-catalog.js';
 import type { Severity } from '../../src/core/severity.js';
-import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from '../../src/slack/slack-message.js';
+import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from '../../src/alerts/slack/slack-message.js';
 import { finding } from './findings.js';
 
 /** Names and owners written by whoever created the token: what the digest must keep inert. */

@@ -1,5 +1,5 @@
 import { findingId, type Finding } from '../../src/core/finding.js';
-import type { RuleId } from '../../src/rules/rule-catalog.js';
+import type { RuleId } from '../../src/core/rule-catalog.js';
 import type { Severity } from '../../src/core/severity.js';
 
 export function finding(tokenId: number, rule: RuleId = 'stale', severity: Severity = 'medium', overrides: Partial<Finding> & { accountName?: string | null } = {}): Finding {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { RedisClient } from '../../src/queue/redis-connection.js';
+import type { RedisClient } from '../../src/store/redis-connection.js';
 import { stateKey, type AlertState } from '../../src/alerts/plan-alerts.js';
 import { DEFAULT_ROUTE } from '../../src/alerts/route-findings.js';
 import type { Report } from '../../src/core/report.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { freePort } from './redis-server.js';
 
-export const CLI = 'dist/src/cli.js';
+export const CLI = 'dist/src/app/main.js';
 
 export interface WorkerProcess {
   readonly child: ChildProcess;

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ConfigError, UsageError } from '../../src/core/errors.js';
 import { createSecrets } from '../../src/config/secrets.js';
-import { routeWebhooks } from '../../src/slack/route-webhooks.js';
+import { routeWebhooks } from '../../src/alerts/slack/route-webhooks.js';
 
 function problems(document: unknown): string[] {
   try {

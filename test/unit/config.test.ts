@@ -6,7 +6,7 @@ import { configPath, loadConfig, parseConfig } from '../../src/config/load-confi
 import { ConfigError, SecretError } from '../../src/core/errors.js';
 import { createSecrets } from '../../src/config/secrets.js';
 import { PROJECT_ENV_NAMES, PROJECT_ENV_PURPOSES } from '../../src/config/project-env-names.js';
-import { checkWebhookUrl } from '../../src/config/check-webhook-url.js';
+import { checkWebhookUrl } from '../../src/core/check-webhook-url.js';
 import { checkWorkerSecrets } from '../../src/config/check-worker-secrets.js';
 import { parseDateOrInstant } from '../../src/core/parse-iso-date.js';
 import { configProblems as problems } from '../support/config-problems.js';

@@ -21,14 +21,14 @@ describe('container files', () => {
     // Pinned to a release, not a moving tag: what is deployed is what was reviewed.
     expect(stages.every((s) => /^node:22\.\d+\.\d+-bookworm-slim\b/.test(s))).toBe(true);
     expect(final).toMatch(/^USER node$/m);
-    expect(final).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "dist\/src\/cli\.js"\]$/m);
+    expect(final).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "dist\/src\/app\/main\.js"\]$/m);
     expect(final).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
     expect(final).not.toMatch(/npm (ci|install)(?! --omit=dev)/);
   });
 
   it('starts the built CLI the package declares', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: Record<string, string> };
-    expect(pkg.bin['gcore-token-audit']).toBe('dist/src/cli.js');
+    expect(pkg.bin['gcore-token-audit']).toBe('dist/src/app/main.js');
   });
 
   it('compose: redis with AOF and noeviction, the worker after it, secrets as files', () => {

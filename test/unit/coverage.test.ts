@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import { findingId } from '../../src/core/finding.js';
-import { REMEDIATION } from '../../src/rules/rule-catalog.js';
+import { REMEDIATION } from '../../src/core/rule-catalog.js';
 import { scheduleGapMs } from '../../src/core/schedule-gap.js';
 import { finding } from '../support/findings.js';
 

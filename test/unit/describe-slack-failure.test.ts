@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeSlackFailure, webhookHolder } from '../../src/cli/describe-slack-failure.js';
-import { notAuditedAccounts } from '../../src/cli/audit-command.js';
+import { describeSlackFailure, webhookHolder } from '../../src/app/cli/describe-slack-failure.js';
+import { notAuditedAccounts } from '../../src/app/cli/audit-command.js';
 import { SlackRejectedError, SlackUnavailableError } from '../../src/core/errors.js';
 
 describe('a failed delivery as one line for a person', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { AlertPlan, RoutePlan } from '../../src/alerts/plan-alerts.js';
 import { DEFAULT_ROUTE, type Route } from '../../src/alerts/route-findings.js';
 import type { SlackSettings } from '../../src/config/config.js';
-import { routeDigests, type RouteMessages } from '../../src/slack/digest-messages.js';
+import { routeDigests, type RouteMessages } from '../../src/alerts/slack/digest-messages.js';
 import { plainText } from '../support/estate.js';
 import { NOW } from '../support/tokens.js';
 import { finding } from '../support/findings.js';

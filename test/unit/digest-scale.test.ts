@@ -5,8 +5,8 @@ import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import type { Finding } from '../../src/core/finding.js';
 import type { TokenResult } from '../../src/core/report.js';
 import type { SlackSettings } from '../../src/config/config.js';
-import { routeDigests, type RouteMessages } from '../../src/slack/digest-messages.js';
-import type { SlackMessage } from '../../src/slack/slack-message.js';
+import { routeDigests, type RouteMessages } from '../../src/alerts/slack/digest-messages.js';
+import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { estate, expectWithinSlackLimits, plainText, textObjects, triageEstate, type Estate } from '../support/estate.js';
 import { NOW } from '../support/tokens.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { evaluateToken, type InventoryStanding } from '../../src/rules/evaluate-token.js';
-import { DEFAULT_THRESHOLDS, type Policy } from '../../src/rules/policy.js';
+import { evaluateToken, type InventoryStanding } from '../../src/core/evaluate-token.js';
+import { DEFAULT_THRESHOLDS, type Policy } from '../../src/core/policy.js';
 import { ADMIN, DAY, NOW, daysAfter, daysBefore, token } from '../support/tokens.js';
 import type { Token } from '../../src/core/token.js';
 

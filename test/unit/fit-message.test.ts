@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { FALLBACK_TEXT_MAX, fitMessage, messageChars } from '../../src/slack/fit-message.js';
-import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/slack/slack-message.js';
+import { FALLBACK_TEXT_MAX, fitMessage, messageChars } from '../../src/alerts/slack/fit-message.js';
+import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { expectWithinSlackLimits, textObjects } from '../support/estate.js';
 
 const header = (text: string): Block => ({ type: 'header', text: { type: 'plain_text', text } });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { buildReport } from '../../src/core/report.js';
-import { formatTable } from '../../src/report/format-table.js';
-import { formatOpenFindingsTable } from '../../src/report/format-open-findings.js';
-import { formatRunsTable } from '../../src/report/format-runs.js';
+import { formatTable } from '../../src/app/report/format-table.js';
+import { formatOpenFindingsTable } from '../../src/app/report/format-open-findings.js';
+import { formatRunsTable } from '../../src/app/report/format-runs.js';
 import type { RunSummary } from '../../src/store/run-store.js';
-import { textTable } from '../../src/cli/text-table.js';
+import { textTable } from '../../src/app/cli/text-table.js';
 import { finding } from '../support/findings.js';
 
 describe('table of a large report', () => {

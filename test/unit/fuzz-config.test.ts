@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
 import { ConfigError } from '../../src/core/errors.js';
-import { runCli } from '../../src/cli/run-cli.js';
+import { runCli } from '../../src/app/cli/run-cli.js';
 import type { Config } from '../../src/config/config.js';
 
 const full = parse(readFileSync('config/examples/full.yaml', 'utf8')) as Record<string, unknown>;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { auditToken } from '../../src/pipeline/audit-token.js';
-import { evaluateToken } from '../../src/rules/evaluate-token.js';
-import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../../src/rules/policy.js';
-import { RULE_IDS } from '../../src/rules/rule-catalog.js';
+import { auditToken } from '../../src/run/audit-token.js';
+import { evaluateToken } from '../../src/core/evaluate-token.js';
+import { DEFAULT_THRESHOLDS, ROLE_NAMES } from '../../src/core/policy.js';
+import { RULE_IDS } from '../../src/core/rule-catalog.js';
 import { SEVERITIES } from '../../src/core/severity.js';
 import { isActive, type Token } from '../../src/core/token.js';
-import type { TokenRef } from '../../src/pipeline/token-ref.js';
+import type { TokenRef } from '../../src/core/token-ref.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { NOW } from '../support/tokens.js';
 

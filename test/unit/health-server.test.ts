@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Registry } from 'prom-client';
-import { startHealthServer, type HealthServer, type Verdict } from '../../src/health/health-server.js';
+import { startHealthServer, type HealthServer, type Verdict } from '../../src/app/health/health-server.js';
 
 let server: HealthServer | undefined;
 afterEach(async () => {

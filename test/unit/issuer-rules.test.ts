@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { evaluateToken, type InventoryStanding } from '../../src/rules/evaluate-token.js';
-import { unevaluatedIssuerRules } from '../../src/rules/issuer-rules.js';
-import { DEFAULT_THRESHOLDS, type Policy } from '../../src/rules/policy.js';
+import { evaluateToken, type InventoryStanding } from '../../src/core/evaluate-token.js';
+import { unevaluatedIssuerRules } from '../../src/core/issuer-rules.js';
+import { DEFAULT_THRESHOLDS, type Policy } from '../../src/core/policy.js';
 import { UNKNOWN_ISSUER, type IssuerFacts } from '../../src/core/issuer-facts.js';
 import { isRoleBelow } from '../../src/core/role-order.js';
 import { ADMIN, DAY, NOW, daysBefore, token } from '../support/tokens.js';

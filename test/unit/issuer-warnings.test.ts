@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { issuerWarnings } from '../../src/pipeline/issuer-warnings.js';
+import { issuerWarnings } from '../../src/run/issuer-warnings.js';
 import type { TokenResult } from '../../src/core/report.js';
 
 const result = (tokenId: number, status: TokenResult['status'], notEvaluated?: string[]): TokenResult => ({

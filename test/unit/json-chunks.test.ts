@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { jsonChunks, writeJson } from '../../src/report/json-chunks.js';
+import { jsonChunks, writeJson } from '../../src/app/report/json-chunks.js';
 
 const whole = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 

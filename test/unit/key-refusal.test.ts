@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { GcoreAuthError, GcoreForbiddenError, GcoreNotFoundError, GcoreUnavailableError, SecretNotSetError } from '../../src/core/errors.js';
-import { keyRefusal } from '../../src/pipeline/key-refusal.js';
+import { keyRefusal } from '../../src/run/key-refusal.js';
 
 describe('keyRefusal', () => {
   it('names the variable to fix, whole, for every account-wide cause', () => {

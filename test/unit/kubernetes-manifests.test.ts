@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { parseConfig } from '../../src/config/load-config.js';
-import { webhookEnvNames } from '../../src/slack/route-webhooks.js';
+import { webhookEnvNames } from '../../src/alerts/slack/route-webhooks.js';
 import { renderKustomize, schemaFailures, type K8sObject } from '../support/kubernetes-manifests.js';
 
 // Every object the manifests render, checked against Kubernetes' schemas and against what README

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Digest, DigestSection, RuleGroup, RuleRollup, TokenEntry } from '../../src/alerts/digest.js';
-import { RULE_IDS } from '../../src/rules/rule-catalog.js';
-import { lastUsedText, layoutDigest } from '../../src/slack/layout-digest.js';
-import { previewJson, previewMessages } from '../../src/slack/preview-messages.js';
-import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/slack/slack-message.js';
+import { RULE_IDS } from '../../src/core/rule-catalog.js';
+import { lastUsedText, layoutDigest } from '../../src/alerts/slack/layout-digest.js';
+import { previewJson, previewMessages } from '../../src/alerts/slack/preview-messages.js';
+import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { expectWithinSlackLimits, plainText, textObjects } from '../support/estate.js';
 import { NOW, daysBefore } from '../support/tokens.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { NEW_TOKENS_PER_MESSAGE, type NewTokenAlert, type NewTokenEntry } from '../../src/alerts/plan-sentinel.js';
 import type { Severity } from '../../src/core/severity.js';
-import { layoutNewTokens } from '../../src/slack/layout-new-tokens.js';
-import type { SlackMessage } from '../../src/slack/slack-message.js';
+import { layoutNewTokens } from '../../src/alerts/slack/layout-new-tokens.js';
+import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { expectWithinSlackLimits, textObjects } from '../support/estate.js';
 
 const newToken = (overrides: Partial<NewTokenEntry> = {}): NewTokenEntry => ({

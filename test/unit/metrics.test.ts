@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { boundedRead } from '../../src/health/bounded-read.js';
-import { createMetrics, type QueueCounts } from '../../src/health/metrics.js';
+import { boundedRead } from '../../src/app/health/bounded-read.js';
+import { createMetrics, type QueueCounts } from '../../src/app/health/metrics.js';
 import { promtool } from '../support/promtool.js';
 
 const never = <T>() => new Promise<T>(() => undefined);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
-import { createMetrics } from '../../src/health/metrics.js';
+import { createMetrics } from '../../src/app/health/metrics.js';
 import { promtool } from '../support/promtool.js';
 
 const RULES = 'deploy/prometheus/alerts.yml';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { muteFromFlags } from '../../src/cli/mute-command.js';
+import { muteFromFlags } from '../../src/app/cli/mute-command.js';
 import { UsageError } from '../../src/core/errors.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');

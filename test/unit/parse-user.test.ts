@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import { GcoreResponseError } from '../../src/core/errors.js';
 import { parseKeyUserId, parseUser, parseUserPage } from '../../src/gcore/parse-user.js';
-import { factsOf, NO_DIRECTORY } from '../../src/pipeline/read-roster.js';
+import { factsOf, NO_DIRECTORY } from '../../src/run/read-roster.js';
 import { gcoreUser } from '../support/gcore-stand-in.js';
 
 describe('parseUser', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { previewMessages } from '../../src/slack/preview-messages.js';
-import type { SlackMessage, TextObject } from '../../src/slack/slack-message.js';
+import { previewMessages } from '../../src/alerts/slack/preview-messages.js';
+import type { SlackMessage, TextObject } from '../../src/alerts/slack/slack-message.js';
 
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text, verbatim: true });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createSecrets } from '../../src/config/secrets.js';
 import { REDACTED, redact } from '../../src/core/redact.js';
-import { redactJobError } from '../../src/worker/redact-job-error.js';
+import { redactJobError } from '../../src/app/worker/redact-job-error.js';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T0ABC123/B0DEF456/Xy7zQwErTyUiOp9aSdFgHj';
 const SECRET_PART = 'Xy7zQwErTyUiOp9aSdFgHj';

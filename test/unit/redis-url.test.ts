@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { UsageError } from '../../src/core/errors.js';
-import { describeRedisError, isRefusedRedisError } from '../../src/queue/describe-redis-error.js';
-import { DEFAULT_CLUSTER_PREFIX, queueSettings, redisLabel } from '../../src/queue/redis-connection.js';
-import { maskRedisUrl, parseRedisUrl } from '../../src/queue/redis-url.js';
+import { describeRedisError, isRefusedRedisError } from '../../src/store/describe-redis-error.js';
+import { DEFAULT_CLUSTER_PREFIX, queueSettings, redisLabel } from '../../src/store/redis-connection.js';
+import { maskRedisUrl, parseRedisUrl } from '../../src/store/redis-url.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

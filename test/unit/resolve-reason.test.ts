@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { resolveReason } from '../../src/alerts/resolve-reason.js';
 import type { TokenSnapshot } from '../../src/core/report.js';
-import type { RuleId } from '../../src/rules/rule-catalog.js';
+import type { RuleId } from '../../src/core/rule-catalog.js';
 import { finding } from '../support/findings.js';
 
 const NOW = new Date('2026-11-29T12:00:00Z');

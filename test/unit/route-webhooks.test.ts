@@ -3,7 +3,7 @@ import type { Route } from '../../src/alerts/route-findings.js';
 import type { SlackSettings } from '../../src/config/config.js';
 import { createSecrets, type Secrets } from '../../src/config/secrets.js';
 import { UsageError } from '../../src/core/errors.js';
-import { defaultRouteUsed, routeWebhooks, webhookEnvNames } from '../../src/slack/route-webhooks.js';
+import { defaultRouteUsed, routeWebhooks, webhookEnvNames } from '../../src/alerts/slack/route-webhooks.js';
 
 const oncall: Route = { name: 'oncall', webhookEnv: 'ONCALL_WEBHOOK', match: { minSeverity: 'critical' }, continue: false };
 /** A route with an empty match: it takes every finding, so none is left for SLACK_WEBHOOK_URL. */

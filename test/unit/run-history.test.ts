@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { historyEntry, median, oldestOpenAt, openBySeverity, parseHistoryEntry, type HistoryInput } from '../../src/core/run-history.js';
 import { oldestOpenBySeverity, resolvedAges } from '../../src/core/finding-ages.js';
-import { RULE_IDS } from '../../src/rules/rule-catalog.js';
+import { RULE_IDS } from '../../src/core/rule-catalog.js';
 import { SEVERITIES, type Severity } from '../../src/core/severity.js';
 
 const input = (overrides: Partial<HistoryInput> = {}): HistoryInput => ({

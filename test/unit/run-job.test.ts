@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { completeListings, unlistedKnownTokens, unlistedSeenTokens } from '../../jobs/run-job.js';
-import { seenChanges } from '../../src/pipeline/seen-changes.js';
+import { seenChanges } from '../../src/run/seen-changes.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import type { TokenRef } from '../../src/pipeline/token-ref.js';
+import type { TokenRef } from '../../src/core/token-ref.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'run-job-'));
 writeFileSync(join(dir, 'audit.yaml'), 'accounts: [{ clientId: 456, tokens: [{ id: 7 }] }, { apiKeyEnv: OTHER_KEY }]\n');

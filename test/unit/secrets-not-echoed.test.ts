@@ -2,9 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load-config.js';
 import { createSecrets } from '../../src/config/secrets.js';
 import { logSettings } from '../../src/core/logger.js';
-import { workerEnvSettings } from '../../src/cli/worker-command.js';
-import { queueSettings } from '../../src/queue/redis-connection.js';
-import { maskRedisUrl, parseRedisUrl } from '../../src/queue/redis-url.js';
+import { workerEnvSettings } from '../../src/app/cli/worker-command.js';
+import { queueSettings } from '../../src/store/redis-connection.js';
+import { maskRedisUrl, parseRedisUrl } from '../../src/store/redis-url.js';
 
 // A key as Gcore issues them, and a Redis password: what a person pastes into the wrong place.
 const KEY = '1337$9f8e7d6c5b4a3210fedcba9876543210aabbccdd';

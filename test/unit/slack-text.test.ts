@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { escapeSlack, fitText, slackText } from '../../src/slack/slack-text.js';
+import { escapeSlack, fitText, slackText } from '../../src/alerts/slack/slack-text.js';
 
 describe('slackText', () => {
   it('escapes every &, < and >, not only the first', () => {

@@ -4,7 +4,7 @@ import { createSecrets } from '../../src/config/secrets.js';
 import type { DirectorySource } from '../../src/config/load-directory.js';
 import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 import type { IssuerFacts } from '../../src/core/issuer-facts.js';
-import { DEFAULT_THRESHOLDS } from '../../src/rules/policy.js';
+import { DEFAULT_THRESHOLDS } from '../../src/core/policy.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 
 const NOW = '2026-11-29T12:00:00.000Z';

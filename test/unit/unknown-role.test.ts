@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { auditToken } from '../../src/pipeline/audit-token.js';
-import { DEFAULT_THRESHOLDS } from '../../src/rules/policy.js';
-import type { TokenRef } from '../../src/pipeline/token-ref.js';
+import { auditToken } from '../../src/run/audit-token.js';
+import { DEFAULT_THRESHOLDS } from '../../src/core/policy.js';
+import type { TokenRef } from '../../src/core/token-ref.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
 import { NOW } from '../support/tokens.js';
 

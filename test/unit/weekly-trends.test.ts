@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { historyEntry, type HistoryEntry } from '../../src/core/run-history.js';
 import { isoWeek, weeklyTrends, weightedMedian } from '../../src/core/weekly-trends.js';
 import { parseSince } from '../../src/core/parse-since.js';
-import { formatAge, formatTrendsCsv, formatTrendsTable } from '../../src/report/format-trends.js';
+import { formatAge, formatTrendsCsv, formatTrendsTable } from '../../src/app/report/format-trends.js';
 import type { Severity } from '../../src/core/severity.js';
 
 const DAY = 86_400_000;

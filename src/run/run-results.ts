@@ -1,0 +1,125 @@
+import type { TokenResult } from '../core/report.js';
+import type { SeenChange } from '../store/commit-run.js';
+import type { ParentJob } from '../store/job-catalogue.js';
+import { seenChanges } from './seen-changes.js';
+import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
+
+/** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
+export const RESULT_PAGE_SIZE = 500;
+
+/** What a run's report, plan and commit need of its token results; it grows with the findings, not the tokens. */
+export interface RunResults {
+  /** Every result with a finding, a failure or a refusal, in full. */
+  readonly kept: TokenResult[];
+  /** Per account, tokens read (audited or gone) with no finding: counted, not kept (buildReport's `passed`). */
+  readonly passed: Map<number, number>;
+  /** Status and snapshot of the passing tokens `wanted` names (an alert state's): what resolving their findings needs. */
+  readonly read: Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'snapshot'>[];
+  /** The tokens (`clientId:tokenId`) whose passing result was looked for. */
+  readonly wanted: ReadonlySet<string>;
+  /** The sentinel's seen-set changes (seenChanges), folded page by page; undefined when the run listed nothing. */
+  readonly seen: Map<number, SeenChange> | undefined;
+  /** Results folded (each token once, however often a page repeated it). */
+  readonly count: number;
+  /** The issuer rules not evaluated, counted over every result (the run's warnings). */
+  readonly issuers: IssuerTally;
+}
+
+export const resultKey = (r: { clientId: number | null; tokenId: number | null }) => `${r.clientId}:${r.tokenId}`;
+
+/**
+ * A fold over a run's token results, one page at a time. A token is counted once even when a page repeats it
+ * (HSCAN may return an entry twice): the ids seen are kept as numbers, per account.
+ */
+export function foldResults(wanted: ReadonlySet<string>, listed: readonly number[] | undefined) {
+  const out: RunResults & { count: number } = {
+    kept: [],
+    passed: new Map(),
+    read: [],
+    wanted,
+    seen: listed === undefined ? undefined : seenChanges(listed, []),
+    count: 0,
+    issuers: newIssuerTally(),
+  };
+  const done = new Map<number, Set<number>>();
+  const fresh = (r: TokenResult) => {
+    const ids = done.get(r.clientId) ?? new Set<number>();
+    done.set(r.clientId, ids);
+    if (ids.has(r.tokenId)) {
+      return false;
+    }
+    ids.add(r.tokenId);
+    return true;
+  };
+  return {
+    add(page: readonly TokenResult[]): void {
+      const novel = page.filter(fresh);
+      out.count += novel.length;
+      if (out.seen !== undefined && listed !== undefined) {
+        for (const [clientId, change] of seenChanges(listed, novel)) {
+          const into = out.seen.get(clientId);
+          (into?.present as number[] | undefined)?.push(...change.present);
+          (into?.gone as number[] | undefined)?.push(...change.gone);
+        }
+      }
+      for (const r of novel) {
+        tallyIssuer(out.issuers, r);
+        if (r.status === 'failed' || r.findings.length > 0 || r.refused !== undefined) {
+          out.kept.push(r);
+          continue;
+        }
+        out.passed.set(r.clientId, (out.passed.get(r.clientId) ?? 0) + 1);
+        if (wanted.has(resultKey(r))) {
+          out.read.push({ clientId: r.clientId, tokenId: r.tokenId, status: r.status, snapshot: r.snapshot });
+        }
+      }
+    },
+    result(): RunResults {
+      return out;
+    },
+  };
+}
+
+/** The run's token results, a page of at most about `count` at a time (BullMQ's paged dependency read). */
+export async function* resultPages(job: Pick<ParentJob, 'getDependencies'>, count: number): AsyncGenerator<TokenResult[]> {
+  let cursor = 0;
+  do {
+    const page = await job.getDependencies({ processed: { cursor, count } });
+    yield Object.values(page.processed ?? {}) as TokenResult[];
+    cursor = Number(page.nextProcessedCursor ?? 0);
+  } while (cursor !== 0);
+}
+
+/**
+ * Every result of the run once, `extra` first, page by page: for a reader after the commit (the evidence
+ * folder's tokens.csv) that needs the passing tokens too, without holding them all.
+ */
+export async function* everyResult(job: Pick<ParentJob, 'getDependencies'>, pageSize: number, extra: readonly TokenResult[]): AsyncGenerator<TokenResult> {
+  const done = new Set<string>();
+  for await (const page of prepend(extra, resultPages(job, pageSize))) {
+    for (const r of page) {
+      if (!done.has(resultKey(r))) {
+        done.add(resultKey(r));
+        yield r;
+      }
+    }
+  }
+}
+
+async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T> {
+  yield first;
+  yield* rest;
+}
+
+/** Streams the run's results through foldResults; `extra` (the jobs that failed for good) are folded first. */
+export async function readRunResults(
+  job: Pick<ParentJob, 'getDependencies'>,
+  options: { wanted: ReadonlySet<string>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[] },
+): Promise<RunResults> {
+  const fold = foldResults(options.wanted, options.listed);
+  fold.add(options.extra);
+  for await (const page of resultPages(job, options.pageSize)) {
+    fold.add(page);
+  }
+  return fold.result();
+}
