@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { gcoreToken } from '../support/gcore-stand-in.js';
+import { gcoreToken, gcoreUser } from '../support/gcore-stand-in.js';
 import { runCliProcess, spawnWorker } from '../support/worker-process.js';
 import { workerHarness } from '../support/worker-harness.js';
 import { stopAll, type Started } from '../support/cleanup.js';
@@ -25,7 +25,7 @@ describe('worker processes: state and delivery', () => {
       }));
       const tokens = new Map<number, unknown>();
       for (let id = 1; id <= 25_000; id += 1) {
-        // never expires, never used, issuer deleted, not in the inventory: four findings each
+        // never expires, never used, issuer deleted (in Gcore's roster below), not in the inventory: four findings each
         tokens.set(
           id,
           gcoreToken(id, {
@@ -44,6 +44,7 @@ describe('worker processes: state and delivery', () => {
         );
       }
       h.gcore.accounts.set(456, tokens);
+      h.gcore.users.set(456, [gcoreUser(123, 456, { deleted: true })]);
       // The list is discovery: ids and names (25,000 whole token objects would pass the 10 MB list bound).
       const list = JSON.stringify([...tokens.keys()].map((id) => ({ id, name: `token-${id}` })));
       h.gcore.scripts.set('/iam/v2/clients/456/tokens', () => ({ status: 200, body: list }));
