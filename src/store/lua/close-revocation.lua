@@ -6,6 +6,7 @@
     KEYS[1] revocations (hash: id -> record JSON)
     KEYS[2] outcome counts (hash: status -> n)
     KEYS[3] finished revocations (sorted set: id by finish time, milliseconds)
+    KEYS[4] lapses the digest has not told yet (set of ids; a run's commit removes those it told)
     ARGV[1] the revocation's id
     ARGV[2] the new status: cancelled or lapsed
     ARGV[3] who closed it (empty: nobody, it lapsed)
@@ -33,4 +34,7 @@ local out = cjson.encode(r)
 redis.call('HSET', KEYS[1], ARGV[1], out)
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
+if ARGV[2] == 'lapsed' then
+  redis.call('SADD', KEYS[4], ARGV[1])
+end
 return { 'closed', out }
