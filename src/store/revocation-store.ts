@@ -10,7 +10,7 @@ const CLAIM = loadScript('claim-revocation');
 const FINISH = loadScript('finish-revocation');
 const CLOSE = loadScript('close-revocation');
 
-export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled';
+export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled' | 'kept';
 
 /** One revocation as kept in Redis (plain JSON): never a key, a webhook or an email. */
 export interface RevocationRecord {
@@ -145,10 +145,10 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return json ? parse(json) : null;
     },
 
-    /** pending -> cancelled or lapsed; the verdict says whether it was pending. */
+    /** pending -> cancelled, lapsed or kept (`revoke keep`); the verdict says whether it was pending. */
     async close(
       id: string,
-      status: 'cancelled' | 'lapsed',
+      status: 'cancelled' | 'lapsed' | 'kept',
       by: string | null,
       outcome: string,
       at: Date,
