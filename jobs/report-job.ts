@@ -24,6 +24,8 @@ import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import { muteNotes } from '../src/alerts/mute-notes.js';
+import { revocationLapseNotes } from '../src/alerts/revocation-notes.js';
+import type { RevocationStore } from '../src/store/revocation-store.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
@@ -41,6 +43,11 @@ export interface ReportJobDeps {
   readonly states: Pick<AlertStateStore, 'load' | 'gapKeys'>;
   /** Run-time mutes (`mute add`): applied with the configuration's, their changes told once in the digests. */
   readonly mutes?: Pick<MuteStore, 'list' | 'events'>;
+  /**
+   * Revocations (`revoke`): each run marks lapsed the requests not approved within remediation.approvalHours
+   * and its digest tells each lapse once (its commit removes the ids it told).
+   */
+  readonly revocations?: Pick<RevocationStore, 'lapseDue' | 'untoldLapses'>;
   readonly runs: RunStore;
   readonly outbox: OutboxStore;
   readonly committer: RunCommitter;
@@ -129,6 +136,9 @@ export function makeReportHandler(deps: ReportJobDeps) {
       let results = await readResults(loaded.states);
       const now = deps.clock();
       const evaluatedAt = new Date(job.data.evaluatedAt);
+      const approvalHours = deps.config.remediation?.approvalHours ?? 72;
+      // Found by the worker, not only when someone runs `revoke list`: a lapse is told without being looked for.
+      await deps.revocations?.lapseDue(now, approvalHours);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
       const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
       // A route that keeps failing is a finding, posted through the other routes; one no longer configured is not.
@@ -158,6 +168,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
         const { states, version } = loaded;
         // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
         const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
+        const lapses = (await deps.revocations?.untoldLapses()) ?? [];
         const plan = planAlerts(states, report.findings, { results: [...results.kept, ...results.read] }, {
           now,
           minSeverity: settings.minSeverity,
@@ -171,7 +182,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           trigger,
           now,
           settings,
-          notes: muteNotes(told.changes),
+          notes: [...muteNotes(told.changes), ...revocationLapseNotes(lapses, approvalHours)],
           listing: 'findings',
         });
         try {
@@ -188,6 +199,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             gapKeys: gaps,
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
+            toldLapses: lapses.map((r) => r.id),
             // The sentinel counts these tokens seen from this commit on, not from the listing.
             seen: job.data.listed === undefined ? undefined : results.seen,
             keep: deps.config.runs.keep,

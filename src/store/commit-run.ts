@@ -45,6 +45,8 @@ export interface RunCommit {
    * repeated commit consumes nothing, so each change is told once.
    */
   readonly mutes?: { readonly events: number; readonly lapsed: readonly string[] };
+  /** The lapsed revocations the digests told (ids): no longer untold once this commit lands. */
+  readonly toldLapses?: readonly string[];
   /**
    * The sentinel's seen sets of the accounts this run listed completely, by client id: the ids the run read
    * (added) and those Gcore said are gone (removed). Applied by the commit alone: a run that dies before it
@@ -155,6 +157,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           keys.history,
           keys.oldestOpen,
           keys.historySlack,
+          keys.revocationLapses,
         ];
         const oldestOpen = input.ages?.oldestOpen ?? new Map<Severity, number>();
         const history = historyEntry({
@@ -182,6 +185,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
           muteEvents: input.mutes?.events ?? 0,
           lapsedMutes: input.mutes?.lapsed ?? [],
+          toldLapses: input.toldLapses ?? [],
           seen: seen.length,
           keep: input.keep ?? DEFAULT_RUNS_KEEP,
           // The records of runs dropped beyond `keep` are named from these (same prefix, so same hash slot).

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from './redis-connection.js';
-import type { TokenFingerprint } from '../core/revocation.js';
+import { requestLapsed, type TokenFingerprint } from '../core/revocation.js';
 import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { loadScript } from './load-script.js';
@@ -10,7 +10,7 @@ const CLAIM = loadScript('claim-revocation');
 const FINISH = loadScript('finish-revocation');
 const CLOSE = loadScript('close-revocation');
 
-export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled';
+export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled' | 'kept';
 
 /** One revocation as kept in Redis (plain JSON): never a key, a webhook or an email. */
 export interface RevocationRecord {
@@ -73,7 +73,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
   const three = [keys.revocations, keys.revocationCounts, keys.revocationsFinished];
 
-  return {
+  const store = {
     async add(record: RevocationRecord): Promise<void> {
       await redis.hset(keys.revocations, record.id, JSON.stringify(record));
     },
@@ -98,8 +98,9 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
     ): Promise<{ verdict: ClaimVerdict; record: RevocationRecord } | null> {
       const reply = (await redis.call('EVAL', [
         CLAIM,
-        3,
+        4,
         ...three,
+        keys.revocationLapses,
         id,
         claim.owner,
         String(claim.now.getTime()),
@@ -144,18 +145,19 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return json ? parse(json) : null;
     },
 
-    /** pending -> cancelled or lapsed; the verdict says whether it was pending. */
+    /** pending -> cancelled, lapsed or kept (`revoke keep`); the verdict says whether it was pending. */
     async close(
       id: string,
-      status: 'cancelled' | 'lapsed',
+      status: 'cancelled' | 'lapsed' | 'kept',
       by: string | null,
       outcome: string,
       at: Date,
     ): Promise<{ verdict: 'closed' | 'not-pending'; record: RevocationRecord } | null> {
       const [verdict, json] = (await redis.call('EVAL', [
         CLOSE,
-        3,
+        4,
         ...three,
+        keys.revocationLapses,
         id,
         status,
         by ?? '',
@@ -166,12 +168,39 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return verdict === 'missing' || json === undefined ? null : { verdict: verdict as 'closed' | 'not-pending', record: parse(json) };
     },
 
+    /**
+     * Marks lapsed every pending request past `approvalHours` at `now` (the worker does, at each report job,
+     * so a lapse is told without anyone running `revoke list`); how many it marked.
+     */
+    async lapseDue(now: Date, approvalHours: number): Promise<number> {
+      let marked = 0;
+      for (const r of await store.list()) {
+        if (r.status === 'pending' && requestLapsed(r.requestedAt, approvalHours, now)) {
+          const closed = await store.close(r.id, 'lapsed', null, 'not approved in time', now);
+          marked += closed?.verdict === 'closed' ? 1 : 0;
+        }
+      }
+      return marked;
+    },
+
+    /** The lapsed revocations no digest has told yet, oldest request first (a commit removes the ids it told). */
+    async untoldLapses(): Promise<RevocationRecord[]> {
+      const ids = await redis.smembers(keys.revocationLapses);
+      if (ids.length === 0) {
+        return [];
+      }
+      const jsons = await redis.hmget(keys.revocations, ...ids);
+      return jsons
+        .flatMap((json) => (json ? [parse(json)] : []))
+        .sort((a, b) => a.requestedAtMs - b.requestedAtMs || a.id.localeCompare(b.id));
+    },
+
     /** Drops the revocations finished more than `historyDays` before `now`; how many. */
     async prune(now: Date, historyDays: number): Promise<number> {
       const cutoff = now.getTime() - historyDays * 86_400_000;
       const ids = await redis.zrangebyscore(keys.revocationsFinished, '-inf', String(cutoff));
       if (ids.length > 0) {
-        await redis.multi().hdel(keys.revocations, ...ids).zrem(keys.revocationsFinished, ...ids).exec();
+        await redis.multi().hdel(keys.revocations, ...ids).zrem(keys.revocationsFinished, ...ids).srem(keys.revocationLapses, ...ids).exec();
       }
       return ids.length;
     },
@@ -182,6 +211,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return new Map(Object.entries(all).map(([k, v]) => [k, Number(v)]));
     },
   };
+  return store;
 }
 
 export type RevocationStore = ReturnType<typeof createRevocationStore>;

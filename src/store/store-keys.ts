@@ -52,6 +52,8 @@ export function storeKeys(prefix: string) {
     revocations: `${prefix}:revoke:requests`,
     revocationCounts: `${prefix}:revoke:counts`,
     revocationsFinished: `${prefix}:revoke:finished`,
+    /** Lapsed revocations the digest has not told yet (a set of ids): a run's commit removes those it told. */
+    revocationLapses: `${prefix}:revoke:lapses-untold`,
   };
 }
 

@@ -175,6 +175,23 @@ describe('revoke: two people, real Redis, the Gcore stand-in', () => {
     expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ lapsed: '1' });
   });
 
+  it('keep records who and why, the request becomes kept and can then not be approved; --by and --reason are required and cleaned', async () => {
+    const config = configFile(on);
+    const id = await request('456/101', 'alice', config);
+    expect((await cli(['revoke', 'keep', id, '--reason', 'billing uses it', '--config', config])).code).toBe(2);
+    expect(await cli(['revoke', 'keep', id, '--by', '\u200b', '--reason', 'billing uses it', '--config', config])).toMatchObject({ code: 2 });
+    expect((await cli(['revoke', 'keep', id, '--by', 'carol', '--reason', ' \u200b ', '--config', config])).stderr).toContain('--reason: say why the token stays');
+    expect((await listed(config))[0]).toMatchObject({ status: 'pending' });
+
+    const kept = await cli(['revoke', 'keep', id, '--by', 'carol\u200b', '--reason', 'billing uses it', '--config', config]);
+    expect(kept).toMatchObject({ code: 0, stdout: `kept ${id}: token 456/101 stays (billing uses it)\n` });
+    expect((await listed(config))[0]).toMatchObject({ id, status: 'kept', closedBy: 'carol', outcome: 'kept by carol: billing uses it' });
+    expect((await cli(['revoke', 'approve', id, '--by', 'bob', '--config', config])).code).toBe(7);
+    expect(await cli(['revoke', 'keep', id, '--by', 'dave', '--reason', 'again', '--config', config])).toMatchObject({ code: 2, stderr: expect.stringContaining(`${id} is kept, not pending`) });
+    expect(gcore.deletes).toBe(0);
+    expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ kept: '1' });
+  });
+
   it('cancel closes a pending request, which can then not be approved', async () => {
     const config = configFile(on);
     const id = await request('456/101', 'alice', config);

@@ -215,6 +215,27 @@ export async function revokeApproveCommand(config: Config, id: string, flags: { 
   });
 }
 
+/**
+ * `revoke keep ID --by NAME --reason TEXT`: the token is approved to stay. A pending revocation (a request, or
+ * a quarantine's deadline) becomes `kept`, with who and why, and is never carried out. Both flags are required:
+ * keeping a token someone (or a policy) asked to delete is a decision people read later.
+ */
+export async function revokeKeepCommand(config: Config, id: string, flags: { by?: string; reason?: string }, io: RevokeIo): Promise<number> {
+  const by = visibleText('--by', flags.by ?? '', 'who keeps the token', 100);
+  const reason = visibleText('--reason', flags.reason ?? '', 'why the token stays', 500);
+  return withStores(io, config.remediation?.historyDays ?? 400, async (revocations) => {
+    const closed = await revocations.close(id, 'kept', by, `kept by ${by}: ${reason}`, io.clock());
+    if (closed === null) {
+      throw new UsageError(`no revocation ${showValue(id)} (\`revoke list\` shows them)`);
+    }
+    if (closed.verdict === 'not-pending') {
+      throw new RevocationRefusedError(`${id} is ${closed.record.status}, not pending: there is nothing to keep it from`);
+    }
+    io.stdout.write(`kept ${id}: token ${closed.record.clientId}/${closed.record.tokenId} stays (${reason})\n`);
+    return EXIT.ok;
+  });
+}
+
 /** `revoke cancel ID`: a pending revocation is dropped (kept in the history as cancelled). */
 export async function revokeCancelCommand(config: Config, id: string, flags: { by?: string }, io: RevokeIo): Promise<number> {
   const by = person(flags.by, io.env);

@@ -345,6 +345,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       }),
     );
   revoke
+    .command('keep')
+    .description('Approve a token to stay: a pending revocation (a request or a quarantine) becomes kept; nothing is deleted.')
+    .argument('<id>', 'the revocation\'s id (revoke list)')
+    .requiredOption('--by <name>', 'who keeps the token')
+    .requiredOption('--reason <text>', 'why it stays')
+    .option('--config <file>', CONFIG_HELP)
+    .action(
+      run(async (id: string, opts: { by: string; reason: string; config?: string }) => {
+        const { config } = loadConfigOrDefaults(opts.config, io.env);
+        const { revokeKeepCommand } = await import('./revoke-command.js');
+        return revokeKeepCommand(config, id, opts, revokeIo());
+      }),
+    );
+  revoke
     .command('list')
     .description('Every revocation kept: pending, done, refused, lapsed, cancelled, with who and when.')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))

@@ -208,6 +208,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     directory,
     states,
     mutes,
+    revocations: createRevocationStore(redis, options.prefix),
     runs,
     outbox,
     committer,

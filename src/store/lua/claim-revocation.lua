@@ -7,6 +7,7 @@
     KEYS[1] revocations (hash: id -> record JSON)
     KEYS[2] outcome counts (hash: status -> n)
     KEYS[3] finished revocations (sorted set: id by finish time, milliseconds)
+    KEYS[4] lapses the digest has not told yet (set of ids; a run's commit removes those it told)
     ARGV[1] the revocation's id
     ARGV[2] the claiming owner (process and random part)
     ARGV[3] now (milliseconds since the epoch)
@@ -43,6 +44,7 @@ if r.status == 'pending' then
     redis.call('HSET', KEYS[1], ARGV[1], out)
     redis.call('HINCRBY', KEYS[2], 'lapsed', 1)
     redis.call('ZADD', KEYS[3], now, ARGV[1])
+    redis.call('SADD', KEYS[4], ARGV[1])
     return { 'lapsed', out }
   end
   r.status = 'executing'

@@ -24,9 +24,11 @@
     KEYS[13 + 2 #digests + seen]: the history (sorted set: compact run summary JSON by start, ms since epoch)
     KEYS[14 + 2 #digests + seen]: the oldest open unmuted finding's first seen by severity (hash)
     KEYS[15 + 2 #digests + seen]: what Slack got of each run of the history (hash: run -> pending | delivered | failed)
+    KEYS[16 + 2 #digests + seen]: lapsed revocations not told yet (set of ids): the told ones (toldLapses) leave it
     ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
+                    toldLapses: [revocation id...] (lapses the digests told),
                     seen (how many seen sets), keep (run records kept at most),
                     runKeyPrefix, pendingKeyPrefix (KEYS[1] and KEYS[9] without the run key: the records
                     of runs dropped beyond `keep` are these plus their run key, in the same hash slot),
@@ -145,6 +147,9 @@ if tonumber(a.muteEvents) > 0 then
 end
 for _, id in ipairs(a.lapsedMutes) do
   redis.call('HDEL', KEYS[10], id)
+end
+for _, id in ipairs(a.toldLapses or {}) do
+  redis.call('SREM', KEYS[h + 3], id)
 end
 
 for i, d in ipairs(a.digests) do
