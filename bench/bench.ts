@@ -444,8 +444,15 @@ async function main(o: Options): Promise<void> {
       const g = await floor(gcore.url, accounts, o, 'got');
       add({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
       log(`audit, ${tokens} tokens`);
+      const before = await gcore.command('counts');
       const a = await audit(gcore.url, accounts, o);
+      const calls = diff(before, await gcore.command('counts'));
       add({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
+      // What reading the people costs a run: /iam/clients/me and the /iam/users pages are the "other" calls.
+      notes.push(
+        `\`audit\` of ${accounts} accounts: ${calls.list} list, ${calls.get} get and ${calls.other} other calls (the people: /iam/clients/me and /iam/users pages, ${(calls.other / accounts).toFixed(1)} an account); ` +
+          `at ${o.concurrency} in flight and ${o.latency} ms a call they add about ${((calls.other / o.concurrency) * o.latency / 1000).toFixed(2)} s of waiting on Gcore to the run`,
+      );
 
       await onTargets(
         [
