@@ -11,7 +11,6 @@ import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store
 import type { IssuerFactsStore } from '../src/store/issuer-facts-store.js';
 import { readRosters, withRosterErrors } from '../src/run/read-rosters.js';
 import { rosterEntries } from '../src/run/stored-issuers.js';
-import type { DirectoryVerdict } from '../src/run/read-roster.js';
 
 export interface RunJobDeps {
   readonly config: Config;
@@ -32,8 +31,6 @@ export interface RunJobDeps {
   readonly seen?: (clientId: number) => Promise<ReadonlySet<number> | null>;
   /** Where the run's issuer facts go for its token jobs; absent: people are not read. */
   readonly issuers?: Pick<IssuerFactsStore, 'save'>;
-  /** The company directory's verdict on an issuer's email (default: unknown), asked while the facts are built. */
-  readonly directory?: DirectoryVerdict;
 }
 
 /** An account whose enumeration was a complete listing, and the key to read its tokens with. */

@@ -5,12 +5,6 @@ import type { GcoreApi } from '../gcore/gcore-api.js';
 import { keyRefusal } from './key-refusal.js';
 import { parseKeyUserId, parseUser, parseUserPage, type GcoreUser } from '../gcore/parse-user.js';
 
-/** The company directory's verdict on an email (directory's loadDirectory().verdict). */
-export type DirectoryVerdict = (email: string) => IssuerFacts['directory'];
-
-/** Until a directory is configured (or its code is merged), every person is 'unknown' to it. */
-export const NO_DIRECTORY: DirectoryVerdict = () => ({ status: 'unknown' });
-
 /** Users asked for per GET /iam/users page. */
 export const USERS_PAGE = 100;
 /** Pages read at most per account and run: a count that keeps growing cannot make the loop endless. */
@@ -25,8 +19,11 @@ export interface Roster {
   readonly facts: ReadonlyMap<number, IssuerFacts>;
 }
 
-/** What is known of one Gcore user in the account `clientId`, the email asked of the directory and dropped. */
-export function factsOf(user: GcoreUser, clientId: number, keyUserId: number | null, directory: DirectoryVerdict): IssuerFacts {
+/**
+ * What is known of one Gcore user in the account `clientId`; the email is dropped. The company directory's
+ * verdict is asked per token (auditToken), never kept here: these facts are stored in Redis.
+ */
+export function factsOf(user: GcoreUser, clientId: number, keyUserId: number | null): IssuerFacts {
   return {
     gcore: user.deleted ? 'deleted' : 'present',
     canSignIn: user.canSignIn,
@@ -34,7 +31,7 @@ export function factsOf(user: GcoreUser, clientId: number, keyUserId: number | n
     currentRoleId: user.roles.get(clientId) ?? null,
     // Gcore does not document whether GET /iam/activity_log/logins covers anyone but the caller: not evaluable.
     lastLogin: undefined,
-    directory: directory(user.email),
+    directory: { status: 'unknown' },
     isKeyUser: keyUserId !== null && user.id === keyUserId,
   };
 }
@@ -54,7 +51,6 @@ export async function readRoster(
   clientId: number,
   apiKey: string,
   api: GcoreApi,
-  directory: DirectoryVerdict = NO_DIRECTORY,
   apiKeyEnv?: string,
 ): Promise<Roster> {
   const failed = (reason: string): Roster => ({ clientId, error: reason, keyUserId: null, facts: new Map() });
@@ -68,7 +64,7 @@ export async function readRoster(
     for (let pages = 0; pages < MAX_USER_PAGES; pages += 1) {
       const { count, users } = parseUserPage(await api.listUsers(USERS_PAGE, offset, apiKey), offset);
       for (const user of users) {
-        facts.set(user.id, factsOf(user, clientId, keyUserId, directory));
+        facts.set(user.id, factsOf(user, clientId, keyUserId));
       }
       offset += users.length;
       if (users.length === 0 || offset >= count) {
@@ -97,7 +93,6 @@ export async function issuerFacts(
   userId: number,
   apiKey: string,
   api: GcoreApi,
-  directory: DirectoryVerdict = NO_DIRECTORY,
 ): Promise<IssuerFacts> {
   if (roster === undefined || roster.error !== null) {
     return UNKNOWN_ISSUER;
@@ -107,7 +102,7 @@ export async function issuerFacts(
     return known ?? UNKNOWN_ISSUER;
   }
   try {
-    return factsOf(parseUser(await api.getUser(userId, apiKey)), roster.clientId, roster.keyUserId, directory);
+    return factsOf(parseUser(await api.getUser(userId, apiKey)), roster.clientId, roster.keyUserId);
   } catch (error) {
     if (error instanceof GcoreNotFoundError) {
       return deletedFacts(userId, roster.keyUserId);

@@ -5,7 +5,7 @@ import type { Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { mapPool } from './map-pool.js';
-import { NO_DIRECTORY, readRoster, type Roster } from './read-roster.js';
+import { readRoster, type Roster } from './read-roster.js';
 
 /** True when the source can tell about people (the live API); a saved export cannot. */
 export function readsPeople(api: GcoreApi): boolean {
@@ -42,7 +42,7 @@ export async function readRosters(
       }
       throw error;
     }
-    return readRoster(clientId, apiKey, deps.api, NO_DIRECTORY, apiKeyEnv);
+    return readRoster(clientId, apiKey, deps.api, apiKeyEnv);
   });
   return new Map(rosters.map((r) => [r.clientId, r]));
 }

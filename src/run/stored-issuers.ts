@@ -1,7 +1,7 @@
 import { UNKNOWN_ISSUER, type IssuerFacts } from '../core/issuer-facts.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import type { IssuerLookup, RosterMark } from '../store/issuer-facts-store.js';
-import { issuerFacts, NO_DIRECTORY, type DirectoryVerdict, type Roster } from './read-roster.js';
+import { issuerFacts, type Roster } from './read-roster.js';
 
 /** The marks and facts of a run's rosters, as the store keeps them. */
 export function rosterEntries(rosters: ReadonlyMap<number, Roster>): [number, RosterMark, ReadonlyMap<number, IssuerFacts>][] {
@@ -16,7 +16,7 @@ export function rosterEntries(rosters: ReadonlyMap<number, Roster>): [number, Ro
 export function storedIssuerOf(
   lookup: IssuerLookup,
   api: GcoreApi,
-  options: { directory?: DirectoryVerdict; reuse?: boolean } = {},
+  options: { reuse?: boolean } = {},
 ): (clientId: number, userId: number, apiKey: string) => Promise<IssuerFacts> {
   return async (clientId, userId, apiKey) => {
     const { mark, facts } = await lookup.get(clientId, userId);
@@ -29,7 +29,7 @@ export function storedIssuerOf(
       return UNKNOWN_ISSUER;
     }
     const roster = { clientId, error: null, keyUserId: mark?.keyUserId ?? null, facts: new Map<number, IssuerFacts>() };
-    const read = await issuerFacts(roster, userId, apiKey, api, options.directory ?? NO_DIRECTORY);
+    const read = await issuerFacts(roster, userId, apiKey, api);
     if (read.gcore !== 'unknown') {
       await lookup.set(clientId, userId, read);
     }

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import { GcoreResponseError } from '../../src/core/errors.js';
 import { parseKeyUserId, parseUser, parseUserPage } from '../../src/gcore/parse-user.js';
-import { factsOf, NO_DIRECTORY } from '../../src/run/read-roster.js';
+import { factsOf } from '../../src/run/read-roster.js';
 import { gcoreUser } from '../support/gcore-stand-in.js';
 
 describe('parseUser', () => {
@@ -34,13 +34,11 @@ describe('parseUser', () => {
 });
 
 describe('factsOf', () => {
-  it('keeps no email, asks the directory with it, and marks the key user', () => {
-    const asked: string[] = [];
-    const facts = factsOf(parseUser(gcoreUser(9, 456, { deleted: true })), 456, 9, (email) => (asked.push(email), { status: 'left', leftAt: null }));
-    expect(asked).toEqual(['user9@example.com']);
-    expect(facts).toEqual({ gcore: 'deleted', canSignIn: true, sso: false, currentRoleId: 2, lastLogin: undefined, directory: { status: 'left', leftAt: null }, isKeyUser: true });
-    expect(JSON.stringify(factsOf(parseUser(gcoreUser(9)), 789, null, NO_DIRECTORY))).not.toContain('@');
-    expect(factsOf(parseUser(gcoreUser(9)), 789, null, NO_DIRECTORY).currentRoleId).toBeNull();
+  it('keeps no email and no directory verdict (the directory is asked per token, never stored), and marks the key user', () => {
+    const facts = factsOf(parseUser(gcoreUser(9, 456, { deleted: true })), 456, 9);
+    expect(facts).toEqual({ gcore: 'deleted', canSignIn: true, sso: false, currentRoleId: 2, lastLogin: undefined, directory: { status: 'unknown' }, isKeyUser: true });
+    expect(JSON.stringify(factsOf(parseUser(gcoreUser(9)), 789, null))).not.toContain('@');
+    expect(factsOf(parseUser(gcoreUser(9)), 789, null).currentRoleId).toBeNull();
   });
 });
 
