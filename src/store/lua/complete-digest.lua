@@ -32,21 +32,17 @@ redis.call('SREM', KEYS[4], ARGV[2])
 if redis.call('SCARD', KEYS[4]) > 0 then
   return 0
 end
-if deadLetters > 0 or (runExists and tonumber(redis.call('HGET', KEYS[3], 'deadLetters') or '0') > 0) then
-  if runExists then
-    redis.call('HSET', KEYS[3], 'delivery', 'failed')
-  end
-  -- Kept beside the run's history summary, which outlives its record (history.days).
-  if KEYS[6] and redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
-    redis.call('HSET', KEYS[6], ARGV[1], 'failed')
-  end
-  return 1
-end
+local failed = deadLetters > 0 or (runExists and tonumber(redis.call('HGET', KEYS[3], 'deadLetters') or '0') > 0)
+local outcome = failed and 'failed' or 'delivered'
 if runExists then
-  redis.call('HSET', KEYS[3], 'delivery', 'delivered')
+  redis.call('HSET', KEYS[3], 'delivery', outcome)
 end
+-- Kept beside the run's history summary, which outlives its record (history.days).
 if KEYS[6] and redis.call('HEXISTS', KEYS[6], ARGV[1]) == 1 then
-  redis.call('HSET', KEYS[6], ARGV[1], 'delivered')
+  redis.call('HSET', KEYS[6], ARGV[1], outcome)
+end
+if failed then
+  return 1
 end
 if committedAt then
   local last = redis.call('GET', KEYS[5])
