@@ -110,6 +110,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   const outbox = createOutboxStore(redis, options.prefix);
   const committer = createRunCommitter(redis, options.prefix);
   const sentinelStore = createSentinelStore(redis, options.prefix);
+  const revocations = createRevocationStore(redis, options.prefix);
   const mutes = createMuteStore(redis, options.prefix);
   const refusedKeys = createRefusedKeyStore(redis, options.prefix);
   const history = createHistoryStore(redis, options.prefix);
@@ -134,7 +135,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     slackRoutes: [...webhooks.keys()],
     failingRoutes: async () => (await outbox.failingRoutes()).map((f) => f.route).filter((route) => webhooks.has(route)),
     oldestOpen: () => history.oldestOpen(),
-    revocationCounts: () => createRevocationStore(redis, options.prefix).counts(),
+    revocationCounts: () => revocations.counts(),
   });
 
   // /healthz is served from the start: while Redis cannot be reached it answers 503 with why (an
@@ -208,7 +209,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     directory,
     states,
     mutes,
-    revocations: createRevocationStore(redis, options.prefix),
+    revocations,
     runs,
     outbox,
     committer,
