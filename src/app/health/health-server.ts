@@ -12,6 +12,8 @@ export interface HealthServer {
 export interface Verdict {
   ok: boolean;
   reason?: string;
+  /** Go into the JSON body as they are (both verdicts): what an operator should see without failing the check. */
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -21,8 +23,7 @@ export interface Verdict {
 export async function startHealthServer(options: {
   port: number;
   host?: string;
-  /** `details` go into the JSON body as they are (both verdicts): what an operator should see without failing the check. */
-  healthy: () => Promise<{ ok: boolean; reason?: string; details?: Record<string, unknown> }>;
+  healthy: () => Promise<Verdict>;
   /** /readyz; without it /readyz answers as /healthz does. */
   ready?: () => Promise<Verdict>;
   registry: Registry;
@@ -31,8 +32,7 @@ export async function startHealthServer(options: {
     void (async () => {
       try {
         if (req.method === 'GET' && req.url === '/healthz') {
-          const timeout = new Promise<{ ok: boolean; reason: string; details?: Record<string, unknown> }>((r) => setTimeout(() => r({ ok: false, reason: 'health check timed out' }), 1000).unref());
-          const verdict = await Promise.race([options.healthy(), timeout]);
+          const verdict = await withinASecond(options.healthy(), 'health check timed out');
           res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
           res.end(JSON.stringify(verdict.ok ? { status: 'ok', ...verdict.details } : { status: 'unhealthy', reason: verdict.reason, ...verdict.details }));
         } else if (req.method === 'GET' && (req.url === '/livez' || req.url === '/readyz')) {
@@ -84,9 +84,14 @@ export async function startHealthServer(options: {
 async function answerProbe(res: ServerResponse, path: '/livez' | '/readyz', ready: () => Promise<Verdict>): Promise<void> {
   let verdict: Verdict = { ok: true };
   if (path === '/readyz') {
-    const timeout = new Promise<Verdict>((r) => setTimeout(() => r({ ok: false, reason: 'readiness check timed out' }), 1000).unref());
-    verdict = await Promise.race([ready(), timeout]);
+    verdict = await withinASecond(ready(), 'readiness check timed out');
   }
   res.writeHead(verdict.ok ? 200 : 503, { 'content-type': 'application/json' });
   res.end(JSON.stringify(verdict.ok ? { status: 'ok' } : { status: 'unready', reason: verdict.reason }));
+}
+
+/** A probe's check, or `{ ok: false, reason }` when it has not answered within a second (an orchestrator waits no longer). */
+function withinASecond(check: Promise<Verdict>, reason: string): Promise<Verdict> {
+  const timeout = new Promise<Verdict>((r) => setTimeout(() => r({ ok: false, reason }), 1000).unref());
+  return Promise.race([check, timeout]);
 }
