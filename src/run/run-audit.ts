@@ -13,6 +13,7 @@ import { mapPool } from './map-pool.js';
 import { issuerFacts } from './read-roster.js';
 import { readRosters, withRosterErrors } from './read-rosters.js';
 import type { IssuerFacts } from '../core/issuer-facts.js';
+import type { Finding } from '../core/finding.js';
 
 export interface RunAuditDeps {
   readonly api: GcoreApi;
@@ -29,6 +30,8 @@ export interface RunAuditDeps {
   readonly keepSnapshots?: boolean;
   /** Keep each token's row for tokens.csv (`audit --evidence`). */
   readonly rows?: boolean;
+  /** Findings about no token (`plan`: the failing Slack routes), muted and sorted with the others as the worker's report does. */
+  readonly more?: readonly Finding[];
 }
 
 /** The one-shot audit: enumerate every account, audit every token, build the report. */
@@ -88,6 +91,7 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     accounts,
     results,
     mutes: config.mutes,
+    more: deps.more,
   });
   report.warnings.push(...issuerWarnings(results, deps.directory?.problem ?? null));
   log.info({ summary: report.summary }, 'audit finished');

@@ -1,3 +1,4 @@
+import { DEFAULT_ROUTE } from '../route-findings.js';
 import type { Block, SlackMessage, TextObject } from './slack-message.js';
 
 function unescape(text: string): string {
@@ -43,4 +44,11 @@ export function previewMessages(messages: readonly SlackMessage[]): string {
 /** Each payload as one JSON object a line, ready for Slack's Block Kit Builder. */
 export function previewJson(messages: readonly SlackMessage[]): string {
   return messages.map((m) => `${JSON.stringify({ text: m.text, blocks: m.blocks })}\n`).join('');
+}
+
+/** `Slack: the next run would post 2 messages to SLACK_WEBHOOK_URL:`: the heading of one route's preview (`plan`, `audit --slack-preview`). */
+export function previewHeading(who: string, digest: { readonly route: string; readonly messages: readonly unknown[] }): string {
+  const to = digest.route === DEFAULT_ROUTE ? 'SLACK_WEBHOOK_URL' : `route ${digest.route}`;
+  const n = digest.messages.length;
+  return `Slack: ${who} would post ${n} message${n === 1 ? '' : 's'} to ${to}:`;
 }

@@ -19,9 +19,9 @@ import { runAudit } from '../../run/run-audit.js';
 import { loadDirectory } from '../../config/load-directory.js';
 import { formatTable } from '../report/format-table.js';
 import { jsonChunks, writeJson } from '../report/json-chunks.js';
-import { planAlerts } from '../../alerts/plan-alerts.js';
-import { routeDigests, type RouteMessages } from '../../alerts/slack/digest-messages.js';
-import { previewJson, previewMessages } from '../../alerts/slack/preview-messages.js';
+import { planNotice } from '../../alerts/plan-notice.js';
+import type { RouteMessages } from '../../alerts/slack/digest-messages.js';
+import { previewHeading, previewJson, previewMessages } from '../../alerts/slack/preview-messages.js';
 import { routeWebhooks } from '../../alerts/slack/route-webhooks.js';
 import { createSlackNotifier, type SlackNotifierOptions } from '../../alerts/slack/slack-notifier.js';
 import { EXIT } from './exit-codes.js';
@@ -46,15 +46,14 @@ export interface AuditFlags {
 
 /** The one-shot digest of each route: everything open is told (no memory of earlier runs), within the budget. */
 export function reportDigests(report: Report, config: Config): RouteMessages[] {
-  const now = new Date(report.evaluatedAt);
-  const settings = config.notify.slack;
-  const plan = planAlerts(new Map(), report.findings, { results: [] }, {
-    now,
-    minSeverity: settings.minSeverity,
-    renotifyAfterHours: settings.renotifyAfterHours,
-    routes: settings.routes,
-  });
-  return routeDigests(plan, { stateless: true, runId: report.runId, trigger: 'audit', now, settings, listing: 'audit' });
+  return planNotice({
+    run: { id: report.runId, trigger: 'audit' },
+    previous: new Map(),
+    findings: report.findings,
+    results: [],
+    settings: config.notify.slack,
+    now: new Date(report.evaluatedAt),
+  }).digests;
 }
 
 export interface AuditIo {
@@ -207,8 +206,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
       io.stdout.write('\nSlack: --notify would post nothing (no unmuted finding at or above the minimum severity).\n');
     }
     for (const d of digests) {
-      const to = d.route === 'default' ? 'SLACK_WEBHOOK_URL' : `route ${d.route}`;
-      io.stdout.write(`\nSlack: --notify would post ${d.messages.length} message${d.messages.length === 1 ? '' : 's'} to ${to}:\n\n`);
+      io.stdout.write(`\n${previewHeading('--notify', d)}\n\n`);
       io.stdout.write(preview === 'json' ? previewJson(d.messages) : previewMessages(d.messages));
     }
   }

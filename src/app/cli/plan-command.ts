@@ -1,24 +1,25 @@
-import { routeNames } from '../../alerts/route-findings.js';
-import { routeFailingFindings } from '../../core/route-failing.js';
-import { createOutboxStore } from '../../store/outbox-store.js';
 import type { Logger } from 'pino';
 import { UsageError } from '../../core/errors.js';
 import type { Finding } from '../../core/finding.js';
 import type { Report, TokenResult } from '../../core/report.js';
+import { requestLapsed } from '../../core/revocation.js';
 import type { Config } from '../../config/config.js';
 import type { Secrets } from '../../config/secrets.js';
+import { loadDirectory } from '../../config/load-directory.js';
 import { createGcoreApi } from '../../gcore/create-gcore-api.js';
 import { createRequestLimiter } from '../../gcore/request-limiter.js';
 import type { GcoreApi } from '../../gcore/gcore-api.js';
 import { runAudit } from '../../run/run-audit.js';
-import { planAlerts, type AlertPlan } from '../../alerts/plan-alerts.js';
+import type { AlertPlan } from '../../alerts/plan-alerts.js';
+import { planNotice, routeFailingFor } from '../../alerts/plan-notice.js';
 import { entryName } from '../../alerts/plan-digest.js';
-import { muteNotes } from '../../alerts/mute-notes.js';
-import { routeDigests, type RouteMessages } from '../../alerts/slack/digest-messages.js';
-import { previewMessages } from '../../alerts/slack/preview-messages.js';
+import type { RouteMessages } from '../../alerts/slack/digest-messages.js';
+import { previewHeading, previewMessages } from '../../alerts/slack/preview-messages.js';
 import { connectRedis } from '../../store/redis-connection.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
 import { createMuteStore, muteChanges, toMute } from '../../store/mute-store.js';
+import { createOutboxStore } from '../../store/outbox-store.js';
+import { createRevocationStore, type RevocationRecord, type RevocationStore } from '../../store/revocation-store.js';
 import { exportSource, parseNow, readKeys } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import { toOutput } from './output-file.js';
@@ -106,10 +107,18 @@ function formatPlan(summary: ReturnType<typeof summarize>, digests: readonly Rou
     out.push('', 'Slack: the next run would post nothing.');
   }
   for (const d of digests) {
-    const to = d.route === 'default' ? 'SLACK_WEBHOOK_URL' : `route ${d.route}`;
-    out.push('', `Slack: the next run would post ${d.messages.length} message${d.messages.length === 1 ? '' : 's'} to ${to}:`, '', previewMessages(d.messages).trimEnd());
+    out.push('', previewHeading('the next run', d), '', previewMessages(d.messages).trimEnd());
   }
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The lapsed revocations the next run's digest tells, without marking any: those lapsed and not told yet, and the
+ * pending ones it will find past the approval window (the report job marks them, then tells them all, in request order).
+ */
+async function lapsesToTell(store: Pick<RevocationStore, 'list' | 'untoldLapses'>, now: Date, approvalHours: number): Promise<RevocationRecord[]> {
+  const untold = new Set((await store.untoldLapses()).map((r) => r.id));
+  return (await store.list()).filter((r) => untold.has(r.id) || (r.status === 'pending' && requestLapsed(r.requestedAt, approvalHours, now)));
 }
 
 /**
@@ -134,31 +143,37 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
       const limiter = createRequestLimiter({ concurrency: config.gcore.concurrency, ratePerSecond: config.gcore.ratePerSecond ?? undefined });
       source = { api: createGcoreApi({ ...config.gcore, limiter, retryBaseDelayMs: io.gcoreRetryBaseDelayMs }), config, secrets: io.secrets };
     }
+    const now = evaluateAt ?? io.clock();
+    const settings = config.notify.slack;
+    // As the report job does: a Slack route that keeps failing is a finding (else plan would show it resolving),
+    // muted and sorted with the others by the report.
+    const failing = routeFailingFor(await createOutboxStore(connection.client, connection.prefix).failingRoutes(), settings);
+    // The issuer rules read the company directory, as the worker's token jobs do (else plan would show their findings resolving).
+    const directory = await loadDirectory(source.config.issuers?.directory ?? null, { secrets: io.secrets });
     let results: readonly TokenResult[] = [];
     const report: Report = await runAudit(
       { ...source.config, mutes: [...config.mutes, ...redisMutes] },
-      { api: source.api, secrets: source.secrets, logger: io.logger, clock: io.clock, evaluateAt, onResults: (r) => (results = r) },
+      { api: source.api, secrets: source.secrets, logger: io.logger, clock: io.clock, evaluateAt: now, directory, more: failing, onResults: (r) => (results = r) },
     );
     if (report.summary.accounts === 0) {
       const why = report.warnings.length > 0 ? report.warnings : ['no account could be enumerated'];
       throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
     }
 
-    const now = new Date(report.evaluatedAt);
     const { states: previous } = await states.load();
     const told = await muteChanges(mutes, now, config.muteMaxDays);
-    const settings = config.notify.slack;
-    // As the report job does: a Slack route that keeps failing is a finding (else plan would show it resolving).
-    const routes = new Set(routeNames(settings.routes));
-    const failing = (await createOutboxStore(connection.client, connection.prefix).failingRoutes()).filter((f) => routes.has(f.route));
-    const plan = planAlerts(previous, [...report.findings, ...routeFailingFindings(failing)], { results }, {
+    const approvalHours = config.remediation?.approvalHours ?? 72;
+    const { plan, notes, digests } = planNotice({
+      // The next run's id is not known yet: the preview names it after this plan's.
+      run: { id: `plan-${report.runId}`, trigger: 'manual' },
+      previous,
+      findings: report.findings,
+      results,
+      settings,
       now,
-      minSeverity: settings.minSeverity,
-      renotifyAfterHours: settings.renotifyAfterHours,
-      routes: settings.routes,
+      muteChanges: told.changes,
+      lapses: { records: await lapsesToTell(createRevocationStore(connection.client, connection.prefix), now, approvalHours), approvalHours },
     });
-    const notes = muteNotes(told.changes);
-    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings' });
     const summary = summarize(plan);
     await toOutput(flags.output, io.stdout, (out) => {
       if (flags.format === 'json') {

@@ -1,0 +1,84 @@
+import type { Finding } from '../core/finding.js';
+import { routeFailingFindings, type FailingRoute } from '../core/route-failing.js';
+import { planAlerts, type AlertPlan, type AlertState, type RunCoverage } from './plan-alerts.js';
+import { muteNotes, type MuteChange } from './mute-notes.js';
+import { revocationLapseNotes } from './revocation-notes.js';
+import type { SlackSettings } from './slack-settings.js';
+import { routeDigests, type RouteMessages } from './slack/digest-messages.js';
+import { DEFAULT_ROUTE } from './route-findings.js';
+import { defaultRouteUsed } from './slack/route-webhooks.js';
+
+/**
+ * Which run the notice is for. `audit`: the one-shot audit, with no memory of earlier runs (everything open is
+ * told, and its listing commands re-run the audit); `schedule` and `manual`: a worker run, or `plan`'s preview of
+ * the next one (told against the alert state, listed with `findings`).
+ */
+export interface NoticeRun {
+  readonly id: string;
+  readonly trigger: 'schedule' | 'manual' | 'audit';
+}
+
+export interface NoticeInput {
+  readonly run: NoticeRun;
+  /** The alert states before this run (`audit`: none). */
+  readonly previous: ReadonlyMap<string, AlertState>;
+  /** The run's findings, muted as its report mutes them (route-failing ones included: routeFailingFor). */
+  readonly findings: readonly Finding[];
+  /** What the run read: only a read token resolves its findings. */
+  readonly results: RunCoverage['results'];
+  readonly settings: SlackSettings;
+  /** The instant the alerts are planned at (renotification, "resolved" reasons, the digest's dates). */
+  readonly now: Date;
+  /** Run-time mute changes not told yet: each is told once, in every route a finding can reach. */
+  readonly muteChanges?: readonly MuteChange[];
+  /** Revocation requests lapsed and not told yet, and the approval window they missed. */
+  readonly lapses?: { readonly records: Parameters<typeof revocationLapseNotes>[0]; readonly approvalHours: number };
+}
+
+/** What a run tells Slack, and the alert states that say it was told. */
+export interface Notice {
+  readonly plan: AlertPlan;
+  /** The notes (mute changes, then lapsed revocations) the digests carry. */
+  readonly notes: readonly string[];
+  /** Each route's messages; routes with nothing to say are left out. */
+  readonly digests: RouteMessages[];
+}
+
+/**
+ * The one decision of what to tell Slack, for `audit` (`--notify`, `--slack-preview`), `plan` (its preview) and the
+ * worker's report job alike: the alert plan against the previous states, then each route's digest within its
+ * message budget. Pure: the clock is `now`. Two callers giving the same input get the same payloads, byte for byte.
+ */
+export function planNotice(input: NoticeInput): Notice {
+  const { settings, now, run } = input;
+  const plan = planAlerts(input.previous, input.findings, { results: input.results }, {
+    now,
+    minSeverity: settings.minSeverity,
+    renotifyAfterHours: settings.renotifyAfterHours,
+    routes: settings.routes,
+  });
+  const stateless = run.trigger === 'audit';
+  const notes = [
+    ...muteNotes(input.muteChanges ?? []),
+    ...(input.lapses === undefined ? [] : revocationLapseNotes(input.lapses.records, input.lapses.approvalHours)),
+  ];
+  const digests = routeDigests(plan, {
+    stateless,
+    runId: run.id,
+    trigger: run.trigger,
+    now,
+    settings,
+    notes,
+    listing: stateless ? 'audit' : 'findings',
+  });
+  return { plan, notes, digests };
+}
+
+/**
+ * The routes a run can post to: every configured one, and the default unless a catch-all route leaves it unused.
+ * A failing route among them is a finding of the run, posted through the others; one no longer configured is not.
+ */
+export function routeFailingFor(failing: readonly FailingRoute[], settings: SlackSettings): Finding[] {
+  const postable = new Set([...settings.routes.map((r) => r.name), ...(defaultRouteUsed(settings) ? [DEFAULT_ROUTE] : [])]);
+  return routeFailingFindings(failing.filter((f) => postable.has(f.route)));
+}
