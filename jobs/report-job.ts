@@ -1,38 +1,31 @@
 import type { Logger } from 'pino';
-import { buildReport, type TokenResult } from '../src/core/report.js';
-import { coverageGaps } from '../src/core/coverage.js';
+import { buildReportWithGaps, type TokenResult } from '../src/core/report.js';
 import {
   SlackDeferredError,
   SlackMessageRejectedError,
   SlackUnavailableError,
   SlackWebhookRejectedError,
-  StateConflictError,
 } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
-import { planAlerts } from '../src/alerts/plan-alerts.js';
+import { planNotice, routeFailingFor } from '../src/alerts/plan-notice.js';
+import { planAndCommit } from '../src/run/plan-and-commit.js';
 import type { AlertStateStore, LoadedStates } from '../src/store/alert-state-store.js';
 import { openCountsOf, type RunCommitter } from '../src/store/commit-run.js';
 import type { OutboxClaim, OutboxStore, PendingDigest } from '../src/store/outbox-store.js';
 import type { SlackMessage } from '../src/alerts/slack/slack-message.js';
-import { routeFailingFindings } from '../src/core/route-failing.js';
 import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/run/audit-token.js';
 import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/store/job-catalogue.js';
-import { routeDigests } from '../src/alerts/slack/digest-messages.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
-import { muteNotes } from '../src/alerts/mute-notes.js';
-import { revocationLapseNotes } from '../src/alerts/revocation-notes.js';
 import type { RevocationStore } from '../src/store/revocation-store.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
 import { everyResult, readRunResults, RESULT_PAGE_SIZE, resultKey } from '../src/run/run-results.js';
 
-/** Commits refused because another run committed first, before the job gives up (and is retried). */
-const MAX_COMMIT_TRIES = 5;
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
 
@@ -141,9 +134,10 @@ export function makeReportHandler(deps: ReportJobDeps) {
       await deps.revocations?.lapseDue(now, approvalHours);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
       const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
+      const settings = deps.config.notify.slack;
       // A route that keeps failing is a finding, posted through the other routes; one no longer configured is not.
-      const failing = (await deps.outbox.failingRoutes()).filter((f) => deps.notifiers.has(f.route));
-      const report = buildReport({
+      const failing = routeFailingFor(await deps.outbox.failingRoutes(), settings);
+      const { report, gaps } = buildReportWithGaps({
         runId: runKey,
         startedAt: new Date(job.data.startedAt),
         finishedAt: now,
@@ -152,40 +146,35 @@ export function makeReportHandler(deps: ReportJobDeps) {
         results: results.kept,
         passed: results.passed,
         mutes: [...deps.config.mutes, ...redisMutes],
-        more: routeFailingFindings(failing),
+        more: failing,
       });
       report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
-      const gaps = coverageGaps(job.data.accounts, results.kept, results.passed).map((g) => g.key);
-      const settings = deps.config.notify.slack;
-      for (let attempt = 1; ; attempt += 1) {
-        if (attempt > 1) {
-          loaded = await deps.states.load();
-          // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
-          if ([...tokensOf(loaded.states)].some((t) => !results.wanted.has(t))) {
-            results = await readResults(loaded.states);
+      const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
+      await planAndCommit({
+        load: async (attempt) => {
+          if (attempt > 1) {
+            loaded = await deps.states.load();
+            // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
+            if ([...tokensOf(loaded.states)].some((t) => !results.wanted.has(t))) {
+              results = await readResults(loaded.states);
+            }
           }
-        }
-        const { states, version } = loaded;
-        // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
-        const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
-        const lapses = (await deps.revocations?.untoldLapses()) ?? [];
-        const plan = planAlerts(states, report.findings, { results: [...results.kept, ...results.read] }, {
-          now,
-          minSeverity: settings.minSeverity,
-          renotifyAfterHours: settings.renotifyAfterHours,
-          routes: settings.routes,
-        });
-        const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
-        const digests = routeDigests(plan, {
-          stateless: false,
-          runId: runKey,
-          trigger,
-          now,
-          settings,
-          notes: [...muteNotes(told.changes), ...revocationLapseNotes(lapses, approvalHours)],
-          listing: 'findings',
-        });
-        try {
+          return loaded;
+        },
+        commit: async ({ states, version }) => {
+          // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
+          const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
+          const lapses = (await deps.revocations?.untoldLapses()) ?? [];
+          const { plan, digests } = planNotice({
+            run: { id: runKey, trigger },
+            previous: states,
+            findings: report.findings,
+            results: [...results.kept, ...results.read],
+            settings,
+            now,
+            muteChanges: told.changes,
+            lapses: { records: lapses, approvalHours },
+          });
           const outcome = await deps.committer.commitRun({
             run: runKey,
             trigger,
@@ -196,7 +185,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             report,
             digests,
             openCounts: openCountsOf(plan.open),
-            gapKeys: gaps,
+            gapKeys: gaps.map((g) => g.key),
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
             toldLapses: lapses.map((r) => r.id),
@@ -216,14 +205,9 @@ export function makeReportHandler(deps: ReportJobDeps) {
               'run committed',
             );
           }
-          break;
-        } catch (error) {
-          if (!(error instanceof StateConflictError) || attempt >= MAX_COMMIT_TRIES) {
-            throw error;
-          }
-          log.info({ attempt }, 'another run committed first: planning again from its state');
-        }
-      }
+        },
+        onStale: (attempt) => log.info({ attempt }, 'another run committed first: planning again from its state'),
+      });
     }
     let busy = false;
     try {

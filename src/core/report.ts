@@ -1,7 +1,7 @@
 import { SEVERITIES, severityRank, type Severity } from './severity.js';
 import { applyMutes, type Mute } from './mute.js';
 import type { Finding } from './finding.js';
-import { coverageGaps, coverageFindings } from './coverage.js';
+import { coverageGaps, coverageFindings, type CoverageGap } from './coverage.js';
 import type { AccountResult, TokenResult } from './token-result.js';
 
 // Re-exported: these types live in token-result.ts so that coverage.ts need not import this file (no circle).
@@ -58,6 +58,11 @@ export function compareFindings(a: Finding, b: Finding): number {
 
 /** An account counts as audited when at least one of its tokens was read, or when it was enumerated and had none. */
 export function buildReport(input: ReportInput): Report {
+  return buildReportWithGaps(input).report;
+}
+
+/** The report and the coverage gaps it holds (the worker commits their keys): the gaps are worked out once per run. */
+export function buildReportWithGaps(input: ReportInput): { report: Report; gaps: CoverageGap[] } {
   const results = [...input.results];
   const names = new Map(input.accounts.filter((a) => a.clientId !== null && a.name).map((a) => [a.clientId, a.name ?? null]));
   const named = (f: Finding): Finding => {
@@ -109,7 +114,7 @@ export function buildReport(input: ReportInput): Report {
     (a) => readAccounts.has(a.clientId) || (a.error === null && !triedAccounts.has(a.clientId)),
   ).length;
   const coverage = gaps.map((g) => g.message);
-  return {
+  const report: Report = {
     runId: input.runId,
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
@@ -127,4 +132,5 @@ export function buildReport(input: ReportInput): Report {
     warnings: [...coverage, ...lapsed, ...input.mutes.flatMap((m) => (m.capped === undefined ? [] : [m.capped]))],
     ...(keyUserTokens.length > 0 ? { keyUserTokens: keyUserTokens.sort() } : {}),
   };
+  return { report, gaps };
 }

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { StateConflictError } from '../core/errors.js';
 import type { Finding } from '../core/finding.js';
 import { applyMutes, type Mute } from '../core/mute.js';
 import type { Config, SentinelSettings } from '../config/config.js';
@@ -20,10 +19,8 @@ import { memoryIssuerLookup, storedIssuerOf } from './stored-issuers.js';
 import type { IssuerLookup } from '../store/issuer-facts-store.js';
 import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
+import { planAndCommit } from './plan-and-commit.js';
 import type { TokenRef } from '../core/token-ref.js';
-
-/** Commits refused because a run or another sweep committed first, before the sweep gives up until the next. */
-const MAX_COMMIT_TRIES = 5;
 
 export interface SweepDeps {
   readonly config: Config;
@@ -137,17 +134,17 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     return sweepResult([]);
   }
   const settings = config.notify.slack;
-  for (let attempt = 1; ; attempt += 1) {
-    const { states, version } = await deps.states.load();
-    const plan = planSentinel(states, findings, {
-      now,
-      minSeverity: deps.sentinel.minSeverity,
-      slackMinSeverity: settings.minSeverity,
-      routes: settings.routes,
-      maxMessages: settings.maxMessagesPerRun,
-    });
-    const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
-    try {
+  return planAndCommit({
+    load: () => deps.states.load(),
+    commit: async ({ states, version }) => {
+      const plan = planSentinel(states, findings, {
+        now,
+        minSeverity: deps.sentinel.minSeverity,
+        slackMinSeverity: settings.minSeverity,
+        routes: settings.routes,
+        maxMessages: settings.maxMessagesPerRun,
+      });
+      const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
       const failed = results.filter((r) => r.status === 'failed').length;
       const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;
       // A sweep that posts is listed by `runs` (trigger "sentinel"): what it posted counts as new there, once.
@@ -170,13 +167,9 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         log.info({ routes: plan.alerts.map((a) => ({ route: a.route, tokens: a.entries.length, left: a.left })) }, 'sentinel: new tokens to post');
       }
       return sweepResult(plan.alerts.map((a) => ({ route: a.route, created: a.entries.flatMap((x) => (x.created === null ? [] : [x.created])) })));
-    } catch (error) {
-      if (!(error instanceof StateConflictError) || attempt >= MAX_COMMIT_TRIES) {
-        throw error;
-      }
-      log.info({ attempt }, 'sentinel: a run or sweep committed first: planning again from its state');
-    }
-  }
+    },
+    onStale: (attempt) => log.info({ attempt }, 'sentinel: a run or sweep committed first: planning again from its state'),
+  });
 }
 
 /** Every open state once the sweep's posts are in: its history summary's open counts and the oldest-open gauge. */
