@@ -3,9 +3,6 @@ import type { Mute } from '../core/mute.js';
 import type { Policy } from '../core/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
 import type { SlackSettings } from '../alerts/slack-settings.js';
-
-// SlackSettings lives with the alerts that read it; re-exported for existing imports.
-export type { SlackSettings } from '../alerts/slack-settings.js';
 import type { ProtectEntry } from '../core/revocation.js';
 
 export interface InventoryToken {

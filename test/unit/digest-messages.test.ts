@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AlertPlan, RoutePlan } from '../../src/alerts/plan-alerts.js';
 import { DEFAULT_ROUTE, type Route } from '../../src/alerts/route-findings.js';
-import type { SlackSettings } from '../../src/config/config.js';
+import type { SlackSettings } from '../../src/alerts/slack-settings.js';
 import { routeDigests, type RouteMessages } from '../../src/alerts/slack/digest-messages.js';
 import { plainText } from '../support/estate.js';
 import { NOW } from '../support/tokens.js';

@@ -4,7 +4,7 @@ import { DEFAULT_ROUTE, routesOf, type Route } from '../../src/alerts/route-find
 import { coverageFindings, coverageGaps } from '../../src/core/coverage.js';
 import type { Finding } from '../../src/core/finding.js';
 import type { TokenResult } from '../../src/core/report.js';
-import type { SlackSettings } from '../../src/config/config.js';
+import type { SlackSettings } from '../../src/alerts/slack-settings.js';
 import { routeDigests, type RouteMessages } from '../../src/alerts/slack/digest-messages.js';
 import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { estate, expectWithinSlackLimits, plainText, textObjects, triageEstate, type Estate } from '../support/estate.js';

@@ -5,7 +5,7 @@ import { findingId, type Finding } from '../../src/core/finding.js';
 import type { TokenResult } from '../../src/core/report.js';
 import type { RuleId } from '../../src/core/rule-catalog.js';
 import type { Severity } from '../../src/core/severity.js';
-import type { SlackSettings } from '../../src/config/config.js';
+import type { SlackSettings } from '../../src/alerts/slack-settings.js';
 import { muteNotes, type MuteChange } from '../../src/alerts/mute-notes.js';
 import { NEW_TOKENS_PER_MESSAGE, type NewTokenEntry } from '../../src/alerts/plan-sentinel.js';
 import { digestMessages } from '../../src/alerts/slack/digest-messages.js';

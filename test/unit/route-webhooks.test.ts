@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Route } from '../../src/alerts/route-findings.js';
-import type { SlackSettings } from '../../src/config/config.js';
+import type { SlackSettings } from '../../src/alerts/slack-settings.js';
 import { createSecrets, type Secrets } from '../../src/config/secrets.js';
 import { UsageError } from '../../src/core/errors.js';
 import { defaultRouteUsed, routeWebhooks, webhookEnvNames } from '../../src/alerts/slack/route-webhooks.js';

@@ -48,7 +48,7 @@ export async function printReport(out: JsonOut, record: RunRecord, format: 'tabl
     await writeJson(out, record.report);
     return;
   }
-  const trigger = record.trigger === 'schedule' ? 'scheduled' : 'manual';
+  const trigger = record.trigger === 'schedule' ? 'scheduled' : record.trigger;
   // The run's counts as committed (countChanges): the numbers its Slack header, `runs` and /metrics give.
   const c = record.counts;
   const counts = c === null ? '' : ` · ${c.new} new · ${c.resolved} resolved · ${c.open} open`;

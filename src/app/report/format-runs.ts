@@ -8,7 +8,8 @@ const minute = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 const count = (n: number | undefined) => (n === undefined ? '-' : String(n));
 
 const HEADER = ['RUN', 'TRIGGER', 'STARTED', 'FINISHED', 'TOKENS', 'FAILED', 'NEW', 'RESOLVED', 'OPEN', 'SLACK'];
-// The run id says the trigger (manual-…, repeat-…): the default table leaves out TRIGGER and FINISHED.
+// A reader sees how a run started in its id (manual-…, repeat-…): the default table leaves out TRIGGER and
+// FINISHED. The trigger itself is a field of the run's record (`trigger`), never read back out of the id.
 const NARROW = HEADER.filter((h) => h !== 'TRIGGER' && h !== 'FINISHED');
 
 /**
