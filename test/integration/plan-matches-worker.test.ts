@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../src/app/cli/run-cli.js';
 import type { RouteMessages } from '../../src/alerts/slack/digest-messages.js';
@@ -14,10 +17,15 @@ afterEach(async () => {
 const KEY_789 = '789_plan-matches-worker-key';
 const TEAM_PATH = '/services/T000/BTEAM/planXXsecretXX';
 const DAY_MS = 86_400_000;
+// The issuer rules read the company directory: user 77 has left.
+const dir = mkdtempSync(join(tmpdir(), 'plan-matches-worker-'));
+const PEOPLE = join(dir, 'people.csv');
+writeFileSync(PEOPLE, 'email,status,left_at\nuser77@example.com,left,2026-11-20\n');
 const CONFIG = [
   'gcore: { concurrency: 4, retries: 1 }',
   'accounts: [{ clientId: 456, name: Production CDN }, { clientId: 789, apiKeyEnv: GCORE_API_KEY_789 }]',
   'notify: { slack: { detailSeverity: medium, renotifyAfterHours: 24, routes: [{ name: team, webhookEnv: SLACK_WEBHOOK_URL_TEAM, match: { accounts: [789] } }] } }',
+  `issuers: { directory: { file: ${PEOPLE} } }`,
   '',
 ].join('\n');
 
@@ -41,14 +49,18 @@ function posted(x: Harness, from: number): RouteMessages[] {
 }
 
 describe('plan previews what the worker posts (one planNotice)', () => {
-  it('the same estate (tokens, alert states, mutes, routes, a lapsed revocation, the clock) gives plan and the worker the same Slack payloads', async () => {
+  it('the same estate (tokens, alert states, mutes, routes, the directory, a lapsed revocation, the clock) gives plan and the worker the same Slack payloads', async () => {
     h = await workerHarness({ config: CONFIG, env: { GCORE_API_KEY_789: KEY_789 } });
     const x = h;
     x.gcore.keys.set(KEY_789, 789);
+    const leaver = gcoreToken(107, { client_user: { ...(gcoreToken(107).client_user as object), user_id: 77, user_email: 'user77@example.com' } });
+    x.gcore.accounts.get(456)?.set(107, leaver);
     x.gcore.accounts.set(789, new Map([[301, gcoreToken(301, { exp_date: null }, 789)], [302, admin(302, 789)]]));
     x.env.SLACK_WEBHOOK_URL_TEAM = x.slack.addWebhook(TEAM_PATH);
     await x.startWorker();
-    expect((await x.trigger()).code).toBe(0);
+    const first = await x.trigger();
+    expect(first.code).toBe(0);
+    expect(first.report?.findings.filter((f) => f.rule === 'issuer-left').map((f) => f.tokenId)).toEqual([107]);
 
     // Two days on: every route's states are due a reminder; one finding resolves, two tokens are new, one token
     // is muted (a note, told once), and a revocation request has waited past approvalHours (a note, told once).
@@ -83,7 +95,7 @@ describe('plan previews what the worker posts (one planNotice)', () => {
     // What was compared holds every kind of news, in both routes: the equality is not of two empty digests.
     const text = JSON.stringify(worker);
     expect(worker.map((d) => d.route).sort()).toEqual(['default', 'team']);
-    for (const told of ['token-106', 'token-303', 'Resolved', 'Still open (reminder)', 'alice muted', 'Revocation request r-0000beef']) {
+    for (const told of ['token-106', 'token-303', 'issuer-left', 'Resolved', 'Still open (reminder)', 'alice muted', 'Revocation request r-0000beef']) {
       expect(text).toContain(told);
     }
   }, 60_000);
