@@ -7,10 +7,9 @@ export interface PlanAndCommit<S, R> {
   /** The alert states (with their version) to plan from: attempt 1 may hand back states already read. */
   readonly load: (attempt: number) => Promise<S>;
   /** Plans from `state` and commits, version-checked: StateConflictError when another commit came first. */
-  readonly commit: (state: S, attempt: number) => Promise<R>;
+  readonly commit: (state: S) => Promise<R>;
   /** Told before each new attempt after a refused commit (a log line). */
   readonly onStale?: (attempt: number) => void;
-  readonly tries?: number;
 }
 
 /**
@@ -19,13 +18,12 @@ export interface PlanAndCommit<S, R> {
  * other error, or a conflict on the last try, is thrown.
  */
 export async function planAndCommit<S, R>(steps: PlanAndCommit<S, R>): Promise<R> {
-  const tries = steps.tries ?? MAX_COMMIT_TRIES;
   for (let attempt = 1; ; attempt += 1) {
     const state = await steps.load(attempt);
     try {
-      return await steps.commit(state, attempt);
+      return await steps.commit(state);
     } catch (error) {
-      if (!(error instanceof StateConflictError) || attempt >= tries) {
+      if (!(error instanceof StateConflictError) || attempt >= MAX_COMMIT_TRIES) {
         throw error;
       }
       steps.onStale?.(attempt);
