@@ -5,8 +5,7 @@ import { muteNotes, type MuteChange } from './mute-notes.js';
 import { revocationLapseNotes } from './revocation-notes.js';
 import type { SlackSettings } from './slack-settings.js';
 import { routeDigests, type RouteMessages } from './slack/digest-messages.js';
-import { DEFAULT_ROUTE } from './route-findings.js';
-import { defaultRouteUsed } from './slack/route-webhooks.js';
+import { postableRoutes } from './slack/route-webhooks.js';
 
 /**
  * Which run the notice is for. `audit`: the one-shot audit, with no memory of earlier runs (everything open is
@@ -79,6 +78,6 @@ export function planNotice(input: NoticeInput): Notice {
  * A failing route among them is a finding of the run, posted through the others; one no longer configured is not.
  */
 export function routeFailingFor(failing: readonly FailingRoute[], settings: SlackSettings): Finding[] {
-  const postable = new Set([...settings.routes.map((r) => r.name), ...(defaultRouteUsed(settings) ? [DEFAULT_ROUTE] : [])]);
+  const postable = new Set(postableRoutes(settings).map((r) => r.route));
   return routeFailingFindings(failing.filter((f) => postable.has(f.route)));
 }

@@ -20,18 +20,20 @@ export function webhookEnvNames(settings: SlackSettings): string[] {
   return [...(defaultRouteUsed(settings) ? [DEFAULT_WEBHOOK_ENV] : []), ...settings.routes.map((r) => r.webhookEnv)];
 }
 
+/** Every route a run can post to, with its webhook's variable: each configured route, then the default unless a catch-all route leaves it unused. */
+export function postableRoutes(settings: SlackSettings): { route: string; env: string }[] {
+  const routes = settings.routes.map((r) => ({ route: r.name, env: r.webhookEnv }));
+  return defaultRouteUsed(settings) ? [...routes, { route: DEFAULT_ROUTE, env: DEFAULT_WEBHOOK_ENV }] : routes;
+}
+
 /**
  * The webhook of every route that can be posted to, by route name, read and checked at start so that a missing
  * or malformed one stops the command before it audits anything. Names every problem at once, after `purpose`.
  */
 export function routeWebhooks(settings: SlackSettings, secrets: WebhookSecrets, purpose: string): Map<string, string> {
-  const wanted: [string, string][] = settings.routes.map((r) => [r.name, r.webhookEnv]);
-  if (defaultRouteUsed(settings)) {
-    wanted.push([DEFAULT_ROUTE, DEFAULT_WEBHOOK_ENV]);
-  }
   const out = new Map<string, string>();
   const problems: string[] = [];
-  for (const [route, env] of wanted) {
+  for (const { route, env } of postableRoutes(settings)) {
     try {
       const url = secrets.get(env);
       const problem = checkWebhookUrl(env, url, settings.allowedHosts);
