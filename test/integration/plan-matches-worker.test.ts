@@ -49,7 +49,7 @@ function posted(x: Harness, from: number): RouteMessages[] {
 }
 
 describe('plan previews what the worker posts (one planNotice)', () => {
-  it('the same estate (tokens, alert states, mutes, routes, the directory, a lapsed revocation, the clock) gives plan and the worker the same Slack payloads', async () => {
+  it('the same estate (tokens, alert states, mutes, routes, the directory, lapsed revocations, the clock) gives plan and the worker the same Slack payloads', async () => {
     h = await workerHarness({ config: CONFIG, env: { GCORE_API_KEY_789: KEY_789 } });
     const x = h;
     x.gcore.keys.set(KEY_789, 789);
@@ -70,12 +70,17 @@ describe('plan previews what the worker posts (one planNotice)', () => {
     x.gcore.accounts.get(789)?.set(303, admin(303, 789));
     const mute = await cli(x, ['mute', 'add', '--account', '456', '--token', '103', '--reason', 'kept in the vault', '--until', '2026-12-20']);
     expect(mute.code).toBe(0);
-    const requestedAt = new Date(x.now.getTime() - 100 * 3_600_000);
-    await createRevocationStore(x.redis, x.prefix).add({
-      id: 'r-0000beef', clientId: 456, tokenId: 105, reason: 'left', requestedBy: 'alice', requestedAt: requestedAt.toISOString(), requestedAtMs: requestedAt.getTime(),
-      findings: [], fingerprint: { name: 'token-105', roleId: 2, roleName: 'Users', expDate: null, lastUsage: null, issuerId: 123 },
-      status: 'pending', approvedBy: null, approvedAt: null, owner: null, attempt: 0, leaseUntil: null, outcome: null, finishedAt: null,
-    });
+    // One request the run will find past approvalHours, one `revoke list` already marked lapsed (not told yet).
+    const revocations = createRevocationStore(x.redis, x.prefix);
+    for (const [id, tokenId, hoursAgo] of [['r-0000beef', 105, 100], ['r-0000cafe', 101, 120]] as const) {
+      const requestedAt = new Date(x.now.getTime() - hoursAgo * 3_600_000);
+      await revocations.add({
+        id, clientId: 456, tokenId, reason: 'left', requestedBy: 'alice', requestedAt: requestedAt.toISOString(), requestedAtMs: requestedAt.getTime(),
+        findings: [], fingerprint: { name: `token-${tokenId}`, roleId: 2, roleName: 'Users', expDate: null, lastUsage: null, issuerId: 123 },
+        status: 'pending', approvedBy: null, approvedAt: null, owner: null, attempt: 0, leaseUntil: null, outcome: null, finishedAt: null,
+      });
+    }
+    await revocations.close('r-0000cafe', 'lapsed', null, 'not approved in time', x.now);
 
     const plan = await cli(x, ['plan', '--config', x.configPath, '--format', 'json', '--now', x.now.toISOString()]);
     expect(plan.code).toBe(0);
@@ -95,7 +100,7 @@ describe('plan previews what the worker posts (one planNotice)', () => {
     // What was compared holds every kind of news, in both routes: the equality is not of two empty digests.
     const text = JSON.stringify(worker);
     expect(worker.map((d) => d.route).sort()).toEqual(['default', 'team']);
-    for (const told of ['token-106', 'token-303', 'issuer-left', 'Resolved', 'Still open (reminder)', 'alice muted', 'Revocation request r-0000beef']) {
+    for (const told of ['token-106', 'token-303', 'issuer-left', 'Resolved', 'Still open (reminder)', 'alice muted', 'Revocation request r-0000beef', 'Revocation request r-0000cafe']) {
       expect(text).toContain(told);
     }
   }, 60_000);
