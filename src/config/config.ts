@@ -7,6 +7,7 @@ import type { SlackSettings } from '../alerts/slack-settings.js';
 // SlackSettings lives with the alerts that read it; re-exported for existing imports.
 export type { SlackSettings } from '../alerts/slack-settings.js';
 import type { ProtectEntry } from '../core/revocation.js';
+import type { QuarantineEntry } from '../core/quarantine.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -93,6 +94,8 @@ export interface RemediationSettings {
   readonly historyDays: number;
   /** Tokens never deleted, whoever approves. */
   readonly protect: readonly ProtectEntry[];
+  /** The sentinel's deadline policy; absent in configurations built before it existed (none). */
+  readonly quarantine?: readonly QuarantineEntry[];
 }
 
 export interface SentinelSettings {
