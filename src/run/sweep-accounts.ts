@@ -21,6 +21,8 @@ import type { IssuerLookup } from '../store/issuer-facts-store.js';
 import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
 import type { TokenRef } from '../core/token-ref.js';
+import type { RevocationRecord } from '../store/revocation-store.js';
+import { quarantineNewTokens, type QuarantineNewTokensDeps } from './quarantine-new-tokens.js';
 
 /** Commits refused because a run or another sweep committed first, before the sweep gives up until the next. */
 const MAX_COMMIT_TRIES = 5;
@@ -43,6 +45,8 @@ export interface SweepDeps {
   readonly issuers?: () => Promise<IssuerLookup | null>;
   /** The company directory this replica holds (refreshed before each sweep): the issuer rules of new tokens. */
   readonly directory?: DirectorySource;
+  /** remediation.quarantine (with remediation on): announced tokens its entries cover are quarantined; absent: none. */
+  readonly quarantine?: Pick<QuarantineNewTokensDeps, 'entries' | 'store'>;
 }
 
 export interface SweepResult {
@@ -137,6 +141,7 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     return sweepResult([]);
   }
   const settings = config.notify.slack;
+  const quarantined = new Map<string, RevocationRecord>();
   for (let attempt = 1; ; attempt += 1) {
     const { states, version } = await deps.states.load();
     const plan = planSentinel(states, findings, {
@@ -146,7 +151,11 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
       routes: settings.routes,
       maxMessages: settings.maxMessagesPerRun,
     });
-    const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
+    const alerts =
+      deps.quarantine === undefined || deps.quarantine.entries.length === 0
+        ? plan.alerts
+        : await quarantineNewTokens(plan.alerts, fresh, { ...deps.quarantine, api: deps.api, secrets: deps.secrets, foundAt: now, logger: log }, quarantined);
+    const digests = alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
     try {
       const failed = results.filter((r) => r.status === 'failed').length;
       const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;
