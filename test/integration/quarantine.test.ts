@@ -1,0 +1,206 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { workerQuarantines } from '../../src/app/worker/worker-quarantines.js';
+import type { Config } from '../../src/config/config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createSecrets } from '../../src/config/secrets.js';
+import { createLogger } from '../../src/core/logger.js';
+import { createGcoreApi } from '../../src/gcore/create-gcore-api.js';
+import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
+import { sweepAccounts } from '../../src/run/sweep-accounts.js';
+import { createAlertStateStore } from '../../src/store/alert-state-store.js';
+import { createMuteStore, toMute } from '../../src/store/mute-store.js';
+import { createOutboxStore } from '../../src/store/outbox-store.js';
+import { createRevocationStore, type RevocationRecord } from '../../src/store/revocation-store.js';
+import { createSentinelStore } from '../../src/store/sentinel-store.js';
+import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
+import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
+import { logSink } from '../support/log-sink.js';
+import { cliAt } from '../support/cli-at.js';
+import { testRedis } from '../support/store-fixtures.js';
+
+const { redis, prefix: base } = testRedis();
+const second = new Redis(process.env.REDIS_URL ?? '', { maxRetriesPerRequest: null });
+const logger = createLogger({ level: 'info', destination: logSink() });
+const AUDIT_KEY = '900_audit-secret';
+const DELETE_KEY = '901_delete-secret';
+const secrets = createSecrets({ AUDIT_KEY, DELETE_KEY });
+const FOUND = new Date('2026-12-04T09:00:00.000Z');
+const DEADLINE = new Date('2026-12-05T09:00:00.000Z'); // afterHours: 24
+const JUST_BEFORE = new Date(DEADLINE.getTime() - 1);
+let gcore: GcoreStandIn;
+let prefix = '';
+let n = 0;
+
+afterAll(async () => {
+  await Promise.all([redis.quit(), second.quit(), gcore.close()]);
+});
+
+const admin = (id: number) => gcoreToken(id, { exp_date: null, client_user: { ...(gcoreToken(id).client_user as object), role: { id: 1, name: 'Administrators' } } });
+
+beforeEach(async () => {
+  prefix = `${base}-quarantine-${(n += 1)}`;
+  if (gcore) {
+    await gcore.close();
+  }
+  gcore = await startGcoreStandIn();
+  gcore.keys.set(AUDIT_KEY, 456);
+  gcore.keys.set(DELETE_KEY, 456);
+  // 101 was there before (seen); 201 is new: a never-expiring Administrators token.
+  gcore.accounts.set(456, new Map<number, unknown>([[101, gcoreToken(101)], [201, admin(201)]]));
+  await redis.sadd(`${prefix}:sentinel:seen:456`, '0', '101');
+});
+
+function configFile(remediation: Record<string, unknown>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'quarantine-'));
+  const path = join(dir, 'audit.yaml');
+  writeFileSync(path, JSON.stringify({ gcore: { retries: 1, timeoutMs: 2000 }, accounts: [{ clientId: 456, apiKeyEnv: 'AUDIT_KEY', remediationKeyEnv: 'DELETE_KEY' }], remediation }));
+  return path;
+}
+const policy = (dryRun: boolean) => ({ enabled: true, approvalHours: 1, quarantine: [{ rule: 'never-expiring-admin', afterHours: 24, dryRun }] });
+const configOf = (path: string): Config => loadConfig(path, { GCORE_API_URL: gcore.url });
+
+const apiOf = (config: Config) => createGcoreApi({ ...config.gcore, limiter: createRequestLimiter({ concurrency: 4 }), retryBaseDelayMs: 1 });
+const mutesOf = (r: Redis, config: Config) => async () => [...config.mutes, ...(await createMuteStore(r, prefix).list()).map((m) => toMute(m, config.muteMaxDays))];
+
+/** One sentinel sweep at `at`, as the worker wires it (remediation.quarantine only with remediation on). */
+function sweep(config: Config, at: Date, r: Redis = redis) {
+  return sweepAccounts(
+    {
+      config,
+      sentinel: config.sentinel ?? { everySeconds: 300, minSeverity: 'high' },
+      api: apiOf(config),
+      secrets,
+      states: createAlertStateStore(r, prefix),
+      store: createSentinelStore(r, prefix),
+      mutes: mutesOf(r, config),
+      clock: () => at,
+      logger,
+      quarantine: config.remediation?.enabled ? { entries: config.remediation.quarantine ?? [], store: createRevocationStore(r, prefix) } : undefined,
+    },
+    `sweep-${at.getTime()}-${(n += 1)}`,
+  );
+}
+
+/** The worker's deadline check at `at` (what each sweep and each report job runs): how many it deleted. */
+function check(config: Config, at: Date, r: Redis = redis): Promise<number> {
+  return workerQuarantines(config, secrets, {
+    api: apiOf(config),
+    revocations: createRevocationStore(r, prefix),
+    alertStates: createAlertStateStore(r, prefix),
+    mutes: mutesOf(r, config),
+    clock: () => at,
+    logger,
+    retryBaseDelayMs: 1,
+  })();
+}
+
+const cli = (args: string[], at: Date) =>
+  cliAt(args, { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: prefix, GCORE_API_URL: gcore.url, AUDIT_KEY, DELETE_KEY, LOG_LEVEL: 'silent' }, at);
+
+async function listed(path: string, at: Date): Promise<RevocationRecord[]> {
+  return JSON.parse((await cli(['revoke', 'list', '--format', 'json', '--config', path], at)).stdout) as RevocationRecord[];
+}
+
+/** The "New token" messages the sweep put in the outbox (delivered as any digest), as text. */
+async function announced(): Promise<string> {
+  return JSON.stringify((await createOutboxStore(redis, prefix).pendingDigests(DEFAULT_ROUTE)).flatMap((d) => d.messages));
+}
+
+const onlyQuarantine = async () => {
+  const all = await createRevocationStore(redis, prefix).list();
+  expect(all).toHaveLength(1);
+  return all[0] as RevocationRecord;
+};
+
+describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETEs)', () => {
+  it('dry run: announces the deadline, records "dry-run" at it (listed by revoke list, counted), deletes nothing', async () => {
+    // Another rule's entry is live: the worker holds a deleter, and this token's dry run must still not use it.
+    const path = configFile({ ...policy(true), quarantine: [...policy(true).quarantine, { rule: 'stale', afterHours: 1, dryRun: false }] });
+    const config = configOf(path);
+    expect((await sweep(config, FOUND)).posted).toHaveLength(1);
+    const q = await onlyQuarantine();
+    expect(q).toMatchObject({ kind: 'quarantine', status: 'pending', clientId: 456, tokenId: 201, requestedBy: 'sentinel', quarantine: { rule: 'never-expiring-admin', dryRun: true, deadline: DEADLINE.toISOString() } });
+    expect(q.fingerprint).toMatchObject({ roleId: 1, roleName: 'Administrators', expDate: null });
+    expect(await announced()).toContain(`would be deleted at 2026-12-05 09:00 UTC unless muted or approved to stay (\`revoke keep ${q.id}\`) (dry run)`);
+
+    // approvalHours (1) is for two-person requests: a quarantine waits for its deadline.
+    expect((await listed(path, JUST_BEFORE))[0]).toMatchObject({ id: q.id, status: 'pending' });
+    expect(await check(config, JUST_BEFORE)).toBe(0);
+    expect(await check(config, DEADLINE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(gcore.accounts.get(456)?.has(201)).toBe(true);
+    expect((await listed(path, DEADLINE))[0]).toMatchObject({ id: q.id, status: 'dry-run', outcome: 'dry run: would have been deleted at its deadline; nothing was deleted' });
+    expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ 'dry-run': '1' });
+    expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
+  });
+
+  it('live: nothing before the deadline; at it, deleted exactly once with the policy as approver, told as "Revoked"', async () => {
+    const config = configOf(configFile(policy(false)));
+    await sweep(config, FOUND);
+    const q = await onlyQuarantine();
+    expect(await announced()).toContain(`will be deleted at 2026-12-05 09:00 UTC unless muted or approved to stay (\`revoke keep ${q.id}\`)`);
+    expect(await check(config, JUST_BEFORE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+
+    expect(await check(config, DEADLINE)).toBe(1);
+    expect(gcore.deletes).toBe(1);
+    expect(gcore.accounts.get(456)?.has(201)).toBe(false);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'done', outcome: 'deleted', approvedBy: 'policy: quarantine never-expiring-admin 24h' });
+    expect(await announced()).toContain('Revoked: Token token-201 (456/201) revoked: deleted, asked by sentinel');
+    expect(await check(config, new Date(DEADLINE.getTime() + 3_600_000))).toBe(0);
+    expect(gcore.deletes).toBe(1);
+  });
+
+  it('live but muted before the deadline: no DELETE, recorded muted', async () => {
+    const config = configOf(configFile(policy(false)));
+    await sweep(config, FOUND);
+    await createMuteStore(redis, prefix).add({
+      id: 'm-1', rule: 'never-expiring-admin', clientId: 456, tokenId: 201, reason: 'break-glass token', by: 'carol',
+      until: '2026-12-20T00:00:00.000Z', untilText: '2026-12-19', createdAt: '2026-12-04T10:00:00.000Z',
+    });
+    expect(await check(config, DEADLINE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'muted', outcome: 'muted at its deadline: nothing was deleted' });
+    expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ muted: '1' });
+  });
+
+  it('live but `revoke keep`: no DELETE, recorded kept; `revoke approve` of a quarantine is refused', async () => {
+    const path = configFile(policy(false));
+    const config = configOf(path);
+    await sweep(config, FOUND);
+    const { id } = await onlyQuarantine();
+    const approve = await cli(['revoke', 'approve', id, '--by', 'bob', '--config', path], JUST_BEFORE);
+    expect(approve).toMatchObject({ code: 2, stderr: expect.stringContaining(`${id} is a quarantine`) });
+    expect(await cli(['revoke', 'keep', id, '--by', 'carol', '--reason', 'billing uses it', '--config', path], JUST_BEFORE)).toMatchObject({ code: 0 });
+    expect(await check(config, DEADLINE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'kept', outcome: 'kept by carol: billing uses it' });
+    expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
+  });
+
+  it('two sweeps finding the token record one quarantine; two checks at the deadline at once (two connections) delete once', async () => {
+    const config = configOf(configFile(policy(false)));
+    await Promise.all([sweep(config, FOUND, redis), sweep(config, FOUND, second)]);
+    await onlyQuarantine();
+    const deleted = await Promise.all([check(config, DEADLINE, redis), check(config, DEADLINE, second), check(config, DEADLINE, redis)]);
+    expect(deleted.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(gcore.deletes).toBe(1);
+    expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ done: '1' });
+  });
+
+  it('remediation off: a live quarantine left in Redis sends no DELETE at its deadline, and a sweep quarantines nothing', async () => {
+    await sweep(configOf(configFile(policy(false))), FOUND);
+    const off = configOf(configFile({ enabled: false }));
+    expect(await check(off, DEADLINE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'dry-run', outcome: expect.stringContaining('the policy is no longer live here') });
+
+    gcore.accounts.get(456)?.set(202, admin(202));
+    await sweep(off, FOUND);
+    expect(await createRevocationStore(redis, prefix).list()).toHaveLength(1);
+  });
+});
