@@ -20,6 +20,8 @@ import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { logSink } from '../support/log-sink.js';
 import { cliAt } from '../support/cli-at.js';
+import { workerHarness } from '../support/worker-harness.js';
+import { until } from '../support/worker-process.js';
 import { testRedis } from '../support/store-fixtures.js';
 
 const { redis, prefix: base } = testRedis();
@@ -202,5 +204,43 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     gcore.accounts.get(456)?.set(202, admin(202));
     await sweep(off, FOUND);
     expect(await createRevocationStore(redis, prefix).list()).toHaveLength(1);
+  });
+});
+
+describe('remediation.quarantine in the worker', () => {
+  const yaml = (sentinel: string) =>
+    [
+      'gcore: { concurrency: 4, retries: 1 }',
+      'accounts: [{ clientId: 456, remediationKeyEnv: DELETE_KEY }]',
+      sentinel,
+      'remediation: { enabled: true, quarantine: [{ rule: never-expiring-admin, afterHours: 24, dryRun: false }] }',
+      '',
+    ].join('\n');
+
+  it('a sweep announces the deadline; at it, the next run\'s report job deletes the token once and Slack hears "Revoked"', async () => {
+    const h = await workerHarness({ config: yaml('sentinel: { everySeconds: 1 }'), env: { DELETE_KEY } });
+    try {
+      h.gcore.keys.set(DELETE_KEY, 456);
+      const first = await h.startWorker();
+      await until(async () => (await h.redis.sismember(`${h.prefix}:sentinel:seen:456`, '0')) === 1, 10_000, 'the first sweep to record the account');
+      h.gcore.accounts.get(456)?.set(201, admin(201));
+      const posted = (text: string) => h.slack.accepted().filter((p) => p.raw.includes(text));
+      await until(() => Promise.resolve(posted('(token 201)').length > 0), 10_000, 'the New token message');
+      expect(posted('(token 201)')[0]?.raw).toContain('will be deleted at 2026-11-30 12:00 UTC unless muted or approved to stay');
+      await first.close(3000);
+
+      // Only runs from here on (no sweep): the report job's own deadline check deletes it.
+      writeFileSync(h.configPath, yaml('sentinel: false'));
+      await h.startWorker();
+      h.now = new Date('2026-11-30T12:00:00Z');
+      expect((await h.trigger()).code).toBe(0);
+      await until(() => Promise.resolve(posted('Revoked').length > 0), 10_000, 'the Revoked message');
+      expect(h.gcore.deletes).toBe(1);
+      expect(posted('Revoked')[0]?.raw).toContain('(456/201) revoked: deleted, asked by sentinel');
+      expect((await h.trigger()).code).toBe(0);
+      expect(h.gcore.deletes).toBe(1);
+    } finally {
+      await h.close();
+    }
   });
 });
