@@ -194,6 +194,21 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ done: '1' });
   });
 
+  it('a deletion whose process died with the claim (executing) is left while its lease runs, then carried on once, re-read first', async () => {
+    const config = configOf(configFile(policy(false)));
+    await sweep(config, FOUND);
+    const q = await onlyQuarantine();
+    const store = createRevocationStore(redis, prefix);
+    await store.claim(q.id, { owner: 'died', approvedBy: 'policy: quarantine never-expiring-admin 24h', now: DEADLINE, leaseMs: 60_000, approvalHours: 1 });
+    expect(await check(config, new Date(DEADLINE.getTime() + 59_999))).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(await redis.zscore(`${prefix}:revoke:quarantine-due`, q.id)).not.toBeNull();
+    expect(await check(config, new Date(DEADLINE.getTime() + 60_000))).toBe(1);
+    expect(gcore.deletes).toBe(1);
+    expect(gcore.requests.filter((r) => r.includes('/tokens/201'))).toEqual(['GET /iam/v2/clients/456/tokens/201', 'GET /iam/v2/clients/456/tokens/201', 'GET /iam/v2/clients/456/tokens/201', 'DELETE /iam/v2/clients/456/tokens/201']);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'done', attempt: 2 });
+  });
+
   it('remediation off: a live quarantine left in Redis sends no DELETE at its deadline, and a sweep quarantines nothing', async () => {
     await sweep(configOf(configFile(policy(false))), FOUND);
     const off = configOf(configFile({ enabled: false }));
