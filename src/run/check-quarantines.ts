@@ -9,7 +9,7 @@ import { carryOutRevocation, type RevokeDeps } from './revoke-token.js';
 export const QUARANTINE_BATCH = 100;
 
 export interface QuarantineCheckDeps {
-  readonly store: RevokeDeps['store'] & Pick<RevocationStore, 'dueQuarantines' | 'close' | 'settled'>;
+  readonly store: RevokeDeps['store'] & Pick<RevocationStore, 'dueQuarantines' | 'close' | 'settled' | 'announced'>;
   /** The mutes in force (configuration and `mute add`), as a run applies them. */
   readonly mutes: () => Promise<readonly Mute[]>;
   /** remediation.quarantine as configured now: a record is deleted only while a live entry for its rule remains. */
@@ -112,6 +112,11 @@ async function settle(
   }
   if (deps.deleting === null) {
     return 'busy'; // executing, claimed by a process that could delete: left to it (or to one that can)
+  }
+  if (record.status === 'pending' && !(await deps.store.announced(q))) {
+    // Slack has not heard of it yet (the route is failing): nobody could mute or keep it. It waits.
+    log.warn('quarantine: its deadline has come but its announcement is not delivered yet; nothing deleted until it is');
+    return 'busy';
   }
   const keys = await deps.deleting.keysOf(record.clientId);
   if (keys === null) {

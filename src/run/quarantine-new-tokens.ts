@@ -86,3 +86,29 @@ export async function quarantineNewTokens(
     }),
   }));
 }
+
+/**
+ * Once the sweep's commit put its messages in the outboxes: each quarantine it announced records that sweep
+ * and the routes, so the deadline check deletes nothing while that message waits in an outbox. Marked after
+ * the commit, never before: a commit refused (and planned again) cannot leave a quarantine pointing at a
+ * message that was never queued. A pending one only (record-quarantine.lua).
+ */
+export async function markAnnounced(
+  alerts: readonly NewTokenAlert[],
+  made: ReadonlyMap<string, RevocationRecord>,
+  store: Pick<RevocationStore, 'recordQuarantine'>,
+  sweep: string,
+): Promise<void> {
+  const routesOf = new Map<string, string[]>();
+  for (const a of alerts) {
+    for (const e of a.entries) {
+      routesOf.set(tokenKey(e), [...(routesOf.get(tokenKey(e)) ?? []), a.route]);
+    }
+  }
+  for (const [key, routes] of routesOf) {
+    const r = made.get(key);
+    if (r?.quarantine !== undefined) {
+      await store.recordQuarantine({ ...r, quarantine: { ...r.quarantine, announcedIn: { sweep, routes } } });
+    }
+  }
+}

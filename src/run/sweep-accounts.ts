@@ -22,7 +22,7 @@ import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
 import type { TokenRef } from '../core/token-ref.js';
 import type { RevocationRecord } from '../store/revocation-store.js';
-import { quarantineNewTokens, type QuarantineNewTokensDeps } from './quarantine-new-tokens.js';
+import { markAnnounced, quarantineNewTokens, type QuarantineNewTokensDeps } from './quarantine-new-tokens.js';
 
 /** Commits refused because a run or another sweep committed first, before the sweep gives up until the next. */
 const MAX_COMMIT_TRIES = 5;
@@ -175,6 +175,9 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         ...openAfter(states, plan.upserts),
       };
       await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow, entry });
+      if (deps.quarantine !== undefined && quarantined.size > 0) {
+        await markAnnounced(alerts, quarantined, deps.quarantine.store, sweep);
+      }
       if (digests.length > 0) {
         log.info({ routes: plan.alerts.map((a) => ({ route: a.route, tokens: a.entries.length, left: a.left })) }, 'sentinel: new tokens to post');
       }

@@ -23,6 +23,12 @@ export interface QuarantineDetails {
   /** The rules the sentinel announced the token for: a mute of any of them in force at the deadline keeps it. */
   readonly rules: readonly RuleId[];
   readonly deadline: string;
+  /**
+   * The sweep whose "New token" message announced it, and its routes (marked once that sweep committed): a
+   * live quarantine is not deleted while that message is still in an outbox (Slack has not heard it: nobody
+   * could mute or keep it yet). Absent: a worker died between the commit and the mark; not waited for.
+   */
+  readonly announcedIn?: { readonly sweep: string; readonly routes: readonly string[] };
 }
 
 /** One revocation as kept in Redis (plain JSON): never a key, a webhook or an email. */
@@ -262,8 +268,15 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         record.id,
         JSON.stringify(record),
         String(Date.parse(record.quarantine.deadline)),
+        JSON.stringify(record.quarantine.announcedIn ?? null),
       ])) as string;
       return parse(json);
+    },
+
+    /** Whether the message announcing a quarantine left every outbox (Slack accepted it, or set it aside for good); unknown: yes. */
+    async announced(q: QuarantineDetails): Promise<boolean> {
+      const a = q.announcedIn;
+      return a === undefined || a.routes.length === 0 || (await redis.exists(...a.routes.map((route) => keys.digest(a.sweep, route)))) === 0;
     },
 
     /** The quarantines whose deadline is at or before `now`, at most `limit`, earliest first (null: record gone). */

@@ -112,6 +112,14 @@ async function announced(): Promise<string> {
   return JSON.stringify((await createOutboxStore(redis, prefix).pendingDigests(DEFAULT_ROUTE)).flatMap((d) => d.messages));
 }
 
+/** What the outbox delivery does once Slack accepted a message: the announcements leave the outbox. */
+async function deliverAnnouncements(): Promise<void> {
+  const outbox = createOutboxStore(redis, prefix);
+  for (const d of await outbox.pendingDigests(DEFAULT_ROUTE)) {
+    await outbox.completeDigest(d.runKey, DEFAULT_ROUTE);
+  }
+}
+
 const onlyQuarantine = async () => {
   const all = await createRevocationStore(redis, prefix).list();
   expect(all).toHaveLength(1);
@@ -140,14 +148,19 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
   });
 
-  it('live: nothing before the deadline; at it, deleted exactly once with the policy as approver, told as "Revoked"', async () => {
+  it('live: nothing before the deadline, nor while its announcement waits in the outbox; then deleted exactly once with the policy as approver, told as "Revoked"', async () => {
     const config = configOf(configFile(policy(false)));
     await sweep(config, FOUND);
     const q = await onlyQuarantine();
     expect(await announced()).toContain(`will be deleted at 2026-12-05 09:00 UTC unless muted or approved to stay (\`revoke keep ${q.id}\`)`);
     expect(await check(config, JUST_BEFORE)).toBe(0);
     expect(gcore.deletes).toBe(0);
+    // Slack has not heard it yet (its route failing): nobody could mute or keep it, so it waits past its deadline.
+    expect(await check(config, DEADLINE)).toBe(0);
+    expect(gcore.deletes).toBe(0);
+    expect(await onlyQuarantine()).toMatchObject({ status: 'pending', quarantine: { announcedIn: { routes: [DEFAULT_ROUTE] } } });
 
+    await deliverAnnouncements();
     expect(await check(config, DEADLINE)).toBe(1);
     expect(gcore.deletes).toBe(1);
     expect(gcore.accounts.get(456)?.has(201)).toBe(false);
@@ -188,6 +201,7 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     const config = configOf(configFile(policy(false)));
     await Promise.all([sweep(config, FOUND, redis), sweep(config, FOUND, second)]);
     await onlyQuarantine();
+    await deliverAnnouncements();
     const deleted = await Promise.all([check(config, DEADLINE, redis), check(config, DEADLINE, second), check(config, DEADLINE, redis)]);
     expect(deleted.reduce((a, b) => a + b, 0)).toBe(1);
     expect(gcore.deletes).toBe(1);
