@@ -135,6 +135,8 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     const q = await onlyQuarantine();
     expect(q).toMatchObject({ kind: 'quarantine', status: 'pending', clientId: 456, tokenId: 201, requestedBy: 'sentinel', quarantine: { rule: 'never-expiring-admin', dryRun: true, deadline: DEADLINE.toISOString() } });
     expect(q.fingerprint).toMatchObject({ roleId: 1, roleName: 'Administrators', expDate: null });
+    // No key and no email in what Redis keeps of it (the token's issuer is john@example.com).
+    expect(JSON.stringify(await redis.hgetall(`${prefix}:revoke:requests`))).not.toMatch(/secret|john@example/);
     expect(await announced()).toContain(`would be deleted at 2026-12-05 09:00 UTC unless muted or approved to stay (\`revoke keep ${q.id}\`) (dry run)`);
 
     // approvalHours (1) is for two-person requests: a quarantine waits for its deadline.
