@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
-import { toError } from '../core/errors.js';
+import { GcoreNotFoundError, toError } from '../core/errors.js';
+import type { ProtectEntry } from '../core/revocation.js';
+import type { GcoreApi } from '../gcore/gcore-api.js';
+import { parseToken } from '../gcore/parse-token.js';
 import type { Mute } from '../core/mute.js';
 import { quarantineApprover, quarantineVerdict, type QuarantineEntry } from '../core/quarantine.js';
 import type { RevocationRecord, RevocationStore } from '../store/revocation-store.js';
-import { carryOutRevocation, type RevokeDeps } from './revoke-token.js';
+import { carryOutRevocation, revocationRefusal, type RevokeDeps } from './revoke-token.js';
 
 /** Quarantines settled per check at most: a backlog is worked through by the next sweeps and runs. */
 export const QUARANTINE_BATCH = 100;
@@ -22,6 +25,12 @@ export interface QuarantineCheckDeps {
     readonly revoke: Omit<RevokeDeps, 'store' | 'keys' | 'clock' | 'logger'>;
     keysOf(clientId: number): Promise<ReturnType<RevokeDeps['keys']> | null>;
   } | null;
+  /** How a dry run tells what a live run would do: the token re-read with the account's audit key, then the same refusals. Absent: not told. */
+  readonly reading?: {
+    readonly api: Pick<GcoreApi, 'getToken'>;
+    auditKeyOf(clientId: number): Promise<string | null>;
+    readonly protect: readonly ProtectEntry[];
+  };
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly batch?: number;
@@ -103,8 +112,9 @@ async function settle(
     }
     case 'would-delete': {
       const why = q.dryRun ? 'dry run' : 'dry run (the policy is no longer live here)';
-      await deps.store.close(record.id, 'dry-run', null, `${why}: would have been deleted at its deadline; nothing was deleted`, now);
-      log.info('quarantine: dry run; would have deleted the token');
+      const would = await wouldEnd(record, deps);
+      await deps.store.close(record.id, 'dry-run', null, `${why}: ${would}; nothing was deleted`, now);
+      log.info({ would }, 'quarantine: dry run at its deadline');
       return 'dry-run';
     }
     case 'delete':
@@ -140,4 +150,21 @@ async function settle(
     case 'missing':
       return 'gone'; // ended by another process meanwhile (quarantines never lapse)
   }
+}
+
+/** What a live run would have done with a dry-run quarantine at its deadline: the same re-read and refusals. */
+async function wouldEnd(record: RevocationRecord, deps: QuarantineCheckDeps): Promise<string> {
+  const deleted = 'would have been deleted at its deadline';
+  const auditKey = deps.reading === undefined ? null : await deps.reading.auditKeyOf(record.clientId);
+  if (deps.reading === undefined || auditKey === null) {
+    return deleted;
+  }
+  let raw: unknown;
+  try {
+    raw = await deps.reading.api.getToken(record.clientId, record.tokenId, auditKey);
+  } catch (error) {
+    return error instanceof GcoreNotFoundError ? 'already gone (HTTP 404 when re-read)' : `would have been refused: the token could not be re-read (${toError(error).message})`;
+  }
+  const refusal = revocationRefusal(record, parseToken(raw), { deleteKey: null, auditKey }, deps.reading.protect);
+  return refusal === null ? deleted : `would have been refused: ${refusal}`;
 }

@@ -150,6 +150,18 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
   });
 
+  it('dry run tells what a live run would have done: refused when the token changed since it was found, or is protected', async () => {
+    const config = configOf(configFile({ ...policy(true), protect: [{ name: 'prod-*' }] }));
+    gcore.accounts.get(456)?.set(202, { ...admin(202), name: 'prod-bot' });
+    await sweep(config, FOUND);
+    gcore.accounts.get(456)?.set(201, { ...admin(201), last_usage: '2026-12-04T20:00:00.000000Z' });
+    await check(config, DEADLINE);
+    expect(gcore.deletes).toBe(0);
+    const outcomes = new Map((await createRevocationStore(redis, prefix).list()).map((r) => [r.tokenId, r.outcome]));
+    expect(outcomes.get(201)).toMatch(/^dry run: would have been refused: the token changed since the request: used since the request \(last_usage .+\); nothing was deleted$/);
+    expect(outcomes.get(202)).toBe('dry run: would have been refused: remediation.protect covers its name ("prod-*"); nothing was deleted');
+  });
+
   it('live: nothing before the deadline, nor while its announcement waits in the outbox; then deleted exactly once with the policy as approver, told as "Revoked"', async () => {
     const config = configOf(configFile(policy(false)));
     await sweep(config, FOUND);
