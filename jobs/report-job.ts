@@ -66,6 +66,8 @@ export interface ReportJobDeps {
   readonly onDeadLetter?: (route: string) => void;
   /** Writes the committed run's evidence folder (evidence.dir); never throws. */
   readonly evidence?: (run: CommittedRun) => Promise<void>;
+  /** The quarantine deadline check (checkQuarantines), before the outbox is delivered; how many it deleted. */
+  readonly quarantines?: () => Promise<number>;
 }
 
 /** The tokens (`clientId:tokenId`) the alert states name: their passing results are what resolves them. */
@@ -209,6 +211,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
         onStale: (attempt) => log.info({ attempt }, 'another run committed first: planning again from its state'),
       });
     }
+    // Each run checks the quarantines' deadlines too (not only sweeps): their "Revoked" messages go out below.
+    await deadlineCheck(deps, log);
     let busy = false;
     try {
       busy = !(await deliverPending(deps, log));
@@ -225,6 +229,16 @@ export function makeReportHandler(deps: ReportJobDeps) {
     }
     return { runKey };
   };
+}
+
+/** The quarantine deadline check; a failure of it is logged, and the next sweep or run checks again. */
+export async function deadlineCheck(deps: { readonly quarantines?: () => Promise<number> }, log: Logger): Promise<number> {
+  try {
+    return (await deps.quarantines?.()) ?? 0;
+  } catch (error) {
+    log.warn({ err: error }, 'quarantine: the deadline check failed; the next sweep or run checks again');
+    return 0;
+  }
 }
 
 /** Delivers every route's pending digests, oldest first, each route under its own claim; `deps.busy()` when a claim was held. */

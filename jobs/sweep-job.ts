@@ -4,7 +4,7 @@ import type { SweepOutcome } from '../src/run/sweep-outcome.js';
 import { sweepAccounts, type SweepDeps } from '../src/run/sweep-accounts.js';
 import type { QueuedJob } from '../src/store/job-catalogue.js';
 import type { SentinelStore } from '../src/store/sentinel-store.js';
-import { deliverOutbox, type ReportJobDeps } from './report-job.js';
+import { deadlineCheck, deliverOutbox, type ReportJobDeps } from './report-job.js';
 
 /** The sweep lock's life, renewed while a sweep runs: a sweep that dies frees it this long after. */
 const SWEEP_LOCK_MS = 60_000;
@@ -16,6 +16,8 @@ export interface SweepJobDeps extends Omit<SweepDeps, 'store'> {
   readonly onSweep?: (outcome: SweepOutcome) => void;
   /** Seconds from a posted token's creation to Slack accepting its message. */
   readonly onDetected?: (seconds: number) => void;
+  /** The quarantine deadline check (checkQuarantines), after each sweep; how many it deleted (their "Revoked" messages go out now). */
+  readonly quarantines?: () => Promise<number>;
 }
 
 /** `sweep`: one sentinel sweep at a time across every replica; its messages delivered at once. */
@@ -42,7 +44,8 @@ export function makeSweepHandler(deps: SweepJobDeps) {
           },
           'sentinel sweep done',
         );
-        if (result.posted.length === 0) {
+        const revoked = await deadlineCheck(deps, log);
+        if (result.posted.length === 0 && revoked === 0) {
           return;
         }
         try {

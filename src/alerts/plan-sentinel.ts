@@ -20,6 +20,8 @@ export interface NewTokenEntry {
   readonly expDate: string | null;
   readonly severity: Severity;
   readonly rules: readonly { readonly rule: RuleId; readonly severity: Severity; readonly message: string }[];
+  /** remediation.quarantine: when the token is deleted unless muted or kept (quarantineLine); absent: not quarantined. */
+  readonly quarantine?: string;
 }
 
 /** What one route is told by a sweep: the tokens it names, and how many more wait for the next run. */

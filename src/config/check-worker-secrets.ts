@@ -1,6 +1,7 @@
 import { ConfigError, SecretError } from '../core/errors.js';
 import { checkWebhookUrl } from '../core/check-webhook-url.js';
 import type { Config } from './config.js';
+import { quarantineDeletes } from '../core/quarantine.js';
 import type { Secrets } from './secrets.js';
 
 /**
@@ -27,6 +28,12 @@ export function checkWorkerSecrets(config: Config, secrets: Secrets, webhookName
   }
   for (const [name, accounts] of keyNames) {
     read(name, `the API key of ${accounts.join(', ')}`);
+  }
+  // A live quarantine deletes from the worker: its deleting keys must be there before the first deadline.
+  if (quarantineDeletes(config.remediation)) {
+    for (const name of new Set(config.accounts.flatMap((a) => (a.remediationKeyEnv ? [a.remediationKeyEnv] : [])))) {
+      read(name, 'the deleting key of remediation.quarantine (an entry with dryRun: false)');
+    }
   }
   for (const name of new Set(webhookNames)) {
     const value = read(name, 'the worker posts to Slack');

@@ -217,6 +217,9 @@ const remediation = z
     approvalHours: positiveInt.max(8760).default(DEFAULT_APPROVAL_HOURS),
     historyDays: positiveInt.max(3650).default(DEFAULT_REMEDIATION_HISTORY_DAYS),
     protect: z.array(protectEntry).default([]),
+    // The sentinel's deadline policy (README "Remediation"): a new token breaking `rule` is deleted `afterHours`
+    // after it was found unless muted or kept; dryRun (the default) only records what it would delete.
+    quarantine: z.array(z.object({ rule: z.enum(RULE_IDS), afterHours: positiveInt.max(8760), dryRun: z.boolean().default(true) }).strict()).default([]),
   })
   .strict();
 
@@ -358,6 +361,10 @@ export const configSchema = z
           ctx.addIssue({ code: 'custom', path: ['accounts', i, 'remediationKeyEnv'], message: 'remediation is enabled: name the variable of the key that deletes (here, or remediation.apiKeyEnv for every account)' });
         }
       });
+    }
+    // A policy left in a configuration that turned remediation off would silently do nothing: said instead.
+    if (!c.remediation.enabled && c.remediation.quarantine.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['remediation', 'quarantine'], message: 'needs remediation.enabled: true (a dry run too); remove it, or turn remediation on' });
     }
   });
 

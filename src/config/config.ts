@@ -4,6 +4,7 @@ import type { Policy } from '../core/policy.js';
 import type { ApiVersion } from '../gcore/gcore-api.js';
 import type { SlackSettings } from '../alerts/slack-settings.js';
 import type { ProtectEntry } from '../core/revocation.js';
+import type { QuarantineEntry } from '../core/quarantine.js';
 
 export interface InventoryToken {
   readonly id: number;
@@ -90,6 +91,8 @@ export interface RemediationSettings {
   readonly historyDays: number;
   /** Tokens never deleted, whoever approves. */
   readonly protect: readonly ProtectEntry[];
+  /** The sentinel's deadline policy; absent in configurations built before it existed (none). */
+  readonly quarantine?: readonly QuarantineEntry[];
 }
 
 export interface SentinelSettings {

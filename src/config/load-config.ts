@@ -151,6 +151,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       approvalHours: c.remediation.approvalHours,
       historyDays: c.remediation.historyDays,
       protect: c.remediation.protect,
+      quarantine: c.remediation.quarantine.map((q, i) => ({ ...q, rule: renamed(q.rule, `remediation.quarantine[${i}].rule`) })),
     },
     evidence: c.evidence,
   });

@@ -57,3 +57,11 @@ export function quarantineVerdict(
   }
   return q.dryRun ? 'would-delete' : 'delete';
 }
+
+/**
+ * Whether a policy can delete anything: remediation on and an entry not in dry run. Only then does the worker
+ * hold a deleter (and need the deleting keys); otherwise every quarantine ends as a dry run.
+ */
+export function quarantineDeletes(remediation: { readonly enabled: boolean; readonly quarantine?: readonly QuarantineEntry[] } | undefined): boolean {
+  return remediation?.enabled === true && (remediation.quarantine ?? []).some((e) => !e.dryRun);
+}

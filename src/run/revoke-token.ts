@@ -6,6 +6,7 @@ import { fingerprintChanges, keyTokenId, protectedBy, type ProtectEntry } from '
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import type { TokenDeleter } from '../gcore/create-token-deleter.js';
 import { parseToken } from '../gcore/parse-token.js';
+import type { Token } from '../core/token.js';
 import type { RevocationRecord, RevocationStore } from '../store/revocation-store.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import { DEFAULT_ROUTE } from '../alerts/route-findings.js';
@@ -69,6 +70,32 @@ async function tellOf(record: RevocationRecord, outcome: string, deps: RevokeDep
   };
 }
 
+/**
+ * Why the token as re-read must not be deleted (steps 1 and 2 of a revocation), or null: changed since the
+ * request, the deleting or auditing key's own token, or protected. `deleteKey` null: a dry run, which has
+ * none, tells what a live one would (a live one refuses a deleting key that does not show its id).
+ */
+export function revocationRefusal(
+  record: Pick<RevocationRecord, 'clientId' | 'tokenId' | 'fingerprint'>,
+  token: Token,
+  keys: { readonly deleteKey: string | null; readonly auditKey: string | null },
+  protect: readonly ProtectEntry[],
+): string | null {
+  const changes = fingerprintChanges(record.fingerprint, token);
+  if (changes.length > 0) {
+    return `the token changed since the request: ${changes.join('; ')}`;
+  }
+  const deleteKeyId = keys.deleteKey === null ? null : keyTokenId(keys.deleteKey);
+  if (keys.deleteKey !== null && deleteKeyId === null) {
+    return 'the deleting key does not show its token id ({id}_{secret}): cannot tell it is not this token';
+  }
+  if (deleteKeyId === record.tokenId || (keys.auditKey !== null && keyTokenId(keys.auditKey) === record.tokenId)) {
+    const which = deleteKeyId === record.tokenId ? 'deleting' : 'auditing';
+    return `token ${record.tokenId} is the ${which} key itself`;
+  }
+  return protectedBy(record.clientId, record.tokenId, token.name, protect);
+}
+
 const newOwner = () => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /**
@@ -117,22 +144,9 @@ export async function carryOutRevocation(id: string, approvedBy: string, deps: R
     }
     return finish('refused', `the token could not be re-read (${toError(error).message}); nothing was deleted`);
   }
-  const token = parseToken(raw);
-  const changes = fingerprintChanges(record.fingerprint, token);
-  if (changes.length > 0) {
-    return finish('refused', `the token changed since the request: ${changes.join('; ')}; nothing was deleted`);
-  }
-  const deleteKeyId = keyTokenId(deleteKey);
-  if (deleteKeyId === null) {
-    return finish('refused', 'the deleting key does not show its token id ({id}_{secret}): cannot tell it is not this token; nothing was deleted');
-  }
-  if (deleteKeyId === record.tokenId || (auditKey !== null && keyTokenId(auditKey) === record.tokenId)) {
-    const which = deleteKeyId === record.tokenId ? 'deleting' : 'auditing';
-    return finish('refused', `token ${record.tokenId} is the ${which} key itself; nothing was deleted`);
-  }
-  const covered = protectedBy(record.clientId, record.tokenId, token.name, deps.protect);
-  if (covered !== null) {
-    return finish('refused', `${covered}; nothing was deleted`);
+  const refusal = revocationRefusal(record, parseToken(raw), { deleteKey, auditKey }, deps.protect);
+  if (refusal !== null) {
+    return finish('refused', `${refusal}; nothing was deleted`);
   }
   try {
     const outcome = await deps.deleter.deleteToken(record.clientId, record.tokenId, deleteKey);

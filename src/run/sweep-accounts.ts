@@ -21,6 +21,8 @@ import { enumerateAccount } from './enumerate-account.js';
 import { mapPool } from './map-pool.js';
 import { planAndCommit } from './plan-and-commit.js';
 import type { TokenRef } from '../core/token-ref.js';
+import type { RevocationRecord } from '../store/revocation-store.js';
+import { markAnnounced, quarantineNewTokens, type QuarantineNewTokensDeps } from './quarantine-new-tokens.js';
 
 export interface SweepDeps {
   readonly config: Config;
@@ -40,6 +42,8 @@ export interface SweepDeps {
   readonly issuers?: () => Promise<IssuerLookup | null>;
   /** The company directory this replica holds (refreshed before each sweep): the issuer rules of new tokens. */
   readonly directory?: DirectorySource;
+  /** remediation.quarantine (with remediation on): announced tokens its entries cover are quarantined; absent: none. */
+  readonly quarantine?: Pick<QuarantineNewTokensDeps, 'entries' | 'store'>;
 }
 
 export interface SweepResult {
@@ -134,6 +138,7 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
     return sweepResult([]);
   }
   const settings = config.notify.slack;
+  const quarantined = new Map<string, RevocationRecord>();
   return planAndCommit({
     load: () => deps.states.load(),
     commit: async ({ states, version }) => {
@@ -144,7 +149,11 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         routes: settings.routes,
         maxMessages: settings.maxMessagesPerRun,
       });
-      const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
+      const alerts =
+        deps.quarantine === undefined || deps.quarantine.entries.length === 0
+          ? plan.alerts
+          : await quarantineNewTokens(plan.alerts, fresh, { ...deps.quarantine, api: deps.api, secrets: deps.secrets, foundAt: now, logger: log }, quarantined);
+      const digests = alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
       const failed = results.filter((r) => r.status === 'failed').length;
       const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;
       // A sweep that posts is listed by `runs` (trigger "sentinel"): what it posted counts as new there, once.
@@ -163,6 +172,9 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         ...openAfter(states, plan.upserts),
       };
       await deps.store.commitSweep({ sweep, version, upserts: plan.upserts, digests, seen: seenNow, entry });
+      if (deps.quarantine !== undefined && quarantined.size > 0) {
+        await markAnnounced(alerts, quarantined, deps.quarantine.store, sweep);
+      }
       if (digests.length > 0) {
         log.info({ routes: plan.alerts.map((a) => ({ route: a.route, tokens: a.entries.length, left: a.left })) }, 'sentinel: new tokens to post');
       }

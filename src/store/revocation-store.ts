@@ -5,12 +5,31 @@ import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { loadScript } from './load-script.js';
 import { storeKeys } from './store-keys.js';
+import type { RuleId } from '../core/rule-catalog.js';
 
 const CLAIM = loadScript('claim-revocation');
 const FINISH = loadScript('finish-revocation');
 const CLOSE = loadScript('close-revocation');
+const RECORD_QUARANTINE = loadScript('record-quarantine');
 
-export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled' | 'kept';
+/** muted and dry-run end quarantines only: muted at the deadline; would have been deleted, in dry run. */
+export type RevocationStatus = 'pending' | 'executing' | 'done' | 'refused' | 'lapsed' | 'cancelled' | 'kept' | 'muted' | 'dry-run';
+
+/** What a quarantine (remediation.quarantine) adds to its record: the policy, the deadline, the rules it broke. */
+export interface QuarantineDetails {
+  readonly rule: RuleId;
+  readonly afterHours: number;
+  readonly dryRun: boolean;
+  /** The rules the sentinel announced the token for: a mute of any of them in force at the deadline keeps it. */
+  readonly rules: readonly RuleId[];
+  readonly deadline: string;
+  /**
+   * The sweep whose "New token" message announced it, and its routes (marked once that sweep committed): a
+   * live quarantine is not deleted while that message is still in an outbox (Slack has not heard it: nobody
+   * could mute or keep it yet). Absent: a worker died between the commit and the mark; not waited for.
+   */
+  readonly announcedIn?: { readonly sweep: string; readonly routes: readonly string[] };
+}
 
 /** One revocation as kept in Redis (plain JSON): never a key, a webhook or an email. */
 export interface RevocationRecord {
@@ -36,7 +55,13 @@ export interface RevocationRecord {
   /** What happened, for people: "deleted", "refused: used since the request", "not approved in time"... */
   readonly outcome: string | null;
   readonly finishedAt: string | null;
+  /** Absent: a `revoke request`. A quarantine is made by the sentinel's policy and never lapses. */
+  readonly kind?: 'quarantine';
+  readonly quarantine?: QuarantineDetails;
 }
+
+/** The field of a token in the quarantine index. */
+const tokenField = (r: Pick<RevocationRecord, 'clientId' | 'tokenId'>) => `${r.clientId}/${r.tokenId}`;
 
 export type ClaimVerdict = 'claimed' | 'resumed' | 'busy' | 'lapsed' | 'finished';
 
@@ -53,6 +78,18 @@ export interface RevocationTell {
 
 /** The outbox's run key of a revocation's "Revoked" message (no colon, as every run key). */
 export const revokedRunKey = (id: string) => `revoked-${id}`;
+
+/** A revocation as recorded, before anyone carried it out: pending, unclaimed, no outcome. */
+export const NOT_STARTED = {
+  status: 'pending',
+  approvedBy: null,
+  approvedAt: null,
+  owner: null,
+  attempt: 0,
+  leaseUntil: null,
+  outcome: null,
+  finishedAt: null,
+} as const satisfies Partial<RevocationRecord>;
 
 /** Short enough to type, random enough never to collide. */
 export const newRevocationId = () => `r-${randomBytes(4).toString('hex')}`;
@@ -145,10 +182,13 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return json ? parse(json) : null;
     },
 
-    /** pending -> cancelled, lapsed or kept (`revoke keep`); the verdict says whether it was pending. */
+    /**
+     * pending -> cancelled, lapsed or kept (`revoke keep`), or a quarantine's muted, dry-run or refused (no
+     * deleting key) at its deadline; the verdict says whether it was pending.
+     */
     async close(
       id: string,
-      status: 'cancelled' | 'lapsed' | 'kept',
+      status: 'cancelled' | 'lapsed' | 'kept' | 'muted' | 'dry-run' | 'refused',
       by: string | null,
       outcome: string,
       at: Date,
@@ -175,7 +215,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
     async lapseDue(now: Date, approvalHours: number): Promise<number> {
       let marked = 0;
       for (const r of await store.list()) {
-        if (r.status === 'pending' && requestLapsed(r.requestedAt, approvalHours, now)) {
+        if (r.status === 'pending' && r.kind !== 'quarantine' && requestLapsed(r.requestedAt, approvalHours, now)) {
           const closed = await store.close(r.id, 'lapsed', null, 'not approved in time', now);
           marked += closed?.verdict === 'closed' ? 1 : 0;
         }
@@ -195,14 +235,68 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         .sort((a, b) => a.requestedAtMs - b.requestedAtMs || a.id.localeCompare(b.id));
     },
 
-    /** Drops the revocations finished more than `historyDays` before `now`; how many. */
+    /** Drops the revocations finished more than `historyDays` before `now` (and a quarantine's index entry); how many. */
     async prune(now: Date, historyDays: number): Promise<number> {
       const cutoff = now.getTime() - historyDays * 86_400_000;
       const ids = await redis.zrangebyscore(keys.revocationsFinished, '-inf', String(cutoff));
       if (ids.length > 0) {
-        await redis.multi().hdel(keys.revocations, ...ids).zrem(keys.revocationsFinished, ...ids).srem(keys.revocationLapses, ...ids).exec();
+        const quarantined = (await redis.hmget(keys.revocations, ...ids)).flatMap((json) => {
+          const r = json ? parse(json) : null;
+          return r?.kind === 'quarantine' ? [tokenField(r)] : [];
+        });
+        const multi = redis.multi().hdel(keys.revocations, ...ids).zrem(keys.revocationsFinished, ...ids).srem(keys.revocationLapses, ...ids).zrem(keys.quarantineDue, ...ids);
+        if (quarantined.length > 0) {
+          multi.hdel(keys.quarantineTokens, ...quarantined);
+        }
+        await multi.exec();
       }
       return ids.length;
+    },
+
+    /**
+     * Records a quarantine once per token (record-quarantine.lua), filed by its deadline; the record kept for
+     * the token, which is an earlier one when a sweep found it before.
+     */
+    async recordQuarantine(record: RevocationRecord & { readonly quarantine: QuarantineDetails }): Promise<RevocationRecord> {
+      const json = (await redis.call('EVAL', [
+        RECORD_QUARANTINE,
+        3,
+        keys.revocations,
+        keys.quarantineTokens,
+        keys.quarantineDue,
+        tokenField(record),
+        record.id,
+        JSON.stringify(record),
+        String(Date.parse(record.quarantine.deadline)),
+        JSON.stringify(record.quarantine.announcedIn ?? null),
+      ])) as string;
+      return parse(json);
+    },
+
+    /** Whether the message announcing a quarantine left every outbox (Slack accepted it, or set it aside for good); unknown: yes. */
+    async announced(q: QuarantineDetails): Promise<boolean> {
+      const a = q.announcedIn;
+      return a === undefined || a.routes.length === 0 || (await redis.exists(...a.routes.map((route) => keys.digest(a.sweep, route)))) === 0;
+    },
+
+    /** The quarantines whose deadline is at or before `now`, at most `limit`, earliest first (null: record gone). */
+    async dueQuarantines(now: Date, limit: number): Promise<{ id: string; record: RevocationRecord | null }[]> {
+      const ids = await redis.zrangebyscore(keys.quarantineDue, '-inf', String(now.getTime()), 'LIMIT', 0, limit);
+      if (ids.length === 0) {
+        return [];
+      }
+      const jsons = await redis.hmget(keys.revocations, ...ids);
+      return ids.map((id, i) => {
+        const json = jsons[i];
+        return { id, record: json ? parse(json) : null };
+      });
+    },
+
+    /** Takes settled quarantines off the deadline list (their records stay, as every revocation's). */
+    async settled(...ids: string[]): Promise<void> {
+      if (ids.length > 0) {
+        await redis.zrem(keys.quarantineDue, ...ids);
+      }
     },
 
     /** How many revocations ended each way, since the counts began. */

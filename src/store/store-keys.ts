@@ -54,6 +54,10 @@ export function storeKeys(prefix: string) {
     revocationsFinished: `${prefix}:revoke:finished`,
     /** Lapsed revocations the digest has not told yet (a set of ids): a run's commit removes those it told. */
     revocationLapses: `${prefix}:revoke:lapses-untold`,
+    /** The quarantine of each token (a hash: clientId/tokenId -> revocation id): a token is quarantined once. */
+    quarantineTokens: `${prefix}:revoke:quarantine-tokens`,
+    /** Quarantines not settled yet by deadline (a sorted set: id by deadline ms): what the deadline check reads. */
+    quarantineDue: `${prefix}:revoke:quarantine-due`,
   };
 }
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { runCli } from '../../src/app/cli/run-cli.js';
 import { fingerprintOf } from '../../src/core/revocation.js';
 import { createGcoreApi } from '../../src/gcore/create-gcore-api.js';
 import { createTokenDeleter } from '../../src/gcore/create-token-deleter.js';
@@ -15,6 +14,7 @@ import { createRevocationStore, type RevocationRecord } from '../../src/store/re
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from '../support/gcore-stand-in.js';
 import { stateOf, testRedis } from '../support/store-fixtures.js';
 import { finding } from '../support/findings.js';
+import { cliAt } from '../support/cli-at.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { DEFAULT_ROUTE } from '../../src/alerts/route-findings.js';
@@ -55,18 +55,8 @@ function configFile(remediation: Record<string, unknown>): string {
   return path;
 }
 
-async function cli(args: string[], clock = now) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-    env: { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: prefix, GCORE_API_URL: gcore.url, AUDIT_KEY, DELETE_KEY, LOG_LEVEL: 'silent' },
-    clock: () => clock,
-    gcoreRetryBaseDelayMs: 1,
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], clock = now) =>
+  cliAt(args, { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: prefix, GCORE_API_URL: gcore.url, AUDIT_KEY, DELETE_KEY, LOG_LEVEL: 'silent' }, clock);
 
 const on = { enabled: true, protect: [{ name: 'prod-*' }] };
 

@@ -322,6 +322,21 @@ describe('webhook URLs and the worker\'s secrets', () => {
       'ROUTE_WEBHOOK is not set (nor ROUTE_WEBHOOK_FILE): the worker posts to Slack',
     ]);
   });
+
+  it('a live quarantine needs the deleting keys at start; a dry run does not', () => {
+    const env = { GCORE_API_KEY: 'k1-secret', SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/x' };
+    const problemsWith = (dryRun: boolean) => {
+      const config = parseConfig({ accounts: [{ clientId: 456, remediationKeyEnv: 'DELETE_KEY' }], remediation: { enabled: true, quarantine: [{ rule: 'stale', afterHours: 24, dryRun }] } }, {});
+      try {
+        checkWorkerSecrets(config, createSecrets(env), ['SLACK_WEBHOOK_URL']);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(problemsWith(true)).toEqual([]);
+    expect(problemsWith(false)).toEqual(['DELETE_KEY is not set (nor DELETE_KEY_FILE): the deleting key of remediation.quarantine (an entry with dryRun: false)']);
+  });
 });
 
 const teamA = { name: 'team-a', webhookEnv: 'TEAM_A_WEBHOOK', match: { accounts: [456] } };

@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { NEW_TOKENS_PER_MESSAGE, type NewTokenAlert, type NewTokenEntry } from '../../src/alerts/plan-sentinel.js';
 import type { Severity } from '../../src/core/severity.js';
 import { layoutNewTokens } from '../../src/alerts/slack/layout-new-tokens.js';
-import type { SlackMessage } from '../../src/alerts/slack/slack-message.js';
+import { quarantineLine } from '../../src/core/quarantine.js';
+import { MESSAGE_CHAR_BUDGET, type SlackMessage } from '../../src/alerts/slack/slack-message.js';
 import { expectWithinSlackLimits, textObjects } from '../support/estate.js';
 
 const newToken = (overrides: Partial<NewTokenEntry> = {}): NewTokenEntry => ({
@@ -115,6 +116,38 @@ describe('layoutNewTokens', () => {
       expect(lines[2]).toBe('never-expiring-admin (critical): Administrators token that never expires.');
     }
     expect(notes(m)).toContain('7 more new tokens wait');
+  });
+
+  it('gives a quarantined token its deadline line before its rules, within the entry\'s room: ten worst-case tokens still fit whole', () => {
+    const line = quarantineLine('r-1a2b3c4d', new Date('2026-12-05T09:00:00.000Z'), true);
+    const rules: NewTokenEntry['rules'] = (['never-expiring-admin', 'stale', 'orphaned', 'not-in-inventory', 'never-used', 'audit-failed', 'coverage-gap'] as const).map((rule) => ({
+      rule,
+      severity: 'critical',
+      message: `${'<&>'.repeat(100)} end`,
+    }));
+    const amp = '&'.repeat(300);
+    const entries = Array.from({ length: NEW_TOKENS_PER_MESSAGE }, (_, i) =>
+      newToken({ tokenId: i + 1, tokenName: amp, issuer: amp, role: amp, accountName: amp, rules, quarantine: line }),
+    );
+    const messages = layoutNewTokens(alert(entries, 3));
+    expect(messages).toHaveLength(1);
+    expectWithinSlackLimits(messages);
+    const sections = textObjects(messages[0] as SlackMessage).filter((t) => t.block === 'section');
+    expect(sections).toHaveLength(NEW_TOKENS_PER_MESSAGE);
+    // The line takes the rules' room, not more: the whole message stays within our character budget.
+    expect(textObjects(messages[0] as SlackMessage).reduce((sum, t) => sum + t.text.length, 0)).toBeLessThanOrEqual(MESSAGE_CHAR_BUDGET);
+    for (const t of sections) {
+      const lines = t.text.split('\n');
+      expect(lines).toHaveLength(4);
+      expect(lines[2]).toBe(`⏳ ${line}`);
+      const parts = (lines[3] ?? '').split(' · ');
+      expect(parts.map((p) => p.split(' (')[0])).toEqual(rules.map((r) => r.rule));
+      // Each rule cut to the same share by the layout itself (give or take an entity not split): nothing was cut
+      // after it, as fitMessage would cut the end of an entry over its room.
+      const lengths = parts.map((p) => p.length);
+      expect(Math.max(...lengths) - Math.min(...lengths)).toBeLessThanOrEqual(5);
+    }
+    expect(notes(messages[0])).toContain('3 more new tokens wait');
   });
 
   it('names every rule of a token whose rule messages are long, each message cut to a share of the room', () => {

@@ -160,6 +160,9 @@ describe('token_audit_revocations_total', () => {
     expect(line(text, 'token_audit_revocations_total{outcome="lapsed"}')).toBe('1');
     expect(line(text, 'token_audit_revocations_total{outcome="refused"}')).toBe('0');
     expect(line(text, 'token_audit_revocations_total{outcome="cancelled"}')).toBe('0');
+    // A quarantine's ends (remediation.quarantine) from the first scrape too.
+    expect(line(text, 'token_audit_revocations_total{outcome="muted"}')).toBe('0');
+    expect(line(text, 'token_audit_revocations_total{outcome="dry-run"}')).toBe('0');
     expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
   });
 });

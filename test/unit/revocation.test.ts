@@ -98,7 +98,7 @@ describe('remediation configuration', () => {
   };
 
   it('is off by default, with its defaults', () => {
-    expect(parseConfig({}, {}).remediation).toEqual({ enabled: false, approvalHours: 72, historyDays: 400, protect: [] });
+    expect(parseConfig({}, {}).remediation).toEqual({ enabled: false, approvalHours: 72, historyDays: 400, protect: [], quarantine: [] });
   });
 
   it('resolves each account\'s deleting key: its own, else remediation.apiKeyEnv', () => {
@@ -116,6 +116,30 @@ describe('remediation configuration', () => {
     expect(problems({ notify: { slack: { routes: [{ name: 'a', webhookEnv: 'HOOK_A' }] } }, remediation: { apiKeyEnv: 'HOOK_A' } })).toEqual([expect.stringMatching(/^remediation\.apiKeyEnv: HOOK_A holds the Slack webhook of route "a"/)]);
     expect(problems({ remediation: { apiKeyEnv: 'REDIS_PASSWORD' } })).toEqual([expect.stringMatching(/^remediation\.apiKeyEnv: REDIS_PASSWORD is read by gcore-token-audit/)]);
     expect(problems({ remediation: { enabled: true, apiKeyEnv: 'D', dryrun: true } })).toEqual(['remediation.dryrun: unknown key']);
+  });
+
+  it('reads remediation.quarantine: a rule id, a bounded positive afterHours, dryRun true unless said', () => {
+    const config = parseConfig(
+      { remediation: { enabled: true, apiKeyEnv: 'D', quarantine: [{ rule: 'never-expiring-admin', afterHours: 24 }, { rule: 'stale', afterHours: 8760, dryRun: false }] } },
+      {},
+    );
+    expect(config.remediation?.quarantine).toEqual([
+      { rule: 'never-expiring-admin', afterHours: 24, dryRun: true },
+      { rule: 'stale', afterHours: 8760, dryRun: false },
+    ]);
+  });
+
+  it('refuses a bad quarantine entry with its path, and any quarantine while remediation is off', () => {
+    const on = (entry: unknown) => problems({ remediation: { enabled: true, apiKeyEnv: 'D', quarantine: [entry] } });
+    expect(on({ rule: 'no-such-rule', afterHours: 24 })).toEqual([expect.stringMatching(/^remediation\.quarantine\[0\]\.rule: /)]);
+    expect(on({ rule: 'stale', afterHours: 0 })).toEqual([expect.stringMatching(/^remediation\.quarantine\[0\]\.afterHours: /)]);
+    expect(on({ rule: 'stale', afterHours: 1.5 })).toEqual([expect.stringMatching(/^remediation\.quarantine\[0\]\.afterHours: /)]);
+    expect(on({ rule: 'stale', afterHours: 8761 })).toEqual([expect.stringMatching(/^remediation\.quarantine\[0\]\.afterHours: /)]);
+    expect(on({ rule: 'stale', afterHours: 24, dryRun: 'no' })).toEqual([expect.stringMatching(/^remediation\.quarantine\[0\]\.dryRun: /)]);
+    expect(on({ rule: 'stale', afterHours: 24, after: 1 })).toEqual(['remediation.quarantine[0].after: unknown key']);
+    expect(problems({ remediation: { quarantine: [{ rule: 'stale', afterHours: 24 }] } })).toEqual([
+      'remediation.quarantine: needs remediation.enabled: true (a dry run too); remove it, or turn remediation on',
+    ]);
   });
 });
 

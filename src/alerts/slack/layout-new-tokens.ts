@@ -16,6 +16,8 @@ const NOTES_MAX = 400;
 // One token's section: ten of them, the header and the notes make at most MESSAGE_CHAR_BUDGET, escaped.
 const ENTRY_MAX = Math.floor((MESSAGE_CHAR_BUDGET - SLACK_LIMITS.headerText - NOTES_MAX) / NEW_TOKENS_PER_MESSAGE);
 const RULE_SEPARATOR = ' · ';
+// The quarantine line is ours (about 150 characters): bounded all the same, so the rules always keep room.
+const QUARANTINE_MAX = 200;
 
 /**
  * Each rule with its severity and message on one line of at most `room` characters: when all of them do not
@@ -34,6 +36,8 @@ function rulesLine(rules: NewTokenEntry['rules'], room: number): string {
 /**
  * A new token in three lines, at most ENTRY_MAX characters as posted: what and where; who issued it, its role,
  * when it was made and when it expires; its rules. Each field written by someone else is cut after escaping.
+ * A quarantined token has a fourth line, before its rules (ours, short): when it is deleted and how to stop it;
+ * the rules then have that much less room.
  */
 function entryText(e: NewTokenEntry): string {
   const name = slackText(e.tokenName ?? `token ${e.tokenId}`, 80);
@@ -41,7 +45,11 @@ function entryText(e: NewTokenEntry): string {
   const role = e.role === null ? 'role unknown' : slackText(e.role, 40);
   const created = e.created === null ? '' : ` · created ${e.created.slice(0, 16).replace('T', ' ')} UTC`;
   const expires = `expires ${e.expDate === null ? 'never' : e.expDate.slice(0, 10)}`;
-  const head = [`${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${accountText(e)}`, `${role} · ${issuer}${created} · ${expires}`].join('\n');
+  const lines = [`${ICON[e.severity]} ${name} (token ${e.tokenId}) · ${accountText(e)}`, `${role} · ${issuer}${created} · ${expires}`];
+  if (e.quarantine !== undefined) {
+    lines.push(`⏳ ${fitText(e.quarantine, QUARANTINE_MAX)}`);
+  }
+  const head = lines.join('\n');
   return `${head}\n${rulesLine(e.rules, ENTRY_MAX - head.length - 1)}`;
 }
 

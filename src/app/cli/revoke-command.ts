@@ -15,7 +15,7 @@ import { connectRedis } from '../../store/redis-connection.js';
 import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
-import { createRevocationStore, newRevocationId, type RevocationRecord, type RevocationStore } from '../../store/revocation-store.js';
+import { createRevocationStore, newRevocationId, NOT_STARTED, type RevocationRecord, type RevocationStore } from '../../store/revocation-store.js';
 import { EXIT } from './exit-codes.js';
 import { textTable } from './text-table.js';
 
@@ -123,14 +123,7 @@ export async function revokeRequestCommand(config: Config, target: string, flags
       requestedAtMs: now.getTime(),
       findings: open.filter((f) => f.clientId === clientId && f.tokenId === tokenId).map((f) => f.id),
       fingerprint: fingerprintOf(parseToken(raw)),
-      status: 'pending',
-      approvedBy: null,
-      approvedAt: null,
-      owner: null,
-      attempt: 0,
-      leaseUntil: null,
-      outcome: null,
-      finishedAt: null,
+      ...NOT_STARTED,
     };
     await revocations.add(record);
     io.stdout.write(`${record.id}\n`);
@@ -165,6 +158,12 @@ export async function revokeApproveCommand(config: Config, id: string, flags: { 
     const record = await revocations.get(id);
     if (record === null) {
       throw new UsageError(`no revocation ${showValue(id)} (\`revoke list\` shows them)`);
+    }
+    if (record.kind === 'quarantine') {
+      // Its policy is the second person, at the deadline it announced: nobody deletes it earlier by hand.
+      throw new RevocationRefusedError(
+        `${id} is a quarantine (remediation.quarantine, rule ${record.quarantine?.rule ?? '?'}): its policy carries it out at its deadline, ${record.quarantine?.deadline ?? '?'}; \`revoke keep ${id}\` keeps the token`,
+      );
     }
     const refusal = approvalRefusal(record.requestedBy, by);
     if (refusal !== null) {
@@ -258,7 +257,7 @@ export async function revokeListCommand(config: Config, flags: { format: 'table'
   const rows = await withStores(io, config.remediation?.historyDays ?? 400, async (revocations) => {
     const now = io.clock();
     for (const r of await revocations.list()) {
-      if (r.status === 'pending' && requestLapsed(r.requestedAt, approvalHours, now)) {
+      if (r.status === 'pending' && r.kind !== 'quarantine' && requestLapsed(r.requestedAt, approvalHours, now)) {
         await revocations.close(r.id, 'lapsed', null, 'not approved in time', now);
       }
     }

@@ -277,6 +277,6 @@ export function createMetrics(readers: {
 }
 
 /** The ends of a revocation (src/store/revocation-store.ts), each shown from the first scrape. */
-const REVOCATION_OUTCOMES = ['done', 'refused', 'lapsed', 'cancelled', 'kept'] as const;
+const REVOCATION_OUTCOMES = ['done', 'refused', 'lapsed', 'cancelled', 'kept', 'muted', 'dry-run'] as const;
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -38,6 +38,7 @@ import { evidenceSigningKey, makeRunEvidence, type RunEvidenceOptions } from '..
 import { packageVersion } from '../cli/package-version.js';
 import { signManifest } from '../../run/write-evidence.js';
 import { jsonChunks } from '../report/json-chunks.js';
+import { workerQuarantines } from './worker-quarantines.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -204,6 +205,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     seen: (clientId) => sentinelStore.seen(clientId),
     issuers,
   });
+  // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
+  const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map((m) => toMute(m, config.muteMaxDays))];
+  const quarantines = workerQuarantines(config, secrets, { api, revocations, alertStates: states, mutes: mutesInForce, clock, logger: log, retryBaseDelayMs: options.gcoreRetryBaseDelayMs });
   const reportDeps: ReportJobDeps = {
     config,
     directory,
@@ -225,10 +229,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     onSlackFailure: (kind) => metrics.slackFailures.inc({ kind }),
     onDeadLetter: (route) => metrics.slackDeadLetters.inc({ route }),
     evidence: workerEvidence(config, secrets, { clock, logger: log, onFailure: () => metrics.evidenceFailures.inc() }),
+    quarantines,
   };
   const onReport = makeReportHandler(reportDeps);
-  // Sweeps apply the mutes a run applies: the configuration's and those added at run time.
-  const mutesInForce = async () => [...config.mutes, ...(await mutes.list()).map((m) => toMute(m, config.muteMaxDays))];
   const sentinel = config.sentinel;
   const onSweep =
     sentinel === null
@@ -260,6 +263,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
           },
           onSweep: (outcome) => metrics.sentinelSweeps.inc({ outcome }),
           onDetected: (seconds) => metrics.sentinelDetection.observe(seconds),
+          quarantine: config.remediation?.enabled ? { entries: config.remediation.quarantine ?? [], store: revocations } : undefined,
+          quarantines,
         });
   let lastHeartbeat = Date.now();
   const connection = redis as ConnectionOptions;

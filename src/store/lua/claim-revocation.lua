@@ -14,7 +14,8 @@
     ARGV[4] the lease (milliseconds)
     ARGV[5] who approves (kept on the first claim only)
     ARGV[6] now (ISO 8601)
-    ARGV[7] approval window (milliseconds): a pending request older than this lapses instead
+    ARGV[7] approval window (milliseconds): a pending request older than this lapses instead (a quarantine,
+            kind 'quarantine', never lapses: its policy approves it at its deadline)
   Output:
     { verdict, record JSON }: verdict 'claimed', 'resumed' (taken over after a lease ran out), 'busy'
     (another owner holds a live lease), 'lapsed' (just marked so), 'finished' (already done, refused...);
@@ -36,7 +37,7 @@ local function take(verdict)
   return { verdict, out }
 end
 if r.status == 'pending' then
-  if now >= tonumber(r.requestedAtMs) + tonumber(ARGV[7]) then
+  if r.kind ~= 'quarantine' and now >= tonumber(r.requestedAtMs) + tonumber(ARGV[7]) then
     r.status = 'lapsed'
     r.outcome = 'not approved in time'
     r.finishedAt = ARGV[6]
