@@ -19,6 +19,7 @@ import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/run/audit-token.js';
 import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/store/job-catalogue.js';
 import { routeDigests } from '../src/alerts/slack/digest-messages.js';
+import { buttonOptionsOf } from '../src/config/button-options.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
@@ -184,6 +185,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           settings,
           notes: [...muteNotes(told.changes), ...revocationLapseNotes(lapses, approvalHours)],
           listing: 'findings',
+          actions: buttonOptionsOf(deps.config),
         });
         try {
           const outcome = await deps.committer.commitRun({

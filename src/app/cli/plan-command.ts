@@ -23,6 +23,7 @@ import { exportSource, parseNow, readKeys } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import { toOutput } from './output-file.js';
 import { formatCsv } from '../../core/csv.js';
+import { buttonOptionsOf } from '../../config/button-options.js';
 
 export interface PlanFlags {
   readonly input?: string;
@@ -158,7 +159,7 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
       routes: settings.routes,
     });
     const notes = muteNotes(told.changes);
-    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings' });
+    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings', actions: buttonOptionsOf(config) });
     const summary = summarize(plan);
     await toOutput(flags.output, io.stdout, (out) => {
       if (flags.format === 'json') {
