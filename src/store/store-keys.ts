@@ -58,6 +58,8 @@ export function storeKeys(prefix: string) {
     acks: k('acks'),
     /** One Slack action applied (SET NX with an expiry): its key is a digest of the payload's ids, never their text. */
     actionDone: (digest: string) => `${prefix}:actions:done:${digest}`,
+    /** A message with buttons as last seen or rewritten (JSON, expiring): a modal's submission rewrites it from here. */
+    actionMessage: (digest: string) => `${prefix}:actions:message:${digest}`,
   };
 }
 

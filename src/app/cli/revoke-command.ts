@@ -15,7 +15,7 @@ import { connectRedis } from '../../store/redis-connection.js';
 import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
-import { createRevocationStore, newRevocationId, type RevocationRecord, type RevocationStore } from '../../store/revocation-store.js';
+import { createRevocationStore, pendingRevocation, type RevocationStore } from '../../store/revocation-store.js';
 import { EXIT } from './exit-codes.js';
 import { textTable } from './text-table.js';
 
@@ -112,26 +112,15 @@ export async function revokeRequestCommand(config: Config, target: string, flags
       }
       throw error;
     }
-    const now = io.clock();
-    const record: RevocationRecord = {
-      id: newRevocationId(),
+    const record = pendingRevocation({
       clientId,
       tokenId,
       reason,
       requestedBy: by,
-      requestedAt: now.toISOString(),
-      requestedAtMs: now.getTime(),
+      now: io.clock(),
       findings: open.filter((f) => f.clientId === clientId && f.tokenId === tokenId).map((f) => f.id),
       fingerprint: fingerprintOf(parseToken(raw)),
-      status: 'pending',
-      approvedBy: null,
-      approvedAt: null,
-      owner: null,
-      attempt: 0,
-      leaseUntil: null,
-      outcome: null,
-      finishedAt: null,
-    };
+    });
     await revocations.add(record);
     io.stdout.write(`${record.id}\n`);
     return EXIT.ok;
