@@ -56,6 +56,7 @@ describe('the report job with an acknowledgement from Slack (real Redis)', () =>
     await redis.hset(storeKeys(prefix).findings, ...[admin, orphan].flatMap((f) => [told(f).key, JSON.stringify(told(f))]));
     await redis.set(storeKeys(prefix).version, '1');
     const acks = createActionStore(redis, prefix);
+    const evidenced: string[] = [];
     await acks.acknowledge(
       [{ findingId: admin.id, clientId: 456, tokenId: 101, rule: admin.rule, by: 'UALICE01', name: 'alice', at: now.toISOString(), until: new Date(now.getTime() + 7 * DAY).toISOString() }],
       now,
@@ -73,6 +74,10 @@ describe('the report job with an acknowledgement from Slack (real Redis)', () =>
       redact: (text) => text,
       busy: () => new Error('busy'),
       permanent: (error) => error,
+      evidence: (run) => {
+        evidenced.push(...(run.acks ?? []).map((a) => a.findingId));
+        return Promise.resolve();
+      },
     });
     await handler(reportJob('r-ack', [
       { clientId: 456, tokenId: 101, status: 'audited', findings: [admin] },
@@ -85,5 +90,7 @@ describe('the report job with an acknowledgement from Slack (real Redis)', () =>
     const { states } = await createAlertStateStore(redis, prefix).load();
     expect(states.get(told(admin).key)?.lastNotified).toBe(told(admin).lastNotified);
     expect(states.get(told(orphan).key)?.lastNotified).toBe(now.toISOString());
+    // The run's evidence folder lists the acknowledgement it applied (actions.json).
+    expect(evidenced).toEqual([admin.id]);
   });
 });
