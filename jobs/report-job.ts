@@ -16,11 +16,13 @@ import type { SlackMessage } from '../src/alerts/slack/slack-message.js';
 import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/run/audit-token.js';
 import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/store/job-catalogue.js';
+import { buttonOptionsOf } from '../src/config/button-options.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import type { RevocationStore } from '../src/store/revocation-store.js';
+import type { ActionStore } from '../src/store/action-store.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
@@ -41,6 +43,8 @@ export interface ReportJobDeps {
    * and its digest tells each lapse once (its commit removes the ids it told).
    */
   readonly revocations?: Pick<RevocationStore, 'lapseDue' | 'untoldLapses'>;
+  /** Acknowledgements from Slack: their findings stay open but are not reminded (README "Acting from Slack"). */
+  readonly acks?: Pick<ActionStore, 'acknowledged'>;
   readonly runs: RunStore;
   readonly outbox: OutboxStore;
   readonly committer: RunCommitter;
@@ -152,6 +156,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       });
       report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
       const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
+      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
       await planAndCommit({
         load: async (attempt) => {
           if (attempt > 1) {
@@ -176,6 +181,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
             now,
             muteChanges: told.changes,
             lapses: { records: lapses, approvalHours },
+            ...(inForce === null ? {} : { acknowledged: new Set(inForce.keys()) }),
+            actions: buttonOptionsOf(deps.config),
           });
           const outcome = await deps.committer.commitRun({
             run: runKey,
@@ -201,7 +208,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             deps.onCommitted?.(results.kept);
             // The evidence folder lists every token, passing ones too: read again, page by page, after the commit.
             const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
-            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan });
+            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan, acks: [...(inForce?.values() ?? [])] });
             log.info(
               { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
               'run committed',

@@ -6,6 +6,7 @@ import { revocationLapseNotes } from './revocation-notes.js';
 import type { SlackSettings } from './slack-settings.js';
 import { routeDigests, type RouteMessages } from './slack/digest-messages.js';
 import { postableRoutes } from './slack/route-webhooks.js';
+import type { ButtonOptions } from './actions/action-kind.js';
 
 /**
  * Which run the notice is for. `audit`: the one-shot audit, with no memory of earlier runs (everything open is
@@ -32,6 +33,10 @@ export interface NoticeInput {
   readonly muteChanges?: readonly MuteChange[];
   /** Revocation requests lapsed and not told yet, and the approval window they missed. */
   readonly lapses?: { readonly records: Parameters<typeof revocationLapseNotes>[0]; readonly approvalHours: number };
+  /** Findings acknowledged from Slack and still in force: reminders skip them, the header counts them apart. */
+  readonly acknowledged?: ReadonlySet<string>;
+  /** The buttons the messages carry (the worker's, with the Slack app tokens set); absent: none. */
+  readonly actions?: ButtonOptions;
 }
 
 /** What a run tells Slack, and the alert states that say it was told. */
@@ -55,6 +60,7 @@ export function planNotice(input: NoticeInput): Notice {
     minSeverity: settings.minSeverity,
     renotifyAfterHours: settings.renotifyAfterHours,
     routes: settings.routes,
+    ...(input.acknowledged === undefined ? {} : { acknowledged: input.acknowledged }),
   });
   const stateless = run.trigger === 'audit';
   const notes = [
@@ -69,6 +75,7 @@ export function planNotice(input: NoticeInput): Notice {
     settings,
     notes,
     listing: stateless ? 'audit' : 'findings',
+    actions: input.actions,
   });
   return { plan, notes, digests };
 }

@@ -9,6 +9,7 @@ import { planSentinel } from '../alerts/plan-sentinel.js';
 import { sweepCounts } from '../alerts/count-changes.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import { layoutNewTokens } from '../alerts/slack/layout-new-tokens.js';
+import { buttonOptionsOf } from '../config/button-options.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
 import { openCountsOf } from '../store/commit-run.js';
@@ -153,7 +154,7 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
         deps.quarantine === undefined || deps.quarantine.entries.length === 0
           ? plan.alerts
           : await quarantineNewTokens(plan.alerts, fresh, { ...deps.quarantine, api: deps.api, secrets: deps.secrets, foundAt: now, logger: log }, quarantined);
-      const digests = alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
+      const digests = alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a, buttonOptionsOf(config)) }));
       const failed = results.filter((r) => r.status === 'failed').length;
       const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;
       // A sweep that posts is listed by `runs` (trigger "sentinel"): what it posted counts as new there, once.

@@ -58,6 +58,12 @@ export function storeKeys(prefix: string) {
     quarantineTokens: `${prefix}:revoke:quarantine-tokens`,
     /** Quarantines not settled yet by deadline (a sorted set: id by deadline ms): what the deadline check reads. */
     quarantineDue: `${prefix}:revoke:quarantine-due`,
+    /** Findings acknowledged from Slack: finding id -> who and until when (a hash of JSON; lapsed ones pruned on write). */
+    acks: k('acks'),
+    /** One Slack action applied (SET NX with an expiry): its key is a digest of the payload's ids, never their text. */
+    actionDone: (digest: string) => `${prefix}:actions:done:${digest}`,
+    /** A message with buttons as last seen or rewritten (JSON, expiring): a modal's submission rewrites it from here. */
+    actionMessage: (digest: string) => `${prefix}:actions:message:${digest}`,
   };
 }
 

@@ -24,6 +24,8 @@ import { exportSource, parseNow, readKeys } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import { toOutput } from './output-file.js';
 import { formatCsv } from '../../core/csv.js';
+import { buttonOptionsOf } from '../../config/button-options.js';
+import { createActionStore } from '../../store/action-store.js';
 
 export interface PlanFlags {
   readonly input?: string;
@@ -173,6 +175,8 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
       now,
       muteChanges: told.changes,
       lapses: { records: await lapsesToTell(createRevocationStore(connection.client, connection.prefix), now, approvalHours), approvalHours },
+      acknowledged: new Set((await createActionStore(connection.client, connection.prefix).acknowledged(now)).keys()),
+      actions: buttonOptionsOf(config),
     });
     const summary = summarize(plan);
     await toOutput(flags.output, io.stdout, (out) => {
