@@ -110,7 +110,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   heartbeat.start();
   const heartbeatStaleMs = options.heartbeatStaleMs ?? 60_000;
   health.watch(createWorkerChecks({ redis, prefix, queues, schedulerIds, workers, outbox: stores.outbox, webhooks, heartbeat, heartbeatStaleMs, maxRetryAfterMs }));
-  // Slack Socket Mode (issue 21) starts here, once the job workers run; closeWorker's parts then stop it.
+  // Slack Socket Mode (issue 21) starts here, once the job workers run; its close goes into closeWorker's last bounded step.
   log.info({ prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 
   const stopFirst = () => {
