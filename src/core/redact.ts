@@ -55,21 +55,36 @@ function charPattern(char: string): string {
   return `(?:${escapeRegExp(char)}|${utf8}|${entity}${json}${plus})`;
 }
 
+const MAX_CACHED = 1000;
+
+/** `build()` for `key`, built once and kept; past MAX_CACHED keys the cache starts again, so it stays bounded. */
+function cached<V>(cache: Map<string, V>, key: string, build: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    if (cache.size >= MAX_CACHED) {
+      cache.clear();
+    }
+    value = build();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 // Built once per secret: the worker redacts every log line and job error with the same few secrets.
 const encodedPatterns = new Map<string, RegExp>();
-const MAX_CACHED_PATTERNS = 1000;
 
 /** `secret` spelt character by character in any mix of URL encoding, HTML entities and JSON escapes. */
 function encodedPattern(secret: string): RegExp {
-  let pattern = encodedPatterns.get(secret);
-  if (pattern === undefined) {
-    if (encodedPatterns.size >= MAX_CACHED_PATTERNS) {
-      encodedPatterns.clear();
-    }
-    pattern = new RegExp([...secret].map(charPattern).join(''), 'g');
-    encodedPatterns.set(secret, pattern);
-  }
-  return pattern;
+  return cached(encodedPatterns, secret, () => new RegExp([...secret].map(charPattern).join(''), 'g'));
+}
+
+// Built once per list of secrets: an audit redacts several fields of every token with its account's one key,
+// and working out the base64 spellings again each time cost more than the replacing.
+const formLists = new Map<string, readonly string[]>();
+
+/** Every form of every secret, longest first, so a secret that contains another is replaced whole. */
+function formsOf(secrets: readonly string[]): readonly string[] {
+  return cached(formLists, JSON.stringify(secrets), () => secrets.flatMap(secretForms).sort((a, b) => b.length - a.length));
 }
 
 /**
@@ -80,9 +95,7 @@ function encodedPattern(secret: string): RegExp {
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   const long = secrets.filter((s) => s.length >= MIN_SECRET_LENGTH);
-  // Longest first, so a secret that contains another is replaced whole.
-  const forms = long.flatMap(secretForms).sort((a, b) => b.length - a.length);
-  for (const form of forms) {
+  for (const form of formsOf(long)) {
     out = out.replaceAll(form, REDACTED);
   }
   // Only text with an escape in it can hold an encoded spelling: plain text is spared the longer scan.

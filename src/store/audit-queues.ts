@@ -19,7 +19,7 @@ import {
 // Finished jobs are removed so Redis holds state, not history; some failures are kept for inspection.
 const KEEP = { removeOnComplete: true, removeOnFail: { count: 500 } } as const;
 
-/** The queues and everything that adds to them. BullMQ is imported here and in start-worker.ts only. */
+/** The queues and everything that adds to them. BullMQ is imported here and in src/app/worker/ only. */
 export function createAuditQueues(
   connection: RedisClient,
   prefix: string,

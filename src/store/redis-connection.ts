@@ -3,6 +3,7 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino';
 import { RedisUnavailableError, SecretError, UsageError } from '../core/errors.js';
 import { within } from '../core/within.js';
+import { withTimeout } from '../core/with-timeout.js';
 import { describeRedisError, isPermanentRedisError, isRefusedRedisError } from './describe-redis-error.js';
 import { createSecrets } from '../config/secrets.js';
 import { maskRedisUrl, parseRedisUrl, redisUrlWithPassword, type RedisEndpoint } from './redis-url.js';
@@ -197,17 +198,14 @@ export async function waitForRedis(
       return isPermanentRedisError(error) ? false : null;
     },
   );
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
   try {
-    const outcome = await Promise.race([answered, bound, failed]).catch(() => false as const);
+    const outcome = await withTimeout(Promise.race([answered, failed]), timeoutMs, () => 'timeout' as const).catch(() => false as const);
     if (outcome === true) {
       return;
     }
     const why = lastError === undefined ? `no answer within ${timeoutMs / 1000} s` : describeRedisError(lastError, settings.redisUrl);
     throw new RedisUnavailableError(`${redisLabel(settings)} (${redisVariable(settings)}): ${why}`, { cause: lastError });
   } finally {
-    clearTimeout(timer);
     client.off('error', onError);
   }
 }

@@ -121,5 +121,19 @@ describe('redact', () => {
       expect(redact(`POST https:${slash}${slash}hooks.slack.com${path} failed`, [])).toBe(`POST ${REDACTED} failed`);
     }
   });
+  it('each list of secrets is redacted by its own forms, however many lists came before (the forms are built once per list)', () => {
+    const first = 'first-secret-0001';
+    const second = 'second-secret-0002';
+    expect(redact(`a ${first} b ${second}`, [first])).toBe(`a ${REDACTED} b ${second}`);
+    // A list that starts with the same secret is not the same list: both its secrets go.
+    expect(redact(`a ${first} b ${second}`, [first, second])).toBe(`a ${REDACTED} b ${REDACTED}`);
+    expect(redact(`a ${first} b ${second}`, [second])).toBe(`a ${first} b ${REDACTED}`);
+    // Past the bound of kept lists, a list seen before is redacted as well as a new one.
+    for (let i = 0; i < 1100; i += 1) {
+      const other = `other-secret-${i}`;
+      expect(redact(`x ${other}`, [other])).toBe(`x ${REDACTED}`);
+    }
+    expect(redact(`a ${first} b ${Buffer.from(second).toString('base64')}`, [first, second])).toBe(`a ${REDACTED} b ${REDACTED}`);
+  });
 });
 

@@ -4,6 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { createRunStore, type RunRecord } from '../../store/run-store.js';
 import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
+import { withTimeout } from '../../core/with-timeout.js';
 import { EXIT } from './exit-codes.js';
 import { connectRedis } from '../../store/redis-connection.js';
 import { printReport, slackLine } from './report-command.js';
@@ -57,10 +58,7 @@ export async function triggerCommand(
     await subscriber.subscribe(store.doneChannel);
     runKey = await queues.triggerRun();
     io.logger.info({ runId: runKey }, 'run enqueued; waiting for its report');
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutS * 1000)));
-    const outcome = await Promise.race([done, timedOut]);
-    clearTimeout(timer);
+    const outcome = await withTimeout(done, timeoutS * 1000, () => 'timeout' as const);
     const record: RunRecord | null = outcome === 'timeout' ? null : await store.getRun(runKey);
     // What went wrong outside (no worker, Slack) is said in plain lines, as usage errors are.
     if (!record) {

@@ -1,3 +1,5 @@
+import { withTimeout } from '../../core/with-timeout.js';
+
 /** What a bounded read gives a scrape: the latest value known (undefined before the first answer), and whether it answered in time. */
 export interface BoundedValue<T> {
   readonly value: T | undefined;
@@ -28,16 +30,7 @@ export function boundedRead<T>(read: () => Promise<T>, boundMs: number): () => P
           return false;
         },
       );
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise<false>((resolve) => {
-      timer = setTimeout(resolve, boundMs, false);
-      timer.unref();
-    });
-    try {
-      const fresh = await Promise.race([inFlight, bound]);
-      return { value: last, fresh };
-    } finally {
-      clearTimeout(timer);
-    }
+    const fresh = await withTimeout(inFlight, boundMs, () => false, { unref: true });
+    return { value: last, fresh };
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { ConfigError } from '../../core/errors.js';
+import { withTimeout } from '../../core/with-timeout.js';
 
 export interface HealthServer {
   readonly port: number;
@@ -92,6 +93,5 @@ async function answerProbe(res: ServerResponse, path: '/livez' | '/readyz', read
 
 /** A probe's check, or `{ ok: false, reason }` when it has not answered within a second (an orchestrator waits no longer). */
 function withinASecond(check: Promise<Verdict>, reason: string): Promise<Verdict> {
-  const timeout = new Promise<Verdict>((r) => setTimeout(() => r({ ok: false, reason }), 1000).unref());
-  return Promise.race([check, timeout]);
+  return withTimeout(check, 1000, (): Verdict => ({ ok: false, reason }), { unref: true });
 }
