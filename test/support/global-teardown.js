@@ -1,9 +1,14 @@
 export default async function globalTeardown() {
-  const child = globalThis.__REDIS_SERVER__;
-  if (child && child.exitCode === null) {
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    });
-  }
+  const servers = globalThis.__REDIS_SERVERS__ ?? [];
+  await Promise.all(
+    servers
+      .filter((child) => child.exitCode === null)
+      .map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGTERM');
+          }),
+      ),
+  );
 }
