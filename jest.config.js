@@ -6,7 +6,10 @@ export default {
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.check.json' }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 60000,
-  // A real redis-server for the integration tests, unless REDIS_URL names one.
+  // A real redis-server for the integration tests, one per Jest worker, unless REDIS_URL names one.
   globalSetup: '<rootDir>/test/support/global-setup.js',
+  setupFiles: ['<rootDir>/test/support/worker-redis.js'],
   globalTeardown: '<rootDir>/test/support/global-teardown.js',
+  // The longest files first, wherever Jest has no timings of its own (a clean clone).
+  testSequencer: '<rootDir>/test/support/test-sequencer.js',
 };

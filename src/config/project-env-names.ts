@@ -18,6 +18,7 @@ export const PROJECT_ENV_PURPOSES: Readonly<Record<string, string>> = {
   TOKEN_AUDIT_CONFIG: "the configuration's path",
   HEALTH_PORT: 'the health port',
   JOB_LOCK_MS: 'the job lock',
+  REPORT_BACKOFF_MS: "the report job's retry delay",
   NODE_OPTIONS: "Node's options",
   NODE_ENV: "Node's environment",
   NODE_EXTRA_CA_CERTS: "Node's extra CAs",

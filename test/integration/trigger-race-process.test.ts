@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { millisecondsInDay } from 'date-fns/constants';
 import type { Report } from '../../src/core/report.js';
+import { RUNS_QUEUE } from '../../src/store/job-catalogue.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
 import { stopAll, type Started } from '../support/cleanup.js';
@@ -19,6 +22,9 @@ const daysFromNow = (n: number) => new Date(Date.now() + n * millisecondsInDay).
 // which is the race the commit's version check is there for. Without it, one run usually commits before the
 // other reads the states, and the test could not tell a broken check from a working one.
 const HOLD_MS = 500;
+// A report job that finds the other run delivering the outbox is retried after this long (REPORT_BACKOFF_MS;
+// 5 s by default): the in-process harness's 200 ms, rather than waiting 5 s in every trial where it happens.
+const REPORT_BACKOFF_MS = 200;
 // What a report job logs when its commit is refused (jobs/report-job.ts).
 const REFUSED = 'another run committed first: planning again from its state';
 
@@ -55,11 +61,37 @@ describe('two simultaneous triggers (worker processes, real Redis)', () => {
     for (const id of [101, 102, 103]) {
       tokens.set(id, healthy(id));
     }
-    started.procs = await Promise.all([spawnWorker(h.env, h.configPath), spawnWorker(h.env, h.configPath)]);
+    const env = { ...h.env, REPORT_BACKOFF_MS: String(REPORT_BACKOFF_MS) };
+    started.procs = await Promise.all([spawnWorker(env, h.configPath), spawnWorker(env, h.configPath)]);
     const outbox = createOutboxStore(h.redis, h.prefix);
     const trigger = () => runCliProcess(['trigger', '--wait', '--timeout', '60'], h.env);
 
-    const first = await trigger();
+    // The first run's report job, held waiting for its token jobs (one read is held), was given the workers'
+    // REPORT_BACKOFF_MS for its retries.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    h.gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ heldUntil: held }));
+    const pending = trigger();
+    const check = new Redis(redis.url);
+    const runsQueue = new Queue(RUNS_QUEUE, { connection: check, prefix: h.prefix });
+    try {
+      let backoff: unknown;
+      await until(
+        async () => {
+          backoff = (await runsQueue.getWaitingChildren()).find((j) => j.name === 'report')?.opts.backoff;
+          return backoff !== undefined;
+        },
+        15_000,
+        'the first run\'s report job waiting for its token jobs',
+      );
+      expect(backoff).toEqual({ type: 'exponential', delay: REPORT_BACKOFF_MS });
+    } finally {
+      release();
+      h.gcore.scripts.delete('/iam/v2/clients/456/tokens/101');
+      await runsQueue.close();
+      check.disconnect();
+    }
+    const first = await pending;
     expect({ code: first.code, slack: slackLine(first.stderr) }).toEqual({ code: 0, slack: 'gcore-token-audit: Slack: nothing to post' });
     expect((JSON.parse(first.stdout) as Report).summary).toMatchObject({ tokensAudited: 3, findings: 0 });
 

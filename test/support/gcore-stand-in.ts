@@ -13,6 +13,8 @@ export interface ScriptedAnswer {
   stream?: () => Iterable<Buffer>;
   headers?: Record<string, string>;
   delayMs?: number;
+  /** Answers once this settles: the test decides when (a job held in flight while it looks at the queues). */
+  heldUntil?: Promise<unknown>;
   hang?: boolean;
 }
 export type Script = (req: IncomingMessage, count: number) => ScriptedAnswer | undefined;
@@ -118,6 +120,7 @@ export async function startGcoreStandIn(): Promise<GcoreStandIn> {
         if (scripted.delayMs) {
           await new Promise((r) => setTimeout(r, scripted.delayMs));
         }
+        await scripted.heldUntil;
       }
       if (scripted?.status !== undefined) {
         res.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });

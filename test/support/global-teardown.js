@@ -1,9 +1,15 @@
+// The servers keep nothing (no RDB, no AOF): SIGKILL, not a graceful shutdown that could wait on a client.
 export default async function globalTeardown() {
-  const child = globalThis.__REDIS_SERVER__;
-  if (child && child.exitCode === null) {
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    });
-  }
+  const servers = globalThis.__REDIS_SERVERS__ ?? [];
+  await Promise.all(
+    servers
+      .filter((child) => child.exitCode === null && child.signalCode === null)
+      .map(
+        (child) =>
+          new Promise((resolve) => {
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          }),
+      ),
+  );
 }

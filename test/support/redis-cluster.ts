@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
-import { freePort } from './redis-server.js';
+import { startOnFreePort } from './redis-server.js';
 
 const run = promisify(execFile);
 
@@ -76,9 +76,6 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
   const replicas = options.replicas ?? 0;
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const ports: number[] = [];
-  for (let i = 0; i < masters * (1 + replicas); i += 1) {
-    ports.push(await freePort());
-  }
   const nodes: ClusterNode[] = [];
   const clients = new Map<number, Redis>();
   const client = (port: number) => {
@@ -176,8 +173,10 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
     },
   };
   try {
-    for (const port of ports) {
-      nodes.push(await startNode(port, dir, options.nodeTimeoutMs ?? 1000));
+    for (let i = 0; i < masters * (1 + replicas); i += 1) {
+      const node = await startOnFreePort((port) => startNode(port, dir, options.nodeTimeoutMs ?? 1000));
+      ports.push(node.port);
+      nodes.push(node);
     }
     await run('redis-cli', ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
     await cluster.waitOk();

@@ -16,6 +16,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts a server on a free port, and on another if that one was taken before the server bound it (a test in
+ * another Jest worker, or another program, can take a port between freePort() closing it and the server
+ * opening it). Three tries.
+ */
+export async function startOnFreePort<T>(startOn: (port: number) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    const port = await freePort();
+    try {
+      return await startOn(port);
+    } catch (error) {
+      // redis-server's own words when it cannot bind, in the exit error startOn rejects with.
+      if (attempt >= 3 || !(error instanceof Error && error.message.includes('Address already in use'))) {
+        throw error;
+      }
+    }
+  }
+}
+
 export interface RedisServer {
   readonly url: string;
   readonly port: number;
@@ -28,22 +47,21 @@ export interface RedisServer {
 export async function startRedisServer(
   options: { appendonly?: boolean; appendfsync?: 'always' | 'everysec'; tls?: TlsFiles; args?: string[] } = {},
 ): Promise<RedisServer> {
-  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'redis-'));
   let child: ChildProcess | null = null;
   // With TLS the plain port is off: the only way in is TLS.
-  const listen = options.tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
-       '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
-    : ['--port', String(port)];
-  const args = [
-    ...listen, '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.args ?? []),
+  const argsFor = (port: number) => [
+    ...(options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key,
+         '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)]),
+    '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...(options.args ?? []),
     '--appendonly', options.appendonly === false ? 'no' : 'yes', '--appendfsync', options.appendfsync ?? 'always',
     '--maxmemory-policy', 'noeviction',
   ];
-  const start = () =>
+  const startOn = (port: number) =>
     new Promise<void>((resolve, reject) => {
-      const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const proc = spawn('redis-server', argsFor(port), { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let out = '';
       const onData = (b: Buffer) => {
@@ -58,7 +76,11 @@ export async function startRedisServer(
       proc.once('error', reject);
       proc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out.slice(-500)}`)));
     });
-  await start();
+  const port = await startOnFreePort(async (p) => {
+    await startOn(p);
+    return p;
+  });
+  const start = () => startOn(port);
   return {
     url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     port,

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePort } from './redis-server.js';
 
 export const CLI = 'dist/src/app/main.js';
 
@@ -30,6 +29,13 @@ export async function healthStatus(url: string): Promise<number> {
   return res.status;
 }
 
+/** The health port from the worker's "worker started" log line, once it is there. */
+function startedPort(stderr: string): number | null {
+  const line = stderr.split('\n').find((l) => l.includes('"msg":"worker started"'));
+  const port = line === undefined ? undefined : (JSON.parse(line) as { healthPort?: unknown }).healthPort;
+  return typeof port === 'number' ? port : null;
+}
+
 /** Runs the built CLI to its end, as a user would: exit code, stdout and stderr. */
 export async function runCliProcess(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   if (!existsSync(CLI)) {
@@ -56,16 +62,27 @@ export async function spawnWorker(
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   }
-  const port = await freePort();
+  // Port 0: the worker takes any free port and logs it. A port picked here and handed over could be taken
+  // in between by a test in another Jest worker.
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, 'worker', '--config', configPath], {
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', HEALTH_PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info', HEALTH_PORT: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   options.onSpawn?.(child);
   let stderr = '';
   child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const healthUrl = `http://127.0.0.1:${port}/healthz`;
-  await until(async () => (await healthStatus(healthUrl)) === 200, 15_000, `worker health (${stderr.slice(-300)})`);
+  let healthUrl = '';
+  await until(
+    async () => {
+      const port = healthUrl ? null : startedPort(stderr);
+      if (port !== null) {
+        healthUrl = `http://127.0.0.1:${port}/healthz`;
+      }
+      return healthUrl !== '' && (await healthStatus(healthUrl)) === 200;
+    },
+    15_000,
+    `worker health (${stderr.slice(-300)})`,
+  );
   return { child, healthUrl, stderr: () => stderr, exited };
 }

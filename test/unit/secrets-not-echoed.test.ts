@@ -89,11 +89,19 @@ describe('an error names the variable, never the value it read', () => {
 
 describe('durations from the environment are bounded before they reach a timer', () => {
   it('JOB_LOCK_MS between 1000 and 600000 ms: 3000000000 is refused (past 2^31-1 a timer fires at once)', () => {
-    expect(workerEnvSettings({})).toEqual({ port: 8080, lockMs: 30_000 });
+    expect(workerEnvSettings({})).toEqual({ port: 8080, lockMs: 30_000, reportBackoffMs: 5_000 });
     expect(workerEnvSettings({ JOB_LOCK_MS: '600000' }).lockMs).toBe(600_000);
     expect(workerEnvSettings({ JOB_LOCK_MS: '1000' }).lockMs).toBe(1000);
     for (const bad of ['3000000000', '600001', '999', '1500.5']) {
       expect(errorText(() => workerEnvSettings({ JOB_LOCK_MS: bad }))).toBe('JOB_LOCK_MS: expected whole milliseconds from 1000 to 600000');
+    }
+  });
+
+  it('REPORT_BACKOFF_MS between 100 and 600000 ms (its 7th retry waits 64 times it: 38,400,000 ms at most); a bad value names the variable, never its value', () => {
+    expect(workerEnvSettings({ REPORT_BACKOFF_MS: '100' }).reportBackoffMs).toBe(100);
+    expect(workerEnvSettings({ REPORT_BACKOFF_MS: '600000' }).reportBackoffMs).toBe(600_000);
+    for (const bad of ['99', '600001', '3000000000', '250.5', 'soon']) {
+      expect(errorText(() => workerEnvSettings({ REPORT_BACKOFF_MS: bad }))).toBe('REPORT_BACKOFF_MS: expected whole milliseconds from 100 to 600000');
     }
   });
 

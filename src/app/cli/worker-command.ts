@@ -15,22 +15,35 @@ import { defaultRouteUsed, webhookEnvNames } from '../../alerts/slack/route-webh
 export const MIN_JOB_LOCK_MS = 1000;
 export const MAX_JOB_LOCK_MS = 600_000;
 
-/** HEALTH_PORT and JOB_LOCK_MS, validated (a usage error names the variable, never its value). */
-export function workerEnvSettings(env: NodeJS.ProcessEnv): { port: number; lockMs: number } {
+/**
+ * REPORT_BACKOFF_MS's bounds: the first retry delay of a report job whose digest could not be delivered (or
+ * whose outbox another replica was delivering), doubled on each of its 7 retries: the last waits 64 times it,
+ * 38,400,000 ms at most, far inside a timer's 2^31-1 ms. Tests of worker processes shorten it, as the
+ * in-process tests do, rather than wait 5 s for a retry.
+ */
+export const MIN_REPORT_BACKOFF_MS = 100;
+export const MAX_REPORT_BACKOFF_MS = 600_000;
+
+/** HEALTH_PORT, JOB_LOCK_MS and REPORT_BACKOFF_MS, validated (a usage error names the variable, never its value). */
+export function workerEnvSettings(env: NodeJS.ProcessEnv): { port: number; lockMs: number; reportBackoffMs: number } {
   const port = Number(env.HEALTH_PORT || 8080);
   const lockMs = Number(env.JOB_LOCK_MS || 30_000);
+  const reportBackoffMs = Number(env.REPORT_BACKOFF_MS || 5_000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new UsageError('HEALTH_PORT: expected a port number (0 to 65535)');
   }
   if (!Number.isInteger(lockMs) || lockMs < MIN_JOB_LOCK_MS || lockMs > MAX_JOB_LOCK_MS) {
     throw new UsageError(`JOB_LOCK_MS: expected whole milliseconds from ${MIN_JOB_LOCK_MS} to ${MAX_JOB_LOCK_MS}`);
   }
-  return { port, lockMs };
+  if (!Number.isInteger(reportBackoffMs) || reportBackoffMs < MIN_REPORT_BACKOFF_MS || reportBackoffMs > MAX_REPORT_BACKOFF_MS) {
+    throw new UsageError(`REPORT_BACKOFF_MS: expected whole milliseconds from ${MIN_REPORT_BACKOFF_MS} to ${MAX_REPORT_BACKOFF_MS}`);
+  }
+  return { port, lockMs, reportBackoffMs };
 }
 
 /** Runs until SIGTERM or SIGINT, then shuts down within the bound and exits 0. A second signal exits at once. */
 export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv; logger: Logger; secrets: Secrets }): Promise<number> {
-  const { port, lockMs } = workerEnvSettings(io.env);
+  const { port, lockMs, reportBackoffMs } = workerEnvSettings(io.env);
   // Every key and webhook now, not at the next cron slot.
   checkWorkerSecrets(config, io.secrets, webhookEnvNames(config.notify.slack));
   if (!defaultRouteUsed(config.notify.slack)) {
@@ -43,6 +56,7 @@ export async function workerCommand(config: Config, io: { env: NodeJS.ProcessEnv
     ...queueSettings(io.env),
     healthPort: port,
     lockDurationMs: lockMs,
+    reportBackoffMs,
   });
   return new Promise<number>((resolve) => {
     let stopping = false;
