@@ -21,7 +21,8 @@ const MAX_RSS = './dist/bench/max-rss.js';
 
 interface Options {
   accounts: number;
-  largeAccounts: number;
+  /** Each a large case of its own, in this order (empty: none). */
+  largeAccounts: number[];
   latency: number;
   concurrency: number;
   /** Worker replica counts at --accounts on one Redis, and on a 3-master cluster. */
@@ -389,8 +390,29 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+/**
+ * Issue 22's reading of the table: each scenario measured at more than one size, its peak RSS at each and how
+ * much the largest grew over the smallest (a worker's memory should follow what changed, not the tokens).
+ */
+function memoryBySize(rows: readonly Row[]): string[] {
+  const sizes = new Map<string, Row[]>();
+  for (const r of rows) {
+    sizes.set(r.scenario, [...(sizes.get(r.scenario) ?? []), r]);
+  }
+  return [...sizes]
+    .map(([scenario, all]) => [scenario, all.filter((r) => r.rssKb !== null).sort((x, y) => x.tokens - y.tokens)] as const)
+    .filter(([, measured]) => new Set(measured.map((r) => r.tokens)).size > 1)
+    .map(([scenario, measured]) => {
+      const first = measured[0] as Row;
+      const last = measured[measured.length - 1] as Row;
+      const each = measured.map((r) => `${mb(r.rssKb)} MB at ${r.tokens.toLocaleString('en-US')} tokens`).join(', ');
+      const growth = (((last.rssKb ?? 0) / (first.rssKb ?? 1) - 1) * 100).toFixed(0);
+      return `${scenario}: peak RSS ${each} (${Number(growth) >= 0 ? '+' : ''}${growth}% from the smallest to the largest)`;
+    });
+}
+
 async function main(o: Options): Promise<void> {
-  const biggest = Math.max(o.accounts, o.largeAccounts, o.sweepAccounts);
+  const biggest = Math.max(o.accounts, ...o.largeAccounts, o.sweepAccounts);
   const gcore = await startGcore(biggest, o.oneAccount, o.latency);
   const slack = await startSlackStandIn();
   const rows: Row[] = [];
@@ -431,7 +453,7 @@ async function main(o: Options): Promise<void> {
   try {
     for (const [accounts, replicas, clusterReplicas] of [
       [o.accounts, o.replicas, o.clusterReplicas],
-      [o.largeAccounts, o.largeReplicas, o.largeClusterReplicas],
+      ...o.largeAccounts.map((n) => [n, o.largeReplicas, o.largeClusterReplicas] as const),
     ] as const) {
       if (accounts === 0) {
         continue;
@@ -483,7 +505,7 @@ async function main(o: Options): Promise<void> {
   }
   if (rows.length > 0) {
     process.stdout.write(
-      `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es); Redis / token: \`INFO memory\` used_memory over the masters after the runs, minus before.\n\n${table(rows)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`,
+      `Gcore stand-in latency ${o.latency} ms, concurrency ${o.concurrency} (per worker replica), ${TOKENS_PER_ACCOUNT} tokens per account, ${cpus().length} CPUs; wall time from process start to exit; CPU: user + system time of the measured process(es); Redis / token: \`INFO memory\` used_memory over the masters after the runs, minus before.\n\n${table(rows)}\n\n${[...notes, ...memoryBySize(rows)].map((n) => `- ${n}`).join('\n')}\n`,
     );
   }
   if (sweepRows.length > 0) {
@@ -493,7 +515,7 @@ async function main(o: Options): Promise<void> {
 
 const program = new Command('bench')
   .option('--accounts <n>', 'accounts of 100 tokens for the throughput runs', '20')
-  .option('--large-accounts <n>', 'accounts for the large floor/audit run (0: skip)', '200')
+  .option('--large-accounts <list>', 'accounts for the large floor/audit runs, comma-separated, each a case (0 or empty: skip)', '200')
   .option('--latency <ms>', "the Gcore stand-in's latency per request", '20')
   .option('--concurrency <n>', 'requests in flight (per worker replica)', '16')
   .option('--replicas <list>', 'worker replica counts on one Redis at --accounts, comma-separated (empty: skip)', '1,3')
@@ -522,7 +544,14 @@ const list = (name: string) =>
     });
 await main({
   accounts: int('accounts'),
-  largeAccounts: int('largeAccounts'),
+  largeAccounts: (raw.largeAccounts ?? '')
+    .split(',')
+    .filter((v) => v !== '' && v !== '0')
+    .map((v) => {
+      const n = Number(v);
+      check(Number.isInteger(n) && n >= 1, `--large-accounts: expected whole numbers, comma-separated, got ${JSON.stringify(raw.largeAccounts)}`);
+      return n;
+    }),
   latency: int('latency'),
   concurrency: Math.max(1, int('concurrency')),
   replicas: list('replicas'),

@@ -16,7 +16,7 @@ export interface RunJobDeps {
   readonly config: Config;
   readonly api: GcoreApi;
   readonly secrets: Secrets;
-  readonly queues: Pick<AuditQueues, 'reportExists' | 'addRunFlow'>;
+  readonly queues: Pick<AuditQueues, 'fanOutState' | 'addRunFlow'>;
   readonly states: Pick<AlertStateStore, 'knownTokens'>;
   readonly clock: () => Date;
   readonly logger: Logger;
@@ -123,12 +123,18 @@ export function makeRunHandler(deps: RunJobDeps) {
   return async (job: QueuedJob<'run'>) => {
     const runKey = runKeyOf(job.id ?? 'unknown');
     const log = deps.logger.child({ job: 'run', runKey });
-    // The flow is added atomically, so a retried run either finds the whole run there or nothing.
-    if (await deps.queues.reportExists(runKey)) {
+    // A retried run finds its report job there either with every token job added (done) or with its gate
+    // still holding the report back (an earlier attempt stopped between chunks): it then enumerates again and
+    // adds what is missing, and the run keeps the times it started with.
+    const fanOut = await deps.queues.fanOutState(runKey);
+    if (fanOut.state === 'done') {
       log.info('run already fanned out');
       return { runKey, tokens: null };
     }
-    const startedAt = deps.clock();
+    if (fanOut.state === 'adding') {
+      log.warn('an earlier attempt stopped fanning out: adding the token jobs it left out');
+    }
+    const startedAt = fanOut.state === 'adding' ? fanOut.startedAt : deps.clock();
     const enumerated = await enumerateAccounts(deps.config, deps);
     const redact = deps.redact ?? ((text: string) => text);
     // The people, once per run: each account's roster read here, its facts kept for the token jobs.
@@ -172,7 +178,11 @@ export function makeRunHandler(deps: RunJobDeps) {
       }
       refs.push(...unseen);
     }
-    await deps.queues.addRunFlow({ runKey, trigger: job.data.trigger, startedAt, evaluatedAt: startedAt, accounts, refs, listed: complete?.map((a) => a.clientId) });
+    const evaluatedAt = fanOut.state === 'adding' ? fanOut.evaluatedAt : startedAt;
+    await deps.queues.addRunFlow(
+      { runKey, trigger: job.data.trigger, startedAt, evaluatedAt, accounts, refs, listed: complete?.map((a) => a.clientId) },
+      { afterChunk: (added, total) => Promise.resolve(log.debug({ added, total }, 'token jobs added')) },
+    );
     deps.onStarted?.();
     log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens: refs.length }, 'run fanned out');
     return { runKey, tokens: refs.length };

@@ -85,6 +85,28 @@ export function openCountsOf(open: Iterable<AlertState>): Map<string, number> {
 }
 
 /**
+ * The staged fields of a commit, serialized one at a time: `u:<id>` a state to write, `d:<id>` one to delete,
+ * and (an estate's worth of ids never goes in the script's argument) `s:<j>:<id>` adds to the j-th account's
+ * seen set, `g:<j>:<id>` removes from it.
+ */
+function* stagedFields(upserts: readonly AlertState[], resolvedIds: readonly string[], seen: readonly (readonly [number, SeenChange])[]): Generator<[string, string]> {
+  for (const s of upserts) {
+    yield [`u:${s.key}`, JSON.stringify(s)];
+  }
+  for (const id of resolvedIds) {
+    yield [`d:${id}`, ''];
+  }
+  for (const [i, [, change]] of seen.entries()) {
+    for (const id of change.present) {
+      yield [`s:${i + 1}:${id}`, ''];
+    }
+    for (const id of change.gone) {
+      yield [`g:${i + 1}:${id}`, ''];
+    }
+  }
+}
+
+/**
  * The one atomic commit of a run, at any size: states and report are first staged, in chunks, under keys
  * of this attempt only; then commit-run.lua applies them, with the digests, in one step, provided the run
  * is not committed yet and the state version is still the one the plan was made from. Readers see the run
@@ -98,34 +120,33 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
       const attempt = randomUUID();
       const stage = keys.stage(input.run, attempt);
       const stageRun = keys.stageRun(input.run, attempt);
-      const fields = new Map<string, string>();
-      for (const s of input.upserts) {
-        fields.set(`u:${s.key}`, JSON.stringify(s));
-      }
-      for (const id of input.resolvedIds) {
-        fields.set(`d:${id}`, '');
-      }
-      // Staged like the states (an estate's worth of ids never goes in the script's argument): `s:<j>:<id>`
-      // adds to the j-th account's seen set, `g:<j>:<id>` removes from it.
       const seen = [...(input.seen ?? [])];
-      seen.forEach(([, change], i) => {
-        for (const id of change.present) {
-          fields.set(`s:${i + 1}:${id}`, '');
-        }
-        for (const id of change.gone) {
-          fields.set(`g:${i + 1}:${id}`, '');
-        }
-      });
       try {
+        // Written a chunk at a time as it is serialized: the states of a large first run (30,000 new findings,
+        // about 27 MB of JSON) and the seen ids of a large estate are never all held as text at once. HSET
+        // answers how many of its fields are new, so `staged` counts each field once, as HLEN will.
+        let staged = 0;
         let chunk: Record<string, string> = {};
         let n = 0;
-        for (const [field, value] of fields) {
+        const flush = async () => {
+          const replies = await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
+          const [error, added] = replies?.[0] ?? [new Error(`staging run ${input.run} was aborted`), 0];
+          if (error) {
+            throw error;
+          }
+          staged += Number(added);
+          chunk = {};
+          n = 0;
+        };
+        for (const [field, value] of stagedFields(input.upserts, input.resolvedIds, seen)) {
           chunk[field] = value;
           n += 1;
-          if (n % CHUNK === 0 || n === fields.size) {
-            await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
-            chunk = {};
+          if (n === CHUNK) {
+            await flush();
           }
+        }
+        if (n > 0) {
+          await flush();
         }
         // What `runs` and `report` read beside the report: the trigger, the counts, each route's digest size.
         const record = {
@@ -176,7 +197,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
         const arg = JSON.stringify({
           run: input.run,
           version: String(input.version),
-          staged: String(fields.size),
+          staged: String(staged),
           now: String(input.now.getTime()),
           started: String(Date.parse(input.report.startedAt)),
           ttl: String(RECORD_TTL_SECONDS),

@@ -3,6 +3,12 @@ import type { TokenRef } from '../core/token-ref.js';
 
 export const RUNS_QUEUE = 'audit-runs';
 export const TOKENS_QUEUE = 'audit-tokens';
+/**
+ * Where a run's gate waits: one job a run, never processed (no worker takes this queue). It is a child of the
+ * report job, so the report cannot start while it exists; the run job removes it once its last chunk of token
+ * jobs is in.
+ */
+export const GATES_QUEUE = 'audit-gates';
 export const SCHEDULER_ID = 'audit-schedule';
 /** The sentinel's scheduler: a sweep every `sentinel.everySeconds`. */
 export const SWEEP_SCHEDULER_ID = 'sentinel-sweep';
@@ -56,6 +62,7 @@ export function legacyRunTrigger(runKey: string): RunTrigger {
 }
 
 export const reportJobId = (runKey: string) => `report-${runKey}`;
+export const gateJobId = (runKey: string) => `gate-${runKey}`;
 export const tokenJobId = (runKey: string, ref: Pick<TokenRef, 'clientId' | 'tokenId'>) =>
   `token-${runKey}-${ref.clientId}-${ref.tokenId}`;
 

@@ -2,7 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { completeListings, unlistedKnownTokens, unlistedSeenTokens } from '../../jobs/run-job.js';
+import pino from 'pino';
+import { completeListings, makeRunHandler, unlistedKnownTokens, unlistedSeenTokens } from '../../jobs/run-job.js';
+import type { FanOut, RunFlow } from '../../src/store/audit-queues.js';
+import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 import { seenChanges } from '../../src/run/seen-changes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
@@ -96,5 +99,55 @@ describe("the sentinel's state from a run", () => {
         [901, { present: [], gone: [] }],
       ]),
     );
+  });
+});
+
+describe('a retried run job', () => {
+  const NOW = new Date('2026-12-05T03:00:00Z');
+  const EARLIER = new Date('2026-12-05T02:00:00Z');
+  // Account 456 holds tokens 7 (its inventory) and 8; OTHER_KEY's account (789) none.
+  const api: GcoreApi = {
+    getAccountId: () => Promise.resolve(789),
+    listTokens: (clientId) => Promise.resolve(clientId === 456 ? [{ id: 7 }, { id: 8 }] : []),
+    getToken: () => Promise.reject(new Error('not asked')),
+  };
+  const handlerFor = (fanOut: FanOut) => {
+    const added: RunFlow[] = [];
+    const handle = makeRunHandler({
+      config,
+      api,
+      secrets: { get: () => 'k', known: () => [] },
+      queues: {
+        fanOutState: () => Promise.resolve(fanOut),
+        addRunFlow: (run) => {
+          added.push(run);
+          return Promise.resolve();
+        },
+      },
+      states: { knownTokens: () => Promise.resolve([]) },
+      clock: () => NOW,
+      logger: pino({ level: 'silent' }),
+    });
+    return { added, run: () => handle({ id: 'manual-1', name: 'run', data: { trigger: 'manual' }, attemptsStarted: 2 }) };
+  };
+
+  it('whose earlier attempt stopped between chunks adds the token jobs again, with the times the run started with', async () => {
+    const t = handlerFor({ state: 'adding', startedAt: EARLIER, evaluatedAt: EARLIER });
+    expect(await t.run()).toEqual({ runKey: 'manual-1', tokens: 2 });
+    expect(t.added).toHaveLength(1);
+    expect(t.added[0]).toMatchObject({ runKey: 'manual-1', startedAt: EARLIER, evaluatedAt: EARLIER });
+    expect(t.added[0]?.refs.map((r) => r.tokenId).sort()).toEqual([7, 8]);
+  });
+
+  it('whose earlier attempt added everything adds nothing', async () => {
+    const t = handlerFor({ state: 'done' });
+    expect(await t.run()).toEqual({ runKey: 'manual-1', tokens: null });
+    expect(t.added).toEqual([]);
+  });
+
+  it('that finds no report job starts the run now', async () => {
+    const t = handlerFor({ state: 'none' });
+    await t.run();
+    expect(t.added[0]).toMatchObject({ startedAt: NOW, evaluatedAt: NOW });
   });
 });
