@@ -19,6 +19,7 @@ import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/run/audit-token.js';
 import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/store/job-catalogue.js';
 import { routeDigests } from '../src/alerts/slack/digest-messages.js';
+import { buttonOptionsOf } from '../src/config/button-options.js';
 import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
@@ -26,6 +27,7 @@ import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js'
 import { muteNotes } from '../src/alerts/mute-notes.js';
 import { revocationLapseNotes } from '../src/alerts/revocation-notes.js';
 import type { RevocationStore } from '../src/store/revocation-store.js';
+import type { ActionStore } from '../src/store/action-store.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
@@ -48,6 +50,8 @@ export interface ReportJobDeps {
    * and its digest tells each lapse once (its commit removes the ids it told).
    */
   readonly revocations?: Pick<RevocationStore, 'lapseDue' | 'untoldLapses'>;
+  /** Acknowledgements from Slack: their findings stay open but are not reminded (README "Acting from Slack"). */
+  readonly acks?: Pick<ActionStore, 'acknowledged'>;
   readonly runs: RunStore;
   readonly outbox: OutboxStore;
   readonly committer: RunCommitter;
@@ -156,6 +160,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       });
       report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
       const gaps = coverageGaps(job.data.accounts, results.kept, results.passed).map((g) => g.key);
+      const acks = deps.acks === undefined ? {} : { acknowledged: new Set((await deps.acks.acknowledged(now)).keys()) };
       const settings = deps.config.notify.slack;
       for (let attempt = 1; ; attempt += 1) {
         if (attempt > 1) {
@@ -174,6 +179,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           minSeverity: settings.minSeverity,
           renotifyAfterHours: settings.renotifyAfterHours,
           routes: settings.routes,
+          ...acks,
         });
         const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
         const digests = routeDigests(plan, {
@@ -184,6 +190,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           settings,
           notes: [...muteNotes(told.changes), ...revocationLapseNotes(lapses, approvalHours)],
           listing: 'findings',
+          actions: buttonOptionsOf(deps.config),
         });
         try {
           const outcome = await deps.committer.commitRun({

@@ -13,6 +13,8 @@ export interface OpenFinding extends Finding {
   readonly lastNotified: string | null;
   /** The routes it is open in, by name. */
   readonly routes: readonly string[];
+  /** Acknowledged from Slack and in force: by whom (Slack user id and name), when, and until when reminders skip it. */
+  readonly acknowledged?: { readonly by: string; readonly name: string; readonly at: string; readonly until: string };
 }
 
 export interface FindingFilter {

@@ -31,6 +31,8 @@ export interface RoutePlan {
    * open, neither resolved nor failed, "held by the coverage gap". (Optional only for plans built by hand.)
    */
   readonly heldByGap?: number;
+  /** Open unmuted findings acknowledged from Slack (reminders skip them): the header counts them apart. */
+  readonly acknowledged?: number;
   /** This route's numbers (its header's) and the run's in all (`runs`, `report`, /metrics): countChanges. */
   readonly counts?: { readonly route: ChangeCounts; readonly all: ChangeCounts };
 }
@@ -51,6 +53,8 @@ export interface PlanOptions {
   readonly minSeverity: Severity;
   readonly renotifyAfterHours: number;
   readonly routes: readonly Route[];
+  /** Finding ids acknowledged from Slack and still in force: open, but never reminded (absent: none). */
+  readonly acknowledged?: ReadonlySet<string>;
 }
 
 export const stateKey = (route: string, findingId: string) => `${route}/${findingId}`;
@@ -165,7 +169,12 @@ export function planAlerts(
     const isNew = new Set(slot.newFindings.map((f) => f.id));
     const kept = keptOpen.filter((s) => s.route === route);
     const notified = (s: AlertState) =>
-      !isNew.has(s.finding.id) && s.lastNotified !== null && !s.finding.muted && atLeast(s.finding.severity, options.minSeverity);
+      !isNew.has(s.finding.id) &&
+      s.lastNotified !== null &&
+      !s.finding.muted &&
+      atLeast(s.finding.severity, options.minSeverity) &&
+      // Acknowledged: someone is on it; it neither falls due nor is reminded until the acknowledgement lapses.
+      options.acknowledged?.has(s.finding.id) !== true;
     // Only findings this run saw can be reminded (a reminder rewrites their state): the others wait for a run that reads them.
     const due = slot.states.some((s) => notified(s) && options.now.getTime() - Date.parse(s.lastNotified ?? now) >= renotifyMs);
     const reminders = due ? slot.states.filter(notified) : [];
@@ -183,6 +192,7 @@ export function planAlerts(
       muted: open.filter((f) => f.muted).length,
       belowMinSeverity: open.filter((f) => !f.muted && !atLeast(f.severity, options.minSeverity)).length,
       heldByGap: kept.filter((s) => held(s.finding)).length,
+      ...(options.acknowledged === undefined ? {} : { acknowledged: open.filter((f) => !f.muted && options.acknowledged?.has(f.id) === true).length }),
     });
   }
   const all = countChanges(routes);

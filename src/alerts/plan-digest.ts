@@ -309,7 +309,8 @@ function headline(input: DigestInput): string {
   const high = shown.filter((f) => f.severity === 'high').length;
   const partOpen = whole !== undefined && whole.open > shown.length;
   const open = `${n(shown.length)} open${partOpen ? ' here' : ''} (${n(critical)} critical, ${n(high)} high)${partOpen ? ` · ${n(whole.open)} open in all` : ''}`;
-  const below = plan.belowMinSeverity > 0 ? ` · ${n(plan.belowMinSeverity)} below ${input.minSeverity} not shown` : '';
+  const acked = (plan.acknowledged ?? 0) > 0 ? ` · ${n(plan.acknowledged ?? 0)} acknowledged` : '';
+  const below = `${acked}${plan.belowMinSeverity > 0 ? ` · ${n(plan.belowMinSeverity)} below ${input.minSeverity} not shown` : ''}`;
   if (input.stateless) {
     return `${open}${below}`;
   }

@@ -220,6 +220,22 @@ const remediation = z
   })
   .strict();
 
+export const DEFAULT_ACK_DAYS = 7;
+// Slack's ids as its API gives them: a user (U..., or W... in an Enterprise Grid), a user group (S...).
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,20}$/, 'expected a Slack user id (U012ABCDEF)');
+const slackGroupId = z.string().regex(/^S[A-Z0-9]{2,20}$/, 'expected a Slack user group id (S012ABCDEF)');
+// Acting from Slack (README "Acting from Slack"): read only when SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set.
+const actions = z
+  .object({
+    // An acknowledgement silences reminders for a while, never for good: a quarter at most.
+    ackDays: positiveInt.max(90).default(DEFAULT_ACK_DAYS),
+    allowed: z
+      .object({ users: z.array(slackUserId).max(1000).default([]), userGroups: z.array(slackGroupId).max(100).default([]) })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     schedule: z
@@ -346,6 +362,7 @@ export const configSchema = z
       .strict()
       .nullable()
       .default(null),
+    actions: actions.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

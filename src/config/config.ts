@@ -64,6 +64,18 @@ export interface Config {
   readonly remediation?: RemediationSettings;
   /** `evidence`: where the worker writes each run's evidence folder, and how many it keeps; null: none. */
   readonly evidence?: { readonly dir: string; readonly keep: { readonly count: number } | { readonly days: number } | null } | null;
+  /** `actions`: acting from Slack's buttons (absent: no buttons, as when the app tokens are unset). */
+  readonly actions?: ActionSettings;
+}
+
+/** `actions`, and whether the Slack app tokens are there to act with. */
+export interface ActionSettings {
+  /** SLACK_APP_TOKEN and SLACK_BOT_TOKEN (or their _FILE) are both set: messages carry buttons. */
+  readonly interactive: boolean;
+  /** Days an acknowledgement keeps a finding out of reminders. */
+  readonly ackDays: number;
+  /** Who may click: these users, and the members of these user groups. */
+  readonly allowed: { readonly users: readonly string[]; readonly userGroups: readonly string[] };
 }
 
 /** `issuers.directory`: where the company says who still works there. */

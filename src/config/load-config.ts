@@ -9,6 +9,7 @@ import { isLoopbackHost } from '../core/loopback-host.js';
 import type { Config, DirectorySettings } from './config.js';
 import { directoryFormatOf } from './directory-url.js';
 import { RENAMED_RULES, type RuleId } from '../core/rule-catalog.js';
+import { slackAppTokensProblem, slackAppTokensSet } from './secrets.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/audit.yaml';
 export const DEFAULT_GCORE_API_URL = 'https://api.gcore.com';
@@ -82,6 +83,10 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
   if (urlProblem !== null) {
     problems.push(`GCORE_API_URL: ${urlProblem}`);
   }
+  const appTokens = slackAppTokensProblem(env);
+  if (appTokens !== null) {
+    problems.push(appTokens);
+  }
   if (!result.success || problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -97,6 +102,9 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
     return now;
   };
   const d = c.issuers.directory;
+  if (slackAppTokensSet(env) && c.actions.allowed.users.length === 0 && c.actions.allowed.userGroups.length === 0) {
+    notices.push('actions.allowed names no user and no user group: every click on a Slack button is refused');
+  }
   return Object.freeze({
     schedule: c.schedule,
     gcore: {
@@ -153,6 +161,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
       protect: c.remediation.protect,
     },
     evidence: c.evidence,
+    actions: { interactive: slackAppTokensSet(env), ackDays: c.actions.ackDays, allowed: c.actions.allowed },
   });
 }
 

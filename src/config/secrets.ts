@@ -47,3 +47,32 @@ export function createSecrets(env: NodeJS.ProcessEnv): Secrets {
     known: () => [...cache.values()],
   };
 }
+
+/** The Slack app's two tokens: the app-level one opens the socket, the bot one calls the Web API. */
+export const SLACK_APP_TOKEN_NAMES = ['SLACK_APP_TOKEN', 'SLACK_BOT_TOKEN'] as const;
+
+const given = (env: NodeJS.ProcessEnv, name: string) => Boolean(env[name] || env[`${name}_FILE`]);
+
+/** Both Slack app tokens are set (each as itself or its _FILE): the worker acts from Slack. Their values are not read here. */
+export function slackAppTokensSet(env: NodeJS.ProcessEnv): boolean {
+  return SLACK_APP_TOKEN_NAMES.every((name) => given(env, name));
+}
+
+/** One Slack app token without the other is a mistake, not "no actions": the problem names the missing one. */
+export function slackAppTokensProblem(env: NodeJS.ProcessEnv): string | null {
+  const [app, bot] = SLACK_APP_TOKEN_NAMES;
+  const set = SLACK_APP_TOKEN_NAMES.filter((name) => given(env, name));
+  if (set.length !== 1) {
+    return null;
+  }
+  const missing = set[0] === app ? bot : app;
+  return `${missing}: not set, but ${set[0]} is: acting from Slack needs both (or neither, for no buttons)`;
+}
+
+/** The two tokens' values, when both are set; null when neither is. Thrown like any secret (SecretError). */
+export function readSlackAppTokens(secrets: Secrets, env: NodeJS.ProcessEnv): { appToken: string; botToken: string } | null {
+  if (!slackAppTokensSet(env)) {
+    return null;
+  }
+  return { appToken: secrets.get('SLACK_APP_TOKEN'), botToken: secrets.get('SLACK_BOT_TOKEN') };
+}

@@ -10,6 +10,7 @@ import { planSentinel } from '../alerts/plan-sentinel.js';
 import { sweepCounts } from '../alerts/count-changes.js';
 import { SEVERITIES, type Severity } from '../core/severity.js';
 import { layoutNewTokens } from '../alerts/slack/layout-new-tokens.js';
+import { buttonOptionsOf } from '../config/button-options.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
 import { openCountsOf } from '../store/commit-run.js';
@@ -146,7 +147,7 @@ export async function sweepAccounts(deps: SweepDeps, sweep: string): Promise<Swe
       routes: settings.routes,
       maxMessages: settings.maxMessagesPerRun,
     });
-    const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a) }));
+    const digests = plan.alerts.map((a) => ({ route: a.route, messages: layoutNewTokens(a, buttonOptionsOf(config)) }));
     try {
       const failed = results.filter((r) => r.status === 'failed').length;
       const bySeverity = Object.fromEntries(SEVERITIES.map((x) => [x, findings.filter((f) => f.severity === x).length])) as Record<Severity, number>;

@@ -57,6 +57,37 @@ export const revokedRunKey = (id: string) => `revoked-${id}`;
 /** Short enough to type, random enough never to collide. */
 export const newRevocationId = () => `r-${randomBytes(4).toString('hex')}`;
 
+/** A new pending request (`revoke request`, or Request revocation in Slack): the token as it is now, and who asked. */
+export function pendingRevocation(input: {
+  readonly clientId: number;
+  readonly tokenId: number;
+  readonly reason: string;
+  readonly requestedBy: string;
+  readonly now: Date;
+  readonly findings: readonly string[];
+  readonly fingerprint: TokenFingerprint;
+}): RevocationRecord {
+  return {
+    id: newRevocationId(),
+    clientId: input.clientId,
+    tokenId: input.tokenId,
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    requestedAt: input.now.toISOString(),
+    requestedAtMs: input.now.getTime(),
+    findings: input.findings,
+    fingerprint: input.fingerprint,
+    status: 'pending',
+    approvedBy: null,
+    approvedAt: null,
+    owner: null,
+    attempt: 0,
+    leaseUntil: null,
+    outcome: null,
+    finishedAt: null,
+  };
+}
+
 // Lua's cjson writes an empty array as {}: a record read back always has a list of findings.
 function parse(json: string): RevocationRecord {
   const r = JSON.parse(json) as RevocationRecord;

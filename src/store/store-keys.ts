@@ -54,6 +54,12 @@ export function storeKeys(prefix: string) {
     revocationsFinished: `${prefix}:revoke:finished`,
     /** Lapsed revocations the digest has not told yet (a set of ids): a run's commit removes those it told. */
     revocationLapses: `${prefix}:revoke:lapses-untold`,
+    /** Findings acknowledged from Slack: finding id -> who and until when (a hash of JSON; lapsed ones pruned on write). */
+    acks: k('acks'),
+    /** One Slack action applied (SET NX with an expiry): its key is a digest of the payload's ids, never their text. */
+    actionDone: (digest: string) => `${prefix}:actions:done:${digest}`,
+    /** A message with buttons as last seen or rewritten (JSON, expiring): a modal's submission rewrites it from here. */
+    actionMessage: (digest: string) => `${prefix}:actions:message:${digest}`,
   };
 }
 

@@ -7,6 +7,7 @@ import type { SlackSettings } from '../slack-settings.js';
 import { DEFAULT_ROUTE } from '../route-findings.js';
 import { defaultRouteUsed } from './route-webhooks.js';
 import { atLeast } from '../../core/severity.js';
+import type { ButtonOptions } from '../actions/action-kind.js';
 
 /** The messages one route (one webhook) gets from a run. */
 export interface RouteMessages {
@@ -18,16 +19,18 @@ export interface RouteMessages {
  * A route's digest as the messages to post: the most detailed one that lays out in at most `budget` messages;
  * none when the route has nothing to be told. Each is measured as posted (fitMessage), whatever the layout did.
  */
-export function digestMessages(input: DigestInput, budget: number): SlackMessage[] {
+export function digestMessages(input: DigestInput, budget: number, actions?: ButtonOptions): SlackMessage[] {
   if (!hasNews(input)) {
     return [];
   }
-  const digest = fitDigest(input, (d) => layoutDigest(d, input.now).length, budget);
-  return layoutDigest(digest, input.now).map(fitMessage);
+  const digest = fitDigest(input, (d) => layoutDigest(d, input.now, actions).length, budget);
+  return layoutDigest(digest, input.now, actions).map(fitMessage);
 }
 
 export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSeverity' | 'minSeverity' | 'whole'> {
   readonly settings: SlackSettings;
+  /** The worker acts from Slack (both app tokens set): critical and high tokens carry buttons. */
+  readonly actions?: ButtonOptions;
 }
 
 /**
@@ -36,7 +39,7 @@ export interface RouteDigestContext extends Omit<DigestInput, 'plan' | 'detailSe
  * route leaves it unused (it may be unset, and its digest would wait for a delivery that never comes).
  */
 export function routeDigests(plan: AlertPlan, context: RouteDigestContext): RouteMessages[] {
-  const { settings, notes, ...rest } = context;
+  const { settings, notes, actions, ...rest } = context;
   const out: RouteMessages[] = [];
   // A finding can reach several routes: the run's counts are of distinct findings, so a header can say "3 new here · 5 new in all".
   const whole = {
@@ -48,6 +51,7 @@ export function routeDigests(plan: AlertPlan, context: RouteDigestContext): Rout
     const messages = digestMessages(
       { ...rest, notes: told, plan: routePlan, whole, minSeverity: settings.minSeverity, detailSeverity: settings.detailSeverity },
       settings.maxMessagesPerRun,
+      actions,
     );
     if (messages.length > 0) {
       out.push({ route: routePlan.route, messages });

@@ -18,6 +18,8 @@ function texts(b: Block): TextObject[] {
     case 'context':
       return b.elements;
     case 'divider':
+    case 'actions':
+      // A button's label is ours and a few words: never what makes a message too long.
       return [];
   }
 }
@@ -37,6 +39,7 @@ function cutBlock(b: Block, max: number): Block {
     case 'context':
       return { ...b, elements: b.elements.slice(0, SLACK_LIMITS.contextElements).map((e) => ({ ...e, text: fitText(e.text, max) })) };
     case 'divider':
+    case 'actions':
       return b;
   }
 }
@@ -46,6 +49,7 @@ const LIMIT: Record<Block['type'], number> = {
   section: SLACK_LIMITS.sectionText,
   context: SLACK_LIMITS.contextText,
   divider: 0,
+  actions: 0,
 };
 
 /** The largest cap that, applied to every text, brings their sum within `budget` (texts under it are left whole). */

@@ -2,8 +2,10 @@ import { millisecondsInDay } from 'date-fns/constants';
 import type { Severity } from '../../core/severity.js';
 import type { AccountCount, Digest, HiddenCritical, RuleGroup, RuleRollup, TokenEntry, TriageLine } from '../digest.js';
 import { entryName } from '../plan-digest.js';
-import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type Block, type SlackMessage, type TextObject } from './slack-message.js';
+import { MESSAGE_CHAR_BUDGET, PORTAL_URL, SLACK_LIMITS, type ActionsBlock, type Block, type SlackMessage, type TextObject } from './slack-message.js';
 import { escapeSlack, fitText, slackText } from './slack-text.js';
+import type { ButtonOptions } from '../actions/action-kind.js';
+import { tokenButtons } from './token-buttons.js';
 
 const ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
 // Plain-text sections are filled up to this, so a page break wastes little room.
@@ -60,8 +62,28 @@ function entryText(e: TokenEntry, now: Date): string {
 type Section = Extract<Block, { type: 'section' }>;
 type Context = Extract<Block, { type: 'context' }>;
 
+/** A token's line and its buttons: one item, never split across two messages. */
+interface WithButtons {
+  readonly type: 'buttons';
+  readonly section: Section;
+  /** Its block_id is given per message, when the page is laid out. */
+  readonly buttons: (blockId: string) => ActionsBlock;
+}
+type Item = Section | WithButtons;
+
 // The header is counted at its limit apart, so only sections and context lines are ever sized.
 const size = (b: Section | Context) => (b.type === 'section' ? b.text.text.length : b.elements.reduce((s, e) => s + e.text.length, 0));
+const itemSize = (i: Item) => size(i.type === 'buttons' ? i.section : i);
+const itemBlocks = (i: Item) => (i.type === 'buttons' ? 2 : 1);
+
+/** Critical and high tokens carry their buttons (when the worker acts from Slack): a line each. */
+function withButtons(e: TokenEntry, text: string, actions: ButtonOptions | undefined): WithButtons | null {
+  if (actions === undefined || e.tokenId === null || e.clientId === null || (e.severity !== 'critical' && e.severity !== 'high')) {
+    return null;
+  }
+  const { clientId, tokenId } = e;
+  return { type: 'buttons', section: { type: 'section', text: plain(fitText(text, CHUNK)) }, buttons: (id) => tokenButtons(clientId, tokenId, actions, id) };
+}
 
 function heading(text: string): Section {
   return { type: 'section', text: mrkdwn(text) };
@@ -128,12 +150,20 @@ function triageText(s: Extract<Digest['sections'][number], { kind: 'triage' }>):
   return lines;
 }
 
-function groupItems(g: RuleGroup, now: Date): Section[] {
+function groupItems(g: RuleGroup, now: Date, actions: ButtonOptions | undefined): Item[] {
   const fix = g.remediation === '' ? '' : `\nWhat to do: ${escapeSlack(g.remediation)}`;
   // coverage-gap is about accounts, not tokens
   const unit = g.rule === 'coverage-gap' ? (c: number) => `${count(c)} account${c === 1 ? '' : 's'}` : tokens;
-  const items: Section[] = [heading(`*${ICON[g.severity]} ${g.rule} (${g.severity}): ${unit(g.count)}*${fix}`)];
-  const lines = g.entries.map((e) => entryText(e, now));
+  const items: Item[] = [heading(`*${ICON[g.severity]} ${g.rule} (${g.severity}): ${unit(g.count)}*${fix}`)];
+  const lines: string[] = [];
+  for (const e of g.entries) {
+    const line = withButtons(e, entryText(e, now), actions);
+    if (line === null) {
+      lines.push(entryText(e, now));
+    } else {
+      items.push(line);
+    }
+  }
   if (g.rest !== null) {
     const named = g.entries.length > 0 ? ` (${count(g.rest.count)} more)` : '';
     lines.push(`By account${named}: ${accountsText(g.rest.accounts, g.rest.moreAccounts, unit)}\nList them: ${escapeSlack(g.rest.command)}`);
@@ -146,8 +176,8 @@ function rollupText(r: RuleRollup): string {
   return `${ICON[r.severity]} ${r.rule} (${r.severity}): ${count(r.count)} — ${accountsText(r.accounts, r.moreAccounts, count)}${examples}\nList them: ${escapeSlack(r.command)}`;
 }
 
-function body(d: Digest, now: Date): Section[] {
-  const items: Section[] = [];
+function body(d: Digest, now: Date, actions: ButtonOptions | undefined): Item[] {
+  const items: Item[] = [];
   for (const s of d.sections) {
     switch (s.kind) {
       case 'triage':
@@ -159,7 +189,7 @@ function body(d: Digest, now: Date): Section[] {
       case 'new': {
         items.push(heading(`*${s.title}* (${count(s.count)})`));
         for (const g of s.groups) {
-          items.push(...groupItems(g, now));
+          items.push(...groupItems(g, now, actions));
         }
         if (s.rollups.length > 0) {
           items.push(heading(s.groups.length > 0 ? '*The rest, by rule*' : '*By rule*'));
@@ -175,14 +205,12 @@ function body(d: Digest, now: Date): Section[] {
             '\n',
           ),
         );
-        items.push(
-          ...chunks(
-            s.named.map(
-              (e, i) => `${i === 0 ? 'Critical, still open: ' : ''}${placed(e, 60)}`,
-            ),
-            '\n',
-          ),
-        );
+        {
+          const named = s.named.map((e, i) => ({ e, text: `${i === 0 ? 'Critical, still open: ' : ''}${placed(e, 60)}` }));
+          const buttons = named.map(({ e, text }) => withButtons(e, text, actions));
+          items.push(...chunks(named.filter((_, i) => buttons[i] === null).map((x) => x.text), '\n'));
+          items.push(...buttons.filter((b): b is WithButtons => b !== null));
+        }
         items.push(...hiddenLine(s.hidden));
         break;
       case 'resolved':
@@ -210,7 +238,7 @@ function body(d: Digest, now: Date): Section[] {
  * limits (50 blocks, 3000 characters a section, 150 a header, ~12k in all). Each rule group carries its
  * remediation once; each message ends with the context line, the command that lists everything and the portal link.
  */
-export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
+export function layoutDigest(d: Digest, now: Date, actions?: ButtonOptions): SlackMessage[] {
   const footer: Context = {
     type: 'context',
     elements: [
@@ -219,13 +247,14 @@ export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
       ),
     ],
   };
-  const pages: Section[][] = [];
-  let page: Section[] = [];
-  const total = (p: readonly Section[]) => SLACK_LIMITS.headerText + p.reduce((s, b) => s + size(b), 0) + size(footer);
-  for (const item of body(d, now)) {
+  const pages: Item[][] = [];
+  let page: Item[] = [];
+  const total = (p: readonly Item[]) => SLACK_LIMITS.headerText + p.reduce((s, b) => s + itemSize(b), 0) + size(footer);
+  const blocks = (p: readonly Item[]) => p.reduce((s, b) => s + itemBlocks(b), 0);
+  for (const item of body(d, now, actions)) {
     const next = [...page, item];
     // header and footer are the 2 fixed blocks
-    if (page.length > 0 && (next.length + 2 > SLACK_LIMITS.blocks || total(next) > MESSAGE_CHAR_BUDGET)) {
+    if (page.length > 0 && (blocks(next) + 2 > SLACK_LIMITS.blocks || total(next) > MESSAGE_CHAR_BUDGET)) {
       pages.push(page);
       page = [item];
     } else {
@@ -238,7 +267,11 @@ export function layoutDigest(d: Digest, now: Date): SlackMessage[] {
     const title = fitText(`Gcore token audit: ${d.headline}`, SLACK_LIMITS.headerText - part.length) + part;
     return {
       text: title,
-      blocks: [{ type: 'header', text: { type: 'plain_text', text: title } }, ...p, footer],
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: title } },
+        ...p.flatMap((item, k): Block[] => (item.type === 'buttons' ? [item.section, item.buttons(`token-${k}`)] : [item])),
+        footer,
+      ],
     };
   });
 }

@@ -4,6 +4,8 @@ import { listingCommand } from '../digest.js';
 import { MESSAGE_CHAR_BUDGET, SLACK_LIMITS, type Block, type SlackMessage } from './slack-message.js';
 import { escapeSlack, fitText, slackText } from './slack-text.js';
 import { fitMessage } from './fit-message.js';
+import type { ButtonOptions } from '../actions/action-kind.js';
+import { tokenButtons } from './token-buttons.js';
 
 const ICON: Record<Severity, string> = { critical: '🔴', high: '🟠', medium: '🟡', low: '🔵', info: '⚪' };
 
@@ -50,7 +52,7 @@ function entryText(e: NewTokenEntry): string {
  * (the plan already kept the route within its budget), each token one plain-text section, so that text
  * written by whoever created the token stays inert.
  */
-export function layoutNewTokens(alert: NewTokenAlert): SlackMessage[] {
+export function layoutNewTokens(alert: NewTokenAlert, actions?: ButtonOptions): SlackMessage[] {
   const messages: SlackMessage[] = [];
   const total = alert.entries.length;
   for (let i = 0; i < total; i += NEW_TOKENS_PER_MESSAGE) {
@@ -61,8 +63,12 @@ export function layoutNewTokens(alert: NewTokenAlert): SlackMessage[] {
     if (i === 0) {
       blocks.push({ type: 'header', text: { type: 'plain_text', text: `🚨 ${title}` } });
     }
-    for (const e of page) {
+    for (const [k, e] of page.entries()) {
       blocks.push({ type: 'section', text: { type: 'plain_text', text: entryText(e), emoji: true } });
+      if (actions !== undefined) {
+        // Every new token the sentinel posts is one to decide about: each carries its buttons.
+        blocks.push(tokenButtons(e.clientId, e.tokenId, actions, `token-${k}`));
+      }
     }
     const notes = ['Found by the sentinel between runs; the next run’s digest will not repeat it.'];
     if (last && alert.left > 0) {

@@ -27,6 +27,8 @@ function blockText(b: Block): string {
       return b.elements.map(read).join('\n');
     case 'divider':
       return '─'.repeat(40);
+    case 'actions':
+      return b.elements.map((e) => `[ ${e.text.text} ]`).join(' ');
   }
 }
 

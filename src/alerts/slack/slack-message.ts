@@ -8,11 +8,23 @@ export const PORTAL_URL = 'https://portal.gcore.com/accounts/settings/api-tokens
 
 export type TextObject = { type: 'plain_text'; text: string; emoji?: boolean } | { type: 'mrkdwn'; text: string; verbatim?: boolean };
 
+/** A button of an actions block (only when the worker acts from Slack: README "Acting from Slack"). */
+export interface Button {
+  type: 'button';
+  action_id: string;
+  text: { type: 'plain_text'; text: string; emoji?: boolean };
+  value: string;
+  style?: 'primary' | 'danger';
+}
+
+export type ActionsBlock = { type: 'actions'; block_id: string; elements: Button[] };
+
 export type Block =
   | { type: 'header'; text: { type: 'plain_text'; text: string } }
   | { type: 'section'; text: TextObject }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | ActionsBlock;
 
 /** One webhook payload. */
 export interface SlackMessage {

@@ -23,6 +23,8 @@ import { exportSource, parseNow, readKeys } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
 import { toOutput } from './output-file.js';
 import { formatCsv } from '../../core/csv.js';
+import { buttonOptionsOf } from '../../config/button-options.js';
+import { createActionStore } from '../../store/action-store.js';
 
 export interface PlanFlags {
   readonly input?: string;
@@ -156,9 +158,10 @@ export async function planCommand(config: Config, flags: PlanFlags, io: PlanIo):
       minSeverity: settings.minSeverity,
       renotifyAfterHours: settings.renotifyAfterHours,
       routes: settings.routes,
+      acknowledged: new Set((await createActionStore(connection.client, connection.prefix).acknowledged(now)).keys()),
     });
     const notes = muteNotes(told.changes);
-    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings' });
+    const digests = routeDigests(plan, { stateless: false, runId: `plan-${report.runId}`, trigger: 'manual', now, settings, notes, listing: 'findings', actions: buttonOptionsOf(config) });
     const summary = summarize(plan);
     await toOutput(flags.output, io.stdout, (out) => {
       if (flags.format === 'json') {

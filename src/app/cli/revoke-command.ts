@@ -15,7 +15,7 @@ import { connectRedis } from '../../store/redis-connection.js';
 import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
-import { createRevocationStore, newRevocationId, type RevocationRecord, type RevocationStore } from '../../store/revocation-store.js';
+import { createRevocationStore, pendingRevocation, type RevocationStore } from '../../store/revocation-store.js';
 import { EXIT } from './exit-codes.js';
 import { textTable } from './text-table.js';
 
@@ -71,7 +71,7 @@ const gcoreOf = (config: Config, io: RevokeIo) => {
 };
 
 /** The configured account of `clientId`; an account without a clientId is asked with its key. */
-async function accountOf(config: Config, clientId: number, api: GcoreApi, secrets: Secrets): Promise<AccountConfig> {
+export async function accountOf(config: Config, clientId: number, api: GcoreApi, secrets: Secrets): Promise<AccountConfig> {
   const listed = config.accounts.find((a) => a.clientId === clientId);
   if (listed) {
     return listed;
@@ -82,6 +82,19 @@ async function accountOf(config: Config, clientId: number, api: GcoreApi, secret
     }
   }
   throw new UsageError(`account ${clientId} is not in the configuration (accounts)`);
+}
+
+/** The keys a revocation of the account is carried out with: the deleting key, and the audit key when it is set. */
+export function accountKeys(account: AccountConfig, deleteEnv: string, secrets: Secrets): { deleteKey: string; auditKey: string | null } {
+  let auditKey: string | null = null;
+  try {
+    auditKey = secrets.get(account.apiKeyEnv);
+  } catch (error) {
+    if (!(error instanceof SecretNotSetError)) {
+      throw error;
+    }
+  }
+  return { deleteKey: secrets.get(deleteEnv), auditKey };
 }
 
 /** `revoke request TOKEN`: records a pending revocation with the token as it is now; prints its id. */
@@ -112,26 +125,15 @@ export async function revokeRequestCommand(config: Config, target: string, flags
       }
       throw error;
     }
-    const now = io.clock();
-    const record: RevocationRecord = {
-      id: newRevocationId(),
+    const record = pendingRevocation({
       clientId,
       tokenId,
       reason,
       requestedBy: by,
-      requestedAt: now.toISOString(),
-      requestedAtMs: now.getTime(),
+      now: io.clock(),
       findings: open.filter((f) => f.clientId === clientId && f.tokenId === tokenId).map((f) => f.id),
       fingerprint: fingerprintOf(parseToken(raw)),
-      status: 'pending',
-      approvedBy: null,
-      approvedAt: null,
-      owner: null,
-      attempt: 0,
-      leaseUntil: null,
-      outcome: null,
-      finishedAt: null,
-    };
+    });
     await revocations.add(record);
     io.stdout.write(`${record.id}\n`);
     return EXIT.ok;
@@ -182,17 +184,7 @@ export async function revokeApproveCommand(config: Config, id: string, flags: { 
       store: revocations,
       api,
       deleter,
-      keys: () => {
-        let auditKey: string | null = null;
-        try {
-          auditKey = io.secrets.get(account.apiKeyEnv);
-        } catch (error) {
-          if (!(error instanceof SecretNotSetError)) {
-            throw error;
-          }
-        }
-        return { deleteKey: io.secrets.get(deleteEnv), auditKey };
-      },
+      keys: () => accountKeys(account, deleteEnv, io.secrets),
       protect: settings.protect,
       approvalHours: settings.approvalHours,
       leaseMs: io.leaseMs,

@@ -23,6 +23,12 @@ export function formatOpenFindingsTable(
     .join(', ');
   const what = hidden.showingMuted ? 'muted open finding' : 'open finding';
   const summary = [`${findings.length} ${what}${findings.length === 1 ? '' : 's'}${counts ? ` (${counts})` : ''}`];
+  const acked = findings.filter((f) => f.acknowledged !== undefined);
+  if (acked.length > 0) {
+    const named = acked.slice(0, 5).map((f) => `${f.id} by ${f.acknowledged?.name ?? '?'} until ${day(f.acknowledged?.until ?? null, '-')}`);
+    const more = acked.length > named.length ? `, +${acked.length - named.length} more (--format json lists them)` : '';
+    summary.push(`${acked.length} acknowledged in Slack, not reminded (${named.join(', ')}${more})`);
+  }
   if (!hidden.showingMuted && hidden.muted > 0) {
     summary.push(`${hidden.muted} muted not shown (--muted lists them)`);
   }

@@ -32,6 +32,7 @@ import { makeTokenHandler } from '../../../jobs/token-job.js';
 import { loadDirectory } from '../../config/load-directory.js';
 import { createRevocationStore } from '../../store/revocation-store.js';
 import { createMuteStore, toMute } from '../../store/mute-store.js';
+import { createActionStore } from '../../store/action-store.js';
 import { deliverOutbox, makeReportHandler, type ReportJobDeps } from '../../../jobs/report-job.js';
 import { makeSweepHandler } from '../../../jobs/sweep-job.js';
 import { evidenceSigningKey, makeRunEvidence, type RunEvidenceOptions } from '../../run/run-evidence.js';
@@ -210,6 +211,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     states,
     mutes,
     revocations,
+    acks: createActionStore(redis, options.prefix),
     runs,
     outbox,
     committer,
