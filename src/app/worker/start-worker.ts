@@ -39,6 +39,7 @@ import { evidenceSigningKey, makeRunEvidence, type RunEvidenceOptions } from '..
 import { packageVersion } from '../cli/package-version.js';
 import { signManifest } from '../../run/write-evidence.js';
 import { jsonChunks } from '../report/json-chunks.js';
+import { startSlackActions, type SlackActionsOptions } from './start-slack-actions.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -66,6 +67,8 @@ export interface WorkerOptions {
   readonly reportBackoffMs?: number;
   /** Life of an outbox claim, renewed while its holder delivers (tests shorten it). */
   readonly outboxClaimMs?: number;
+  /** Acting from Slack (with both app tokens): Slack's address and the lease's timings, for tests. */
+  readonly slackActions?: SlackActionsOptions;
 }
 
 export interface RunningWorker {
@@ -407,8 +410,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // A failing Slack route is said, not a failed check: restarting the worker would not fix a webhook.
     const failing = await readFailingRoutes();
     const details = failing.value?.length ? { slack: { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } } : undefined;
-    return { ok: true, details };
+    return { ok: true, details: slackActions === null ? details : { ...details, ...slackActions.details() } };
   };
+  const slackActions = startSlackActions({ config, secrets, redis, prefix: options.prefix, logger: log, redact: redactText, api, mutes, revocations, states, clock, registry: metrics.registry, ...options.slackActions });
   log.info({ prefix: options.prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 
   let closing: Promise<void> | null = null;
@@ -418,6 +422,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       closing ??= (async () => {
         clearInterval(timer);
         stopping.abort();
+        await slackActions?.close();
         // worker.close() waits for active jobs with no bound of its own, and even a forced close can wait
         // on a hung request: each step is bounded. Unfinished jobs return to the queue (stalled) and another
         // replica redoes them.
