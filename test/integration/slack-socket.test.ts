@@ -137,6 +137,21 @@ describe('Slack Socket Mode listener (the real SDK against the stand-in, real Re
     expect(slack.calls.filter((c) => c.method === 'apps.connections.open').map((c) => c.token)).toEqual(['app', 'app', 'app']);
   });
 
+  it('keeps trying while Slack refuses to open a socket, says why, and connects once Slack accepts again', async () => {
+    const slack = await standIn();
+    slack.refuseConnections('internal_error');
+    const counting = countingHandler();
+    const r = replica(slack, `s${randomUUID().slice(0, 8)}`, counting.handler);
+    await until(() => slack.calls.filter((c) => c.method === 'apps.connections.open').length >= 3, 'three attempts');
+    expect(r.listener.state()).toBe('connecting');
+    expect(r.listener.problem()).toContain('internal_error');
+    slack.refuseConnections(null);
+    await slack.waitForOpen(1, 10_000);
+    await until(() => r.listener.state() === 'up', 'up');
+    expect(r.listener.problem()).toBeNull();
+    await slack.waitForAck(slack.push(click()));
+  });
+
   it('applies an interaction delivered twice once', async () => {
     const slack = await standIn();
     const counting = countingHandler();

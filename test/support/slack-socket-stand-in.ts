@@ -41,6 +41,8 @@ export interface SlackSocketStandIn {
   drop(): void;
   /** Sends `{type: "disconnect"}` on every open socket, as Slack does before recycling a connection. */
   disconnect(reason?: string): void;
+  /** From now on apps.connections.open answers `{ok: false, error}` (an outage, a revoked app); null: it works again. */
+  refuseConnections(error: string | null): void;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,7 @@ export async function startSlackSocketStandIn(): Promise<SlackSocketStandIn> {
   const sockets: WebSocket[] = [];
   let opened = 0;
   let port = 0;
+  let refusing: string | null = null;
 
   const answer = (method: string, token: WebApiCall['token'], args: Record<string, unknown>): Record<string, unknown> => {
     if (token === 'none' || token === 'other') {
@@ -80,6 +83,9 @@ export async function startSlackSocketStandIn(): Promise<SlackSocketStandIn> {
     if (method === 'apps.connections.open') {
       if (token !== 'app') {
         return { ok: false, error: 'not_allowed_token_type' };
+      }
+      if (refusing !== null) {
+        return { ok: false, error: refusing };
       }
       const ticket = randomUUID();
       tickets.add(ticket);
@@ -173,6 +179,9 @@ export async function startSlackSocketStandIn(): Promise<SlackSocketStandIn> {
       for (const s of openSockets()) {
         s.send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'stand-in' } }));
       }
+    },
+    refuseConnections(error) {
+      refusing = error;
     },
     async close() {
       for (const s of [...sockets]) {
