@@ -160,7 +160,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
       });
       report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
       const gaps = coverageGaps(job.data.accounts, results.kept, results.passed).map((g) => g.key);
-      const acks = deps.acks === undefined ? {} : { acknowledged: new Set((await deps.acks.acknowledged(now)).keys()) };
+      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
+      const acks = inForce === null ? {} : { acknowledged: new Set(inForce.keys()) };
       const settings = deps.config.notify.slack;
       for (let attempt = 1; ; attempt += 1) {
         if (attempt > 1) {
@@ -217,7 +218,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             deps.onCommitted?.(results.kept);
             // The evidence folder lists every token, passing ones too: read again, page by page, after the commit.
             const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
-            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan });
+            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan, acks: [...(inForce?.values() ?? [])] });
             log.info(
               { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
               'run committed',

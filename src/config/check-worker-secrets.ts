@@ -35,6 +35,16 @@ export function checkWorkerSecrets(config: Config, secrets: Secrets, webhookName
       problems.push(problem);
     }
   }
+  if (config.actions?.interactive === true) {
+    // Acting from Slack: each token of its kind, said without its value (a bot token in the app's place would
+    // fail at Slack with a message nobody connects to the swap).
+    for (const [name, prefix, what] of [['SLACK_APP_TOKEN', 'xapp-', 'an app-level token'], ['SLACK_BOT_TOKEN', 'xoxb-', 'a bot token']] as const) {
+      const value = read(name, 'the worker acts from Slack');
+      if (value !== null && !value.startsWith(prefix)) {
+        problems.push(`${name}: expected ${what} (${prefix}…)`);
+      }
+    }
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }

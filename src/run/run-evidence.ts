@@ -1,3 +1,4 @@
+import type { Acknowledgement } from '../core/acknowledgement.js';
 import type { Logger } from 'pino';
 import type { AlertPlan } from '../alerts/plan-alerts.js';
 import { SecretNotSetError, toError } from '../core/errors.js';
@@ -16,6 +17,8 @@ export interface CommittedRun {
   readonly mutes: readonly Mute[];
   /** The plan that was committed: which findings were new, which resolved. */
   readonly plan: Pick<AlertPlan, 'routes'>;
+  /** The acknowledgements from Slack the run applied (actions.json). */
+  readonly acks?: readonly Acknowledgement[];
 }
 
 export interface RunEvidenceOptions {
@@ -55,6 +58,7 @@ export function makeRunEvidence(options: RunEvidenceOptions): (run: CommittedRun
           policy: options.policy,
           version: options.version,
           changes: { newIds, resolved: [...resolved.values()] },
+          ...(run.acks === undefined ? {} : { acks: run.acks }),
         },
         { dir: options.dir, keep: options.keep, signingKey: options.signingKey, clock: options.clock, jsonPieces: options.jsonPieces },
       );

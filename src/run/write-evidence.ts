@@ -7,6 +7,7 @@ import { buildManifest, MANIFEST_FILE, SIGNATURE_FILE, type EvidenceFile } from 
 import type { Finding } from '../core/finding.js';
 import { formatFindingsCsv, type FindingState } from '../core/finding-csv.js';
 import type { Mute } from '../core/mute.js';
+import type { Acknowledgement } from '../core/acknowledgement.js';
 import type { Report, TokenResult } from '../core/report.js';
 import { csvLine } from '../core/csv.js';
 import { TOKEN_CSV_HEADER, tokenCsvLine } from '../core/token-csv.js';
@@ -25,6 +26,8 @@ export interface EvidenceInput {
   readonly version: string;
   /** What the worker knew of each finding; without it (`audit`: stateless) every finding is open. */
   readonly changes?: { readonly newIds: ReadonlySet<string>; readonly resolved: readonly Finding[] };
+  /** The acknowledgements from Slack in force at the run (who, when, until when); absent: none. */
+  readonly acks?: readonly Acknowledgement[];
 }
 
 export interface EvidenceOptions {
@@ -108,8 +111,9 @@ async function fillFolder(tmp: string, input: EvidenceInput, signingKey: string 
   ]);
   await write('tokens.csv', tokenLines(input));
   await write('mutes.json', [`${JSON.stringify(input.mutes.map(muteEntry), null, 2)}\n`]);
-  // Acknowledgements and revocations are not recorded yet: an empty list, so the folder's shape is settled.
-  await write('actions.json', ['[]\n']);
+  // The acknowledgements from Slack in force at the run; revocations are not recorded here yet.
+  const actions = (input.acks ?? []).map((a) => ({ kind: 'acknowledged', ...a }));
+  await write('actions.json', [`${JSON.stringify(actions, null, 2)}\n`]);
   const manifest = buildManifest({
     runId: report.runId,
     startedAt: report.startedAt,

@@ -5,8 +5,7 @@ import { routeDigests } from '../../src/alerts/slack/digest-messages.js';
 import { DEFAULT_ROUTE } from '../../src/alerts/route-findings.js';
 import { runCli } from '../../src/app/cli/run-cli.js';
 import type { ActionOutcome } from '../../src/app/slack-actions/action-deps.js';
-import { makeInteractionHandler } from '../../src/app/slack-actions/make-interaction-handler.js';
-import { makeSlackRevocations } from '../../src/app/slack-actions/make-slack-revocations.js';
+import { makeWorkerActionHandler } from '../../src/app/slack-actions/make-worker-action-handler.js';
 import { parseConfig } from '../../src/config/load-config.js';
 import { buttonOptionsOf } from '../../src/config/button-options.js';
 import { createSecrets } from '../../src/config/secrets.js';
@@ -77,15 +76,18 @@ function setup(allowed: { users?: string[]; userGroups?: string[] } = { users: [
   const counted: [string, ActionOutcome][] = [];
   const store = createActionStore(redis, prefix);
   const revocations = createRevocationStore(redis, prefix);
-  const handler = makeInteractionHandler({
+  const handler = makeWorkerActionHandler({
     config,
+    secrets,
+    redis,
+    prefix,
     web,
-    store,
-    mutes: createMuteStore(redis, prefix),
-    revocations: makeSlackRevocations({ config, secrets, api, limiter, store: revocations, alertStates: createAlertStateStore(redis, prefix), clock: () => now, logger, retryBaseDelayMs: 1 }),
+    api,
+    limiter,
     clock: () => now,
     logger,
     onAction: (action, outcome) => counted.push([action, outcome]),
+    retryBaseDelayMs: 1,
   });
   // The message as the worker posts it: the digest of these findings, with buttons.
   const [digest] = routeDigests(planAlerts(new Map(), [admin, orphan], { results: [] }, { now, minSeverity: 'low', renotifyAfterHours: 168, routes: [] }), {

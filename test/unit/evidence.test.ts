@@ -119,3 +119,15 @@ describe('writing evidence folders', () => {
     expect(failures).toEqual([1]);
   });
 });
+
+describe('actions.json', () => {
+  it('lists the acknowledgements from Slack in force at the run, with who and until when, and is covered by the manifest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-acks-'));
+    const ack = { findingId: 'f1', clientId: 456, tokenId: 101, rule: 'stale' as const, by: 'UALICE01', name: 'alice', at: NOW.toISOString(), until: '2026-12-06T12:00:00.000Z' };
+    const folder = await writeEvidence({ report: run('acks'), results: [], accountNames: new Map(), mutes: [], policy, version: 't', acks: [ack] }, { dir, clock: () => NOW });
+    expect(JSON.parse(readFileSync(join(folder, 'actions.json'), 'utf8'))).toEqual([{ kind: 'acknowledged', ...ack }]);
+    expect(await verifyEvidence(folder, null)).toEqual({ problems: [], signature: 'absent' });
+    const none = await writeEvidence({ report: run('no-acks'), results: [], accountNames: new Map(), mutes: [], policy, version: 't' }, { dir, clock: () => NOW });
+    expect(readFileSync(join(none, 'actions.json'), 'utf8')).toBe('[]\n');
+  });
+});

@@ -163,3 +163,16 @@ describe('token_audit_revocations_total', () => {
     expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
   });
 });
+
+describe('token_audit_slack_actions_total', () => {
+  it('counts each Slack action by kind and outcome', async () => {
+    const m = metrics();
+    m.slackActions.inc({ action: 'acknowledge', outcome: 'applied' });
+    m.slackActions.inc({ action: 'acknowledge', outcome: 'applied' });
+    m.slackActions.inc({ action: 'approve-revocation', outcome: 'refused' });
+    const text = await m.registry.metrics();
+    expect(line(text, 'token_audit_slack_actions_total{action="acknowledge",outcome="applied"}')).toBe('2');
+    expect(line(text, 'token_audit_slack_actions_total{action="approve-revocation",outcome="refused"}')).toBe('1');
+    expect(promtool(['check', 'metrics'], text)).toEqual({ code: 0, output: '' });
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { previewMessages } from '../../src/alerts/slack/preview-messages.js';
+import { tokenButtons } from '../../src/alerts/slack/token-buttons.js';
 import type { SlackMessage, TextObject } from '../../src/alerts/slack/slack-message.js';
 
 const mrkdwn = (text: string): TextObject => ({ type: 'mrkdwn', text, verbatim: true });
@@ -55,5 +56,16 @@ describe('previewMessages', () => {
   it('keeps plain text as Slack shows it: asterisks and backticks stay, only entities are read', () => {
     const plain: SlackMessage = { text: 't', blocks: [{ type: 'section', text: { type: 'plain_text', text: '*a* `b` <c|d> &lt;e&gt;' } }] };
     expect(previewMessages([plain])).toBe('── message 1 of 1 ──\n*a* `b` <c|d> <e>\n');
+  });
+
+  it('shows the buttons of a token as the reader sees them (plan --slack-preview with the app tokens set)', () => {
+    const withButtons: SlackMessage = {
+      text: 't',
+      blocks: [
+        { type: 'section', text: { type: 'plain_text', text: 'ci-deploy (token 116)' } },
+        tokenButtons(456, 116, { remediation: true }, 'token-0'),
+      ],
+    };
+    expect(previewMessages([withButtons])).toBe('── message 1 of 1 ──\nci-deploy (token 116)\n\n[ Acknowledge ] [ Mute… ] [ Request revocation ]\n');
   });
 });

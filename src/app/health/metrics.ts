@@ -116,6 +116,13 @@ export function createMetrics(readers: {
       help: 'Evidence folders (evidence.dir) that could not be written; the run went on without one',
       registers: [registry],
     }),
+    // README "Acting from Slack": makeInteractionHandler's onAction, by kind and how it ended.
+    slackActions: new Counter({
+      name: 'token_audit_slack_actions_total',
+      help: 'Slack button actions by action (acknowledge, mute, request-revocation, approve-revocation) and outcome (applied, opened, refused, stale, invalid, duplicate, failed)',
+      labelNames: ['action', 'outcome'],
+      registers: [registry],
+    }),
   };
   for (const outcome of SWEEP_OUTCOMES) {
     m.sentinelSweeps.inc({ outcome }, 0);

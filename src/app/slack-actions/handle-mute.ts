@@ -63,11 +63,16 @@ export async function submitMute(
   return {
     ack: {},
     after: async () => {
-      if (!(await deps.store.firstTime(['mute', sub.viewId]))) {
-        count('duplicate');
-        return;
+      try {
+        if (!(await deps.store.firstTime(['mute', sub.viewId]))) {
+          count('duplicate');
+          return;
+        }
+        await deps.mutes.add(chosen);
+      } catch (error) {
+        count('failed');
+        throw error;
       }
-      await deps.mutes.add(chosen);
       deps.logger.info({ action: 'mute', user: sub.user.id, clientId, tokenId, mute: chosen.id }, 'muted from Slack');
       count('applied');
       await rewrite(deps, sub.where, await deps.store.message(sub.where.channel, sub.where.messageTs), mutedBlock(sub.user.id, chosen.untilText, chosen.reason));
