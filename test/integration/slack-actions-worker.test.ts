@@ -146,7 +146,7 @@ describe('acting from Slack through the worker (real SDK, stand-ins, real Redis)
     const metrics = await (await fetch(`http://127.0.0.1:${worker.healthPort}/metrics`)).text();
     expect(metrics).toContain('token_audit_slack_deliveries_total');
     expect(metrics).not.toContain('token_audit_slack_socket_up');
-    expect(metrics).not.toContain('token_audit_slack_actions_total');
+    expect(metrics).not.toContain('token_audit_slack_actions_total{');
     const health = (await (await fetch(`http://127.0.0.1:${worker.healthPort}/healthz`)).json()) as { slack?: unknown };
     expect(health).not.toHaveProperty('slack');
     expect(socket.calls).toEqual([]);

@@ -1,20 +1,15 @@
 import type { Logger } from 'pino';
-import type { Registry } from 'prom-client';
 import { ACTION_KINDS } from '../../alerts/actions/action-kind.js';
 import type { Config } from '../../config/config.js';
 import type { Secrets } from '../../config/secrets.js';
 import type { GcoreApi } from '../../gcore/gcore-api.js';
 import { createRequestLimiter } from '../../gcore/request-limiter.js';
-import { createActionStore } from '../../store/action-store.js';
-import type { AlertStateStore } from '../../store/alert-state-store.js';
-import type { MuteStore } from '../../store/mute-store.js';
 import type { RedisClient } from '../../store/redis-connection.js';
-import type { RevocationStore } from '../../store/revocation-store.js';
-import { createSlackActionMetrics } from '../health/slack-action-metrics.js';
+import type { Metrics } from '../health/metrics.js';
+import { slackActionMetrics } from '../health/slack-action-metrics.js';
 import type { LeaseTimings } from '../slack-actions/hold-socket-lease.js';
 import { interactionAction } from '../slack-actions/interaction-key.js';
-import { makeInteractionHandler } from '../slack-actions/make-interaction-handler.js';
-import { makeSlackRevocations } from '../slack-actions/make-slack-revocations.js';
+import { makeWorkerActionHandler } from '../slack-actions/make-worker-action-handler.js';
 import { startSocketListener } from '../slack-actions/socket-listener.js';
 import { webClientSlackWeb } from '../slack-actions/web-client-slack-web.js';
 
@@ -26,8 +21,8 @@ export interface SlackActionsOptions {
 }
 
 export interface SlackActions {
-  /** For /healthz: this replica's socket (up, connecting, standby) and, while it cannot connect, why. */
-  details(): { slack: { socket: string; problem?: string } };
+  /** For /healthz's `slack`: this replica's socket (up, connecting, standby) and, while it cannot connect, why. */
+  health(): { socket: string; problem?: string };
   close(): Promise<void>;
 }
 
@@ -47,36 +42,25 @@ export function startSlackActions(
     readonly logger: Logger;
     readonly redact: (text: string) => string;
     readonly api: GcoreApi;
-    readonly mutes: MuteStore;
-    readonly revocations: RevocationStore;
-    readonly states: AlertStateStore;
     readonly clock: () => Date;
-    readonly registry: Registry;
+    readonly metrics: Pick<Metrics, 'registry' | 'slackActions'>;
   } & SlackActionsOptions,
 ): SlackActions | null {
-  const { config, secrets, logger, clock } = deps;
+  const { config, secrets, logger } = deps;
   if (config.actions?.interactive !== true) {
     return null;
   }
-  const metrics = createSlackActionMetrics(deps.registry);
-  const web = webClientSlackWeb({ botToken: secrets.get('SLACK_BOT_TOKEN'), apiUrl: deps.apiUrl, logger, redact: deps.redact });
-  const handler = makeInteractionHandler({
+  const metrics = slackActionMetrics(deps.metrics);
+  const handler = makeWorkerActionHandler({
     config,
-    web,
-    store: createActionStore(deps.redis, deps.prefix),
-    mutes: deps.mutes,
+    secrets,
+    redis: deps.redis,
+    prefix: deps.prefix,
+    web: webClientSlackWeb({ botToken: secrets.get('SLACK_BOT_TOKEN'), apiUrl: deps.apiUrl, logger, redact: deps.redact }),
+    api: deps.api,
     // A revocation approved from Slack goes through Gcore at the pace `revoke approve` keeps: one request at a time.
-    revocations: makeSlackRevocations({
-      config,
-      secrets,
-      api: deps.api,
-      limiter: createRequestLimiter({ concurrency: 1 }),
-      store: deps.revocations,
-      alertStates: deps.states,
-      clock,
-      logger,
-    }),
-    clock,
+    limiter: createRequestLimiter({ concurrency: 1 }),
+    clock: deps.clock,
     logger,
     onAction: (action, outcome) => metrics.actions.inc({ action, outcome }),
   });
@@ -100,9 +84,9 @@ export function startSlackActions(
     onSocketState: (up) => metrics.socketUp.set(up ? 1 : 0),
   });
   return {
-    details() {
+    health() {
       const problem = listener.problem();
-      return { slack: { socket: listener.state(), ...(problem === null ? {} : { problem }) } };
+      return { socket: listener.state(), ...(problem === null ? {} : { problem }) };
     },
     // Bounded: the worker's close has a few seconds in all; work cut short is the handler's to resume (a claim lapses, a click can be repeated).
     close: () => listener.close(2000),

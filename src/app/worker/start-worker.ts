@@ -410,9 +410,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     // A failing Slack route is said, not a failed check: restarting the worker would not fix a webhook.
     const failing = await readFailingRoutes();
     const details = failing.value?.length ? { slack: { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } } : undefined;
-    return { ok: true, details: slackActions === null ? details : { ...details, ...slackActions.details() } };
+    return { ok: true, details: slackActions === null ? details : { ...details, slack: { ...details?.slack, ...slackActions.health() } } };
   };
-  const slackActions = startSlackActions({ config, secrets, redis, prefix: options.prefix, logger: log, redact: redactText, api, mutes, revocations, states, clock, registry: metrics.registry, ...options.slackActions });
+  const slackActions = startSlackActions({ config, secrets, redis, prefix: options.prefix, logger: log, redact: redactText, api, clock, metrics, ...options.slackActions });
   log.info({ prefix: options.prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 
   let closing: Promise<void> | null = null;
