@@ -1,5 +1,6 @@
 import { SocketModeClient } from '@slack/socket-mode';
 import type { Logger } from 'pino';
+import { within } from '../../core/within.js';
 import type { Envelope } from './deliver-interaction.js';
 import { slackSdkLogger } from './slack-sdk-logger.js';
 
@@ -124,7 +125,8 @@ export function createSlackSocket(options: SlackSocketOptions): SlackSocket {
       stopped = true;
       clearTimeout(timer);
       setUp(false);
-      await client.disconnect();
+      // The SDK waits up to 30 s for Slack to complete the close handshake: the worker's shutdown cannot.
+      await within(client.disconnect(), 2000);
     },
     isUp: () => up,
     problem: () => (up ? null : problem),
