@@ -125,6 +125,17 @@ describe('Slack Socket Mode listener (the real SDK against the stand-in, real Re
     expect((await slack.waitForAck(id)).payload).toEqual(errors);
   });
 
+  it('acknowledges an interaction it does not act on (a closed modal) without calling the handler', async () => {
+    const slack = await standIn();
+    const counting = countingHandler();
+    const r = replica(slack, `s${randomUUID().slice(0, 8)}`, counting.handler);
+    await slack.waitForOpen(1);
+    await slack.waitForAck(slack.push({ type: 'view_closed', user: { id: 'U0ALLOWED' }, view: { id: 'V1' } }));
+    await until(() => r.deliveries.length === 1, 'the delivery');
+    expect(r.deliveries).toEqual(['ignored']);
+    expect(counting.calls).toHaveLength(0);
+  });
+
   it('reconnects after the socket drops and after Slack says disconnect, and takes the next envelope', async () => {
     const slack = await standIn();
     const counting = countingHandler();
