@@ -177,3 +177,15 @@ export class RevocationRefusedError extends AuditError {
 export class EvidenceWriteError extends AuditError {
   readonly code = 'EVIDENCE_WRITE';
 }
+
+/** A Slack Web API call (chat.update, views.open…) with the bot token failed: Slack's error code, or why no answer came. */
+export class SlackApiError extends AuditError {
+  readonly code = 'SLACK_API';
+  constructor(
+    readonly method: string,
+    readonly slackError: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Slack ${method} failed: ${slackError}`, options);
+  }
+}

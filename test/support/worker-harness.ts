@@ -9,6 +9,7 @@ import { createLogger } from '../../src/core/logger.js';
 import type { Report } from '../../src/core/report.js';
 import { createRedisClient, queueSettings, type RedisClient } from '../../src/store/redis-connection.js';
 import { startWorker, type RunningWorker } from '../../src/app/worker/start-worker.js';
+import type { SlackActionsOptions } from '../../src/app/worker/start-slack-actions.js';
 import { gcoreToken, startGcoreStandIn, type GcoreStandIn } from './gcore-stand-in.js';
 import { logSink } from './log-sink.js';
 import { startSlackStandIn, type SlackStandIn } from './slack-stand-in.js';
@@ -26,7 +27,7 @@ export interface Harness {
   readonly redis: RedisClient;
   /** The workers' clock; tests move it. */
   now: Date;
-  startWorker(overrides?: { redisUrl?: string; heartbeatMs?: number; heartbeatStaleMs?: number; gcoreMaxRetryAfterMs?: number }): Promise<RunningWorker>;
+  startWorker(overrides?: { redisUrl?: string; heartbeatMs?: number; heartbeatStaleMs?: number; gcoreMaxRetryAfterMs?: number; slackActions?: SlackActionsOptions }): Promise<RunningWorker>;
   /** `trigger --wait` in-process: the run's exit code and report. */
   trigger(extra?: string[]): Promise<{ code: number; report: Report | null; stdout: string }>;
   close(): Promise<void>;
@@ -92,6 +93,7 @@ export async function workerHarness(
         gcoreRetryBaseDelayMs: 5,
         gcoreMaxRetryAfterMs: overrides.gcoreMaxRetryAfterMs,
         reportBackoffMs: 200,
+        slackActions: overrides.slackActions,
       });
       workers.push(worker);
       return worker;

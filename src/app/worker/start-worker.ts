@@ -23,6 +23,7 @@ import { startWorkerHealth } from './worker-health.js';
 import { createWorkerMetrics } from './worker-metrics.js';
 import { connectWorkerRedis, untilRedisAnswers } from './worker-redis.js';
 import { createWorkerStores } from './worker-stores.js';
+import { startSlackActions, type SlackActionsOptions } from './start-slack-actions.js';
 
 export interface WorkerOptions {
   readonly config: Config;
@@ -50,6 +51,8 @@ export interface WorkerOptions {
   readonly reportBackoffMs?: number;
   /** Life of an outbox claim, renewed while its holder delivers (tests shorten it). */
   readonly outboxClaimMs?: number;
+  /** Acting from Slack (with both app tokens): Slack's address and the lease's timings, for tests. */
+  readonly slackActions?: SlackActionsOptions;
 }
 
 export interface RunningWorker {
@@ -108,9 +111,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     token: makeTokensHandler({ ...parts, redis, prefix, maxRetryAfterMs }),
   });
   heartbeat.start();
+  // Acting from Slack (both app tokens set): the Socket Mode listener, once the job workers run.
+  const slackActions = startSlackActions({ config, secrets, redis, prefix, logger: log, redact: redactText, api, clock, metrics, ...options.slackActions });
   const heartbeatStaleMs = options.heartbeatStaleMs ?? 60_000;
-  health.watch(createWorkerChecks({ redis, prefix, queues, schedulerIds, workers, outbox: stores.outbox, webhooks, heartbeat, heartbeatStaleMs, maxRetryAfterMs }));
-  // Slack Socket Mode (issue 21) starts here, once the job workers run; its close goes into closeWorker's last bounded step.
+  const slackSocket = slackActions === null ? undefined : () => slackActions.health();
+  health.watch(createWorkerChecks({ redis, prefix, queues, schedulerIds, workers, outbox: stores.outbox, webhooks, heartbeat, heartbeatStaleMs, maxRetryAfterMs, slackSocket }));
   log.info({ prefix, healthPort: health.port, cron: config.schedule.cron, timezone: config.schedule.timezone }, 'worker started');
 
   const stopFirst = () => {
@@ -120,6 +125,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let closing: Promise<void> | null = null;
   return {
     healthPort: health.port,
-    close: (timeoutMs = 8000) => (closing ??= closeWorker({ workers, queues, health, outbox: stores.outbox, redis, stopFirst, logger: log }, timeoutMs)),
+    // The socket first (bounded, about 2 s): a click then goes to the replica that takes the lease over.
+    close: (timeoutMs = 8000) =>
+      (closing ??= (async () => {
+        await slackActions?.close();
+        await closeWorker({ workers, queues, health, outbox: stores.outbox, redis, stopFirst, logger: log }, timeoutMs);
+      })()),
   };
 }

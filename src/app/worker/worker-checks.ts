@@ -23,6 +23,8 @@ export interface WorkerCheckOptions {
   readonly heartbeatStaleMs: number;
   /** Longest Retry-After waited out: a longer one pauses the token queue this long (makeTokensHandler). */
   readonly maxRetryAfterMs: number;
+  /** Acting from Slack (both app tokens set): this replica's socket, shown under `slack` (never a failed check). */
+  readonly slackSocket?: () => { socket: string; problem?: string };
 }
 
 /** /healthz and /readyz of a started worker. */
@@ -92,8 +94,9 @@ export function createWorkerChecks(options: WorkerCheckOptions): WorkerChecks {
       }
       // A failing Slack route is said, not a failed check: restarting the worker would not fix a webhook.
       const failing = await readFailingRoutes();
-      const details = failing.value?.length ? { slack: { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } } : undefined;
-      return { ok: true, details };
+      const routes = failing.value?.length ? { failingRoutes: failing.value.map((f) => ({ route: f.route, attempts: f.attempts, since: f.since })) } : undefined;
+      const socket = options.slackSocket?.();
+      return { ok: true, details: routes === undefined && socket === undefined ? undefined : { slack: { ...routes, ...socket } } };
     },
   };
 }
