@@ -61,12 +61,25 @@ function deleteAnswers(...answers: { status?: number; headers?: Record<string, s
 }
 
 describe('token deleter: answers that end it', () => {
-  it('deletes on the v2 path with the APIKey header, once', async () => {
+  it('deletes on the v2 path with the APIKey header and our user agent, once', async () => {
     const seen: (number | 'error')[] = [];
-    expect(await deleter({ onResponse: (status) => seen.push(status) }).deleteToken(456, 101, KEY)).toBe('deleted');
+    const durations: number[] = [];
+    const agents: (string | undefined)[] = [];
+    gcore.scripts.set(PATH, (req) => {
+      agents.push(req.headers['user-agent']);
+      return undefined;
+    });
+    const onResponse = (status: number | 'error', durationMs: number) => {
+      seen.push(status);
+      durations.push(durationMs);
+    };
+    expect(await deleter({ onResponse }).deleteToken(456, 101, KEY)).toBe('deleted');
     expect(gcore.requests).toEqual([`DELETE ${PATH}`]);
     expect(gcore.accounts.get(456)?.has(101)).toBe(false);
     expect(seen).toEqual([204]);
+    expect(agents).toEqual(['gcore-token-audit']);
+    // a duration, not a point in time
+    expect(durations.every((ms) => ms >= 0 && ms < 60_000)).toBe(true);
     expect(reads).toBe(0);
   });
 
@@ -88,11 +101,13 @@ describe('token deleter: answers that end it', () => {
   it.each([
     [401, GcoreAuthError, 'DELETE /iam/v2/clients/456/tokens/101: the deleting key for account 456 was rejected (HTTP 401)'],
     [403, GcoreForbiddenError, 'DELETE /iam/v2/clients/456/tokens/101: the deleting key for account 456 may not delete this token (HTTP 403)'],
+    [202, GcoreResponseError, 'DELETE /iam/v2/clients/456/tokens/101: unexpected HTTP 202'],
+    [300, GcoreRedirectError, 'DELETE /iam/v2/clients/456/tokens/101: Gcore answered HTTP 300, a redirect: refused (redirects are never followed)'],
     [301, GcoreRedirectError, 'DELETE /iam/v2/clients/456/tokens/101: Gcore answered HTTP 301, a redirect: refused (redirects are never followed)'],
     [399, GcoreRedirectError, 'DELETE /iam/v2/clients/456/tokens/101: Gcore answered HTTP 399, a redirect: refused (redirects are never followed)'],
     [400, GcoreResponseError, 'DELETE /iam/v2/clients/456/tokens/101: unexpected HTTP 400'],
     [499, GcoreResponseError, 'DELETE /iam/v2/clients/456/tokens/101: unexpected HTTP 499'],
-  ])('refuses HTTP %i at once, with no second DELETE and no read', async (status, errorClass, message) => {
+  ])('refuses HTTP %i at once (not a success, not a case of doubt), with no second DELETE and no read', async (status, errorClass, message) => {
     deleteAnswers({ status, headers: { location: `${gcore.url}/elsewhere` } });
     const error = await failure(deleter().deleteToken(456, 101, KEY));
     expect(error).toBeInstanceOf(errorClass);
@@ -204,10 +219,16 @@ describe('token deleter: an unclear answer is settled by reading the token', () 
   it('a hung DELETE (timeout) is read too, and its error code named', async () => {
     deleteAnswers({ hang: true }, { hang: true }, { hang: true });
     const seen: (number | 'error')[] = [];
-    const error = await failure(deleter({ onResponse: (status) => seen.push(status) }).deleteToken(456, 101, KEY));
+    const durations: number[] = [];
+    const onResponse = (status: number | 'error', durationMs: number) => {
+      seen.push(status);
+      durations.push(durationMs);
+    };
+    const error = await failure(deleter({ onResponse }).deleteToken(456, 101, KEY));
     expect(error.message).toBe(`DELETE ${PATH}: ETIMEDOUT after 3 attempt(s); the token is still there`);
     expect(reads).toBe(3);
     expect(seen).toEqual(['error', 'error', 'error']);
+    expect(durations.every((ms) => ms >= 0 && ms < 60_000)).toBe(true);
     expect(error.message).not.toContain(KEY);
   });
 });
