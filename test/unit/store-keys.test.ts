@@ -6,9 +6,8 @@ import { DEFAULT_ROUTE, storeKeys } from '../../src/store/store-keys.js';
 describe('store keys', () => {
   const keys = storeKeys('{gta}');
 
-  it('keeps the names of the worker\'s state', () => {
-    const fixed = Object.fromEntries(Object.entries(keys).filter(([, v]) => typeof v === 'string'));
-    expect(fixed).toEqual({
+  it('keeps the names of the worker\'s state (a new key may be added; none renamed)', () => {
+    expect(keys).toMatchObject({
       findings: '{gta}:alerts:findings',
       version: '{gta}:alerts:version',
       counts: '{gta}:alerts:open-counts',
