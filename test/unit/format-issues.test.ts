@@ -46,6 +46,9 @@ describe('showValue', () => {
     const fits = '\u0007a'.repeat(8);
     expect(JSON.stringify(fits)).toHaveLength(58);
     expect(showValue(fits)).toBe(JSON.stringify(fits));
+    const exactly = `${'\u0007'.repeat(9)}abcd`;
+    expect(JSON.stringify(exactly)).toHaveLength(60);
+    expect(showValue(exactly)).toBe(JSON.stringify(exactly));
   });
 });
 
