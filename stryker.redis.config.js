@@ -22,8 +22,8 @@ if (process.env.REDIS_URL === undefined) {
 // The integration tests that call src/store and src/run themselves, not through the CLI or a whole worker:
 // those reach every store on every mutant and cost minutes each (measured: README "Development").
 const IN_PROCESS = [
-  'alert-state-store', 'commit-run', 'delivery', 'history', 'mute-store', 'outbox-store', 'people-sentinel',
-  'report-job', 'report-stream', 'revocation-lapse', 'revoke', 'run-store', 'sentinel-store',
+  'alert-state-store', 'commit-run', 'delivery', 'history', 'history-store', 'mute-store', 'outbox-store',
+  'people-sentinel', 'report-job', 'report-stream', 'revocation-lapse', 'revoke', 'run-store', 'sentinel-store',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
