@@ -24,9 +24,8 @@ export function secretForms(secret: string): string[] {
   forms.add(encodeURIComponent(secret));
   forms.add(JSON.stringify(secret).slice(1, -1));
   for (const value of [secret, `APIKey ${secret}`, `Bearer ${secret}`]) {
-    // Stryker disable next-line StringLiteral: Buffer.from's default encoding is utf8, so "" encodes the same
-    const bytes = Buffer.from(value, 'utf8');
-    const b64 = bytes.toString('base64');
+    // Buffer.from's default encoding, utf8: no literal that a mutant could change to "" (which encodes the same).
+    const b64 = Buffer.from(value).toString('base64');
     forms.add(b64);
     forms.add(b64.replace(/=+$/, ''));
     forms.add(b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));

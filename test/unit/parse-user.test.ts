@@ -29,7 +29,25 @@ describe('parseUser', () => {
   it('takes the key user from currentUser, null when Gcore does not say', () => {
     expect(parseKeyUserId({ id: 456, currentUser: 1023101 })).toBe(1023101);
     expect(parseKeyUserId({ id: 456 })).toBeNull();
-    expect(() => parseKeyUserId({ currentUser: 'me' })).toThrow(/currentUser/);
+    expect(parseKeyUserId({ id: 456, currentUser: null })).toBeNull();
+    expect(() => parseKeyUserId({ currentUser: 'me' })).toThrow(GcoreResponseError);
+    expect(() => parseKeyUserId({ currentUser: 'me' })).toThrow(/^GET \/iam\/clients\/me: currentUser: /);
+  });
+
+  it('names the response itself when it is no object', () => {
+    expect(() => parseUser(null)).toThrow(/^invalid user: \(response\): /);
+    expect(() => parseKeyUserId('me')).toThrow(/^GET \/iam\/clients\/me: \(response\): /);
+  });
+
+  it('takes a role id only when it is a positive whole number (first of user_roles)', () => {
+    const rolesOf = (userRoles: (string | number)[]) =>
+      parseUser(gcoreUser(7, 456, { client_and_roles: [{ client_id: 456, user_roles: userRoles }] })).roles.get(456);
+    expect(rolesOf(['5', '1'])).toBe(5);
+    expect(rolesOf([3])).toBe(3);
+    expect(rolesOf(['0'])).toBeNull();
+    expect(rolesOf(['-2'])).toBeNull();
+    expect(rolesOf(['1.5'])).toBeNull();
+    expect(rolesOf(['Administrators'])).toBeNull();
   });
 });
 

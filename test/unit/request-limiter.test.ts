@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createRequestLimiter } from '../../src/gcore/request-limiter.js';
 
 describe('request limiter', () => {
@@ -41,5 +41,39 @@ describe('request limiter', () => {
     const limiter = createRequestLimiter({ concurrency: 1 });
     await expect(limiter.run(() => Promise.reject(new Error('x')))).rejects.toThrow('x');
     expect(await limiter.run(() => Promise.resolve('next'))).toBe('next');
+  });
+
+  it('without a rate never waits, even when the clock steps back', async () => {
+    const sleeps: number[] = [];
+    const times = [5000, 1000, 3000];
+    const limiter = createRequestLimiter({
+      concurrency: 1,
+      now: () => times.shift() ?? 0,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    await Promise.all([limiter.pace(), limiter.pace(), limiter.pace()]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('waits on a timer when no sleep is given', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const limiter = createRequestLimiter({ concurrency: 1, ratePerSecond: 10, now: () => 0 });
+      await limiter.pace();
+      let paced = false;
+      const second = limiter.pace().then(() => {
+        paced = true;
+      });
+      await jest.advanceTimersByTimeAsync(99);
+      expect(paced).toBe(false);
+      await jest.advanceTimersByTimeAsync(1);
+      await second;
+      expect(paced).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
