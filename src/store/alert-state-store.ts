@@ -2,6 +2,10 @@ import type { RedisClient } from './redis-connection.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { storeKeys } from './store-keys.js';
 
+// States a page of the scan asks for; scans tried before the one-transaction read.
+const PAGE = 500;
+const LOAD_TRIES = 3;
+
 /** The alert states as one run read them, and the version a commit from them must still find. */
 export interface LoadedStates {
   readonly states: Map<string, AlertState>;
@@ -23,8 +27,8 @@ export interface KnownToken {
 export function createAlertStateStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
 
-  async function load(): Promise<LoadedStates> {
-    // One transaction, so the version is the one these states were committed under.
+  /** The states and their version in one transaction: what `load` falls back to when commits keep coming. */
+  async function loadAtOnce(): Promise<LoadedStates> {
     const replies = await redis.multi().get(keys.version).hgetall(keys.findings).exec();
     const [version, all] = (replies ?? []).map(([err, value]) => {
       if (err) {
@@ -36,6 +40,31 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
       version: Number(version ?? 0),
       states: new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as AlertState])),
     };
+  }
+
+  /**
+   * Read in pages (HSCAN), each parsed as it comes: 30,000 states are about 26 MB of JSON, and HGETALL held
+   * all that text at once beside the parsed states (the report job's peak). Every write to the states bumps
+   * the version (commit-run, commit-sweep, finish-revocation), so the same version before and after the scan
+   * means no write came in between: the states are those of that version, as one transaction read them.
+   */
+  async function load(): Promise<LoadedStates> {
+    for (let attempt = 0; attempt < LOAD_TRIES; attempt += 1) {
+      const before = await redis.get(keys.version);
+      const states = new Map<string, AlertState>();
+      let cursor = '0';
+      do {
+        const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
+        for (let i = 0; i < page.length; i += 2) {
+          states.set(page[i] as string, JSON.parse(page[i + 1] as string) as AlertState);
+        }
+        cursor = next;
+      } while (cursor !== '0');
+      if ((await redis.get(keys.version)) === before) {
+        return { version: Number(before ?? 0), states };
+      }
+    }
+    return loadAtOnce();
   }
 
   return {

@@ -5,6 +5,7 @@ import type { Report } from '../core/report.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import { loadScript } from './load-script.js';
+import { reportFields } from './report-fields.js';
 import { storeKeys } from './store-keys.js';
 import { DEFAULT_HISTORY_DAYS, DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
 import { historyEntry } from '../core/run-history.js';
@@ -150,14 +151,19 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
         }
         // What `runs` and `report` read beside the report: the trigger, the counts, each route's digest size.
         const record = {
-          report: JSON.stringify(input.report),
           // The report's head alone, so listing runs never reads whole reports (megabytes on a large estate).
           head: JSON.stringify({ startedAt: input.report.startedAt, finishedAt: input.report.finishedAt, summary: input.report.summary }),
           trigger: input.trigger,
           counts: JSON.stringify(input.counts),
           routes: JSON.stringify(input.digests.map((d) => ({ route: d.route, messages: d.messages.length }))),
         };
+        let recordFields = Object.keys(record).length;
         await redis.multi().hset(stageRun, record).expire(stageRun, STAGE_TTL_SECONDS).exec();
+        // The report a slice of findings at a time (report-fields.ts), never one JSON text of the whole.
+        for (const [field, value] of reportFields(input.report)) {
+          await redis.multi().hset(stageRun, field, value).expire(stageRun, STAGE_TTL_SECONDS).exec();
+          recordFields += 1;
+        }
 
         const digestKeys = input.digests.flatMap((d) => [keys.digest(input.run, d.route), keys.outbox(d.route)]);
         const k = [
@@ -198,6 +204,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           run: input.run,
           version: String(input.version),
           staged: String(staged),
+          recordFields: String(recordFields),
           now: String(input.now.getTime()),
           started: String(Date.parse(input.report.startedAt)),
           ttl: String(RECORD_TTL_SECONDS),

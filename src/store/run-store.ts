@@ -2,6 +2,7 @@ import type { RedisClient } from './redis-connection.js';
 import type { Report } from '../core/report.js';
 import type { RunCounts } from './commit-run.js';
 import { storeKeys } from './store-keys.js';
+import { hasReport, readReport } from './report-fields.js';
 import { legacyRunTrigger } from './job-catalogue.js';
 import { createHistoryStore } from './history-store.js';
 import type { HistoryEntry } from '../core/run-history.js';
@@ -71,7 +72,7 @@ function fromHistory(e: HistoryEntry, slack: string | null): RunSummary {
 }
 
 /**
- * Each run's record (`<prefix>:alerts:run:<run>`, a hash of report, its head, trigger, counts, routes,
+ * Each run's record (`<prefix>:alerts:run:<run>`, a hash of the report in pieces (report-fields.ts), its head, trigger, counts, routes,
  * delivery and commit time, kept a day), the index of runs by start (`<prefix>:alerts:runs`), the last
  * success (a run committed and every digest of it delivered) and the channel announcing a run's end.
  */
@@ -124,19 +125,13 @@ export function createRunStore(redis: RedisClient, prefix: string) {
     };
   }
 
-  /** The head fields, then each route's state and error (the routes are read first). */
-  async function readSummary(run: string, withReport: boolean): Promise<{ summary: RunSummary; report: string | null } | null> {
+  /** The head fields, then each route's state and error (the routes are read first); `report` stands in for a missing head. */
+  async function readSummary(run: string, report?: Report): Promise<RunSummary | null> {
     const key = keys.run(run);
     const routes = await redis.hget(key, 'routes');
     const routeFields = (routes ? (JSON.parse(routes) as { route: string }[]) : []).flatMap(({ route }) => [`state:${route}`, `error:${route}`]);
-    const values = await redis.hmget(key, withReport ? 'report' : 'head', 'head', 'delivery', 'trigger', 'counts', 'routes', ...routeFields);
-    const [first, ...others] = values;
-    if (!first) {
-      return null;
-    }
-    const report = withReport ? first : null;
-    const summary = await summaryOf(run, others, report ? (JSON.parse(report) as Report) : undefined);
-    return summary ? { summary, report } : null;
+    const values = await redis.hmget(key, 'head', 'delivery', 'trigger', 'counts', 'routes', ...routeFields);
+    return summaryOf(run, values, report);
   }
 
   return {
@@ -148,8 +143,9 @@ export function createRunStore(redis: RedisClient, prefix: string) {
 
     /** The run's report and how its delivery stands; null when there is no such record (kept a day). */
     async getRun(run: string): Promise<RunRecord | null> {
-      const read = await readSummary(run, true);
-      return read?.report ? { ...read.summary, report: JSON.parse(read.report) as Report } : null;
+      const report = await readReport(redis, keys.run(run));
+      const summary = report ? await readSummary(run, report) : null;
+      return report && summary ? { ...summary, report } : null;
     },
 
     /** The newest runs first, at most `limit`, of those whose records are still kept. */
@@ -160,9 +156,9 @@ export function createRunStore(redis: RedisClient, prefix: string) {
         if (out.length >= limit) {
           break;
         }
-        const read = await readSummary(run, false);
-        if (read) {
-          out.push(read.summary);
+        const summary = await readSummary(run);
+        if (summary) {
+          out.push(summary);
         }
       }
       return out;
@@ -175,8 +171,8 @@ export function createRunStore(redis: RedisClient, prefix: string) {
     async listSince(since: Date): Promise<RunSummary[]> {
       const out: RunSummary[] = [];
       for (const entry of await createHistoryStore(redis, prefix).since(since.getTime())) {
-        const read = await readSummary(entry.id, false);
-        out.push(read ? read.summary : fromHistory(entry, entry.sl > 0 ? await redis.hget(keys.historySlack, entry.id) : null));
+        const summary = await readSummary(entry.id);
+        out.push(summary ?? fromHistory(entry, entry.sl > 0 ? await redis.hget(keys.historySlack, entry.id) : null));
       }
       return out;
     },
@@ -184,7 +180,7 @@ export function createRunStore(redis: RedisClient, prefix: string) {
     /** The newest run still kept, or null; a sweep's entry has no report and is passed over. */
     async lastRun(): Promise<string | null> {
       for (const run of await redis.zrevrange(keys.runs, 0, -1)) {
-        if ((await redis.hexists(keys.run(run), 'report')) === 1) {
+        if (await hasReport(redis, keys.run(run))) {
           return run;
         }
       }

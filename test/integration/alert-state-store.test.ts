@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
+import type { AlertState } from '../../src/alerts/plan-alerts.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { finding } from '../support/findings.js';
@@ -30,5 +31,64 @@ describe('alert state store (real Redis)', () => {
     expect((await states.load()).version).toBe(2);
     expect(await states.knownTokens()).toEqual([{ clientId: 456, tokenId: 102, name: null }]);
     expect(await states.gapKeys()).toEqual([]);
+  });
+
+  /** `redis` counting its HSCANs and HGETALLs, running `before` ahead of each HSCAN. */
+  function watched(before: (scans: number) => Promise<unknown>) {
+    const calls = { hscan: 0, hgetall: 0 };
+    const client = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop === 'hscan') {
+          return async (...args: Parameters<typeof redis.hscan>) => {
+            calls.hscan += 1;
+            await before(calls.hscan);
+            return target.hscan(...args);
+          };
+        }
+        if (prop === 'multi') {
+          return () => {
+            const m = target.multi();
+            const hgetall = m.hgetall.bind(m);
+            m.hgetall = (...args: Parameters<typeof m.hgetall>) => {
+              calls.hgetall += 1;
+              return hgetall(...args);
+            };
+            return m;
+          };
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    return { client, calls };
+  }
+
+  it('loads the states a page at a time, never all their text in one reply', async () => {
+    const p = `${prefix}-pages`;
+    const all = Array.from({ length: 2_500 }, (_, i) => stateOf(finding(i + 1)));
+    await createRunCommitter(redis, p).commitRun(commitOf('r1', { upserts: all }));
+    const { client, calls } = watched(() => Promise.resolve());
+    expect(await createAlertStateStore(client, p).load()).toEqual({ version: 1, states: new Map(all.map((s) => [s.key, s])) });
+    expect(calls.hscan).toBeGreaterThan(2);
+    expect(calls.hgetall).toBe(0);
+  });
+
+  it('reads again when a commit lands during the scan: the states are those of the version it gives', async () => {
+    const p = `${prefix}-moved`;
+    const committer = createRunCommitter(redis, p);
+    const a = stateOf(finding(1));
+    const b = stateOf(finding(2));
+    await committer.commitRun(commitOf('r1', { upserts: [a] }));
+    const { client } = watched((scans) => (scans === 1 ? committer.commitRun(commitOf('r2', { version: 1, upserts: [b], resolvedIds: [a.key] })) : Promise.resolve()));
+    expect(await createAlertStateStore(client, p).load()).toEqual({ version: 2, states: new Map([[b.key, b]]) });
+  });
+
+  it('falls back to one transaction when commits keep landing during the scans', async () => {
+    const p = `${prefix}-busy`;
+    const committer = createRunCommitter(redis, p);
+    const states = Array.from({ length: 5 }, (_, i) => stateOf(finding(i + 1)));
+    await committer.commitRun(commitOf('r0', { upserts: [states[0] as AlertState] }));
+    const { client, calls } = watched((scans) => committer.commitRun(commitOf(`r${scans}`, { version: scans, upserts: [states[scans] as AlertState] })));
+    expect(await createAlertStateStore(client, p).load()).toEqual({ version: 4, states: new Map(states.slice(0, 4).map((s) => [s.key, s])) });
+    expect(calls).toEqual({ hscan: 3, hgetall: 1 });
   });
 });

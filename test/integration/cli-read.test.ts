@@ -8,6 +8,7 @@ import type { AlertState } from '../../src/alerts/plan-alerts.js';
 import type { Finding } from '../../src/core/finding.js';
 import type { Report } from '../../src/core/report.js';
 import { atLeast, SEVERITIES } from '../../src/core/severity.js';
+import { readReport } from '../../src/store/report-fields.js';
 import type { RunSummary } from '../../src/store/run-store.js';
 import { stopAll, type Started } from '../support/cleanup.js';
 import { gcoreToken } from '../support/gcore-stand-in.js';
@@ -75,7 +76,7 @@ async function openStates(): Promise<AlertState[]> {
 }
 const lastReport = async (): Promise<Report> => {
   const [run] = await h.redis.zrevrange(`${h.prefix}:alerts:runs`, 0, 0);
-  return JSON.parse((await h.redis.hget(`${h.prefix}:alerts:run:${run}`, 'report')) ?? 'null') as Report;
+  return (await readReport(h.redis, `${h.prefix}:alerts:run:${run}`)) as Report;
 };
 const strip = ({ firstSeen: _f, lastSeen: _l, lastNotified: _n, routes: _r, ...finding }: OpenFinding): Finding => finding;
 
@@ -182,7 +183,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
 
     const last = await cli(['report', 'last', '--format', 'json'], env);
     expect(last.code).toBe(0);
-    const stored = JSON.parse((await h.redis.hget(`${h.prefix}:alerts:run:${list[0]?.runId}`, 'report')) ?? 'null') as Report;
+    const stored = await readReport(h.redis, `${h.prefix}:alerts:run:${list[0]?.runId}`);
     expect(last.stdout).toBe(`${JSON.stringify(stored, null, 2)}\n`); // what `audit --format json` prints
     expect(last.stderr).toBe('gcore-token-audit: Slack: nothing to post\n');
     // --format csv --output: the findings CSV of `audit --format csv`, in a file written whole.
@@ -190,7 +191,7 @@ describe('reading the worker from the command line (built CLI, no configuration 
     const csv = await cli(['report', 'last', '--format', 'csv', '--output', out], env);
     expect(csv).toMatchObject({ code: 0, stdout: '' });
     const rows = parseCsv(readFileSync(out, 'utf8'));
-    expect(rows.slice(1).map((r) => [r[0], r[rows[0]?.indexOf('remediation') ?? -1]])).toEqual(stored.findings.map((f) => [f.id, f.remediation]));
+    expect(rows.slice(1).map((r) => [r[0], r[rows[0]?.indexOf('remediation') ?? -1]])).toEqual((stored?.findings ?? []).map((f) => [f.id, f.remediation]));
     const findingsOut = join(dirname(out), 'findings.json');
     expect(await cli(['findings', '--format', 'json', '--output', findingsOut], env)).toMatchObject({ code: 0, stdout: '' });
     expect(readFileSync(findingsOut, 'utf8')).toBe((await cli(['findings', '--format', 'json'], env)).stdout);

@@ -183,4 +183,31 @@ describe('commit of a run (real Redis)', () => {
     expect(await redis.zrange(`${prefix}:alerts:runs`, 0, -1)).toEqual(['a']);
     expect(await redis.exists(`${prefix}:alerts:run:b`)).toBe(0);
   });
+
+  it('commits nothing when part of the staged report is lost (the staging expired between its writes)', async () => {
+    const prefix = fresh();
+    // The staged record expires just before the report's last fields are written: its slices are gone.
+    const lossy = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'multi') {
+          return Reflect.get(target, prop, receiver) as unknown;
+        }
+        return () => {
+          const m = target.multi();
+          const hset = m.hset.bind(m);
+          m.hset = (key: string, ...rest: unknown[]) => {
+            if (rest[0] === 'report:shell') {
+              m.del(key);
+            }
+            return (hset as (...a: unknown[]) => typeof m)(key, ...rest);
+          };
+          return m;
+        };
+      },
+    });
+    const report = reportOf('lost', Array.from({ length: 1_500 }, (_, i) => finding(i + 1)));
+    await expect(createRunCommitter(lossy, prefix).commitRun(commitOf('lost', { report }))).rejects.toThrow('the staged commit of run lost was incomplete');
+    expect(await redis.exists(`${prefix}:alerts:run:lost`)).toBe(0);
+    expect(await redis.get(`${prefix}:alerts:version`)).toBeNull();
+  });
 });

@@ -112,4 +112,40 @@ describe('run store (real Redis)', () => {
     expect((await runs.listRuns(2)).map((r) => r.runId)).toEqual(['b', 'a']);
     expect(await runs.lastRun()).toBe('b');
   });
+
+  it('keeps a report in slices of findings, never one text of the whole, and reads it back as written', async () => {
+    const p = `${prefix}-slices`;
+    const runs = createRunStore(redis, p);
+    const report = { ...reportOf('big', Array.from({ length: 2_500 }, (_, i) => finding(i + 1))), keyUserTokens: ['456:1'] };
+    await createRunCommitter(redis, p).commitRun(commitOf('big', { report }));
+    const record = await redis.hgetall(`${p}:alerts:run:big`);
+    expect(record.report).toBeUndefined();
+    expect(record['report:chunks']).toBe('3');
+    const slices = [0, 1, 2].map((i) => JSON.parse(record[`report:findings:${i}`] ?? 'null') as unknown[]);
+    expect(slices.map((slice) => slice.length)).toEqual([1_000, 1_000, 500]);
+    expect(JSON.parse(record['report:shell'] ?? 'null')).toEqual({ ...report, findings: [] });
+    const read = await runs.getRun('big');
+    // Keys in the order written: `report --format json` prints what `audit --format json` did.
+    expect(JSON.stringify(read?.report)).toBe(JSON.stringify(report));
+    expect(await runs.lastRun()).toBe('big');
+  });
+
+  it('reads a record written before the slices (the whole report in one field)', async () => {
+    const p = `${prefix}-old`;
+    const runs = createRunStore(redis, p);
+    const report = reportOf('old', [finding(7), finding(8)]);
+    const head = JSON.stringify({ startedAt: report.startedAt, finishedAt: report.finishedAt, summary: report.summary });
+    await redis.hset(`${p}:alerts:run:old`, { report: JSON.stringify(report), head, trigger: 'manual', counts: JSON.stringify({ new: 2, resolved: 0, open: 2 }), routes: '[]', delivery: 'nothing-to-send' });
+    await redis.zadd(`${p}:alerts:runs`, Date.parse(report.startedAt), 'old');
+    expect(await runs.getRun('old')).toMatchObject({ runId: 'old', trigger: 'manual', report, counts: { new: 2, resolved: 0, open: 2 } });
+    expect(await runs.lastRun()).toBe('old');
+  });
+
+  it('refuses a record that lost a slice of its findings rather than show fewer', async () => {
+    const p = `${prefix}-damaged`;
+    const runs = createRunStore(redis, p);
+    await createRunCommitter(redis, p).commitRun(commitOf('d', { report: reportOf('d', Array.from({ length: 1_001 }, (_, i) => finding(i + 1))) }));
+    await redis.hdel(`${p}:alerts:run:d`, 'report:findings:1');
+    await expect(runs.getRun('d')).rejects.toThrow('lacks its findings slice 1 of 2');
+  });
 });

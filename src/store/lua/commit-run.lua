@@ -6,14 +6,15 @@
   (KEYS[7], KEYS[8]): no argument grows with the estate.
 
   Input:
-    KEYS[1] run record (hash: report, head, trigger, counts, routes, delivery, committedAt)
+    KEYS[1] run record (hash: report:shell, report:chunks, report:findings:<i>, head, trigger, counts, routes,
+            delivery, committedAt)
     KEYS[2] alert states (hash: finding id -> AlertState JSON)
     KEYS[3] state version (counter)
     KEYS[4] open counts (hash: "rule|severity" -> n)
     KEYS[5] last success (ms since epoch)
     KEYS[6] coverage gap keys of the last run (JSON array)
     KEYS[7] staged state changes of this attempt (hash: "u:<id>" -> AlertState JSON, "d:<id>" -> "")
-    KEYS[8] staged run record of this attempt (hash: report, head, trigger, counts, routes)
+    KEYS[8] staged run record of this attempt (hash: the report in pieces, head, trigger, counts, routes)
     KEYS[9] routes whose digest of this run is not delivered yet (set)
     KEYS[10] run-time mutes (hash: id -> mute JSON)
     KEYS[11] mute events not yet told (list, oldest first)
@@ -25,7 +26,8 @@
     KEYS[14 + 2 #digests + seen]: the oldest open unmuted finding's first seen by severity (hash)
     KEYS[15 + 2 #digests + seen]: what Slack got of each run of the history (hash: run -> pending | delivered | failed)
     KEYS[16 + 2 #digests + seen]: lapsed revocations not told yet (set of ids): the told ones (toldLapses) leave it
-    ARGV[1] JSON: { run, version, staged, now, started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
+    ARGV[1] JSON: { run, version, staged, recordFields (how many fields KEYS[8] holds when whole), now,
+                    started, ttl, counts: [[key, n]...], gapKeys (a JSON text),
                     digests: [{ route, messages (a JSON text, opaque here) }],
                     muteEvents (how many events, from the head, the digests told), lapsedMutes: [id...],
                     toldLapses: [revocation id...] (lapses the digests told),
@@ -50,7 +52,7 @@ if tonumber(redis.call('GET', KEYS[3]) or '0') ~= tonumber(a.version) then
   redis.call('DEL', KEYS[7], KEYS[8])
   return -1
 end
-if redis.call('HLEN', KEYS[7]) ~= tonumber(a.staged) or redis.call('EXISTS', KEYS[8]) == 0 then
+if redis.call('HLEN', KEYS[7]) ~= tonumber(a.staged) or redis.call('HLEN', KEYS[8]) ~= tonumber(a.recordFields) then
   return -2
 end
 
