@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { cleanText } from '../../core/clean-text.js';
-import { GcoreNotFoundError, RevocationRefusedError, SecretNotSetError, UsageError } from '../../core/errors.js';
+import { GcoreNotFoundError, RevocationRefusedError, UsageError } from '../../core/errors.js';
 import { approvalRefusal, fingerprintOf, parseTokenPair, requestLapsed } from '../../core/revocation.js';
 import type { AccountConfig, Config } from '../../config/config.js';
 import { showValue } from '../../config/format-issues.js';
@@ -16,6 +16,7 @@ import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
 import { createRevocationStore, pendingRevocation, type RevocationStore } from '../../store/revocation-store.js';
+import { auditKeyOf, findAccount } from '../../run/revocation-account.js';
 import { EXIT } from './exit-codes.js';
 import { textTable } from './text-table.js';
 
@@ -72,29 +73,16 @@ const gcoreOf = (config: Config, io: RevokeIo) => {
 
 /** The configured account of `clientId`; an account without a clientId is asked with its key. */
 export async function accountOf(config: Config, clientId: number, api: GcoreApi, secrets: Secrets): Promise<AccountConfig> {
-  const listed = config.accounts.find((a) => a.clientId === clientId);
-  if (listed) {
-    return listed;
+  const account = await findAccount(config, clientId, (apiKeyEnv) => api.getAccountId(secrets.get(apiKeyEnv)));
+  if (account === null) {
+    throw new UsageError(`account ${clientId} is not in the configuration (accounts)`);
   }
-  for (const a of config.accounts.filter((x) => x.clientId === null)) {
-    if ((await api.getAccountId(secrets.get(a.apiKeyEnv))) === clientId) {
-      return a;
-    }
-  }
-  throw new UsageError(`account ${clientId} is not in the configuration (accounts)`);
+  return account;
 }
 
 /** The keys a revocation of the account is carried out with: the deleting key, and the audit key when it is set. */
 export function accountKeys(account: AccountConfig, deleteEnv: string, secrets: Secrets): { deleteKey: string; auditKey: string | null } {
-  let auditKey: string | null = null;
-  try {
-    auditKey = secrets.get(account.apiKeyEnv);
-  } catch (error) {
-    if (!(error instanceof SecretNotSetError)) {
-      throw error;
-    }
-  }
-  return { deleteKey: secrets.get(deleteEnv), auditKey };
+  return { deleteKey: secrets.get(deleteEnv), auditKey: auditKeyOf(account, secrets) };
 }
 
 /** `revoke request TOKEN`: records a pending revocation with the token as it is now; prints its id. */

@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
-import { SecretNotSetError } from '../../core/errors.js';
 import type { Mute } from '../../core/mute.js';
 import { quarantineDeletes } from '../../core/quarantine.js';
-import type { AccountConfig, Config } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
 import type { Secrets } from '../../config/secrets.js';
 import { createTokenDeleter } from '../../gcore/create-token-deleter.js';
 import type { GcoreApi } from '../../gcore/gcore-api.js';
 import { createRequestLimiter } from '../../gcore/request-limiter.js';
 import { checkQuarantines, type QuarantineCheckDeps } from '../../run/check-quarantines.js';
+import { auditKeyOf, findAccount } from '../../run/revocation-account.js';
 import type { AlertStateStore } from '../../store/alert-state-store.js';
 import type { RevocationStore } from '../../store/revocation-store.js';
 
@@ -30,27 +30,21 @@ export interface WorkerQuarantineDeps {
 export function workerQuarantines(config: Config, secrets: Secrets, deps: WorkerQuarantineDeps): () => Promise<number> {
   const remediation = config.remediation;
   const entries = remediation?.enabled ? (remediation.quarantine ?? []) : [];
-  const learnt = new Map<number, AccountConfig>();
-  const accountOf = async (clientId: number): Promise<AccountConfig | null> => {
-    const listed = config.accounts.find((a) => a.clientId === clientId) ?? learnt.get(clientId);
-    if (listed !== undefined) {
-      return listed;
+  // Each key's account id asked of Gcore once per worker: the deadline check runs at every sweep.
+  const idOf = new Map<string, Promise<number>>();
+  const idOfKey = (apiKeyEnv: string) => {
+    let id = idOf.get(apiKeyEnv);
+    if (id === undefined) {
+      id = deps.api.getAccountId(secrets.get(apiKeyEnv));
+      id.catch(() => idOf.delete(apiKeyEnv)); // a failed answer is asked again next time
+      idOf.set(apiKeyEnv, id);
     }
-    for (const a of config.accounts.filter((x) => x.clientId === null)) {
-      learnt.set(await deps.api.getAccountId(secrets.get(a.apiKeyEnv)), a);
-    }
-    return learnt.get(clientId) ?? null;
+    return id;
   };
-  const auditKeyOf = async (clientId: number): Promise<string | null> => {
+  const accountOf = (clientId: number) => findAccount(config, clientId, idOfKey);
+  const auditKeyOfClient = async (clientId: number): Promise<string | null> => {
     const account = await accountOf(clientId);
-    try {
-      return account === null ? null : secrets.get(account.apiKeyEnv);
-    } catch (error) {
-      if (error instanceof SecretNotSetError) {
-        return null;
-      }
-      throw error;
-    }
+    return account === null ? null : auditKeyOf(account, secrets);
   };
   let deleting: QuarantineCheckDeps['deleting'] = null;
   if (remediation !== undefined && quarantineDeletes(remediation)) {
@@ -63,11 +57,11 @@ export function workerQuarantines(config: Config, secrets: Secrets, deps: Worker
         if (!account?.remediationKeyEnv) {
           return null;
         }
-        return { deleteKey: secrets.get(account.remediationKeyEnv), auditKey: await auditKeyOf(clientId) };
+        return { deleteKey: secrets.get(account.remediationKeyEnv), auditKey: auditKeyOf(account, secrets) };
       },
     };
   }
-  const reading = { api: deps.api, auditKeyOf, protect: remediation?.protect ?? [] };
+  const reading = { api: deps.api, auditKeyOf: auditKeyOfClient, protect: remediation?.protect ?? [] };
   return async () => {
     const tally = await checkQuarantines({ store: deps.revocations, mutes: deps.mutes, entries, deleting, reading, clock: deps.clock, logger: deps.logger });
     return tally.get('done') ?? 0;

@@ -1,0 +1,39 @@
+import { describe, expect, it } from '@jest/globals';
+import type { AccountConfig } from '../../src/config/config.js';
+import { createSecrets } from '../../src/config/secrets.js';
+import { auditKeyOf, findAccount } from '../../src/run/revocation-account.js';
+
+const account = (clientId: number | null, apiKeyEnv: string): AccountConfig => ({ clientId, name: null, apiKeyEnv, discover: true, tokens: [] });
+
+describe('findAccount', () => {
+  const listed = account(456, 'KEY_456');
+  const keyless = [account(null, 'KEY_A'), account(null, 'KEY_B')];
+  const ids: Record<string, number> = { KEY_A: 700, KEY_B: 800 };
+
+  it('takes the account listed with the client id without asking Gcore', async () => {
+    const asked: string[] = [];
+    const found = await findAccount({ accounts: [...keyless, listed] }, 456, (env) => (asked.push(env), Promise.resolve(ids[env]!)));
+    expect(found).toBe(listed);
+    expect(asked).toEqual([]);
+  });
+
+  it('finds an account without a client id by asking Gcore whose its key is, and stops at the first match', async () => {
+    const asked: string[] = [];
+    const found = await findAccount({ accounts: [listed, ...keyless] }, 700, (env) => (asked.push(env), Promise.resolve(ids[env]!)));
+    expect(found).toBe(keyless[0]);
+    expect(asked).toEqual(['KEY_A']);
+    expect(await findAccount({ accounts: [listed, ...keyless] }, 800, (env) => Promise.resolve(ids[env]!))).toBe(keyless[1]);
+  });
+
+  it('is null for an account nobody configured', async () => {
+    expect(await findAccount({ accounts: [listed, ...keyless] }, 999, (env) => Promise.resolve(ids[env]!))).toBeNull();
+  });
+});
+
+describe('auditKeyOf', () => {
+  it('is the account key when set, null when its variable is not set', () => {
+    const secrets = createSecrets({ KEY_A: 'secret-a' });
+    expect(auditKeyOf(account(1, 'KEY_A'), secrets)).toBe('secret-a');
+    expect(auditKeyOf(account(1, 'KEY_UNSET'), secrets)).toBeNull();
+  });
+});
