@@ -1,6 +1,7 @@
-import { SecretNotSetError } from '../core/errors.js';
+import { SecretNotSetError, UsageError } from '../core/errors.js';
 import type { AccountConfig, Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
+import type { GcoreApi } from '../gcore/gcore-api.js';
 
 /**
  * The configured account of `clientId`: the one listed with that client id, else the account without one whose
@@ -33,4 +34,18 @@ export function auditKeyOf(account: AccountConfig, secrets: Secrets): string | n
     }
     throw error;
   }
+}
+
+/** The configured account of `clientId`; an account without a clientId is asked with its key. */
+export async function accountOf(config: Pick<Config, 'accounts'>, clientId: number, api: GcoreApi, secrets: Secrets): Promise<AccountConfig> {
+  const account = await findAccount(config, clientId, (apiKeyEnv) => api.getAccountId(secrets.get(apiKeyEnv)));
+  if (account === null) {
+    throw new UsageError(`account ${clientId} is not in the configuration (accounts)`);
+  }
+  return account;
+}
+
+/** The keys a revocation of the account is carried out with: the deleting key, and the audit key when it is set. */
+export function accountKeys(account: AccountConfig, deleteEnv: string, secrets: Secrets): { deleteKey: string; auditKey: string | null } {
+  return { deleteKey: secrets.get(deleteEnv), auditKey: auditKeyOf(account, secrets) };
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AccountConfig } from '../../src/config/config.js';
 import { createSecrets } from '../../src/config/secrets.js';
-import { auditKeyOf, findAccount } from '../../src/run/revocation-account.js';
+import { accountKeys, accountOf, auditKeyOf, findAccount } from '../../src/run/revocation-account.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 
 const account = (clientId: number | null, apiKeyEnv: string): AccountConfig => ({ clientId, name: null, apiKeyEnv, discover: true, tokens: [] });
 
@@ -35,5 +37,23 @@ describe('auditKeyOf', () => {
     const secrets = createSecrets({ KEY_A: 'secret-a' });
     expect(auditKeyOf(account(1, 'KEY_A'), secrets)).toBe('secret-a');
     expect(auditKeyOf(account(1, 'KEY_UNSET'), secrets)).toBeNull();
+  });
+});
+
+describe('accountOf and accountKeys', () => {
+  const secrets = createSecrets({ KEY_A: 'secret-a', KEY_DEL: 'secret-del' });
+  const api = { getAccountId: (key: string) => Promise.resolve(key === 'secret-a' ? 700 : 0) } as unknown as GcoreApi;
+
+  it('asks Gcore with the key of an account without a client id, and refuses one not configured by name', async () => {
+    const keyless = account(null, 'KEY_A');
+    expect(await accountOf({ accounts: [keyless] }, 700, api, secrets)).toBe(keyless);
+    const refused = accountOf({ accounts: [keyless] }, 999, api, secrets);
+    await expect(refused).rejects.toBeInstanceOf(UsageError);
+    await expect(refused).rejects.toThrow('account 999 is not in the configuration (accounts)');
+  });
+
+  it('carries out a revocation with the deleting key, and the audit key only when it is set', () => {
+    expect(accountKeys(account(1, 'KEY_A'), 'KEY_DEL', secrets)).toEqual({ deleteKey: 'secret-del', auditKey: 'secret-a' });
+    expect(accountKeys(account(1, 'KEY_UNSET'), 'KEY_DEL', secrets)).toEqual({ deleteKey: 'secret-del', auditKey: null });
   });
 });

@@ -2,12 +2,11 @@ import type { Logger } from 'pino';
 import { cleanText } from '../../core/clean-text.js';
 import { GcoreNotFoundError, RevocationRefusedError, UsageError } from '../../core/errors.js';
 import { approvalRefusal, fingerprintOf, parseTokenPair, requestLapsed } from '../../core/revocation.js';
-import type { AccountConfig, Config } from '../../config/config.js';
+import type { Config } from '../../config/config.js';
 import { showValue } from '../../config/format-issues.js';
 import type { Secrets } from '../../config/secrets.js';
 import { createGcoreApi } from '../../gcore/create-gcore-api.js';
 import { createTokenDeleter } from '../../gcore/create-token-deleter.js';
-import type { GcoreApi } from '../../gcore/gcore-api.js';
 import { parseToken } from '../../gcore/parse-token.js';
 import { createRequestLimiter } from '../../gcore/request-limiter.js';
 import { carryOutRevocation, type RevokeResult } from '../../run/revoke-token.js';
@@ -16,7 +15,7 @@ import { createAuditQueues } from '../../store/audit-queues.js';
 import { within } from '../../core/within.js';
 import { createAlertStateStore } from '../../store/alert-state-store.js';
 import { createRevocationStore, pendingRevocation, type RevocationStore } from '../../store/revocation-store.js';
-import { auditKeyOf, findAccount } from '../../run/revocation-account.js';
+import { accountKeys, accountOf } from '../../run/revocation-account.js';
 import { EXIT } from './exit-codes.js';
 import { textTable } from './text-table.js';
 
@@ -70,20 +69,6 @@ const gcoreOf = (config: Config, io: RevokeIo) => {
   const api = createGcoreApi({ ...config.gcore, limiter, retryBaseDelayMs: io.gcoreRetryBaseDelayMs });
   return { limiter, api };
 };
-
-/** The configured account of `clientId`; an account without a clientId is asked with its key. */
-export async function accountOf(config: Config, clientId: number, api: GcoreApi, secrets: Secrets): Promise<AccountConfig> {
-  const account = await findAccount(config, clientId, (apiKeyEnv) => api.getAccountId(secrets.get(apiKeyEnv)));
-  if (account === null) {
-    throw new UsageError(`account ${clientId} is not in the configuration (accounts)`);
-  }
-  return account;
-}
-
-/** The keys a revocation of the account is carried out with: the deleting key, and the audit key when it is set. */
-export function accountKeys(account: AccountConfig, deleteEnv: string, secrets: Secrets): { deleteKey: string; auditKey: string | null } {
-  return { deleteKey: secrets.get(deleteEnv), auditKey: auditKeyOf(account, secrets) };
-}
 
 /** `revoke request TOKEN`: records a pending revocation with the token as it is now; prints its id. */
 export async function revokeRequestCommand(config: Config, target: string, flags: { reason: string; by?: string }, io: RevokeIo): Promise<number> {

@@ -10,7 +10,7 @@ import type { RequestLimiter } from '../../gcore/request-limiter.js';
 import { carryOutRevocation } from '../../run/revoke-token.js';
 import type { AlertStateStore } from '../../store/alert-state-store.js';
 import type { RevocationStore } from '../../store/revocation-store.js';
-import { accountKeys, accountOf } from '../cli/revoke-command.js';
+import { accountKeys, accountOf } from '../../run/revocation-account.js';
 import type { SlackRevocations } from './action-deps.js';
 
 /**
