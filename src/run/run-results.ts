@@ -3,6 +3,7 @@ import type { SeenChange } from '../store/commit-run.js';
 import type { ParentJob } from '../store/job-catalogue.js';
 import { seenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
+import { sharedStrings } from '../core/shared-strings.js';
 
 /** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
 export const RESULT_PAGE_SIZE = 500;
@@ -42,6 +43,8 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
     issuers: newIssuerTally(),
   };
   const done = new Map<number, Set<number>>();
+  // A kept result's findings hold texts most findings share (shared-strings.ts): one copy each for the run.
+  const shared = sharedStrings();
   const fresh = (r: TokenResult) => {
     const ids = done.get(r.clientId) ?? new Set<number>();
     done.set(r.clientId, ids);
@@ -65,7 +68,7 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
       for (const r of novel) {
         tallyIssuer(out.issuers, r);
         if (r.status === 'failed' || r.findings.length > 0 || r.refused !== undefined) {
-          out.kept.push(r);
+          out.kept.push(r.findings.length === 0 ? r : { ...r, findings: r.findings.map(shared.finding) });
           continue;
         }
         out.passed.set(r.clientId, (out.passed.get(r.clientId) ?? 0) + 1);

@@ -1,6 +1,7 @@
 import type { RedisClient } from './redis-connection.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { storeKeys } from './store-keys.js';
+import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
 
 // States a page of the scan asks for; scans tried before the one-transaction read.
 const PAGE = 500;
@@ -10,6 +11,19 @@ const LOAD_TRIES = 3;
 export interface LoadedStates {
   readonly states: Map<string, AlertState>;
   readonly version: number;
+}
+
+/** A state as parsed, its texts shared with the other states of the same read (shared-strings.ts). */
+function parseState(json: string, shared: SharedStrings): AlertState {
+  const state = JSON.parse(json) as AlertState;
+  return {
+    ...state,
+    route: shared.text(state.route),
+    finding: shared.finding(state.finding),
+    firstSeen: shared.text(state.firstSeen),
+    lastSeen: shared.text(state.lastSeen),
+    lastNotified: shared.text(state.lastNotified),
+  };
 }
 
 /** A token with at least one open finding: the worker confirms it with the get-token endpoint even when a list omits it. */
@@ -36,9 +50,10 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
       }
       return value;
     }) as [string | null, Record<string, string>];
+    const shared = sharedStrings();
     return {
       version: Number(version ?? 0),
-      states: new Map(Object.entries(all).map(([id, json]) => [id, JSON.parse(json) as AlertState])),
+      states: new Map(Object.entries(all).map(([id, json]) => [id, parseState(json, shared)])),
     };
   }
 
@@ -52,11 +67,12 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
     for (let attempt = 0; attempt < LOAD_TRIES; attempt += 1) {
       const before = await redis.get(keys.version);
       const states = new Map<string, AlertState>();
+      const shared = sharedStrings();
       let cursor = '0';
       do {
         const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
         for (let i = 0; i < page.length; i += 2) {
-          states.set(page[i] as string, JSON.parse(page[i + 1] as string) as AlertState);
+          states.set(page[i] as string, parseState(page[i + 1] as string, shared));
         }
         cursor = next;
       } while (cursor !== '0');
