@@ -47,6 +47,11 @@ interface Row {
   /** The floor's wall time at this size; null: no floor measured for it. */
   readonly floorMs: number | null;
   readonly rssKb: number | null;
+  /**
+   * Workers only: the highest peak RSS of a replica during the measured run alone (nothing new to tell), where
+   * rssKb is over both runs, the first posting every finding. null: not a worker row, or not Linux.
+   */
+  readonly steadyRssKb?: number | null;
   /** CPU time of the measured process(es), user and system. */
   readonly cpuMs: number | null;
   /** `INFO memory` used_memory over the masters after the runs, minus before, per token. */
@@ -264,7 +269,9 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   // The first run alerts on every finding: its time is mostly Slack's pace of one message a second.
   const first = await trigger();
   log(`  first run (posts every finding): ${(first.wallMs / 1000).toFixed(2)} s`);
-  // The second run is every later day's run: same tokens, nothing new to say. This one is measured.
+  // The second run is every later day's run: same tokens, nothing new to say. This one is measured, its peak
+  // RSS too: Linux's high-water mark of each replica is reset before it and read after it.
+  const steadyPeak = procs.map((p) => resetPeakRss(p.child.pid));
   const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(target), gcore: gcore.cpuMs() };
   const steady = await trigger();
   const cpu = {
@@ -273,6 +280,7 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
     gcore: gcore.cpuMs() - cpuBefore.gcore,
     trigger: steady.cpuMs ?? 0,
   };
+  const steadyKb = procs.map((p, i) => (steadyPeak[i] ? peakRssKb(p.child.pid) : null));
   for (const p of procs) {
     p.child.kill('SIGTERM');
   }
@@ -285,7 +293,28 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   const memory = (await usedMemory(target)) - memoryBefore;
   const state = await keptState(target, prefix);
   const rss = procs.map((p) => readUsage(p.rss)?.rssKb ?? 0);
-  return { first, steady, state, memory, cpu, rssKb: Math.max(...rss) };
+  const steadyRssKb = steadyKb.every((kb): kb is number => kb !== null) ? Math.max(...steadyKb) : null;
+  return { first, steady, state, memory, cpu, rssKb: Math.max(...rss), steadyRssKb };
+}
+
+/** Resets the process's peak RSS (VmHWM) to its current RSS (Linux: clear_refs 5); false where that cannot be done. */
+function resetPeakRss(pid: number | undefined): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The process's peak RSS in KiB since it started or since resetPeakRss (VmHWM); null where it cannot be read. */
+function peakRssKb(pid: number | undefined): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 interface SweepRow {
@@ -378,13 +407,13 @@ function sweepTable(accounts: number, rows: SweepRow[]): string {
 const mb = (kb: number | null) => (kb === null ? '–' : (kb / 1024).toFixed(0));
 
 function table(rows: Row[]): string {
-  const header = '| scenario | tokens | wall time | tokens/s | × floor | CPU | peak RSS (MB) | Redis kept / token |';
-  const lines = [header, '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  const header = '| scenario | tokens | wall time | tokens/s | × floor | CPU | peak RSS (MB) | measured run alone (MB) | Redis kept / token |';
+  const lines = [header, '|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
   for (const r of rows) {
     lines.push(
       `| ${r.scenario} | ${r.tokens.toLocaleString('en-US')} | ${(r.wallMs / 1000).toFixed(2)} s | ${Math.round((r.tokens * 1000) / r.wallMs).toLocaleString('en-US')} | ${
         r.floorMs === null ? '–' : (r.wallMs / r.floorMs).toFixed(2)
-      } | ${r.cpuMs === null ? '–' : `${(r.cpuMs / 1000).toFixed(2)} s`} | ${mb(r.rssKb)} | ${r.redisBytesPerToken === null ? '–' : `${Math.round(r.redisBytesPerToken)} B`} |`,
+      } | ${r.cpuMs === null ? '–' : `${(r.cpuMs / 1000).toFixed(2)} s`} | ${mb(r.rssKb)} | ${mb(r.steadyRssKb ?? null)} | ${r.redisBytesPerToken === null ? '–' : `${Math.round(r.redisBytesPerToken)} B`} |`,
     );
   }
   return lines.join('\n');
@@ -399,15 +428,21 @@ function memoryBySize(rows: readonly Row[]): string[] {
   for (const r of rows) {
     sizes.set(r.scenario, [...(sizes.get(r.scenario) ?? []), r]);
   }
+  const growth = (label: string, measured: readonly Row[], kb: (r: Row) => number | null) => {
+    const first = measured[0] as Row;
+    const last = measured[measured.length - 1] as Row;
+    const each = measured.map((r) => `${mb(kb(r))} MB at ${r.tokens.toLocaleString('en-US')} tokens`).join(', ');
+    const percent = (((kb(last) ?? 0) / (kb(first) ?? 1) - 1) * 100).toFixed(0);
+    return `${label} ${each} (${Number(percent) >= 0 ? '+' : ''}${percent}% from the smallest to the largest)`;
+  };
   return [...sizes]
     .map(([scenario, all]) => [scenario, all.filter((r) => r.rssKb !== null).sort((x, y) => x.tokens - y.tokens)] as const)
     .filter(([, measured]) => new Set(measured.map((r) => r.tokens)).size > 1)
     .map(([scenario, measured]) => {
-      const first = measured[0] as Row;
-      const last = measured[measured.length - 1] as Row;
-      const each = measured.map((r) => `${mb(r.rssKb)} MB at ${r.tokens.toLocaleString('en-US')} tokens`).join(', ');
-      const growth = (((last.rssKb ?? 0) / (first.rssKb ?? 1) - 1) * 100).toFixed(0);
-      return `${scenario}: peak RSS ${each} (${Number(growth) >= 0 ? '+' : ''}${growth}% from the smallest to the largest)`;
+      const both = growth('peak RSS', measured, (r) => r.rssKb);
+      // Issue 22's figure for a worker: the run with nothing new to tell, the estate's every later day.
+      const steady = measured.every((r) => (r.steadyRssKb ?? null) !== null) ? `; ${growth('in the measured run alone', measured, (r) => r.steadyRssKb ?? null)}` : '';
+      return `${scenario}: ${both}${steady}`;
     });
 }
 
@@ -427,7 +462,7 @@ async function main(o: Options): Promise<void> {
   const workerRows = async (target: RedisTarget, c: WorkerCase, floorMs: number | null, scenario: string) => {
     log(`${scenario}, ${c.tokens} tokens (two runs)`);
     const w = await workers(gcore, target, c, o, slack.webhookUrl);
-    add({ scenario, tokens: c.tokens, wallMs: w.steady.wallMs, floorMs, rssKb: w.rssKb, cpuMs: w.cpu.workers, redisBytesPerToken: w.memory / c.tokens });
+    add({ scenario, tokens: c.tokens, wallMs: w.steady.wallMs, floorMs, rssKb: w.rssKb, steadyRssKb: w.steadyRssKb, cpuMs: w.cpu.workers, redisBytesPerToken: w.memory / c.tokens });
     const top = Object.entries(w.state.groups)
       .sort((x, y) => y[1] - x[1])
       .slice(0, 4)
