@@ -3,6 +3,7 @@ import { UNKNOWN_ISSUER, type IssuerFacts } from '../../src/core/issuer-facts.js
 import { createIssuerFactsStore, type RosterMark } from '../../src/store/issuer-facts-store.js';
 import { countedRedis } from '../support/counted-redis.js';
 import { testRedis } from '../support/store-fixtures.js';
+import { until } from '../support/worker-process.js';
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
@@ -49,6 +50,19 @@ describe('issuer facts store (real Redis): a replica holding a run for its token
     await replicaA.set(20, 99, present(4)); // a user outside the roster, read one by one by A
     expect(await replicaA.get(20, 99)).toEqual({ mark: READ, facts: present(4) });
     expect(await replicaB.get(20, 99)).toEqual({ mark: READ, facts: present(4) });
+  });
+
+  it('drops a copy no token job asked for in releaseAfterMs (it is not kept through the report job); the next job reads again', async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-5', [account(40, [[1, present(1)]])]);
+    const replica = counted();
+    let clock = 1_000;
+    const store = createIssuerFactsStore(replica.client, prefix, { releaseAfterMs: 20, now: () => clock });
+    expect(await store.heldForRun('run-5').get(40, 1)).toEqual({ mark: READ, facts: present(1) });
+    expect(store.heldRun()).toBe('run-5');
+    clock += 20;
+    await until(() => Promise.resolve(store.heldRun() === null), 2_000, 'the idle copy dropped');
+    expect(await store.heldForRun('run-5').get(40, 1)).toEqual({ mark: READ, facts: present(1) });
+    expect(replica.reads()).toBe(2);
   });
 
   it('over maxHeldFields, holds nothing and reads one token at a time', async () => {
