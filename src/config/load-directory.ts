@@ -12,6 +12,11 @@ export interface DirectoryIo {
   /** Milliseconds since the epoch; Date.now otherwise. */
   readonly now?: () => number;
   readonly timeoutMs?: number;
+  /**
+   * A file is looked at (stat) at most this often, however often refresh() is called (default 0: every call);
+   * the worker refreshes before every token, so a change is seen by the first token after at most this long.
+   */
+  readonly fileCheckMs?: number;
 }
 
 /**
@@ -29,7 +34,7 @@ const NOT_CONFIGURED: DirectorySource = Object.freeze({ verdict: (email: string)
 
 /**
  * Reads `issuers.directory` (null: none configured). A file is read again when its modification time or size
- * changes; a URL is fetched with `Authorization: Bearer <tokenEnv>` at most every refreshMinutes (a failed fetch
+ * changes (looked at most every fileCheckMs); a URL is fetched with `Authorization: Bearer <tokenEnv>` at most every refreshMinutes (a failed fetch
  * too: the directory's server is not hammered). The contents and the token never leave this object; a problem
  * names the file or the URL's host and why, never an email or the token.
  */
@@ -42,6 +47,7 @@ export async function loadDirectory(settings: DirectorySettings | null, io: Dire
   let problem: string | null = null;
   let fileStamp: string | null = null;
   let fetchedAt: number | null = null;
+  let fileCheckedAt: number | null = null;
 
   const use = (text: string) => {
     current = parseDirectory(text, settings.format, settings.listsEveryActive);
@@ -54,6 +60,11 @@ export async function loadDirectory(settings: DirectorySettings | null, io: Dire
   };
 
   const refreshFile = (path: string) => {
+    const t = now();
+    if (fileCheckedAt !== null && t - fileCheckedAt < (io.fileCheckMs ?? 0)) {
+      return;
+    }
+    fileCheckedAt = t;
     let stamp: string;
     try {
       const s = statSync(path);

@@ -47,6 +47,25 @@ describe('loadDirectory', () => {
       expect(d.problem).toBeNull();
     });
 
+    it('with fileCheckMs, is looked at once in that time however often refreshed: a change is seen after at most that long', async () => {
+      const path = join(dir, 'checked.csv');
+      writeFileSync(path, 'ann@example.com,active\n');
+      utimesSync(path, 1_000, 1_000);
+      let clock = 50_000;
+      const d = await loadDirectory(fileSettings(path), { secrets: createSecrets({}), now: () => clock, fileCheckMs: 1000 });
+      expect(d.verdict('ann@example.com')).toEqual({ status: 'active' });
+
+      writeFileSync(path, 'ann@example.com,left\n');
+      utimesSync(path, 2_000, 2_000);
+      clock += 999;
+      await d.refresh();
+      expect(d.verdict('ann@example.com')).toEqual({ status: 'active' }); // looked at 999 ms ago: not again yet
+
+      clock += 1;
+      await d.refresh();
+      expect(d.verdict('ann@example.com')).toEqual({ status: 'left', leftAt: null });
+    });
+
     it('says why it cannot be used, answers unknown rather than an old copy, and recovers', async () => {
       const path = join(dir, 'active.json');
       writeFileSync(path, '["ann@example.com"]');

@@ -74,7 +74,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   // Each route's webhook (and SLACK_WEBHOOK_URL's, unless every finding is routed), read and checked now.
   const webhooks = routeWebhooks(config.notify.slack, secrets, 'the worker posts to Slack');
   // Each replica reads the company directory itself: its contents are never put in Redis.
-  const directory = await loadDirectory(config.issuers?.directory ?? null, { secrets });
+  // A file is looked at most once a second, not once per token: a change is seen within about a second.
+  const directory = await loadDirectory(config.issuers?.directory ?? null, { secrets, fileCheckMs: 1000 });
   if (directory.problem !== null) {
     log.warn(directory.problem);
   }

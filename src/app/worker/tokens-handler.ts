@@ -52,6 +52,6 @@ export function makeTokensHandler(deps: TokensHandlerDeps): (job: Job) => Promis
     },
     onResult: (r) => deps.metrics.tokensAudited.inc({ status: r.status }),
     refusedKeys: (runKey) => deps.stores.refusedKeys.forRun(runKey),
-    issuers: (runKey) => deps.stores.issuers.forRun(runKey),
+    issuers: (runKey) => deps.stores.issuers.heldForRun(runKey),
   });
 }

@@ -11,6 +11,9 @@ import { createRevocationStore } from '../../store/revocation-store.js';
 import { createRunStore } from '../../store/run-store.js';
 import { createSentinelStore } from '../../store/sentinel-store.js';
 
+/** How old a replica's copy of the run's refused keys may be before a token job reads them again. */
+export const REFUSALS_RECHECK_MS = 250;
+
 /** Every store the worker reads and writes, all on its one Redis client and prefix. */
 export function createWorkerStores(redis: RedisClient, prefix: string) {
   return {
@@ -21,7 +24,8 @@ export function createWorkerStores(redis: RedisClient, prefix: string) {
     sentinel: createSentinelStore(redis, prefix),
     revocations: createRevocationStore(redis, prefix),
     mutes: createMuteStore(redis, prefix),
-    refusedKeys: createRefusedKeyStore(redis, prefix),
+    // A refusal another replica stored is seen here within this (its own at once): README "Guarantees".
+    refusedKeys: createRefusedKeyStore(redis, prefix, { recheckMs: REFUSALS_RECHECK_MS }),
     history: createHistoryStore(redis, prefix),
     issuers: createIssuerFactsStore(redis, prefix),
     acks: createActionStore(redis, prefix),
