@@ -271,6 +271,8 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   log(`  first run (posts every finding): ${(first.wallMs / 1000).toFixed(2)} s`);
   // The second run is every later day's run: same tokens, nothing new to say. This one is measured, its peak
   // RSS too: Linux's high-water mark of each replica is reset before it and read after it.
+  // Read first: the reset also lowers what the process reports as its peak at exit (getrusage reads the same mark).
+  const firstPeakKb = procs.map((p) => peakRssKb(p.child.pid));
   const steadyPeak = procs.map((p) => resetPeakRss(p.child.pid));
   const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(target), gcore: gcore.cpuMs() };
   const steady = await trigger();
@@ -292,7 +294,7 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   // After the workers are gone, so that their connections' buffers do not count.
   const memory = (await usedMemory(target)) - memoryBefore;
   const state = await keptState(target, prefix);
-  const rss = procs.map((p) => readUsage(p.rss)?.rssKb ?? 0);
+  const rss = procs.map((p, i) => Math.max(readUsage(p.rss)?.rssKb ?? 0, firstPeakKb[i] ?? 0));
   const steadyRssKb = steadyKb.every((kb): kb is number => kb !== null) ? Math.max(...steadyKb) : null;
   return { first, steady, state, memory, cpu, rssKb: Math.max(...rss), steadyRssKb };
 }
