@@ -10,7 +10,10 @@ import type { Finding } from './finding.js';
 export interface SharedStrings {
   /** The one copy of `text` (the first seen); null stays null. */
   readonly text: <T extends string | null | undefined>(text: T) => T;
-  /** The finding with its texts shared; its own id and token name are left as they are (no one shares them). */
+  /**
+   * The finding with its texts shared; its own id and token name are left as they are (no one shares them), and
+   * so are the rare ones (a failing route's name, a revocation's people).
+   */
   readonly finding: (f: Finding) => Finding;
   /** Distinct texts held. */
   readonly size: () => number;
@@ -22,12 +25,9 @@ export function sharedStrings(): SharedStrings {
     if (typeof value !== 'string') {
       return value;
     }
-    const held = pool.get(value);
-    if (held !== undefined) {
-      return held as T;
-    }
-    pool.set(value, value);
-    return value;
+    const held = pool.get(value) ?? value;
+    pool.set(value, held);
+    return held as T;
   };
   const finding = (f: Finding): Finding => ({
     ...f,
@@ -43,7 +43,6 @@ export function sharedStrings(): SharedStrings {
     message: text(f.message),
     remediation: text(f.remediation),
     muteReason: text(f.muteReason),
-    ...(f.route === undefined ? {} : { route: text(f.route) }),
   });
   return { text, finding, size: () => pool.size };
 }

@@ -21,6 +21,7 @@ describe('sharedStrings', () => {
     const noIssuer = { ...finding(10), issuer: null };
     for (const f of [plain, routed, revoked, noIssuer]) {
       expect(JSON.stringify(shared.finding(f))).toBe(JSON.stringify(f));
+      expect(shared.finding(f)).toStrictEqual(f); // no key added, not even an undefined one
     }
     expect(shared.finding(plain)).not.toBe(plain); // a copy: the parsed object is dropped
   });
