@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { createMetrics } from '../../src/app/health/metrics.js';
+import { slackActionMetrics } from '../../src/app/health/slack-action-metrics.js';
 import { promtool } from '../support/promtool.js';
 
 const RULES = 'deploy/prometheus/alerts.yml';
@@ -22,7 +23,7 @@ const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
   templating: { list: { name: string; type: string; query: string }[] };
 };
 
-/** Every series name a worker's /metrics exposes (a histogram as its _bucket, _sum and _count). */
+/** Every series name a worker's /metrics exposes, with Slack's app tokens set (a histogram as its _bucket, _sum and _count). */
 async function exportedNames(): Promise<Set<string>> {
   const m = createMetrics({
     openCounts: () => Promise.resolve(new Map()),
@@ -32,6 +33,7 @@ async function exportedNames(): Promise<Set<string>> {
     staleAfterMs: () => 1,
     startedAt: 0,
   });
+  slackActionMetrics(m);
   const names = new Set<string>();
   for (const metric of await m.registry.getMetricsAsJSON()) {
     // The type is a string at run time, whatever prom-client's typings say.
