@@ -22,6 +22,33 @@ export async function readRosters(
   accounts: readonly AccountResult[],
   deps: { api: GcoreApi; secrets: Secrets },
 ): Promise<Map<number, Roster>> {
+  const wanted = wantedRosters(config, accounts);
+  if (!readsPeople(deps.api)) {
+    return new Map();
+  }
+  const rosters = await mapPool([...wanted], config.gcore.concurrency, ([clientId, apiKeyEnv]) => rosterOf(clientId, apiKeyEnv, deps));
+  return new Map(rosters.map((r) => [r.clientId, r]));
+}
+
+/**
+ * The same rosters as readRosters, each read started at once and its own promise (never rejected for the
+ * account's problems): the one-shot audit reads them while it reads the tokens, and a token waits only for
+ * its own account's roster. The requests queue in the client's limiter, which bounds them.
+ */
+export function startRosters(
+  config: Config,
+  accounts: readonly AccountResult[],
+  deps: { api: GcoreApi; secrets: Secrets },
+): Map<number, Promise<Roster>> {
+  const wanted = wantedRosters(config, accounts);
+  if (!readsPeople(deps.api)) {
+    return new Map();
+  }
+  return new Map([...wanted].map(([clientId, apiKeyEnv]) => [clientId, rosterOf(clientId, apiKeyEnv, deps)]));
+}
+
+/** Each client id once, with its configured key's variable; blind accounts are skipped. */
+function wantedRosters(config: Config, accounts: readonly AccountResult[]): Map<number, string> {
   const wanted = new Map<number, string>();
   accounts.forEach((a, i) => {
     const configured = config.accounts[i];
@@ -29,22 +56,20 @@ export async function readRosters(
       wanted.set(a.clientId, configured.apiKeyEnv);
     }
   });
-  if (!readsPeople(deps.api)) {
-    return new Map();
-  }
-  const rosters = await mapPool([...wanted], config.gcore.concurrency, async ([clientId, apiKeyEnv]) => {
-    let apiKey: string;
-    try {
-      apiKey = deps.secrets.get(apiKeyEnv);
-    } catch (error) {
-      if (error instanceof AuditError) {
-        return { clientId, error: `its users could not be read: ${error.message} (issuer checks skipped)`, keyUserId: null, facts: new Map() };
-      }
-      throw error;
+  return wanted;
+}
+
+async function rosterOf(clientId: number, apiKeyEnv: string, deps: { api: GcoreApi; secrets: Secrets }): Promise<Roster> {
+  let apiKey: string;
+  try {
+    apiKey = deps.secrets.get(apiKeyEnv);
+  } catch (error) {
+    if (error instanceof AuditError) {
+      return { clientId, error: `its users could not be read: ${error.message} (issuer checks skipped)`, keyUserId: null, facts: new Map() };
     }
-    return readRoster(clientId, apiKey, deps.api, apiKeyEnv);
-  });
-  return new Map(rosters.map((r) => [r.clientId, r]));
+    throw error;
+  }
+  return readRoster(clientId, apiKey, deps.api, apiKeyEnv);
 }
 
 /** The accounts with each unreadable roster's reason set (`roster`): a coverage reason of its own. */

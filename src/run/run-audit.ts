@@ -11,7 +11,7 @@ import { auditToken, failedResult } from './audit-token.js';
 import { enumerateAccounts } from './enumerate-accounts.js';
 import { mapPool } from './map-pool.js';
 import { issuerFacts } from './read-roster.js';
-import { readRosters, withRosterErrors } from './read-rosters.js';
+import { startRosters, withRosterErrors } from './read-rosters.js';
 import type { IssuerFacts } from '../core/issuer-facts.js';
 import type { Finding } from '../core/finding.js';
 
@@ -43,29 +43,31 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
 
   const enumerated = await enumerateAccounts(config, deps);
   const refs = enumerated.refs;
-  // The people, once per run: each account's roster, and each user it has not seen asked for once.
-  const rosters = await readRosters(config, enumerated.accounts, deps);
-  const accounts = withRosterErrors(enumerated.accounts, rosters);
+  // The people, once per run: each account's roster, and each user it has not seen asked for once. They are
+  // read while the tokens are (their requests queue first), not before: a token waits for its account's
+  // roster only when it needs it, and the gets fill the slots the people's few calls leave free.
+  const rostersRead = startRosters(config, enumerated.accounts, deps);
+  for (const roster of rostersRead.values()) {
+    roster.catch(() => undefined); // awaited below; until then, a failure is not an unhandled rejection
+  }
   const asked = new Map<string, Promise<IssuerFacts>>();
   const issuerOf = (clientId: number, userId: number, apiKey: string): Promise<IssuerFacts> => {
     const field = `${clientId}:${userId}`;
     let facts = asked.get(field);
     if (facts === undefined) {
       // The directory's verdict is asked per token (auditToken), so the facts hold none of it.
-      facts = issuerFacts(rosters.get(clientId), userId, apiKey, deps.api);
+      const roster = rostersRead.get(clientId);
+      facts = roster === undefined ? issuerFacts(undefined, userId, apiKey, deps.api) : roster.then((r) => issuerFacts(r, userId, apiKey, deps.api));
       asked.set(field, facts);
     }
     return facts;
   };
-  for (const a of accounts) {
+  for (const a of enumerated.accounts) {
     if (a.error !== null) {
       log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
     }
-    if (a.roster !== undefined) {
-      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
-    }
   }
-  log.info({ accounts: accounts.length, tokens: refs.length }, 'auditing tokens');
+  log.info({ accounts: enumerated.accounts.length, tokens: refs.length }, 'auditing tokens');
 
   const refusedKeys = new Map<string, string>();
   await deps.directory?.refresh();
@@ -82,6 +84,13 @@ export async function runAudit(config: Config, deps: RunAuditDeps): Promise<Repo
     }
   });
 
+  const rosters = new Map(await Promise.all([...rostersRead].map(async ([clientId, roster]) => [clientId, await roster] as const)));
+  const accounts = withRosterErrors(enumerated.accounts, rosters);
+  for (const a of accounts) {
+    if (a.roster !== undefined) {
+      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
+    }
+  }
   deps.onResults?.(results);
   const report = buildReport({
     runId,

@@ -58,6 +58,23 @@ describe("audit's start-up", () => {
     expect(workerModules(run.modules)).toEqual([]);
   });
 
+  it('cron-parser is loaded only where a schedule is checked: not for a configuration without one', async () => {
+    const cronParser = (modules: readonly string[]) => modules.some((m) => m.includes('/node_modules/cron-parser/'));
+    const plain = join(dir, 'no-schedule.yaml');
+    writeFileSync(plain, 'accounts: [{ clientId: 456 }]\n');
+    const env = { GCORE_API_URL: gcore.url, GCORE_API_KEY: KEY };
+    const without = await tracedRun(['audit', '--config', plain, '--format', 'json'], env);
+    expect(without.code).toBe(0);
+    expect(without.modules.some((m) => m.includes('/node_modules/got/'))).toBe(true);
+    expect(cronParser(without.modules)).toBe(false);
+    // The same audit with a schedule to validate loads it (so the check above can fail), and still runs.
+    const scheduled = join(dir, 'schedule.yaml');
+    writeFileSync(scheduled, "schedule: { cron: '0 7 * * 1-5' }\naccounts: [{ clientId: 456 }]\n");
+    const withSchedule = await tracedRun(['audit', '--config', scheduled, '--format', 'json'], env);
+    expect(withSchedule.code).toBe(0);
+    expect(cronParser(withSchedule.modules)).toBe(true);
+  });
+
   it('the tracer sees BullMQ and ioredis where a command does load them (the check can fail)', async () => {
     // `runs` reads Redis: nothing listens on this port, and it fails fast, after loading the store's code.
     const run = await tracedRun(['runs'], { REDIS_URL: 'redis://127.0.0.1:1' });

@@ -88,6 +88,24 @@ describe('the people, read once per run', () => {
     expect(logs.text()).not.toMatch(/@example\.com/);
   });
 
+  it('reads the people while it reads the tokens, and each token still gets its issuer\'s facts', async () => {
+    gcore.latencyMs = 5; // requests overlap only when answers take a moment
+    const { code, report } = await audit(CONFIG);
+    expect(code).toBe(0);
+    const isGet = (r: string) => /^GET \/iam\/v2\/clients\/456\/tokens\/\d+$/.test(r);
+    const firstGet = gcore.requests.findIndex(isGet);
+    const lastPage = gcore.requests.lastIndexOf('GET /iam/users');
+    // The roster's pages are read one after another; the token gets do not wait for the last of them.
+    expect(firstGet).toBeGreaterThan(-1);
+    expect(firstGet).toBeLessThan(lastPage);
+    expect(gcore.requests.filter(isGet)).toHaveLength(20);
+    expect(count('GET /iam/users')).toBe(Math.ceil(USERS / USERS_PAGE) + 1);
+    expect(report.keyUserTokens).toEqual(['456:102', '456:202']);
+    expect(report.findings.filter((f) => f.tokenId === 104 || f.tokenId === 109).map((f) => `${f.tokenId}:${f.rule}`).sort()).toEqual(
+      expect.arrayContaining(['104:issuer-deleted', '109:issuer-deleted']),
+    );
+  });
+
   it('an unreadable roster is a coverage gap of the account, not a pass', async () => {
     gcore.scripts.set('/iam/users', () => ({ status: 500, body: '{"detail":"boom"}' }));
     const { code, report, logs } = await audit(CONFIG);

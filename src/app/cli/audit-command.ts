@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { atLeast, type Severity } from '../../core/severity.js';
-import { EvidenceWriteError, SecretNotSetError, SlackRejectedError, SlackUnavailableError, UsageError } from '../../core/errors.js';
+import { SecretNotSetError, UsageError } from '../../core/errors.js';
 import { parseDateOrInstant } from '../../core/parse-iso-date.js';
 import { showValue } from '../../config/format-issues.js';
 import type { Report, TokenResult } from '../../core/report.js';
-import { formatFindingsCsv } from '../../core/finding-csv.js';
-import { signManifest, writeEvidence } from '../../run/write-evidence.js';
-import { evidenceSigningKey } from '../../run/run-evidence.js';
-import { toOutput } from './output-file.js';
 import type { AccountConfig, Config } from '../../config/config.js';
 import type { Secrets } from '../../config/secrets.js';
 import { createExportApi } from '../../gcore/export-api.js';
@@ -17,20 +13,14 @@ import { createRequestLimiter } from '../../gcore/request-limiter.js';
 import type { GcoreApi } from '../../gcore/gcore-api.js';
 import { runAudit } from '../../run/run-audit.js';
 import { loadDirectory } from '../../config/load-directory.js';
-import { formatTable } from '../report/format-table.js';
-import { jsonChunks, writeJson } from '../report/json-chunks.js';
-import { planNotice } from '../../alerts/plan-notice.js';
-import type { RouteMessages } from '../../alerts/slack/digest-messages.js';
-import { previewHeading, previewJson, previewMessages } from '../../alerts/slack/preview-messages.js';
-import { routeWebhooks } from '../../alerts/slack/route-webhooks.js';
-import { createSlackNotifier, type SlackNotifierOptions } from '../../alerts/slack/slack-notifier.js';
 import { EXIT } from './exit-codes.js';
-import { describeSlackFailure, webhookHolder } from './describe-slack-failure.js';
+import type { SlackNotifierOptions } from '../../alerts/slack/slack-notifier.js';
+import type { ReportFormat } from './audit-output.js';
 import { watchKeys, type KeyProblem } from './watch-keys.js';
 
 export interface AuditFlags {
   /** wide: the table with every column whole. */
-  readonly format: 'table' | 'wide' | 'json' | 'csv';
+  readonly format: ReportFormat;
   /** Write the report here (atomically) instead of stdout. */
   readonly output?: string;
   /** Write the run's evidence folder under this directory. */
@@ -43,18 +33,6 @@ export interface AuditFlags {
   readonly slackPreview: boolean | string;
 }
 
-
-/** The one-shot digest of each route: everything open is told (no memory of earlier runs), within the budget. */
-export function reportDigests(report: Report, config: Config): RouteMessages[] {
-  return planNotice({
-    run: { id: report.runId, trigger: 'audit' },
-    previous: new Map(),
-    findings: report.findings,
-    results: [],
-    settings: config.notify.slack,
-    now: new Date(report.evaluatedAt),
-  }).digests;
-}
 
 export interface AuditIo {
   readonly stdout: { write(text: string): unknown };
@@ -138,16 +116,11 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     throw new UsageError(`--slack-preview prints after the table: it cannot be combined with --format ${flags.format}`);
   }
   // Read before the audit: a key that cannot be read costs no API calls.
-  const signingKey = flags.evidence === undefined ? null : evidenceSigningKey(io.secrets);
-  if (signingKey !== null) {
-    try {
-      signManifest('', signingKey);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-  }
+  const signingKey = flags.evidence === undefined ? null : await usableSigningKey(io.secrets);
   // Every webhook is read and checked before the audit, so a missing one costs no API calls.
-  const webhooks = flags.notify ? routeWebhooks(config.notify.slack, io.secrets, '--notify needs the Slack webhook') : null;
+  const webhooks = flags.notify
+    ? (await import('../../alerts/slack/route-webhooks.js')).routeWebhooks(config.notify.slack, io.secrets, '--notify needs the Slack webhook')
+    : null;
 
   let source: { api: GcoreApi; config: Config; secrets: Secrets };
   let keys: ReturnType<typeof watchKeys> | null = null;
@@ -168,7 +141,7 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     io.logger.warn(directory.problem);
   }
   let results: readonly TokenResult[] = [];
-  const report: Report = await runAudit(source.config, {
+  const auditing = runAudit(source.config, {
     api: source.api,
     secrets: source.secrets,
     logger: io.logger,
@@ -177,6 +150,12 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     directory,
     ...(flags.evidence === undefined ? {} : { onResults: (r: readonly TokenResult[]) => (results = r), keepSnapshots: false, rows: true }),
   });
+  // What only the end needs (the report's formats, the evidence folder, Slack) is loaded while the first
+  // requests are out, not before them: about 25 ms of CPU off the start.
+  const loading = import('./audit-output.js');
+  loading.catch(() => undefined); // awaited below, after the audit (whose own error comes first)
+  const report: Report = await auditing;
+  const output = await loading;
   const problems: KeyProblem[] = keys === null ? [] : await keys.problems(source.config.accounts, source.secrets);
   // A security tool never prints "No findings." for a run that saw nothing: no report, only why.
   if (report.summary.accounts === 0) {
@@ -184,31 +163,17 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
     throw new UsageError(why.map((w) => `nothing was audited: ${w}`).join('\n'));
   }
   const notAudited = notAuditedAccounts(source.config.accounts.length - report.summary.accounts, problems);
-  await toOutput(flags.output, io.stdout, async (out) => {
-    if (flags.format === 'json') {
-      await writeJson(out, report);
-    } else if (flags.format === 'csv') {
-      out.write(formatFindingsCsv(report.findings));
-    } else {
-      out.write(formatTable(report, { wide: flags.format === 'wide', notAudited }));
-    }
-  });
+  await output.writeReport(report, { format: flags.format, output: flags.output, notAudited }, io.stdout);
   if (flags.evidence !== undefined) {
-    await auditEvidence(flags.evidence, { report, results, config: source.config, signingKey }, io);
+    await output.auditEvidence(flags.evidence, { report, results, config: source.config, signingKey }, io);
   }
   for (const p of problems) {
     io.stderr.write(`gcore-token-audit: ${p.line}: ${p.clientId === null ? `the account of ${p.apiKeyEnv}` : `account ${p.clientId}`} was not audited\n`);
   }
 
-  const digests = preview !== null || webhooks !== null ? reportDigests(report, config) : [];
+  const digests = preview !== null || webhooks !== null ? output.reportDigests(report, config) : [];
   if (preview !== null) {
-    if (digests.length === 0) {
-      io.stdout.write('\nSlack: --notify would post nothing (no unmuted finding at or above the minimum severity).\n');
-    }
-    for (const d of digests) {
-      io.stdout.write(`\n${previewHeading('--notify', d)}\n\n`);
-      io.stdout.write(preview === 'json' ? previewJson(d.messages) : previewMessages(d.messages));
-    }
+    output.printPreview(digests, preview, io.stdout);
   }
 
   let exitCode: number = EXIT.ok;
@@ -219,72 +184,25 @@ export async function auditCommand(config: Config, flags: AuditFlags, io: AuditI
   if (notAudited !== null) {
     exitCode = EXIT.partial;
   }
-  if (webhooks !== null) {
-    if (digests.length === 0) {
-      io.logger.info('nothing to notify: no unmuted finding at or above the minimum severity');
-    }
-    let undelivered = false;
-    for (const d of digests) {
-      const webhookUrl = webhooks.get(d.route);
-      if (webhookUrl === undefined) {
-        continue; // unreachable: routeWebhooks reads every route a finding can take
-      }
-      const notifier = createSlackNotifier({ webhookUrl, ...io.slack });
-      let posted = 0;
-      try {
-        await notifier.send(d.messages, (i) => {
-          posted = i + 1;
-          io.logger.info({ route: d.route, part: i + 1, of: d.messages.length }, 'Slack message delivered');
-        });
-      } catch (error) {
-        if (error instanceof SlackRejectedError || error instanceof SlackUnavailableError) {
-          // For a person, not a log: which variable holds the webhook, Slack's answer, no stack.
-          const holder = webhookHolder(d.route, config.notify.slack.routes.find((r) => r.name === d.route)?.webhookEnv);
-          const kept = 'audit keeps nothing queued: run it again once fixed';
-          io.stderr.write(`gcore-token-audit: ${describeSlackFailure(error, holder, { posted, messages: d.messages.length }, kept)}\n`);
-          undelivered = true;
-          continue; // the other routes still get theirs
-        }
-        throw error;
-      }
-    }
-    if (undelivered) {
-      return EXIT.notify;
-    }
+  if (webhooks !== null && !(await output.notify(digests, webhooks, config, io))) {
+    return EXIT.notify;
   }
   return exitCode;
 }
 
-/** The evidence folder of a one-shot audit: a failure is said and logged, and the audit's exit code stands. */
-async function auditEvidence(
-  dir: string,
-  run: { report: Report; results: readonly TokenResult[]; config: Config; signingKey: string | null },
-  io: AuditIo,
-): Promise<void> {
-  const accountNames = new Map(run.config.accounts.flatMap((a) => (a.clientId !== null && a.name ? [[a.clientId, a.name] as const] : [])));
-  try {
-    const path = await writeEvidence(
-      { report: run.report, results: run.results, accountNames, mutes: run.config.mutes, policy: run.config.policy, version: io.version ?? 'unknown' },
-      { dir, signingKey: run.signingKey, clock: io.clock, jsonPieces: jsonChunks, beforeRename: evidencePauseSeam() },
-    );
-    io.logger.info({ runId: run.report.runId }, 'evidence folder written');
-    io.stderr.write(`gcore-token-audit: evidence written to ${path}\n`);
-  } catch (error) {
-    if (!(error instanceof EvidenceWriteError)) {
-      throw error;
+/** The signing key, read and tried before the audit: a key that cannot sign costs no API calls. */
+async function usableSigningKey(secrets: Secrets): Promise<string | null> {
+  const { evidenceSigningKey } = await import('../../run/run-evidence.js');
+  const signingKey = evidenceSigningKey(secrets);
+  if (signingKey !== null) {
+    const { signManifest } = await import('../../run/write-evidence.js');
+    try {
+      signManifest('', signingKey);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
     }
-    io.logger.error({ err: error, runId: run.report.runId }, 'evidence folder not written');
-    io.stderr.write(`gcore-token-audit: ${error.message}\n`);
   }
-}
-
-/**
- * Test seam, documented in the README: EVIDENCE_TEST_PAUSE_MS holds a written folder this long before its rename,
- * so a test can kill the process while the folder is still temporary. Unset in production: no pause.
- */
-function evidencePauseSeam(): ((tmp: string) => Promise<void>) | undefined {
-  const ms = Number(process.env.EVIDENCE_TEST_PAUSE_MS ?? '');
-  return Number.isFinite(ms) && ms > 0 ? () => new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
+  return signingKey;
 }
 
 /** The summary's `N accounts not audited: key rejected`; null when every account was audited. */
