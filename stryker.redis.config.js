@@ -26,6 +26,7 @@ if (process.env.REDIS_URL === undefined) {
 const IN_PROCESS = [
   'alert-state-store', 'commit-run', 'delivery', 'history', 'history-store', 'mute-store', 'outbox-store',
   'people-sentinel', 'report-job', 'report-stream', 'revocation-lapse', 'revoke', 'run-store', 'sentinel-store',
+  'refused-key-store', 'issuer-facts-store',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
