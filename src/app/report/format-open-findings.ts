@@ -36,10 +36,18 @@ export function formatOpenFindingsTable(
   return `${[...body, '', summary.join(' · ')].join('\n')}\n`;
 }
 
+/**
+ * The open findings as CSV; the last two columns (added after the others, so a sheet reading them by place
+ * still works) say who acknowledged a finding in Slack (name and Slack user id) and until when it is not reminded.
+ */
 export function formatOpenFindingsCsv(findings: readonly OpenFinding[]): string {
-  const header = ['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation'];
+  const header = ['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation', 'acknowledgedBy', 'acknowledgedUntil'];
   return formatCsv(
     header,
-    findings.map((f) => [f.id, f.severity, f.rule, f.clientId, f.accountName, f.tokenId, f.tokenName, f.role, f.owner, f.lastUsage, f.expDate, f.firstSeen, f.lastSeen, f.lastNotified, f.routes.join(' '), f.muted, f.muteReason, f.message, issuerCell(f.issuer), f.created, f.remediation]),
+    findings.map((f) => [
+      f.id, f.severity, f.rule, f.clientId, f.accountName, f.tokenId, f.tokenName, f.role, f.owner, f.lastUsage, f.expDate, f.firstSeen, f.lastSeen, f.lastNotified, f.routes.join(' '), f.muted, f.muteReason, f.message, issuerCell(f.issuer), f.created, f.remediation,
+      f.acknowledged === undefined ? null : `${f.acknowledged.name} (${f.acknowledged.by})`,
+      f.acknowledged?.until ?? null,
+    ]),
   );
 }
