@@ -71,4 +71,12 @@ describe('refused key store (real Redis): two replicas of one run', () => {
     await expect(run.get('K:4')).rejects.toThrow('hgetall failed (test)');
     expect(await run.get('K:4')).toBe('refused');
   });
+
+  it("with recheckMs and the default clock, the copy is reused within recheckMs (the worker's setting)", async () => {
+    const b = counted();
+    const run = createRefusedKeyStore(b.client, prefix, { recheckMs: 60_000 }).forRun('run-7');
+    expect(await run.get('K:5')).toBeUndefined();
+    expect(await run.get('K:5')).toBeUndefined();
+    expect(b.reads()).toBe(1);
+  });
 });
