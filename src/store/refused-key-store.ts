@@ -16,7 +16,7 @@ export interface RefusedKeyStoreOptions {
    * every token job reads). A refusal this replica saw itself is known at once; another replica's within this.
    */
   readonly recheckMs?: number;
-  /** Milliseconds; Date.now otherwise. */
+  /** Milliseconds, never going back (only differences are used); performance.now otherwise. */
   readonly now?: () => number;
 }
 
@@ -27,7 +27,7 @@ const REFUSED_TTL_SECONDS = 86_400;
 interface Held {
   readonly run: string;
   readonly refused: Map<string, string>;
-  /** When the last read was sent (a refusal stored after it may be missing), and the read while in flight. */
+  /** When the last read was sent (a refusal stored after it may be missing), and that read (maybe settled). */
   sentAt: number;
   reading: Promise<void> | null;
 }
@@ -42,7 +42,7 @@ interface Held {
 export function createRefusedKeyStore(redis: RedisClient, prefix: string, options: RefusedKeyStoreOptions = {}) {
   const keys = storeKeys(prefix);
   const recheckMs = options.recheckMs ?? 0;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => performance.now());
   let held: Held | null = null;
 
   const heldFor = (run: string): Held => {
@@ -53,26 +53,19 @@ export function createRefusedKeyStore(redis: RedisClient, prefix: string, option
   };
   const readAgain = (h: Held, key: string): Promise<void> => {
     h.sentAt = now();
-    const reading = redis.hgetall(key).then((all) => {
-      for (const [keyId, reason] of Object.entries(all)) {
-        h.refused.set(keyId, reason);
-      }
-    });
-    h.reading = reading;
-    void reading.then(
-      () => {
-        if (h.reading === reading) {
-          h.reading = null;
+    // Kept once settled: awaiting a settled read costs nothing, and a failed one is never joined (sentAt reset).
+    h.reading = redis.hgetall(key).then(
+      (all) => {
+        for (const [keyId, reason] of Object.entries(all)) {
+          h.refused.set(keyId, reason);
         }
       },
-      () => {
-        if (h.reading === reading) {
-          h.reading = null;
-        }
+      (error: unknown) => {
         h.sentAt = -Infinity; // a failed read is no read: the next token job asks again
+        throw error;
       },
     );
-    return reading;
+    return h.reading;
   };
 
   return {
@@ -85,7 +78,8 @@ export function createRefusedKeyStore(redis: RedisClient, prefix: string, option
           if (known !== undefined) {
             return known; // a refusal stays for the whole run: no need to ask Redis again
           }
-          if (recheckMs > 0 && now() - h.sentAt < recheckMs) {
+          // With recheckMs 0 this never holds: the clock never goes back.
+          if (now() - h.sentAt < recheckMs) {
             await h.reading; // recent enough: join the read in flight, if any, rather than send one more
           } else {
             await readAgain(h, key);

@@ -1,7 +1,8 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { UNKNOWN_ISSUER, type IssuerFacts } from '../../src/core/issuer-facts.js';
 import { createIssuerFactsStore, type RosterMark } from '../../src/store/issuer-facts-store.js';
-import { countedRedis } from '../support/counted-redis.js';
+import { storeKeys } from '../../src/store/store-keys.js';
+import { countedRedis, failingOnce } from '../support/counted-redis.js';
 import { testRedis } from '../support/store-fixtures.js';
 import { until } from '../support/worker-process.js';
 
@@ -73,5 +74,99 @@ describe('issuer facts store (real Redis): a replica holding a run for its token
     expect(await store.heldForRun('run-4').get(30, 1)).toEqual({ mark: READ, facts: present(1) });
     expect(await store.heldForRun('run-4').get(30, 2)).toEqual({ mark: READ, facts: present(1) });
     expect(replica.reads()).toBe(2); // two HMGETs, no HGETALL
+  });
+
+  it('holds a run of exactly maxHeldFields fields', async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-6', [account(50, [[1, present(1)], [2, present(1)], [3, present(1)]])]);
+    const replica = counted();
+    const store = createIssuerFactsStore(replica.client, prefix, { maxHeldFields: 4 }); // the 3 users and the mark
+    expect(await store.heldForRun('run-6').get(50, 1)).toEqual({ mark: READ, facts: present(1) });
+    expect(await store.heldForRun('run-6').get(50, 2)).toEqual({ mark: READ, facts: present(1) });
+    expect(replica.reads()).toBe(1); // one HGETALL
+  });
+
+  it('sets a user in a run too big to hold: written to Redis for the next token job', async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-7', [account(60, [[1, present(1)], [2, present(1)]])]);
+    const store = createIssuerFactsStore(redis, prefix, { maxHeldFields: 1 });
+    await store.heldForRun('run-7').set(60, 99, present(5));
+    expect(await store.heldForRun('run-7').get(60, 99)).toEqual({ mark: READ, facts: present(5) });
+  });
+
+  it('does not keep a failed read: the next token job reads the run again', async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-8', [account(70, [[1, present(1)]])]);
+    const store = createIssuerFactsStore(failingOnce(redis, 'hlen'), prefix);
+    await expect(store.heldForRun('run-8').get(70, 1)).rejects.toThrow('hlen failed (test)');
+    expect(await store.heldForRun('run-8').get(70, 1)).toEqual({ mark: READ, facts: present(1) });
+  });
+
+  it("a run's failed read does not drop the next run's copy, asked for meanwhile", async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-9', [account(80, [[1, present(1)]])]);
+    const store = createIssuerFactsStore(failingOnce(redis, 'hlen'), prefix);
+    const failed = store.heldForRun('run-8').get(70, 1);
+    const next = store.heldForRun('run-9').get(80, 1);
+    await expect(failed).rejects.toThrow('hlen failed (test)');
+    expect(await next).toEqual({ mark: READ, facts: present(1) });
+    expect(store.heldRun()).toBe('run-9');
+  });
+
+  it('writes every field of a roster larger than one HSET chunk, in a few round trips', async () => {
+    const users = Array.from({ length: 1_200 }, (_, i): [number, IssuerFacts] => [i + 1, present(i)]);
+    // 1,201 fields and 299 more: 1,500 in all, three whole chunks of 500 and an empty last one.
+    const more = Array.from({ length: 298 }, (_, i): [number, IssuerFacts] => [i + 1, present(i)]);
+    const c = countedRedis(redis, ['multi']);
+    await createIssuerFactsStore(c.client, prefix).save('run-10', [account(90, users), account(91, more)]);
+    expect(c.calls()).toBe(4); // three HSETs, then the TTL and `latest`
+    const all = await redis.hgetall(storeKeys(prefix).issuers('run-10'));
+    expect(Object.keys(all)).toHaveLength(1_500);
+    for (const [clientId, roster] of [[90, users], [91, more]] as const) {
+      expect(all[`${clientId}:roster`]).toBe(JSON.stringify(READ));
+      for (const [userId, facts] of roster) {
+        expect(all[`${clientId}:${userId}`]).toBe(JSON.stringify(facts));
+      }
+    }
+  });
+});
+
+describe('issuer facts store (real Redis): when a held copy is dropped', () => {
+  // Only the release timer is faked (Redis' own timers run as ever); the copy's idle time is the injected clock.
+  const fakeInterval = () =>
+    jest.useFakeTimers({
+      doNotFake: ['Date', 'hrtime', 'nextTick', 'performance', 'queueMicrotask', 'requestAnimationFrame', 'cancelAnimationFrame', 'requestIdleCallback', 'cancelIdleCallback', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'],
+    });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  it('keeps the copy while token jobs ask within releaseAfterMs, drops it once they stop, and stops its timer', async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-11', [account(100, [[1, present(1)]])]);
+    fakeInterval();
+    const replica = counted();
+    let clock = 1_000;
+    const store = createIssuerFactsStore(replica.client, prefix, { releaseAfterMs: 100, now: () => clock });
+    for (let i = 0; i < 3; i += 1) {
+      expect(await store.heldForRun('run-11').get(100, 1)).toEqual({ mark: READ, facts: present(1) });
+      clock += 60;
+      jest.advanceTimersByTime(100); // the timer looks: the last ask was 60 ms ago
+      expect(store.heldRun()).toBe('run-11');
+    }
+    expect(replica.reads()).toBe(1);
+    clock += 40; // 100 ms since the last ask
+    jest.advanceTimersByTime(100);
+    expect(store.heldRun()).toBeNull();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it("an earlier run's timer does not drop the copy of the run asked for now", async () => {
+    await createIssuerFactsStore(redis, prefix).save('run-12', [account(110, [[1, present(1)]])]);
+    await createIssuerFactsStore(redis, prefix).save('run-13', [account(110, [[1, present(2)]])]);
+    fakeInterval();
+    let clock = 1_000;
+    const store = createIssuerFactsStore(redis, prefix, { releaseAfterMs: 100, now: () => clock });
+    expect(await store.heldForRun('run-12').get(110, 1)).toEqual({ mark: READ, facts: present(1) });
+    clock += 100;
+    expect(await store.heldForRun('run-13').get(110, 1)).toEqual({ mark: READ, facts: present(2) });
+    jest.advanceTimersByTime(100);
+    expect(store.heldRun()).toBe('run-13');
+    expect(jest.getTimerCount()).toBe(1); // run-12's timer stopped, run-13's still looking
   });
 });

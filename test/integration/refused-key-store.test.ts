@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { createRefusedKeyStore } from '../../src/store/refused-key-store.js';
-import { countedRedis } from '../support/counted-redis.js';
+import { countedRedis, failingOnce } from '../support/counted-redis.js';
 import { testRedis } from '../support/store-fixtures.js';
 
 const { redis, prefix } = testRedis();
@@ -63,5 +63,20 @@ describe('refused key store (real Redis): two replicas of one run', () => {
     await createRefusedKeyStore(redis, prefix).forRun('run-5').set('K:3', 'refused');
     expect(await run.get('K:3')).toBe('refused');
     expect(b.reads()).toBe(2);
+  });
+
+  it('a failed read is not joined: the next token job reads again at once, within recheckMs', async () => {
+    await createRefusedKeyStore(redis, prefix).forRun('run-6').set('K:4', 'refused');
+    const run = createRefusedKeyStore(failingOnce(redis, 'hgetall'), prefix, { recheckMs: 60_000, now: () => 7_000 }).forRun('run-6');
+    await expect(run.get('K:4')).rejects.toThrow('hgetall failed (test)');
+    expect(await run.get('K:4')).toBe('refused');
+  });
+
+  it("with recheckMs and the default clock, the copy is reused within recheckMs (the worker's setting)", async () => {
+    const b = counted();
+    const run = createRefusedKeyStore(b.client, prefix, { recheckMs: 60_000 }).forRun('run-7');
+    expect(await run.get('K:5')).toBeUndefined();
+    expect(await run.get('K:5')).toBeUndefined();
+    expect(b.reads()).toBe(1);
   });
 });

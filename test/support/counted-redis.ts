@@ -16,3 +16,19 @@ export function countedRedis(redis: RedisClient, commands: readonly string[]): {
   });
   return { client, calls: () => calls };
 }
+
+/** `redis` whose first call of `command` fails (as a dropped connection would), every later one going through. */
+export function failingOnce(redis: RedisClient, command: string): RedisClient {
+  let failed = false;
+  return new Proxy(redis, {
+    get(target, name, receiver) {
+      if (name === command && !failed) {
+        return () => {
+          failed = true;
+          return Promise.reject(new Error(`${command} failed (test)`));
+        };
+      }
+      return Reflect.get(target, name, receiver) as unknown;
+    },
+  });
+}
