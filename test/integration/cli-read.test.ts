@@ -136,9 +136,11 @@ describe('reading the worker from the command line (built CLI, no configuration 
     expect(csv.code).toBe(0);
     const rows = parseCsv(csv.stdout);
     const json = JSON.parse((await cli(['findings', '--format', 'json'], env)).stdout) as OpenFinding[];
-    expect(rows[0]).toEqual(['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation']);
+    expect(rows[0]).toEqual(['id', 'severity', 'rule', 'clientId', 'accountName', 'tokenId', 'tokenName', 'role', 'owner', 'lastUsage', 'expDate', 'firstSeen', 'lastSeen', 'lastNotified', 'routes', 'muted', 'muteReason', 'message', 'issuer', 'created', 'remediation', 'acknowledgedBy', 'acknowledgedUntil']);
     expect(rows.slice(1).map((r) => [r[0], r[2], r[5], r[6]])).toEqual(json.map((f) => [f.id, f.rule, String(f.tokenId), f.tokenId === 103 ? `'${f.tokenName}` : f.tokenName]));
-    expect(rows.every((r) => r.length === 21)).toBe(true);
+    expect(rows.every((r) => r.length === 23)).toBe(true);
+    // Nothing acknowledged from Slack here: the last two cells are empty.
+    expect(rows.slice(1).every((r) => r[21] === '' && r[22] === '')).toBe(true);
     // Appended: who issued it, when, and what to do (the auditor's trail from finding to action).
     expect(rows.slice(1).map((r) => [r[19], r[20]])).toEqual(json.map((f) => [f.created ?? '', f.remediation]));
     expect(rows.slice(1).every((r) => r[18] === '' || /^.+ \(user \d+(, deleted)?\)$/.test(r[18] ?? ''))).toBe(true);
