@@ -2,7 +2,7 @@ import type { Finding } from '../core/finding.js';
 import { routeFailingFindings, type FailingRoute } from '../core/route-failing.js';
 import { planAlerts, type AlertPlan, type AlertState, type RunCoverage } from './plan-alerts.js';
 import { muteNotes, type MuteChange } from './mute-notes.js';
-import { revocationLapseNotes } from './revocation-notes.js';
+import { revocationEndingNotes, type RevocationEnding } from './revocation-notes.js';
 import type { SlackSettings } from './slack-settings.js';
 import { routeDigests, type RouteMessages } from './slack/digest-messages.js';
 import { postableRoutes } from './slack/route-webhooks.js';
@@ -31,8 +31,8 @@ export interface NoticeInput {
   readonly now: Date;
   /** Run-time mute changes not told yet: each is told once, in every route a finding can reach. */
   readonly muteChanges?: readonly MuteChange[];
-  /** Revocation requests lapsed and not told yet, and the approval window they missed. */
-  readonly lapses?: { readonly records: Parameters<typeof revocationLapseNotes>[0]; readonly approvalHours: number };
+  /** Revocations that ended without a deletion and are not told yet (lapsed requests, quarantines), and the approval window. */
+  readonly lapses?: { readonly records: readonly RevocationEnding[]; readonly approvalHours: number };
   /** Findings acknowledged from Slack and still in force: reminders skip them, the header counts them apart. */
   readonly acknowledged?: ReadonlySet<string>;
   /** The buttons the messages carry (the worker's, with the Slack app tokens set); absent: none. */
@@ -42,7 +42,7 @@ export interface NoticeInput {
 /** What a run tells Slack, and the alert states that say it was told. */
 export interface Notice {
   readonly plan: AlertPlan;
-  /** The notes (mute changes, then lapsed revocations) the digests carry. */
+  /** The notes (mute changes, then revocations ended without a deletion) the digests carry. */
   readonly notes: readonly string[];
   /** Each route's messages; routes with nothing to say are left out. */
   readonly digests: RouteMessages[];
@@ -65,7 +65,7 @@ export function planNotice(input: NoticeInput): Notice {
   const stateless = run.trigger === 'audit';
   const notes = [
     ...muteNotes(input.muteChanges ?? []),
-    ...(input.lapses === undefined ? [] : revocationLapseNotes(input.lapses.records, input.lapses.approvalHours)),
+    ...(input.lapses === undefined ? [] : revocationEndingNotes(input.lapses.records, input.lapses.approvalHours)),
   ];
   const digests = routeDigests(plan, {
     stateless,

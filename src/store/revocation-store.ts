@@ -247,7 +247,11 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
       return marked;
     },
 
-    /** The lapsed revocations no digest has told yet, oldest request first (a commit removes the ids it told). */
+    /**
+     * The revocations that ended without a deletion and that no digest has told yet (lapsed requests, and
+     * quarantines closed kept, muted, dry run or refused at their deadline), oldest request first (a commit
+     * removes the ids it told).
+     */
     async untoldLapses(): Promise<RevocationRecord[]> {
       const ids = await redis.smembers(keys.revocationLapses);
       if (ids.length === 0) {

@@ -148,6 +148,10 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect((await listed(path, DEADLINE))[0]).toMatchObject({ id: q.id, status: 'dry-run', outcome: 'dry run: would have been deleted at its deadline; nothing was deleted' });
     expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ 'dry-run': '1' });
     expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
+    // The next digest tells what going live would have done, once (a run's commit removes what it told).
+    expect((await createRevocationStore(redis, prefix).untoldLapses()).map((r) => [r.id, r.status, r.outcome])).toEqual([
+      [q.id, 'dry-run', 'dry run: would have been deleted at its deadline; nothing was deleted'],
+    ]);
   });
 
   it('dry run tells what a live run would have done: refused when the token changed since it was found, or is protected', async () => {
@@ -195,6 +199,7 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect(gcore.deletes).toBe(0);
     expect(await onlyQuarantine()).toMatchObject({ status: 'muted', outcome: 'muted at its deadline: nothing was deleted' });
     expect(await redis.hgetall(`${prefix}:revoke:counts`)).toEqual({ muted: '1' });
+    expect((await createRevocationStore(redis, prefix).untoldLapses()).map((r) => r.status)).toEqual(['muted']);
   });
 
   it('live but `revoke keep`: no DELETE, recorded kept; `revoke approve` of a quarantine is refused', async () => {

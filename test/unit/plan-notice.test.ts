@@ -11,7 +11,8 @@ const catchAll: Route = { name: 'all', webhookEnv: 'ALL_WEBHOOK', match: {}, con
 const settings = (routes: Route[]): SlackSettings => ({ minSeverity: 'low', renotifyAfterHours: 168, maxMessagesPerRun: 5, detailSeverity: 'high', routes });
 const failing = (route: string): FailingRoute => ({ route, attempts: 3, since: '2026-11-28T00:00:00.000Z', reason: 'HTTP 404 no_service' });
 
-const lapse = { id: 'r-0000000a', tokenId: 101, fingerprint: { name: 'deploy-bot' } };
+const lapse = { id: 'r-0000000a', tokenId: 101, fingerprint: { name: 'deploy-bot' }, status: 'lapsed' };
+const dryRun = { id: 'r-0000000b', tokenId: 103, fingerprint: { name: 'old-key' }, status: 'dry-run', kind: 'quarantine', outcome: 'dry run: would have been deleted at its deadline; nothing was deleted' };
 /** Every text of the messages, context lines included. */
 const texts = (messages: readonly unknown[]) => JSON.stringify(messages);
 
@@ -46,11 +47,12 @@ describe('planNotice: one decision of what to tell Slack', () => {
       settings: settings([team]),
       now: NOW,
       muteChanges: [mute],
-      lapses: { records: [lapse], approvalHours: 48 },
+      lapses: { records: [lapse, dryRun], approvalHours: 48 },
     });
     expect(notice.notes).toEqual([
       '🔇 alice muted every rule on token 102 (account 456) until 2026-12-20: vault (m-1)',
       '⌛ Revocation request r-0000000a for token deploy-bot (token 101) lapsed: not approved within 48 h',
+      '🛡️ Quarantine r-0000000b of token old-key (token 103) ended dry-run: dry run: would have been deleted at its deadline; nothing was deleted',
     ]);
     expect(notice.digests.map((d) => d.route)).toEqual(['team', 'default']);
     for (const d of notice.digests) {

@@ -1,14 +1,17 @@
 --[[
   Closes a revocation that was never carried out: pending -> cancelled, lapsed or kept (`revoke keep`: the
-  token was approved to stay). Only from pending: one being carried out, or already finished, is left as it is.
+  token was approved to stay), and a quarantine at its deadline -> muted, dry-run or refused. Only from
+  pending: one being carried out, or already finished, is left as it is. A lapse, and every quarantine closed
+  so (nothing deleted), is for the digest to tell once.
 
   Input:
     KEYS[1] revocations (hash: id -> record JSON)
     KEYS[2] outcome counts (hash: status -> n)
     KEYS[3] finished revocations (sorted set: id by finish time, milliseconds)
-    KEYS[4] lapses the digest has not told yet (set of ids; a run's commit removes those it told)
+    KEYS[4] endings the digest has not told yet: lapses and quarantines closed (set of ids; a run's commit
+            removes those it told)
     ARGV[1] the revocation's id
-    ARGV[2] the new status: cancelled, lapsed or kept
+    ARGV[2] the new status: cancelled, lapsed, kept, muted, dry-run or refused
     ARGV[3] who closed it (empty: nobody, it lapsed)
     ARGV[4] what happened, for people (kept: who and why)
     ARGV[5] when (ISO 8601)
@@ -34,7 +37,7 @@ local out = cjson.encode(r)
 redis.call('HSET', KEYS[1], ARGV[1], out)
 redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
 redis.call('ZADD', KEYS[3], ARGV[6], ARGV[1])
-if ARGV[2] == 'lapsed' then
+if ARGV[2] == 'lapsed' or r.kind == 'quarantine' then
   redis.call('SADD', KEYS[4], ARGV[1])
 end
 return { 'closed', out }
