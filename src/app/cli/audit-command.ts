@@ -33,7 +33,6 @@ export interface AuditFlags {
   readonly slackPreview: boolean | string;
 }
 
-
 export interface AuditIo {
   readonly stdout: { write(text: string): unknown };
   /** Plain lines for a person: a key to fix, a webhook Slack rejected. */
