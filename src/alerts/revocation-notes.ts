@@ -12,7 +12,7 @@ export interface RevocationEnding {
 /**
  * One line per revocation that ended without a deletion and is not told yet, for the digest's notes (told
  * once: a run's commit removes the ids it told): a request that lapsed, and a quarantine closed at or before
- * its deadline (kept, muted, dry run, no deleting key). A dry run's line is how a team reads what going live
+ * its deadline (kept, cancelled, muted, dry run, no deleting key). A dry run's line is how a team reads what going live
  * would do. The token's name comes from the record's fingerprint, Gcore's text, escaped by the layout.
  */
 export function revocationEndingNotes(endings: readonly RevocationEnding[], approvalHours: number): string[] {

@@ -249,7 +249,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
 
     /**
      * The revocations that ended without a deletion and that no digest has told yet (lapsed requests, and
-     * quarantines closed kept, muted, dry run or refused at their deadline), oldest request first (a commit
+     * quarantines closed kept or cancelled, or muted, dry run or refused at their deadline), oldest request first (a commit
      * removes the ids it told).
      */
     async untoldLapses(): Promise<RevocationRecord[]> {

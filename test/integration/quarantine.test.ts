@@ -213,6 +213,8 @@ describe('remediation.quarantine (real Redis, the Gcore stand-in counting DELETE
     expect(await check(config, DEADLINE)).toBe(0);
     expect(gcore.deletes).toBe(0);
     expect(await onlyQuarantine()).toMatchObject({ status: 'kept', outcome: 'kept by carol: billing uses it' });
+    // `revoke keep` of a quarantine is told in the next digest too, so the team sees who kept it and why.
+    expect((await createRevocationStore(redis, prefix).untoldLapses()).map((r) => [r.status, r.outcome])).toEqual([['kept', 'kept by carol: billing uses it']]);
     expect(await redis.zcard(`${prefix}:revoke:quarantine-due`)).toBe(0);
   });
 
