@@ -27,6 +27,7 @@ import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js'
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
 import { everyResult, readRunResults, RESULT_PAGE_SIZE, resultKey } from '../src/run/run-results.js';
+import { sharedStrings } from '../src/core/shared-strings.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -124,13 +125,16 @@ export function makeReportHandler(deps: ReportJobDeps) {
       }
       // The results are read in pages and folded as they come: passing tokens are counted, only findings,
       // failures and what resolving an alert state needs are kept, so memory grows with findings, not tokens.
-      let loaded = await deps.states.load();
+      // One pool for the job's texts and findings: a finding alike in its state and its token's result is held once.
+      const shared = sharedStrings();
+      let loaded = await deps.states.load(shared);
       const readResults = (states: LoadedStates['states']) =>
         readRunResults(job, {
           wanted: tokensOf(states),
           listed: job.data.listed,
           pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
           extra: failed,
+          shared,
         });
       let results = await readResults(loaded.states);
       const now = deps.clock();
@@ -160,7 +164,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       await planAndCommit({
         load: async (attempt) => {
           if (attempt > 1) {
-            loaded = await deps.states.load();
+            loaded = await deps.states.load(shared);
             // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
             if ([...tokensOf(loaded.states)].some((t) => !results.wanted.has(t))) {
               results = await readResults(loaded.states);

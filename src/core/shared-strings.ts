@@ -12,7 +12,9 @@ export interface SharedStrings {
   readonly text: <T extends string | null | undefined>(text: T) => T;
   /**
    * The finding with its texts shared; its own id and token name are left as they are (no one shares them), and
-   * so are the rare ones (a failing route's name, a revocation's people).
+   * so are the rare ones (a failing route's name, a revocation's people). A finding equal to one given before,
+   * field for field and in the same key order, is that earlier object: a report job reads each open finding twice,
+   * in its alert state and in its token's result, and on a day when nothing changed the two are alike.
    */
   readonly finding: (f: Finding) => Finding;
   /** Distinct texts held. */
@@ -29,7 +31,17 @@ export function sharedStrings(): SharedStrings {
     pool.set(value, held);
     return held as T;
   };
-  const finding = (f: Finding): Finding => ({
+  const seen = new Map<string, Finding>();
+  const finding = (f: Finding): Finding => {
+    const copy = texts(f);
+    const earlier = seen.get(copy.id);
+    if (earlier !== undefined && alike(earlier, copy)) {
+      return earlier;
+    }
+    seen.set(copy.id, copy);
+    return copy;
+  };
+  const texts = (f: Finding): Finding => ({
     ...f,
     rule: text(f.rule),
     severity: text(f.severity),
@@ -45,4 +57,21 @@ export function sharedStrings(): SharedStrings {
     muteReason: text(f.muteReason),
   });
   return { text, finding, size: () => pool.size };
+}
+
+/**
+ * The same keys in the same order (so the same JSON) and the same values: texts already shared compare as
+ * one string, and the nested objects (issuer, revoked) field by field.
+ */
+function alike(a: object, b: object): boolean {
+  const keys = Object.keys(a);
+  const other = Object.keys(b);
+  if (keys.length !== other.length || keys.some((k, i) => k !== other[i])) {
+    return false;
+  }
+  return keys.every((k) => {
+    const x: unknown = (a as Record<string, unknown>)[k];
+    const y: unknown = (b as Record<string, unknown>)[k];
+    return x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && alike(x, y));
+  });
 }

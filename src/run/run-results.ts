@@ -3,14 +3,18 @@ import type { SeenChange } from '../store/commit-run.js';
 import type { ParentJob } from '../store/job-catalogue.js';
 import { seenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
-import { sharedStrings } from '../core/shared-strings.js';
+import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
 
 /** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
 export const RESULT_PAGE_SIZE = 500;
 
 /** What a run's report, plan and commit need of its token results; it grows with the findings, not the tokens. */
 export interface RunResults {
-  /** Every result with a finding, a failure or a refusal, in full. */
+  /**
+   * Every result with a finding, a failure or a refusal: what the report and the plan read of it (ids, status,
+   * findings, snapshot, refusal, key user). Not its inventory row nor the issuer rules not evaluated: the evidence
+   * folder reads the results again for the one, the fold counts the other.
+   */
   readonly kept: TokenResult[];
   /** Per account, tokens read (audited or gone) with no finding: counted, not kept (buildReport's `passed`). */
   readonly passed: Map<number, number>;
@@ -32,7 +36,7 @@ export const resultKey = (r: { clientId: number | null; tokenId: number | null }
  * A fold over a run's token results, one page at a time. A token is counted once even when a page repeats it
  * (HSCAN may return an entry twice): the ids seen are kept as numbers, per account.
  */
-export function foldResults(wanted: ReadonlySet<string>, listed: readonly number[] | undefined) {
+export function foldResults(wanted: ReadonlySet<string>, listed: readonly number[] | undefined, shared: SharedStrings = sharedStrings()) {
   const out: RunResults & { count: number } = {
     kept: [],
     passed: new Map(),
@@ -43,8 +47,8 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
     issuers: newIssuerTally(),
   };
   const done = new Map<number, Set<number>>();
-  // A kept result's findings hold texts most findings share (shared-strings.ts): one copy each for the run.
-  const shared = sharedStrings();
+  // A kept result's findings hold texts most findings share (shared-strings.ts): one copy each for the run, and
+  // one object for a finding alike in the alert states the job read through the same `shared`.
   const fresh = (r: TokenResult) => {
     const ids = done.get(r.clientId) ?? new Set<number>();
     done.set(r.clientId, ids);
@@ -68,7 +72,7 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
       for (const r of novel) {
         tallyIssuer(out.issuers, r);
         if (r.status === 'failed' || r.findings.length > 0 || r.refused !== undefined) {
-          out.kept.push(r.findings.length === 0 ? r : { ...r, findings: r.findings.map(shared.finding) });
+          out.kept.push(kept(r, shared));
           continue;
         }
         out.passed.set(r.clientId, (out.passed.get(r.clientId) ?? 0) + 1);
@@ -80,6 +84,19 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
     result(): RunResults {
       return out;
     },
+  };
+}
+
+/** What the report and the plan read of a kept result (RunResults.kept), its findings' texts shared. */
+function kept(r: TokenResult, shared: SharedStrings): TokenResult {
+  return {
+    clientId: r.clientId,
+    tokenId: r.tokenId,
+    status: r.status,
+    findings: r.findings.length === 0 ? r.findings : r.findings.map(shared.finding),
+    ...(r.snapshot === undefined ? {} : { snapshot: r.snapshot }),
+    ...(r.refused === undefined ? {} : { refused: r.refused }),
+    ...(r.keyUser === undefined ? {} : { keyUser: r.keyUser }),
   };
 }
 
@@ -117,9 +134,9 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 /** Streams the run's results through foldResults; `extra` (the jobs that failed for good) are folded first. */
 export async function readRunResults(
   job: Pick<ParentJob, 'getDependencies'>,
-  options: { wanted: ReadonlySet<string>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[] },
+  options: { wanted: ReadonlySet<string>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
 ): Promise<RunResults> {
-  const fold = foldResults(options.wanted, options.listed);
+  const fold = foldResults(options.wanted, options.listed, options.shared);
   fold.add(options.extra);
   for await (const page of resultPages(job, options.pageSize)) {
     fold.add(page);

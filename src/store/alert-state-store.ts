@@ -42,7 +42,7 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
 
   /** The states and their version in one transaction: what `load` falls back to when commits keep coming. */
-  async function loadAtOnce(): Promise<LoadedStates> {
+  async function loadAtOnce(shared: SharedStrings): Promise<LoadedStates> {
     const replies = await redis.multi().get(keys.version).hgetall(keys.findings).exec();
     const [version, all] = (replies ?? []).map(([err, value]) => {
       if (err) {
@@ -50,7 +50,6 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
       }
       return value;
     }) as [string | null, Record<string, string>];
-    const shared = sharedStrings();
     return {
       version: Number(version ?? 0),
       states: new Map(Object.entries(all).map(([id, json]) => [id, parseState(json, shared)])),
@@ -62,12 +61,13 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
    * all that text at once beside the parsed states (the report job's peak). Every write to the states bumps
    * the version (commit-run, commit-sweep, finish-revocation), so the same version before and after the scan
    * means no write came in between: the states are those of that version, as one transaction read them.
+   * `shared`: the texts and findings pool of the caller's job (the report job folds its token results through
+   * the same one, so a finding alike in a state and in a result is held once).
    */
-  async function load(): Promise<LoadedStates> {
+  async function load(shared: SharedStrings = sharedStrings()): Promise<LoadedStates> {
     for (let attempt = 0; attempt < LOAD_TRIES; attempt += 1) {
       const before = await redis.get(keys.version);
       const states = new Map<string, AlertState>();
-      const shared = sharedStrings();
       let cursor = '0';
       do {
         const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
@@ -80,14 +80,14 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
         return { version: Number(before ?? 0), states };
       }
     }
-    return loadAtOnce();
+    return loadAtOnce(shared);
   }
 
   return {
     load,
 
     async knownTokens(): Promise<KnownToken[]> {
-      const { states } = await load();
+      const { states } = await load(sharedStrings());
       const byToken = new Map<string, KnownToken>();
       for (const { finding } of states.values()) {
         // A finding about a whole account (a coverage gap) has no token to confirm.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { sharedStrings } from '../../src/core/shared-strings.js';
 import { finding } from '../support/findings.js';
+import type { Finding } from '../../src/core/finding.js';
 
 describe('sharedStrings', () => {
   it('holds each distinct text once, however many findings carry it', () => {
@@ -32,5 +33,48 @@ describe('sharedStrings', () => {
     expect(shared.text(null)).toBeNull();
     expect(shared.text(undefined)).toBeUndefined();
     expect(shared.size()).toBe(1);
+  });
+
+  it('gives a finding alike in every field, in the same key order, as the one object given first', () => {
+    const shared = sharedStrings();
+    const first = shared.finding(JSON.parse(JSON.stringify(finding(7))) as ReturnType<typeof finding>);
+    const again = shared.finding(JSON.parse(JSON.stringify(finding(7))) as ReturnType<typeof finding>);
+    expect(again).toBe(first);
+    const revoked = { ...finding(9), revoked: { by: 'alice', approvedBy: 'bob' } };
+    expect(shared.finding({ ...revoked, revoked: { ...revoked.revoked } })).toBe(shared.finding(revoked));
+  });
+
+  it('keeps a finding apart from an earlier one of the same id that differs anywhere, nested fields and key order included', () => {
+    const base = finding(7);
+    const issuer = { userId: 1, name: 'John Doe', email: 'john@example.com', deleted: true };
+    const variants: Finding[] = [
+      { ...base, message: 'Not used for 213 days (limit: 90 days).' },
+      { ...base, muted: true },
+      { ...base, lastUsage: null },
+      { ...base, issuer },
+      { ...base, issuer: null },
+      { ...base, revoked: { by: 'alice', approvedBy: 'bob' } },
+      { ...base, route: 'payments' },
+      // The same fields in another key order: its JSON differs, so it is not the earlier object.
+      Object.fromEntries(Object.entries(base).reverse()) as unknown as Finding,
+    ];
+    for (const variant of variants) {
+      const shared = sharedStrings();
+      const first = shared.finding(base);
+      const other = shared.finding(variant);
+      expect(other).toStrictEqual(variant);
+      expect(JSON.stringify(other)).toBe(JSON.stringify(variant));
+      expect(other).not.toBe(first);
+    }
+    const shared = sharedStrings();
+    const revokedBy = (by: string) => ({ ...base, revoked: { by, approvedBy: 'bob' } });
+    expect(shared.finding(revokedBy('carol'))).not.toBe(shared.finding(revokedBy('alice')));
+  });
+
+  it('holds the latest of two findings of one id: a third alike the second is the second', () => {
+    const shared = sharedStrings();
+    shared.finding(finding(7));
+    const changed = shared.finding({ ...finding(7), muted: true });
+    expect(shared.finding({ ...finding(7), muted: true })).toBe(changed);
   });
 });
