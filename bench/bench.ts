@@ -38,6 +38,8 @@ interface Options {
   sweepNewTokens: number;
   /** Where to keep the workers' logs (JSON lines), if anywhere. */
   logs: string | undefined;
+  /** false: no floor, got or `audit` row (a memory run of the workers alone, with no × floor). */
+  baselines: boolean;
 }
 
 interface Row {
@@ -496,29 +498,33 @@ async function main(o: Options): Promise<void> {
         continue;
       }
       const tokens = accounts * TOKENS_PER_ACCOUNT;
-      log(`floor, ${tokens} tokens`);
-      const f = await floor(gcore.url, accounts, o);
-      add({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: f.wallMs, rssKb: f.rssKb, cpuMs: f.cpuMs, redisBytesPerToken: null });
-      log(`the same loop through got, ${tokens} tokens`);
-      const g = await floor(gcore.url, accounts, o, 'got');
-      add({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
-      log(`audit, ${tokens} tokens`);
-      const before = await gcore.command('counts');
-      const a = await audit(gcore.url, accounts, o);
-      const calls = diff(before, await gcore.command('counts'));
-      add({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
-      // What reading the people costs a run: /iam/clients/me and the /iam/users pages are the "other" calls.
-      notes.push(
-        `\`audit\` of ${accounts} accounts: ${calls.list} list, ${calls.get} get and ${calls.other} other calls (the people: /iam/clients/me and /iam/users pages, ${(calls.other / accounts).toFixed(1)} an account); ` +
-          `at ${o.concurrency} in flight and ${o.latency} ms a call they add about ${((calls.other / o.concurrency) * o.latency / 1000).toFixed(2)} s of waiting on Gcore to the run`,
-      );
+      let floorMs: number | null = null;
+      if (o.baselines) {
+        log(`floor, ${tokens} tokens`);
+        const f = await floor(gcore.url, accounts, o);
+        floorMs = f.wallMs;
+        add({ scenario: `floor (bare HTTP loop)`, tokens, wallMs: f.wallMs, floorMs: f.wallMs, rssKb: f.rssKb, cpuMs: f.cpuMs, redisBytesPerToken: null });
+        log(`the same loop through got, ${tokens} tokens`);
+        const g = await floor(gcore.url, accounts, o, 'got');
+        add({ scenario: 'the same loop through got', tokens, wallMs: g.wallMs, floorMs: f.wallMs, rssKb: g.rssKb, cpuMs: g.cpuMs, redisBytesPerToken: null });
+        log(`audit, ${tokens} tokens`);
+        const before = await gcore.command('counts');
+        const a = await audit(gcore.url, accounts, o);
+        const calls = diff(before, await gcore.command('counts'));
+        add({ scenario: '`audit`', tokens, wallMs: a.wallMs, floorMs: f.wallMs, rssKb: a.rssKb, cpuMs: a.cpuMs, redisBytesPerToken: null });
+        // What reading the people costs a run: /iam/clients/me and the /iam/users pages are the "other" calls.
+        notes.push(
+          `\`audit\` of ${accounts} accounts: ${calls.list} list, ${calls.get} get and ${calls.other} other calls (the people: /iam/clients/me and /iam/users pages, ${(calls.other / accounts).toFixed(1)} an account); ` +
+            `at ${o.concurrency} in flight and ${o.latency} ms a call they add about ${((calls.other / o.concurrency) * o.latency / 1000).toFixed(2)} s of waiting on Gcore to the run`,
+        );
+      }
 
       await onTargets(
         [
           { target: oneRedis, replicas: [...replicas] },
           { target: () => redisCluster(3), replicas: [...clusterReplicas] },
         ],
-        (target, r) => workerRows(target, { replicas: r, ids: clientIds(accounts), tokens }, f.wallMs, `worker ×${r}, ${target.label}, \`trigger --wait\``),
+        (target, r) => workerRows(target, { replicas: r, ids: clientIds(accounts), tokens }, floorMs, `worker ×${r}, ${target.label}, \`trigger --wait\``),
       );
     }
     if (o.oneAccount > 0) {
@@ -563,6 +569,7 @@ const program = new Command('bench')
   .option('--sweep-accounts <n>', "the sentinel's sweep at this many accounts of 100 tokens: time and API calls (0: skip)", '0')
   .option('--sweep-new-tokens <n>', 'tokens added before the second, measured sweep', '10')
   .option('--logs <dir>', "keep the workers' logs in this directory")
+  .option('--no-baselines', 'no floor, got or `audit` row: the workers alone (a memory run; no × floor)')
   .parse();
 const raw = program.opts<Record<string, string>>();
 const int = (name: string) => {
@@ -599,4 +606,5 @@ await main({
   sweepAccounts: int('sweepAccounts'),
   sweepNewTokens: int('sweepNewTokens'),
   logs: raw.logs === undefined ? undefined : (mkdirSync(raw.logs, { recursive: true }), raw.logs),
+  baselines: program.opts<{ baselines: boolean }>().baselines,
 });
