@@ -80,9 +80,9 @@ export function planAlerts(
   const perRoute = new Map(
     names.map((r) => [r, { states: [] as AlertState[], newFindings: [] as Finding[], resolved: [] as ResolvedFinding[] }]),
   );
-  const current = new Set<string>();
   // A finding leaving a route it was told in (the route renamed or re-routed) takes its told state to its new
   // route: it was told already, so it is not new there. A route added beside the old one still hears it.
+  // `staying`: the state key of every finding of this run in every route it goes to (one set for both uses).
   const staying = new Set(findings.flatMap((f) => routesOf(f, options.routes).map((route) => stateKey(route, f.id))));
   const moving = new Map<string, AlertState>();
   for (const [key, state] of previous) {
@@ -95,7 +95,6 @@ export function planAlerts(
     const notifiable = !f.muted && atLeast(f.severity, options.minSeverity);
     for (const route of routesOf(f, options.routes)) {
       const key = stateKey(route, f.id);
-      current.add(key);
       const prev = previous.get(key) ?? moving.get(f.id);
       let lastNotified = f.muted ? null : (prev?.lastNotified ?? null);
       const slot = perRoute.get(route);
@@ -123,7 +122,7 @@ export function planAlerts(
     reason: resolveReason(f, results.get(tokenKey(f.clientId, f.tokenId)), options.now),
   });
   for (const [key, state] of previous) {
-    if (current.has(key)) {
+    if (staying.has(key)) {
       continue;
     }
     const slot = perRoute.get(state.route);
