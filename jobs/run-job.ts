@@ -4,6 +4,7 @@ import type { Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
 import { enumerateAccounts } from '../src/run/enumerate-accounts.js';
+import { tokenIdSet } from '../src/core/token-id-set.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import type { AuditQueues } from '../src/store/audit-queues.js';
 import { runKeyOf, type QueuedJob } from '../src/store/job-catalogue.js';
@@ -63,10 +64,10 @@ export function unlistedSeenTokens(
   refs: readonly TokenRef[],
   config: Config,
 ): TokenRef[] {
-  const listed = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
+  const listed = tokenIdSet(refs);
   const out: TokenRef[] = [];
   for (const { clientId, apiKeyEnv, inventoryDeclared } of complete) {
-    const missed = [...(seenOf.get(clientId) ?? [])].filter((id) => !listed.has(`${clientId}:${id}`));
+    const missed = [...(seenOf.get(clientId) ?? [])].filter((id) => !listed.has(clientId, id));
     for (const tokenId of missed.slice(0, config.gcore.maxTokensPerAccount)) {
       out.push({ clientId, tokenId, apiKeyEnv, owner: null, listedName: null, inInventory: false, inventoryDeclared, failure: null });
     }
@@ -87,7 +88,7 @@ export function unlistedKnownTokens(
   config: Config,
   blind: ReadonlySet<number> = new Set(),
 ): TokenRef[] {
-  const listed = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
+  const listed = tokenIdSet(refs);
   const keyOf = new Map<number, { apiKeyEnv: string; inventoryDeclared: boolean }>();
   for (const a of config.accounts) {
     if (a.clientId !== null && !blind.has(a.clientId) && !keyOf.has(a.clientId)) {
@@ -102,7 +103,7 @@ export function unlistedKnownTokens(
   const out: TokenRef[] = [];
   for (const t of known) {
     const account = keyOf.get(t.clientId);
-    if (account && !listed.has(`${t.clientId}:${t.tokenId}`)) {
+    if (account && !listed.has(t.clientId, t.tokenId)) {
       out.push({
         clientId: t.clientId,
         tokenId: t.tokenId,
@@ -171,8 +172,8 @@ export function makeRunHandler(deps: RunJobDeps) {
           seen.set(clientId, ids);
         }
       }
-      const planned = new Set(refs.map((r) => `${r.clientId}:${r.tokenId}`));
-      const unseen = unlistedSeenTokens(complete, seen, listed, deps.config).filter((r) => !planned.has(`${r.clientId}:${r.tokenId}`));
+      const planned = tokenIdSet(refs);
+      const unseen = unlistedSeenTokens(complete, seen, listed, deps.config).filter((r) => !planned.has(r.clientId, r.tokenId));
       if (unseen.length > 0) {
         log.info({ tokens: unseen.length }, 'tokens the sentinel has seen were not listed: reading each to learn whether they are gone');
       }

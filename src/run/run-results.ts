@@ -4,6 +4,7 @@ import type { ParentJob } from '../store/job-catalogue.js';
 import { seenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
 import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
+import { tokenIdSet } from '../core/token-id-set.js';
 
 /** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
 export const RESULT_PAGE_SIZE = 500;
@@ -46,18 +47,10 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
     count: 0,
     issuers: newIssuerTally(),
   };
-  const done = new Map<number, Set<number>>();
+  const done = tokenIdSet();
   // A kept result's findings hold texts most findings share (shared-strings.ts): one copy each for the run, and
   // one object for a finding alike in the alert states the job read through the same `shared`.
-  const fresh = (r: TokenResult) => {
-    const ids = done.get(r.clientId) ?? new Set<number>();
-    done.set(r.clientId, ids);
-    if (ids.has(r.tokenId)) {
-      return false;
-    }
-    ids.add(r.tokenId);
-    return true;
-  };
+  const fresh = (r: TokenResult) => done.add(r.clientId, r.tokenId);
   return {
     add(page: readonly TokenResult[]): void {
       const novel = page.filter(fresh);
@@ -115,11 +108,10 @@ export async function* resultPages(job: Pick<ParentJob, 'getDependencies'>, coun
  * folder's tokens.csv) that needs the passing tokens too, without holding them all.
  */
 export async function* everyResult(job: Pick<ParentJob, 'getDependencies'>, pageSize: number, extra: readonly TokenResult[]): AsyncGenerator<TokenResult> {
-  const done = new Set<string>();
+  const done = tokenIdSet();
   for await (const page of prepend(extra, resultPages(job, pageSize))) {
     for (const r of page) {
-      if (!done.has(resultKey(r))) {
-        done.add(resultKey(r));
+      if (done.add(r.clientId, r.tokenId)) {
         yield r;
       }
     }
