@@ -26,8 +26,9 @@ import type { ActionStore } from '../src/store/action-store.js';
 import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
-import { everyResult, readRunResults, RESULT_PAGE_SIZE, resultKey } from '../src/run/run-results.js';
+import { everyResult, readRunResults, RESULT_PAGE_SIZE } from '../src/run/run-results.js';
 import { sharedStrings } from '../src/core/shared-strings.js';
+import { tokenIdSet, type TokenIdSet } from '../src/core/token-id-set.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -75,15 +76,20 @@ export interface ReportJobDeps {
   readonly quarantines?: () => Promise<number>;
 }
 
-/** The tokens (`clientId:tokenId`) the alert states name: their passing results are what resolves them. */
-function tokensOf(states: LoadedStates['states']): Set<string> {
-  const tokens = new Set<string>();
+/** The tokens the alert states name: their passing results are what resolves them. */
+function tokensOf(states: LoadedStates['states']): TokenIdSet {
+  const tokens = tokenIdSet();
   for (const { finding } of states.values()) {
-    if (finding.tokenId !== null) {
-      tokens.add(resultKey(finding));
+    if (finding.tokenId !== null && finding.clientId !== null) {
+      tokens.add(finding.clientId, finding.tokenId);
     }
   }
   return tokens;
+}
+
+/** Whether a state names a token whose passing result was not looked for. */
+function namesUnread(states: LoadedStates['states'], wanted: Pick<TokenIdSet, 'has'>): boolean {
+  return [...states.values()].some(({ finding: f }) => f.tokenId !== null && f.clientId !== null && !wanted.has(f.clientId, f.tokenId));
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -166,7 +172,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           if (attempt > 1) {
             loaded = await deps.states.load(shared);
             // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
-            if ([...tokensOf(loaded.states)].some((t) => !results.wanted.has(t))) {
+            if (namesUnread(loaded.states, results.wanted)) {
               results = await readResults(loaded.states);
             }
           }

@@ -4,7 +4,7 @@ import type { ParentJob } from '../store/job-catalogue.js';
 import { seenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
 import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
-import { tokenIdSet } from '../core/token-id-set.js';
+import { tokenIdSet, type TokenIdSet } from '../core/token-id-set.js';
 
 /** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
 export const RESULT_PAGE_SIZE = 500;
@@ -22,7 +22,7 @@ export interface RunResults {
   /** Status and snapshot of the passing tokens `wanted` names (an alert state's): what resolving their findings needs. */
   readonly read: Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'snapshot'>[];
   /** The tokens (`clientId:tokenId`) whose passing result was looked for. */
-  readonly wanted: ReadonlySet<string>;
+  readonly wanted: Pick<TokenIdSet, 'has'>;
   /** The sentinel's seen-set changes (seenChanges), folded page by page; undefined when the run listed nothing. */
   readonly seen: Map<number, SeenChange> | undefined;
   /** Results folded (each token once, however often a page repeated it). */
@@ -31,13 +31,11 @@ export interface RunResults {
   readonly issuers: IssuerTally;
 }
 
-export const resultKey = (r: { clientId: number | null; tokenId: number | null }) => `${r.clientId}:${r.tokenId}`;
-
 /**
  * A fold over a run's token results, one page at a time. A token is counted once even when a page repeats it
  * (HSCAN may return an entry twice): the ids seen are kept as numbers, per account.
  */
-export function foldResults(wanted: ReadonlySet<string>, listed: readonly number[] | undefined, shared: SharedStrings = sharedStrings()) {
+export function foldResults(wanted: Pick<TokenIdSet, 'has'>, listed: readonly number[] | undefined, shared: SharedStrings = sharedStrings()) {
   const out: RunResults & { count: number } = {
     kept: [],
     passed: new Map(),
@@ -69,7 +67,7 @@ export function foldResults(wanted: ReadonlySet<string>, listed: readonly number
           continue;
         }
         out.passed.set(r.clientId, (out.passed.get(r.clientId) ?? 0) + 1);
-        if (wanted.has(resultKey(r))) {
+        if (wanted.has(r.clientId, r.tokenId)) {
           out.read.push({ clientId: r.clientId, tokenId: r.tokenId, status: r.status, snapshot: r.snapshot });
         }
       }
@@ -126,7 +124,7 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 /** Streams the run's results through foldResults; `extra` (the jobs that failed for good) are folded first. */
 export async function readRunResults(
   job: Pick<ParentJob, 'getDependencies'>,
-  options: { wanted: ReadonlySet<string>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
+  options: { wanted: Pick<TokenIdSet, 'has'>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
 ): Promise<RunResults> {
   const fold = foldResults(options.wanted, options.listed, options.shared);
   fold.add(options.extra);

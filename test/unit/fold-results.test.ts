@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { foldResults } from '../../src/run/run-results.js';
 import { sharedStrings } from '../../src/core/shared-strings.js';
+import { tokenIdSet } from '../../src/core/token-id-set.js';
 import type { TokenResult } from '../../src/core/report.js';
 import { finding } from '../support/findings.js';
 
@@ -12,7 +13,7 @@ const parsed = (r: TokenResult): TokenResult => JSON.parse(JSON.stringify(r)) as
 
 describe('foldResults', () => {
   it('keeps of a result with findings what the report and the plan read, not its inventory row nor its unevaluated rules', () => {
-    const fold = foldResults(new Set(), undefined);
+    const fold = foldResults(tokenIdSet(), undefined);
     fold.add([parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [finding(7)], snapshot, row, notEvaluated: ['issuer-dormant'], keyUser: true })]);
     fold.add([parsed({ clientId: 456, tokenId: 8, status: 'failed', findings: [], refused: 'account 456: its key was refused' })]);
     const { kept, issuers } = fold.result();
@@ -26,7 +27,7 @@ describe('foldResults', () => {
   it("holds a finding alike the alert state's, read through the same pool, as that one object", () => {
     const shared = sharedStrings();
     const state = shared.finding(parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [finding(7)] }).findings[0] as ReturnType<typeof finding>);
-    const fold = foldResults(new Set(), undefined, shared);
+    const fold = foldResults(tokenIdSet(), undefined, shared);
     fold.add([parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [finding(7), finding(7, 'never-expiring-admin', 'high')], snapshot })]);
     const [kept] = fold.result().kept;
     expect(kept?.findings[0]).toBe(state);
