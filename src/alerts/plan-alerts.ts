@@ -107,9 +107,15 @@ export function planAlerts(
     }
   }
 
-  const results = new Map(coverage.results.map((r) => [tokenKey(r.clientId, r.tokenId), r]));
+  // Asked only about states this run did not find again (resolved, held, moved): built at the first such
+  // question, so a run where every open finding is still there builds no index of its results.
+  let results: Map<string, RunCoverage['results'][number]> | undefined;
+  const resultOf = (f: Finding) => {
+    results ??= new Map(coverage.results.map((r) => [tokenKey(r.clientId, r.tokenId), r]));
+    return results.get(tokenKey(f.clientId, f.tokenId));
+  };
   const read = (f: Finding) => {
-    const r = results.get(tokenKey(f.clientId, f.tokenId));
+    const r = resultOf(f);
     return r !== undefined && r.status !== 'failed';
   };
   const openIds = new Set(findings.map((f) => f.id));
@@ -119,7 +125,7 @@ export function planAlerts(
   const rehomed: AlertState[] = [];
   const resolution = (f: Finding): ResolvedFinding => ({
     finding: f,
-    reason: resolveReason(f, results.get(tokenKey(f.clientId, f.tokenId)), options.now),
+    reason: resolveReason(f, resultOf(f), options.now),
   });
   for (const [key, state] of previous) {
     if (staying.has(key)) {
