@@ -4,24 +4,12 @@ import { StateConflictError } from '../../src/core/errors.js';
 import { createMuteStore, muteChanges, toMute, type StoredMute } from '../../src/store/mute-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { commitOf, testRedis } from '../support/store-fixtures.js';
+import { storedMute as stored } from '../support/stored-mute.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());
 let n = 0;
 const fresh = () => `${base}-mutes-${(n += 1)}`;
-
-const stored = (id: string, overrides: Partial<StoredMute> = {}): StoredMute => ({
-  id,
-  rule: 'stale',
-  clientId: 456,
-  tokenId: 101,
-  reason: 'kept in the vault',
-  by: 'alice',
-  until: '2027-01-01T00:00:00.000Z',
-  untilText: '2026-12-31',
-  createdAt: '2026-11-29T12:00:00.000Z',
-  ...overrides,
-});
 
 describe('run-time mutes (real Redis)', () => {
   it('documents its KEYS and ARGV', () => {

@@ -1,18 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { muteChanges, newMuteId, toMute, type MuteEvent, type StoredMute } from '../../src/store/mute-store.js';
-
-const stored = (id: string, overrides: Partial<StoredMute> = {}): StoredMute => ({
-  id,
-  rule: 'stale',
-  clientId: 456,
-  tokenId: 101,
-  reason: 'kept in the vault',
-  by: 'alice',
-  until: '2027-01-01T00:00:00.000Z',
-  untilText: '2026-12-31',
-  createdAt: '2026-11-29T12:00:00.000Z',
-  ...overrides,
-});
+import { muteChanges, newMuteId, toMute, type MuteEvent } from '../../src/store/mute-store.js';
+import { storedMute as stored } from '../support/stored-mute.js';
 
 /** The mutes and events a run reads (the store's list and events), in memory. */
 const mutesOf = (list: StoredMute[], events: MuteEvent[]) => ({ list: () => Promise.resolve(list), events: () => Promise.resolve(events) });
