@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { muteChanges, newMuteId, toMute, type MuteEvent } from '../../src/store/mute-store.js';
+import { muteChanges, newMuteId, toMute, type MuteEvent, type StoredMute } from '../../src/store/mute-store.js';
 import { storedMute as stored } from '../support/stored-mute.js';
 
 /** The mutes and events a run reads (the store's list and events), in memory. */

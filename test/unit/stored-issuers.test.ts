@@ -83,7 +83,7 @@ describe('storedIssuerOf', () => {
   it('a user Gcore could not tell about (a 500) is unknown and not kept: the next token job asks again', async () => {
     const { lookup, set } = storedLookup({ keyUserId: null, error: null });
     const { api } = usersApi(() => {
-      throw new GcoreUnavailableError('HTTP 500');
+      throw new GcoreUnavailableError('HTTP 500', undefined);
     });
     expect(await storedIssuerOf(lookup, api)(456, 9, 'key')).toBe(UNKNOWN_ISSUER);
     expect(set).toEqual([]);
