@@ -49,6 +49,10 @@ describe('describeRedisError: one line an operator can act on', () => {
     ['a message without a code', new Error('ERR unknown command'), 'ERR unknown command'],
     ['a thrown string', 'socket closed', 'socket closed'],
     ['a code that is not a string', withCode('ERR odd', 7), 'ERR odd'],
+    ['TLS named by another error than a reset', withCode('write EPIPE during TLS', 'EPIPE'), 'write EPIPE during TLS (EPIPE)'],
+    ['WRONGPASS quoted further on', new Error('ERR proxy: upstream said WRONGPASS'), 'ERR proxy: upstream said WRONGPASS'],
+    ['NOAUTH quoted further on', new Error('ERR proxy: upstream said NOAUTH'), 'ERR proxy: upstream said NOAUTH'],
+    ['NOPERM quoted further on', new Error('ERR proxy: upstream said NOPERM'), 'ERR proxy: upstream said NOPERM'],
   ])('%s', (_what, error, line) => {
     expect(describeRedisError(error, URL_WITHOUT_PASSWORD)).toBe(line);
   });
@@ -62,5 +66,6 @@ describe('describeRedisError: one line an operator can act on', () => {
   it('changes nothing when REDIS_URL has no password, or is not a URL', () => {
     expect(describeRedisError(new Error('ERR a b c'), URL_WITHOUT_PASSWORD)).toBe('ERR a b c');
     expect(describeRedisError(new Error('ERR a b c'), 'not a url')).toBe('ERR a b c');
+    expect(describeRedisError(new Error('ERR undefined is not a function'), URL_WITHOUT_PASSWORD)).toBe('ERR undefined is not a function');
   });
 });
