@@ -40,6 +40,10 @@ describe('verifyEvidence', () => {
     expect(await verifyEvidence(dir, PUBLIC_PEM)).toEqual({ problems: [], signature: 'verified' });
   });
 
+  it('a public key given and no signature is a problem, and the signature absent', async () => {
+    expect(await verifyEvidence(folder(FILES), PUBLIC_PEM)).toEqual({ problems: ['manifest.json.sig: missing (a public key was given)'], signature: 'absent' });
+  });
+
   it('a signature by another key, or a key Node cannot read, is a bad signature', async () => {
     const manifest = JSON.stringify({ files: [] });
     const dir = folder({}, { manifest, signature: signatureOf(manifest) });
@@ -63,6 +67,7 @@ describe('verifyEvidence', () => {
     ['a file that is null', '{"files":[null]}'],
     ['a path out of the folder', JSON.stringify({ files: [{ ...entry('x', ''), name: '../x' }] })],
     ['a hidden name', JSON.stringify({ files: [{ ...entry('x', ''), name: '.x' }] })],
+    ['a name with a path after it', JSON.stringify({ files: [{ ...entry('x', ''), name: 'x/../../etc' }] })],
     ['a name that is not a string', JSON.stringify({ files: [{ ...entry('x', ''), name: 7 }] })],
     ['a digest that is not a string', JSON.stringify({ files: [{ ...entry('x', ''), sha256: 7 }] })],
     ['a size that is not a number', JSON.stringify({ files: [{ ...entry('x', ''), bytes: '0' }] })],
