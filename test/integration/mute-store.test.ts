@@ -73,5 +73,14 @@ describe('run-time mutes (real Redis)', () => {
     // A run allowing ten years keeps it.
     expect((await muteChanges(mutes, new Date('2027-02-27T12:00:00.000Z'), 3650)).lapsed).toEqual([]);
   });
-});
 
+  it('lists mutes oldest first, by id when added at the same instant, whatever the order they were added in', async () => {
+    const mutes = createMuteStore(redis, fresh());
+    await mutes.add(stored('m-0', { createdAt: '2026-11-29T12:01:00.000Z' }));
+    // Eight at one instant: a hash of mutes this long comes back from Redis in no set order, so only the tie-break sorts them.
+    for (const id of ['m-5', 'm-2', 'm-8', 'm-1', 'm-7', 'm-3', 'm-6', 'm-4']) {
+      await mutes.add(stored(id));
+    }
+    expect((await mutes.list()).map((m) => m.id)).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-0']);
+  });
+});
