@@ -134,4 +134,23 @@ describe('outbox store (real Redis)', () => {
     expect(await outbox.deadLetters()).toEqual([alpha, team]);
     expect(await outbox.deadLetters('team')).toEqual([team]);
   });
+
+  it('lists failing routes and dead letters by route whatever the order they came in, every dead letter of a route', async () => {
+    const prefix = fresh();
+    const outbox = createOutboxStore(redis, prefix);
+    // Six routes: a small set or hash of these comes back from Redis in no set order, so only the sort orders them.
+    const routes = ['d5', 'd2', 'd6', 'd1', 'd4', 'd3'];
+    await createRunCommitter(redis, prefix).commitRun(commitOf('r1', { digests: routes.map((route) => ({ route, messages: route === 'd1' ? [msg('a'), msg('b'), msg('c')] : [msg('a')] })) }));
+    const refusal = { at: new Date('2026-11-29T12:00:00.000Z'), status: 400, answer: 'invalid_blocks' };
+    for (const route of routes) {
+      for (let index = 0; index < (route === 'd1' ? 3 : 1); index += 1) {
+        await outbox.deadLetter('r1', route, index, refusal, msg('x'));
+      }
+      await outbox.routeFailed(route, refusal.at, 'HTTP 400');
+      await outbox.routeFailed(route, refusal.at, 'HTTP 400');
+    }
+    const sorted = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'];
+    expect((await outbox.failingRoutes()).map((f) => f.route)).toEqual(sorted);
+    expect((await outbox.deadLetters()).map((l) => `${l.route}:${l.index}`)).toEqual(['d1:0', 'd1:1', 'd1:2', ...sorted.slice(1).map((r) => `${r}:0`)]);
+  });
 });
