@@ -54,11 +54,13 @@ export async function verifyEvidence(dir: string, publicKeyPem: string | null): 
     problems.push(`${SIGNATURE_FILE}: missing (a public key was given)`);
     return { problems, signature: 'absent' };
   }
-  let good: boolean;
+  // Not a key Node can verify with: as bad as a wrong signature. Base64 decoding skips whitespace (Node's
+  // documented behaviour), so the newline an editor adds to the .sig file needs no trimming.
+  let good = false;
   try {
-    good = verify(null, Buffer.from(manifestText, 'utf8'), createPublicKey(publicKeyPem), Buffer.from(signatureText.trim(), 'base64'));
+    good = verify(null, Buffer.from(manifestText), createPublicKey(publicKeyPem), Buffer.from(signatureText, 'base64'));
   } catch {
-    good = false; // not a key Node can verify with: as bad as a wrong signature
+    // good stays false
   }
   if (!good) {
     problems.push(`${SIGNATURE_FILE}: bad signature (the manifest was changed, or signed with another key)`);
@@ -72,7 +74,7 @@ function listedFiles(text: string): EvidenceFile[] | null {
   try {
     parsed = JSON.parse(text);
   } catch {
-    return null;
+    // Invalid JSON: parsed stays undefined, which has no files, so null below.
   }
   const files = (parsed as { files?: unknown } | null)?.files;
   if (!Array.isArray(files)) {

@@ -59,7 +59,7 @@ function mask(text: string, redisUrl: string): string {
   try {
     password = parseRedisUrl(redisUrl).password;
   } catch {
-    password = undefined;
+    // Not a URL: there is no password to mask (password stays undefined).
   }
   if (!password) {
     return text;

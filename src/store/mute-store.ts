@@ -60,8 +60,6 @@ export const newMuteId = () => `m-${randomBytes(4).toString('hex')}`;
 export function createMuteStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
   return {
-    keys: { mutes: keys.mutes, events: keys.muteEvents },
-
     async add(mute: StoredMute): Promise<void> {
       const event: MuteEvent = { kind: 'added', at: mute.createdAt, by: mute.by, mute };
       await redis.multi().hset(keys.mutes, mute.id, JSON.stringify(mute)).rpush(keys.muteEvents, JSON.stringify(event)).exec();

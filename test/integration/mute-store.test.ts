@@ -4,24 +4,12 @@ import { StateConflictError } from '../../src/core/errors.js';
 import { createMuteStore, muteChanges, toMute, type StoredMute } from '../../src/store/mute-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { commitOf, testRedis } from '../support/store-fixtures.js';
+import { storedMute as stored } from '../support/stored-mute.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());
 let n = 0;
 const fresh = () => `${base}-mutes-${(n += 1)}`;
-
-const stored = (id: string, overrides: Partial<StoredMute> = {}): StoredMute => ({
-  id,
-  rule: 'stale',
-  clientId: 456,
-  tokenId: 101,
-  reason: 'kept in the vault',
-  by: 'alice',
-  until: '2027-01-01T00:00:00.000Z',
-  untilText: '2026-12-31',
-  createdAt: '2026-11-29T12:00:00.000Z',
-  ...overrides,
-});
 
 describe('run-time mutes (real Redis)', () => {
   it('documents its KEYS and ARGV', () => {
@@ -85,5 +73,14 @@ describe('run-time mutes (real Redis)', () => {
     // A run allowing ten years keeps it.
     expect((await muteChanges(mutes, new Date('2027-02-27T12:00:00.000Z'), 3650)).lapsed).toEqual([]);
   });
-});
 
+  it('lists mutes oldest first, by id when added at the same instant, whatever the order they were added in', async () => {
+    const mutes = createMuteStore(redis, fresh());
+    await mutes.add(stored('m-0', { createdAt: '2026-11-29T12:01:00.000Z' }));
+    // Eight at one instant: a hash of mutes this long comes back from Redis in no set order, so only the tie-break sorts them.
+    for (const id of ['m-5', 'm-2', 'm-8', 'm-1', 'm-7', 'm-3', 'm-6', 'm-4']) {
+      await mutes.add(stored(id));
+    }
+    expect((await mutes.list()).map((m) => m.id)).toEqual(['m-1', 'm-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-0']);
+  });
+});

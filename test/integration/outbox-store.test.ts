@@ -103,4 +103,54 @@ describe('outbox store (real Redis)', () => {
     ]);
     expect(await outbox.deadLetters()).toEqual([]);
   });
+
+  it("counts a route's failed attempts in a row from the first, with the last reason; failing from the second, until one delivers", async () => {
+    const outbox = createOutboxStore(redis, fresh());
+    const first = new Date('2026-11-29T12:00:00.000Z');
+    expect(await outbox.routeFailed('team', first, 'HTTP 500')).toEqual({ route: 'team', attempts: 1, since: first.toISOString(), reason: 'HTTP 500' });
+    await outbox.routeFailed('alpha', first, 'HTTP 404');
+    expect(await outbox.failingRoutes()).toEqual([]);
+    expect(await outbox.routeFailed('team', new Date('2026-11-29T12:05:00.000Z'), 'timeout')).toEqual({ route: 'team', attempts: 2, since: first.toISOString(), reason: 'timeout' });
+    await outbox.routeFailed('alpha', new Date('2026-11-29T12:06:00.000Z'), 'HTTP 404');
+    expect((await outbox.failingRoutes()).map((f) => [f.route, f.attempts])).toEqual([
+      ['alpha', 2],
+      ['team', 2],
+    ]);
+    await outbox.routeDelivered('team');
+    expect((await outbox.failingRoutes()).map((f) => f.route)).toEqual(['alpha']);
+    expect((await outbox.routeFailed('team', new Date('2026-11-29T13:00:00.000Z'), 'HTTP 500')).attempts).toBe(1);
+  });
+
+  it('drops from the outbox a run whose digest an earlier attempt completed, and lists dead letters of every route by route', async () => {
+    const prefix = fresh();
+    const outbox = createOutboxStore(redis, prefix);
+    await createRunCommitter(redis, prefix).commitRun(commitOf('r1', { digests: [{ route: 'team', messages: [msg('a')] }, { route: 'alpha', messages: [msg('b')] }] }));
+    await redis.rpush(`${prefix}:alerts:outbox:team`, 'r-done');
+    expect((await outbox.pendingDigests('team')).map((d) => d.runKey)).toEqual(['r1']);
+    expect(await redis.lrange(`${prefix}:alerts:outbox:team`, 0, -1)).toEqual(['r1']);
+    const refusal = { at: new Date('2026-11-29T12:00:00.000Z'), status: 400, answer: 'invalid_blocks' };
+    const team = await outbox.deadLetter('r1', 'team', 0, refusal, msg('a'));
+    const alpha = await outbox.deadLetter('r1', 'alpha', 0, refusal, msg('b'));
+    expect(await outbox.deadLetters()).toEqual([alpha, team]);
+    expect(await outbox.deadLetters('team')).toEqual([team]);
+  });
+
+  it('lists failing routes and dead letters by route whatever the order they came in, every dead letter of a route', async () => {
+    const prefix = fresh();
+    const outbox = createOutboxStore(redis, prefix);
+    // Six routes: a small set or hash of these comes back from Redis in no set order, so only the sort orders them.
+    const routes = ['d5', 'd2', 'd6', 'd1', 'd4', 'd3'];
+    await createRunCommitter(redis, prefix).commitRun(commitOf('r1', { digests: routes.map((route) => ({ route, messages: route === 'd1' ? [msg('a'), msg('b'), msg('c')] : [msg('a')] })) }));
+    const refusal = { at: new Date('2026-11-29T12:00:00.000Z'), status: 400, answer: 'invalid_blocks' };
+    for (const route of routes) {
+      for (let index = 0; index < (route === 'd1' ? 3 : 1); index += 1) {
+        await outbox.deadLetter('r1', route, index, refusal, msg('x'));
+      }
+      await outbox.routeFailed(route, refusal.at, 'HTTP 400');
+      await outbox.routeFailed(route, refusal.at, 'HTTP 400');
+    }
+    const sorted = ['d1', 'd2', 'd3', 'd4', 'd5', 'd6'];
+    expect((await outbox.failingRoutes()).map((f) => f.route)).toEqual(sorted);
+    expect((await outbox.deadLetters()).map((l) => `${l.route}:${l.index}`)).toEqual(['d1:0', 'd1:1', 'd1:2', ...sorted.slice(1).map((r) => `${r}:0`)]);
+  });
 });

@@ -23,4 +23,9 @@ describe('issuerWarnings', () => {
       "issuer-role-dropped not evaluated for 1 token(s): their issuer's current role, or its rank beside the token's, is not known",
     ]);
   });
+
+  it('a broken directory counts the audited tokens only, not those failed or gone (they were never judged)', () => {
+    const results = [result(1, 'audited'), result(2, 'failed'), result(3, 'gone'), result(4, 'failed')];
+    expect(issuerWarnings(results, 'issuers.directory: HTTP 503')).toEqual(['issuers.directory: HTTP 503 (issuer-left not evaluated for 1 token(s))']);
+  });
 });

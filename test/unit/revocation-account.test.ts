@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { AccountConfig } from '../../src/config/config.js';
 import { createSecrets } from '../../src/config/secrets.js';
 import { accountKeys, accountOf, auditKeyOf, findAccount } from '../../src/run/revocation-account.js';
-import { UsageError } from '../../src/core/errors.js';
+import { SecretError, UsageError } from '../../src/core/errors.js';
 import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 
 const account = (clientId: number | null, apiKeyEnv: string): AccountConfig => ({ clientId, name: null, apiKeyEnv, discover: true, tokens: [] });
@@ -37,6 +37,11 @@ describe('auditKeyOf', () => {
     const secrets = createSecrets({ KEY_A: 'secret-a' });
     expect(auditKeyOf(account(1, 'KEY_A'), secrets)).toBe('secret-a');
     expect(auditKeyOf(account(1, 'KEY_UNSET'), secrets)).toBeNull();
+  });
+
+  it('a key set wrongly (both KEY and KEY_FILE) is an error, not a key left unset', () => {
+    const both = createSecrets({ KEY_A: 'secret-a', KEY_A_FILE: '/run/secrets/key_a' });
+    expect(() => auditKeyOf(account(1, 'KEY_A'), both)).toThrow(SecretError);
   });
 });
 
