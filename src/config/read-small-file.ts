@@ -20,7 +20,8 @@ function checkRegular(stats: { isFile(): boolean }): void {
  * Reads a regular file of at most 1 MB as UTF-8. A FIFO would block the open (and the process) forever and
  * /dev/zero never ends: stat first, open non-blocking, check the opened file again (it may have been swapped
  * in between) and never read more than the bound. The size is judged by what is read, not by what stat says:
- * a file may grow after the stat, and /proc's files say 0 bytes whatever they hold.
+ * a file may grow after the stat, and /proc's files say 0 bytes whatever they hold. Throws only
+ * UnreadableFileError.
  */
 export function readSmallFile(path: string): string {
   let fd: number | undefined;
