@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createSecrets } from '../../src/config/secrets.js';
+import { createSecrets, slackAppTokensSet } from '../../src/config/secrets.js';
 import { SecretError, SecretNotSetError } from '../../src/core/errors.js';
 
 // A secret is read once: the logger scrubs every value read (known()), and a value read for the first job
@@ -19,5 +19,13 @@ describe('createSecrets', () => {
     expect(() => secrets.get('A')).toThrow(SecretNotSetError);
     expect(() => secrets.get('B')).toThrow(SecretError);
     expect(secrets.known()).toEqual([]);
+  });
+});
+
+describe('slackAppTokensSet', () => {
+  it('is true only when both app tokens are set', () => {
+    expect(slackAppTokensSet({ SLACK_APP_TOKEN: 'xapp-1', SLACK_BOT_TOKEN_FILE: '/run/secrets/bot' })).toBe(true);
+    expect(slackAppTokensSet({ SLACK_APP_TOKEN: 'xapp-1' })).toBe(false);
+    expect(slackAppTokensSet({ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: '' })).toBe(false);
   });
 });

@@ -37,6 +37,20 @@ describe('checkWorkerSecrets', () => {
     expect(problemsOf(document, { GCORE_API_KEY: 'k', DELETE_KEY: 'd', SLACK_WEBHOOK_URL: HOOK })).toEqual([]);
   });
 
+  it('asks only for the deleting keys that are named, in a Config built by hand', () => {
+    const live = parseConfig(
+      { accounts: [{ clientId: 1, remediationKeyEnv: 'DELETE_1' }, { clientId: 2, remediationKeyEnv: 'DELETE_2' }], remediation: { enabled: true, quarantine: [{ rule: 'stale', afterHours: 24, dryRun: false }] } },
+      {},
+    );
+    const config = { ...live, accounts: live.accounts.map((a) => (a.clientId === 2 ? { ...a, remediationKeyEnv: undefined } : a)) };
+    expect(() => checkWorkerSecrets(config, createSecrets({ GCORE_API_KEY: 'k', DELETE_1: 'd' }), [])).not.toThrow();
+  });
+
+  it('checks no Slack app token for a Config without actions', () => {
+    const config = { ...parseConfig({}, { SLACK_APP_TOKEN: 'xoxb-swapped', SLACK_BOT_TOKEN: 'xapp-swapped' }), actions: undefined };
+    expect(() => checkWorkerSecrets(config, createSecrets({ GCORE_API_KEY: 'k' }), [])).not.toThrow();
+  });
+
   it('asks once for a webhook variable named twice', () => {
     expect(problemsOf({}, { GCORE_API_KEY: 'k' }, ['TEAM_WEBHOOK', 'TEAM_WEBHOOK'])).toEqual(['TEAM_WEBHOOK is not set (nor TEAM_WEBHOOK_FILE): the worker posts to Slack']);
   });
