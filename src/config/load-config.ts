@@ -187,7 +187,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
     // The yaml library refuses an alias bomb (and other resource exhaustion) with a plain error.
     throw new ConfigError([`${path}: not valid YAML: ${toError(error).message.split('\n')[0] ?? ''}`]);
   }
-  if (document !== null && (typeof document !== 'object' || Array.isArray(document))) {
+  // An empty file is null: an object to typeof, read as no section at all.
+  if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([`${path}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);
   }
   return parseConfig(document, env);
