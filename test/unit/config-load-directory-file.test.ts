@@ -31,4 +31,11 @@ describe('loadDirectory from a file', () => {
     expect(d.problem).toBeNull();
     expect(d.verdict('ann@example.com')).toEqual({ status: 'active' });
   });
+
+  it('reads the file at the first load even on a clock at 0 with fileCheckMs', async () => {
+    const path = join(dir, 'first.csv');
+    writeFileSync(path, 'ann@example.com,active\n');
+    const d = await loadDirectory({ file: path, url: null, tokenEnv: null, format: 'csv', listsEveryActive: false, refreshMinutes: 60 }, { secrets: createSecrets({}), now: () => 0, fileCheckMs: 1000 });
+    expect(d.verdict('ann@example.com')).toEqual({ status: 'active' });
+  });
 });

@@ -63,6 +63,24 @@ describe('loadDirectory from a URL', () => {
     expect(d.problem).toBe(`issuers.directory: hr.example.com: cannot be fetched${PROBLEM_END}`);
   });
 
+  it('says a refused answer without a body by its status', async () => {
+    const { fetch } = fetchAnswering(() => new Response(null, { status: 503 }));
+    const d = await loadDirectory(URL_SETTINGS, { secrets: createSecrets({}), fetch });
+    expect(d.problem).toBe(`issuers.directory: hr.example.com: HTTP 503${PROBLEM_END}`);
+  });
+
+  it('waits refreshMinutes from the last fetch on a clock of today', async () => {
+    let clock = Date.parse('2026-12-05T08:00:00Z');
+    const { fetch, calls } = fetchAnswering(() => new Response('ann@example.com,active\n'));
+    const d = await loadDirectory(URL_SETTINGS, { secrets: createSecrets({}), fetch, now: () => clock });
+    clock += 5 * 60_000 - 1;
+    await d.refresh();
+    expect(calls).toHaveLength(1);
+    clock += 1;
+    await d.refresh();
+    expect(calls).toHaveLength(2);
+  });
+
   it('drops the body of a refused answer', async () => {
     let cancelled = false;
     const body = new ReadableStream({
