@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ConfigError, toError } from '../core/errors.js';
 import { parseUntil } from '../core/parse-iso-date.js';
-import { readSmallFile, UnreadableFileError } from './read-small-file.js';
+import { readSmallFile, type UnreadableFileError } from './read-small-file.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
 import { isLoopbackHost } from '../core/loopback-host.js';
@@ -172,8 +172,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
   try {
     text = readSmallFile(path);
   } catch (error) {
-    const why = error instanceof UnreadableFileError ? error.reason : 'unreadable';
-    throw new ConfigError([`${path}: cannot read the configuration file (${why})`]);
+    // readSmallFile throws nothing but UnreadableFileError.
+    throw new ConfigError([`${path}: cannot read the configuration file (${(error as UnreadableFileError).reason})`]);
   }
   let document: unknown;
   try {
@@ -187,7 +187,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
     // The yaml library refuses an alias bomb (and other resource exhaustion) with a plain error.
     throw new ConfigError([`${path}: not valid YAML: ${toError(error).message.split('\n')[0] ?? ''}`]);
   }
-  if (document !== null && (typeof document !== 'object' || Array.isArray(document))) {
+  // An empty file is null: an object to typeof, read as no section at all.
+  if (typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError([`${path}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);
   }
   return parseConfig(document, env);

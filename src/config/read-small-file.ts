@@ -10,33 +10,25 @@ export class UnreadableFileError extends Error {
   }
 }
 
-function check(stats: { isFile(): boolean; size: number }): void {
+function checkRegular(stats: { isFile(): boolean }): void {
   if (!stats.isFile()) {
     throw new UnreadableFileError('not a regular file');
-  }
-  if (stats.size > MAX_FILE_BYTES) {
-    throw new UnreadableFileError('larger than 1 MB');
   }
 }
 
 /**
  * Reads a regular file of at most 1 MB as UTF-8. A FIFO would block the open (and the process) forever and
  * /dev/zero never ends: stat first, open non-blocking, check the opened file again (it may have been swapped
- * in between) and never read more than the bound.
+ * in between) and never read more than the bound. The size is judged by what is read, not by what stat says:
+ * a file may grow after the stat, and /proc's files say 0 bytes whatever they hold. Throws only
+ * UnreadableFileError.
  */
 export function readSmallFile(path: string): string {
-  let fd: number;
+  let fd: number | undefined;
   try {
-    check(statSync(path));
+    checkRegular(statSync(path));
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    if (error instanceof UnreadableFileError) {
-      throw error;
-    }
-    throw new UnreadableFileError((error as NodeJS.ErrnoException).code ?? 'unreadable');
-  }
-  try {
-    check(fstatSync(fd));
+    checkRegular(fstatSync(fd));
     const buffer = Buffer.alloc(MAX_FILE_BYTES + 1);
     let length = 0;
     for (;;) {
@@ -51,11 +43,10 @@ export function readSmallFile(path: string): string {
     }
     return buffer.subarray(0, length).toString('utf8');
   } catch (error) {
-    if (error instanceof UnreadableFileError) {
-      throw error;
-    }
-    throw new UnreadableFileError((error as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw error instanceof UnreadableFileError ? error : new UnreadableFileError((error as NodeJS.ErrnoException).code ?? 'unreadable');
   } finally {
-    closeSync(fd);
+    if (fd !== undefined) {
+      closeSync(fd);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { SecretError, SecretNotSetError } from '../core/errors.js';
-import { readSmallFile, UnreadableFileError } from './read-small-file.js';
+import { readSmallFile, type UnreadableFileError } from './read-small-file.js';
 
 /**
  * Reads secrets from the environment: `NAME`, or `NAME_FILE` naming a file that holds it (Docker secrets).
@@ -30,9 +30,8 @@ export function createSecrets(env: NodeJS.ProcessEnv): Secrets {
         try {
           value = readSmallFile(file).trim();
         } catch (error) {
-          const why = error instanceof UnreadableFileError ? error.reason : 'unreadable';
-          // Never the path: a key pasted into NAME_FILE would be printed back.
-          throw new SecretError(`${name}_FILE names a file that cannot be read (${why})`);
+          // Never the path: a key pasted into NAME_FILE would be printed back. readSmallFile throws nothing else.
+          throw new SecretError(`${name}_FILE names a file that cannot be read (${(error as UnreadableFileError).reason})`);
         }
       }
       if (file && !value) {

@@ -51,7 +51,17 @@ describe('envNameClashes', () => {
     expect(clashes[0]?.message).toContain("not the company directory's bearer token");
   });
 
+  it('names an account with a client id by it, for its deleting key too', () => {
+    expect(envNameClashes({ accounts: [{ clientId: 7, apiKeyEnv: 'K' }, { clientId: 8, apiKeyEnv: 'L', remediationKeyEnv: 'K' }], notify: noRoutes })).toEqual([
+      {
+        path: ['accounts', 1, 'remediationKeyEnv'],
+        message: 'K holds the Gcore API key of account 7 (accounts[0].apiKeyEnv), not the deleting key of account 8: name a variable of its own for each',
+      },
+    ]);
+  });
+
   it('finds nothing when no directory or remediation names a variable', () => {
+    expect(envNameClashes({ accounts: [{ apiKeyEnv: 'K' }, { apiKeyEnv: 'K' }], notify: noRoutes, issuers: {}, remediation: {} })).toEqual([]);
     expect(envNameClashes({ accounts: [{ apiKeyEnv: 'K' }], notify: noRoutes, issuers: { directory: {} }, remediation: {} })).toEqual([]);
   });
 });

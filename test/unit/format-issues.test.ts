@@ -111,6 +111,8 @@ describe('formatIssues', () => {
     expect(lines(z.object({ n: positiveEven }), { n: 3 })).toEqual(['n: expected an even number, got 3']);
     const named = z.string().superRefine((s, ctx) => ctx.addIssue({ code: 'custom', message: `${s} is taken`, input: s }));
     expect(lines(z.object({ name: named }), { name: 'FOO' })).toEqual(['name: FOO is taken']);
+    expect(lines(z.object({ n: z.null().refine(() => false, { message: 'say no' }) }), { n: null })).toEqual(['n: say no, got null']);
+    expect(lines(z.object({ n: z.number().refine((n) => n !== 5, { message: 'anything but 5' }) }), { n: 5 })).toEqual(['n: anything but 5, got 5']);
     const whole = z.object({ a: z.number() }).refine((o) => o.a > 1, { message: 'a must be over 1' });
     expect(lines(z.object({ o: whole }), { o: { a: 1 } })).toEqual(['o: a must be over 1']);
   });
