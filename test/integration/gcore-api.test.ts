@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createGcoreApi, type GcoreApiOptions } from '../../src/gcore/create-gcore-api.js';
@@ -250,5 +250,130 @@ describe('Gcore API client under hostile answers', () => {
     const dated = (await failure(api().getToken(456, 102, KEY))) as GcoreRateLimitedError;
     expect(dated.retryAfterMs).toBeGreaterThan(364 * 86_400_000);
     expect(gcore.requests.length).toBe(2);
+  });
+});
+
+// The client speaks node:http itself (src/gcore/http-get.ts): what got did for us must still hold.
+describe('Gcore API client on the wire', () => {
+  interface Seen {
+    readonly method: string | undefined;
+    readonly url: string | undefined;
+    readonly headers: IncomingHttpHeaders;
+  }
+  let server: Server;
+  let url: string;
+  let seen: Seen[];
+  let connections: number;
+  let answer: (req: IncomingMessage, res: ServerResponse, n: number) => void;
+
+  beforeEach(async () => {
+    seen = [];
+    connections = 0;
+    server = createServer((req, res) => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers });
+      answer(req, res, seen.length);
+    });
+    server.on('connection', () => (connections += 1));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  const json = (res: ServerResponse, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(200, { 'content-type': 'application/json', ...headers });
+    res.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
+  };
+  const client = (overrides: Partial<GcoreApiOptions> = {}) => api({ baseUrl: url, ...overrides });
+
+  it('sends what got sent: GET, the path under the base URL, our user agent, JSON, compression and the key', async () => {
+    answer = (_req, res) => json(res, gcoreToken(101));
+    await client().getToken(456, 101, KEY);
+    await client({ baseUrl: `${url}/gcore` }).getToken(456, 101, KEY);
+    await client({ baseUrl: `${url}/gcore/` }).getToken(456, 101, KEY);
+    expect(seen.map((s) => s.url)).toEqual(['/iam/v2/clients/456/tokens/101', '/gcore/iam/v2/clients/456/tokens/101', '/gcore/iam/v2/clients/456/tokens/101']);
+    expect(seen[0]?.method).toBe('GET');
+    expect(seen[0]?.headers).toMatchObject({
+      'user-agent': 'gcore-token-audit',
+      accept: 'application/json',
+      'accept-encoding': 'gzip, deflate, br',
+      authorization: `APIKey ${KEY}`,
+    });
+  });
+
+  it('reads every answer over one kept-alive connection', async () => {
+    answer = (_req, res) => json(res, gcoreToken(101));
+    const one = client();
+    for (let i = 0; i < 5; i += 1) {
+      await one.getToken(456, 101, KEY);
+    }
+    expect(seen.length).toBe(5);
+    expect(connections).toBe(1);
+  });
+
+  it('inflates gzip, deflate (zlib-wrapped or raw) and br answers', async () => {
+    const { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } = await import('node:zlib');
+    const body = Buffer.from(JSON.stringify(gcoreToken(101)));
+    const codings: [string, Buffer][] = [
+      ['gzip', gzipSync(body)],
+      ['deflate', deflateSync(body)],
+      ['deflate', deflateRawSync(body)],
+      ['br', brotliCompressSync(body)],
+      ['GZIP', gzipSync(body)],
+    ];
+    for (const [coding, bytes] of codings) {
+      answer = (_req, res) => json(res, bytes, { 'content-encoding': coding });
+      expect({ coding, body: await client().getToken(456, 101, KEY) }).toEqual({ coding, body: gcoreToken(101) });
+    }
+    // An empty compressed answer is an empty body, as got read it: the token parse then names it.
+    answer = (_req, res) => json(res, '', { 'content-encoding': 'gzip' });
+    expect(await client().getToken(456, 101, KEY)).toBe('');
+    answer = (_req, res) => json(res, '');
+    expect(await client().getToken(456, 101, KEY)).toBe('');
+  });
+
+  it('retries an answer cut off mid-body, and names the network code when every attempt is', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const cut = (res: ServerResponse, gzip = false) => {
+      const whole = JSON.stringify(gcoreToken(101));
+      const body = gzip ? gzipSync(whole) : Buffer.from(whole);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length), ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      res.write(body.subarray(0, body.length >> 1));
+      setImmediate(() => res.socket?.destroy());
+    };
+    answer = (_req, res, n) => (n === 1 ? cut(res) : json(res, gcoreToken(101)));
+    expect(await client().getToken(456, 101, KEY)).toEqual(gcoreToken(101));
+    expect(seen.length).toBe(2);
+    seen = [];
+    answer = (_req, res, n) => cut(res, n !== 2); // compressed, plain, compressed
+    const error = await failure(client({ retries: 2 }).getToken(456, 101, KEY));
+    expect(error).toBeInstanceOf(GcoreUnavailableError);
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 3 attempt(s): ECONNRESET');
+    expect(seen.length).toBe(3);
+  });
+
+  it('retries a refused connection, and says so', async () => {
+    const closed = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+    const error = await failure(api({ baseUrl: closed, retries: 1 }).getToken(456, 101, KEY));
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 2 attempt(s): ECONNREFUSED');
+    server = createServer(); // for afterEach
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  });
+
+  it('backs off and retries when Retry-After is neither seconds nor a date', async () => {
+    answer = (_req, res, n) => {
+      if (n === 1) {
+        res.writeHead(503, { 'retry-after': 'soon' });
+        res.end('{}');
+      } else {
+        json(res, gcoreToken(101));
+      }
+    };
+    expect(await client().getToken(456, 101, KEY)).toEqual(gcoreToken(101));
+    expect(seen.length).toBe(2);
   });
 });
