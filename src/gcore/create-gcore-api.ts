@@ -14,6 +14,7 @@ import { tokensPath, type ApiVersion, type GcoreApi } from './gcore-api.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import type { RequestLimiter } from './request-limiter.js';
 import { createHttpGet, type GetAttempt } from './http-get.js';
+import { getRetryDelay, RETRY_STATUS } from './get-retry-delay.js';
 
 export interface GcoreApiOptions {
   readonly baseUrl: string;
@@ -38,9 +39,6 @@ export interface GcoreApiOptions {
   readonly onResponse?: (status: number | 'error', durationMs: number) => void;
 }
 
-const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
-// got's list, kept when the retrying moved here: network failures that a second attempt may not meet.
-const RETRY_ERROR_CODES = ['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'];
 export const MAX_TOKEN_BYTES = 1024 * 1024;
 export const MAX_LIST_BYTES = 10 * 1024 * 1024;
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -79,8 +77,8 @@ function detailOf(body: string, apiKey: string): string | undefined {
 }
 
 export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
-  const base = options.retryBaseDelayMs ?? 1000;
   const maxRetryAfter = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
+  const policy = { retries: options.retries, baseDelayMs: options.retryBaseDelayMs ?? 1000, maxRetryAfterMs: maxRetryAfter };
   // Redirects are never followed (the Authorization header would go along): a 3xx is an error.
   const get = createHttpGet({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -113,7 +111,8 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
             `${label}: the response is larger than ${sizeLabel(context.maxBytes)} (decompressed): refused`,
           );
         }
-        const delay = retryDelay(attempt, tries, context.retryRateLimited);
+        const end = attempt.kind === 'failed' ? { code: attempt.code } : { statusCode: attempt.statusCode, retryAfter: attempt.headers['retry-after'] };
+        const delay = getRetryDelay(end, tries, { ...policy, retryRateLimited: context.retryRateLimited }, Date.now(), Math.random());
         if (delay !== undefined) {
           await sleep(delay);
           continue;
@@ -121,31 +120,6 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
         return settle(attempt, { label, apiKey, clientId: context.clientId, started, tries });
       }
     });
-  }
-
-  /** How long to wait before trying again, or undefined for a final outcome. */
-  function retryDelay(attempt: Exclude<GetAttempt, { kind: 'too-large' }>, tries: number, retryRateLimited: boolean) {
-    if (tries >= options.retries) {
-      return undefined;
-    }
-    if (attempt.kind === 'failed') {
-      return RETRY_ERROR_CODES.includes(attempt.code) ? backoff(tries) : undefined;
-    }
-    const status = attempt.statusCode;
-    if (!RETRY_STATUS.includes(status) || (status === 429 && !retryRateLimited)) {
-      return undefined;
-    }
-    const header = attempt.headers['retry-after'];
-    const wait = header === undefined ? undefined : retryAfterMs(header, Date.now());
-    if (wait === undefined) {
-      return backoff(tries);
-    }
-    // A longer wait than we honour: give up at once (the error says how long Gcore asked for).
-    return wait > maxRetryAfter ? undefined : Math.max(wait, 1);
-  }
-
-  function backoff(tries: number) {
-    return Math.min(base * 2 ** tries, 30_000) + Math.random() * base * 0.1;
   }
 
   interface Outcome {

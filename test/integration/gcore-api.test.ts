@@ -334,6 +334,67 @@ describe('Gcore API client on the wire', () => {
     expect(await client().getToken(456, 101, KEY)).toBe('');
   });
 
+  it('names a body that does not inflate, without retrying it', async () => {
+    answer = (_req, res) => json(res, 'not gzip at all', { 'content-encoding': 'gzip' });
+    const error = await failure(client().getToken(456, 101, KEY));
+    expect(error).toBeInstanceOf(GcoreUnavailableError);
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 1 attempt(s): Z_DATA_ERROR');
+    expect(seen.length).toBe(1);
+  });
+
+  it('tells onResponse each final answer, its status or "error", and nothing for a body it refused', async () => {
+    const told: (number | string)[] = [];
+    const watched = (overrides: Partial<GcoreApiOptions> = {}) =>
+      client({
+        retries: 1,
+        onResponse: (status, ms) => {
+          expect(ms).toBeGreaterThanOrEqual(0);
+          told.push(status);
+        },
+        ...overrides,
+      });
+    const status = (code: number, body = '{}', headers: Record<string, string> = {}) => (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(code, { 'content-type': 'application/json', ...headers });
+      res.end(body);
+    };
+    answer = status(200, JSON.stringify(gcoreToken(101)));
+    await watched().getToken(456, 101, KEY);
+    answer = status(503);
+    await failure(watched().getToken(456, 101, KEY)); // two attempts, told once
+    answer = status(404);
+    await failure(watched().getToken(456, 101, KEY));
+    answer = status(302, 'moved', { location: 'http://elsewhere.example/' });
+    await failure(watched().getToken(456, 101, KEY));
+    answer = status(301, '{}', { location: 'http://elsewhere.example/' });
+    await failure(watched().getToken(456, 101, KEY));
+    answer = status(200, 'not json');
+    await failure(watched().getToken(456, 101, KEY));
+    answer = status(200, JSON.stringify({ id: 1, pad: 'x'.repeat(2048) }));
+    expect(await failure(watched({ maxTokenBytes: 1024 }).getToken(456, 101, KEY))).toBeInstanceOf(GcoreResponseTooLargeError);
+    answer = (_req, res) => res.socket?.destroy();
+    await failure(watched({ retries: 0 }).getToken(456, 101, KEY));
+    expect(told).toEqual([200, 503, 404, 302, 301, 'error']);
+  });
+
+  it('reads over https when the base URL says so', async () => {
+    const { createServer: createHttpsServer, globalAgent } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    const { makeTlsFiles } = await import('../support/tls-files.js');
+    const tls = makeTlsFiles();
+    const secure = createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, (_req, res) => json(res, gcoreToken(101)));
+    await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+    const before = globalAgent.options.ca;
+    globalAgent.options.ca = readFileSync(tls.ca); // the client trusts what Node's https agent trusts
+    try {
+      const port = (secure.address() as AddressInfo).port;
+      expect(await client({ baseUrl: `https://127.0.0.1:${port}` }).getToken(456, 101, KEY)).toEqual(gcoreToken(101));
+    } finally {
+      globalAgent.options.ca = before;
+      secure.closeAllConnections();
+      await new Promise((r) => secure.close(r));
+    }
+  });
+
   it('retries an answer cut off mid-body, and names the network code when every attempt is', async () => {
     const { gzipSync } = await import('node:zlib');
     const cut = (res: ServerResponse, gzip = false) => {
