@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
+import { urlToHttpOptions } from 'node:url';
 import { constants, createBrotliDecompress, createInflateRaw, createUnzip } from 'node:zlib';
 
 /** How one GET attempt ended. Deciding what it means (retry, error class) is the caller's. */
@@ -24,10 +25,12 @@ const SYNC_FLUSH = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYN
  * more than this, at 16 in flight the largest part of a token's read (README "Performance").
  */
 export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): HttpGet {
-  const base = new URL(options.baseUrl);
-  const send = base.protocol === 'https:' ? httpsRequest : httpRequest;
+  // As got read it: an IPv6 host without its brackets (`[::1]`, a loopback the configuration allows).
+  const url = new URL(options.baseUrl);
+  const { protocol, hostname, port } = urlToHttpOptions(url);
+  const send = protocol === 'https:' ? httpsRequest : httpRequest;
   // got's prefixUrl: the base and the path joined by exactly one slash.
-  const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  const prefix = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
 
   return (path, apiKey, maxBytes) =>
     new Promise<GetAttempt>((resolve) => {
@@ -44,9 +47,9 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
 
       const req = send(
         {
-          protocol: base.protocol,
-          hostname: base.hostname,
-          port: base.port,
+          protocol,
+          hostname,
+          port,
           path: prefix + path,
           method: 'GET',
           headers: {

@@ -303,6 +303,18 @@ describe('Gcore API client on the wire', () => {
     });
   });
 
+  it('reads from an IPv6 loopback base URL, [::1]', async () => {
+    const six = createServer((_req, res) => json(res, gcoreToken(101)));
+    await new Promise<void>((r) => six.listen(0, '::1', r));
+    try {
+      const port = (six.address() as AddressInfo).port;
+      expect(await client({ baseUrl: `http://[::1]:${port}` }).getToken(456, 101, KEY)).toEqual(gcoreToken(101));
+    } finally {
+      six.closeAllConnections();
+      await new Promise((r) => six.close(r));
+    }
+  });
+
   it('reads every answer over one kept-alive connection', async () => {
     answer = (_req, res) => json(res, gcoreToken(101));
     const one = client();
