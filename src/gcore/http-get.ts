@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage 
 import { request as httpsRequest } from 'node:https';
 import { PassThrough, type Readable } from 'node:stream';
 import { urlToHttpOptions } from 'node:url';
-import { constants, createBrotliDecompress, createInflateRaw, createUnzip } from 'node:zlib';
+import { createBrotliDecompress, createInflateRaw, createUnzip } from 'node:zlib';
 
 /** How one GET attempt ended. Deciding what it means (retry, error class) is the caller's. */
 export type GetAttempt =
@@ -17,7 +17,6 @@ export type HttpGet = (path: string, apiKey: string, maxBytes: number) => Promis
 // The headers got sent for us before (responseType json, decompress on Node 20): the requests stay the same.
 const ACCEPT = 'application/json';
 const ACCEPT_ENCODING = 'gzip, deflate, br';
-const SYNC_FLUSH = { flush: constants.Z_SYNC_FLUSH, finishFlush: constants.Z_SYNC_FLUSH };
 
 /**
  * One GET over `node:http(s)` and Node's keep-alive global agent, nothing else: no options normalised per
@@ -71,11 +70,12 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
       req.end();
 
       function read(response: IncomingMessage) {
-        if (Number(response.headers['content-length'] ?? 0) > maxBytes) {
+        const body = decompressed(response);
+        // The announced size is the body's only when it is not compressed (got's rule): else the inflated bytes count.
+        if (body === response && Number(response.headers['content-length'] ?? 0) > maxBytes) {
           tooLarge();
           return;
         }
-        const body = decompressed(response);
         const chunks: Buffer[] = [];
         let size = 0;
         body.on('data', (chunk: Buffer) => {
@@ -122,8 +122,8 @@ function decompressed(response: IncomingMessage): Readable {
       coding === 'br'
         ? createBrotliDecompress()
         : coding === 'deflate' && ((first[0] as number) & 0x08) === 0
-          ? createInflateRaw(SYNC_FLUSH)
-          : createUnzip(SYNC_FLUSH);
+          ? createInflateRaw()
+          : createUnzip();
     inflate.on('error', (error) => out.destroy(error));
     inflate.write(first);
     response.pipe(inflate).pipe(out);

@@ -346,6 +346,19 @@ describe('Gcore API client on the wire', () => {
     expect(await client().getToken(456, 101, KEY)).toBe('');
   });
 
+  it('bounds a compressed answer by its inflated size, not the announced one', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const token = JSON.stringify({ ...gcoreToken(101), description: 'd'.repeat(600) });
+    const stored = gzipSync(token, { level: 0 }); // not compressed at all: larger than the token itself
+    const bound = token.length + 8;
+    expect(stored.length).toBeGreaterThan(bound);
+    answer = (_req, res) => json(res, stored, { 'content-encoding': 'gzip', 'content-length': String(stored.length) });
+    expect(await client({ maxTokenBytes: bound }).getToken(456, 101, KEY)).toMatchObject({ id: 101 });
+    // The same bytes announced uncompressed are refused before they are read.
+    answer = (_req, res) => json(res, token, { 'content-length': String(token.length) });
+    expect(await failure(client({ maxTokenBytes: token.length - 1 }).getToken(456, 101, KEY))).toBeInstanceOf(GcoreResponseTooLargeError);
+  });
+
   it('names a body that does not inflate, without retrying it', async () => {
     answer = (_req, res) => json(res, 'not gzip at all', { 'content-encoding': 'gzip' });
     const error = await failure(client().getToken(456, 101, KEY));
