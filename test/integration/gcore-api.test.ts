@@ -354,9 +354,93 @@ describe('Gcore API client on the wire', () => {
     expect(stored.length).toBeGreaterThan(bound);
     answer = (_req, res) => json(res, stored, { 'content-encoding': 'gzip', 'content-length': String(stored.length) });
     expect(await client({ maxTokenBytes: bound }).getToken(456, 101, KEY)).toMatchObject({ id: 101 });
+    const tooLarge = await failure(client({ maxTokenBytes: stored.length >> 1 }).getToken(456, 101, KEY));
+    expect(tooLarge.message).toBe(`GET /iam/v2/clients/456/tokens/101: the response is larger than ${stored.length >> 1} bytes (decompressed): refused`);
     // The same bytes announced uncompressed are refused before they are read.
     answer = (_req, res) => json(res, token, { 'content-length': String(token.length) });
     expect(await failure(client({ maxTokenBytes: token.length - 1 }).getToken(456, 101, KEY))).toBeInstanceOf(GcoreResponseTooLargeError);
+  });
+
+  it('reads the people on their paths, the lists under the list bound, the single reads under the token bound, a 429 retried', async () => {
+    const roster = JSON.stringify({ count: 1, results: [{ id: 7 }], pad: 'x'.repeat(400) });
+    answer = (_req, res, n) => {
+      if (n % 2 === 1) {
+        res.writeHead(429, { 'retry-after': '0' });
+        res.end('{}');
+      } else {
+        json(res, roster);
+      }
+    };
+    // The worker's client: its get-token 429s go back at once, the people's are retried here.
+    const people = client({ retryRateLimitedGets: false, maxTokenBytes: 200, maxListBytes: 1000 });
+    const read = (call: Promise<unknown>) => call.then(() => 'read', (e: Error) => e.constructor.name);
+    expect([
+      await read(people.getAccountDetails?.(KEY) ?? Promise.reject(new Error('none'))),
+      await read(people.listUsers?.(50, 100, KEY) ?? Promise.reject(new Error('none'))),
+      await read(people.getUser?.(7, KEY) ?? Promise.reject(new Error('none'))),
+      await read(people.getClientUser?.(456, 7, KEY) ?? Promise.reject(new Error('none'))),
+    ]).toEqual(['read', 'read', 'GcoreResponseTooLargeError', 'GcoreResponseTooLargeError']);
+    expect(seen.map((x) => x.url)).toEqual([
+      '/iam/clients/me', '/iam/clients/me',
+      '/iam/users?limit=50&offset=100', '/iam/users?limit=50&offset=100',
+      '/iam/users/7', '/iam/users/7',
+      '/iam/clients/456/client-users/7', '/iam/clients/456/client-users/7',
+    ]);
+    // A refused key names the account where the call knows it.
+    answer = (_req, res) => {
+      res.writeHead(401);
+      res.end('');
+    };
+    expect((await failure(people.getClientUser?.(456, 7, KEY) ?? Promise.resolve())).message).toBe('the API key for account 456 was rejected: Token is invalid or expired');
+    expect((await failure(people.listUsers?.(50, 0, KEY) ?? Promise.resolve())).message).toBe('the API key for the account was rejected: Token is invalid or expired');
+    expect((await failure(people.listTokens(456, KEY))).message).toBe('the API key for account 456 was rejected: Token is invalid or expired');
+  });
+
+  it('takes the account id only when it is a positive whole number', async () => {
+    for (const body of [{ id: 0 }, { id: -3 }, { id: 1.5 }, { id: '456' }, { id: 2 ** 53 }, {}, null, [456]]) {
+      answer = (_req, res) => json(res, JSON.stringify(body));
+      const error = await failure(client().getAccountId(KEY));
+      expect({ body, error: [error.constructor.name, error.message] }).toEqual({
+        body,
+        error: ['GcoreResponseError', 'GET /iam/clients/me: the response has no valid "id"'],
+      });
+    }
+    answer = (_req, res) => json(res, JSON.stringify({ id: 2 ** 53 - 1 }));
+    expect(await client().getAccountId(KEY)).toBe(2 ** 53 - 1);
+  });
+
+  it("quotes Gcore's detail or message from an error body, on one line and cut, and names a redirect's host or its absence", async () => {
+    const answerWith = (status: number, body: string, headers: Record<string, string> = {}) => {
+      answer = (_req, res) => {
+        res.writeHead(status, headers);
+        res.end(body);
+      };
+    };
+    answerWith(400, JSON.stringify({ message: 'bad\n\t  request' }));
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400: bad request');
+    answerWith(400, JSON.stringify({ detail: 'first', message: 'second' }));
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400: first');
+    answerWith(400, JSON.stringify({ detail: 'y'.repeat(300) }));
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe(`GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400: ${'y'.repeat(200)}`);
+    answerWith(400, JSON.stringify({ detail: 5 }));
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400');
+    answerWith(400, 'Bad Request: not JSON');
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400');
+    answerWith(403, JSON.stringify({ detail: 'no' }));
+    expect((await failure(client().getToken(456, 101, KEY))).message).toBe(
+      'the API key for account 456 may not read this (HTTP 403: no); reading every token of an account needs a key with the Administrators role',
+    );
+    answerWith(503, JSON.stringify({ detail: 'down' }));
+    expect((await failure(client({ retries: 0 }).getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 1 attempt(s): HTTP 503: down');
+    const redirect = async (headers: Record<string, string>) => {
+      answerWith(302, '', headers);
+      return (await failure(client().getToken(456, 101, KEY))).message;
+    };
+    const refused = (to: string) => `GET /iam/v2/clients/456/tokens/101: Gcore answered HTTP 302, a redirect to ${to}: refused (redirects are never followed)`;
+    expect(await redirect({})).toBe(refused('nowhere (no Location)'));
+    expect(await redirect({ location: 'http://[bad' })).toBe(refused('an invalid Location'));
+    expect(await redirect({ location: 'mailto:someone' })).toBe(refused('an unknown host'));
+    expect(await redirect({ location: '/elsewhere' })).toBe(refused(new URL(url).host));
   });
 
   it('names a body that does not inflate, without retrying it', async () => {
@@ -374,6 +458,7 @@ describe('Gcore API client on the wire', () => {
         retries: 1,
         onResponse: (status, ms) => {
           expect(ms).toBeGreaterThanOrEqual(0);
+          expect(ms).toBeLessThan(10_000); // the time since the first attempt, not a clock reading
           told.push(status);
         },
         ...overrides,
