@@ -49,8 +49,7 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
           protocol,
           hostname,
           port,
-          path: prefix + path,
-          method: 'GET',
+          path: prefix + path, // GET, Node's default method
           headers: {
             'user-agent': 'gcore-token-audit',
             accept: ACCEPT,
@@ -90,7 +89,7 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
           chunks.push(chunk);
         });
         body.on('end', () =>
-          settle({ kind: 'answer', statusCode: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks, size) }),
+          settle({ kind: 'answer', statusCode: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }),
         );
         body.on('error', fail);
         // A connection closed mid-answer errors the response (ECONNRESET), which a pipe to the inflater does not pass on.

@@ -102,6 +102,7 @@ describe('Gcore API client', () => {
     const error = await failure(api({ timeoutMs: 150, retries: 1 }).getToken(456, 101, KEY));
     expect(error).toBeInstanceOf(GcoreUnavailableError);
     expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 2 attempt(s): ETIMEDOUT');
+    expect((error.cause as Error).message).toBe('no complete answer within 150 ms');
     expect(gcore.requests.length).toBe(2);
   });
 
@@ -354,10 +355,12 @@ describe('Gcore API client on the wire', () => {
     expect(stored.length).toBeGreaterThan(bound);
     answer = (_req, res) => json(res, stored, { 'content-encoding': 'gzip', 'content-length': String(stored.length) });
     expect(await client({ maxTokenBytes: bound }).getToken(456, 101, KEY)).toMatchObject({ id: 101 });
+    expect(await client({ maxTokenBytes: token.length }).getToken(456, 101, KEY)).toMatchObject({ id: 101 }); // exactly the bound
     const tooLarge = await failure(client({ maxTokenBytes: stored.length >> 1 }).getToken(456, 101, KEY));
     expect(tooLarge.message).toBe(`GET /iam/v2/clients/456/tokens/101: the response is larger than ${stored.length >> 1} bytes (decompressed): refused`);
-    // The same bytes announced uncompressed are refused before they are read.
+    // The same bytes announced uncompressed: exactly the bound is read, a byte more refused.
     answer = (_req, res) => json(res, token, { 'content-length': String(token.length) });
+    expect(await client({ maxTokenBytes: token.length }).getToken(456, 101, KEY)).toMatchObject({ id: 101 });
     expect(await failure(client({ maxTokenBytes: token.length - 1 }).getToken(456, 101, KEY))).toBeInstanceOf(GcoreResponseTooLargeError);
   });
 
