@@ -111,7 +111,7 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
             `${label}: the response is larger than ${sizeLabel(context.maxBytes)} (decompressed): refused`,
           );
         }
-        const end = attempt.kind === 'failed' ? { code: attempt.code } : { statusCode: attempt.statusCode, retryAfter: attempt.headers['retry-after'] };
+        const end = attempt.kind === 'answer' ? { statusCode: attempt.statusCode, retryAfter: attempt.headers['retry-after'] } : { code: attempt.code };
         const delay = getRetryDelay(end, tries, { ...policy, retryRateLimited: context.retryRateLimited }, Date.now(), Math.random());
         if (delay !== undefined) {
           await sleep(delay);

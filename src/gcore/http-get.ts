@@ -33,16 +33,12 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
 
   return (path, apiKey, maxBytes) =>
     new Promise<GetAttempt>((resolve) => {
-      let settled = false;
+      // The first outcome counts; a promise settles once, so a later one (an error after the end) is dropped.
       const settle = (attempt: GetAttempt) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          resolve(attempt);
-        }
+        clearTimeout(timer);
+        resolve(attempt);
       };
-      const fail = (error: Error & { code?: string }) =>
-        settle({ kind: 'failed', code: error.code ?? 'ERR_REQUEST_FAILED', error });
+      const fail = (error: Error & { code?: string }) => settle({ kind: 'failed', code: error.code ?? error.name, error });
 
       const req = send(
         {
@@ -72,18 +68,15 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
         const body = decompressed(response);
         // The announced size is the body's only when it is not compressed (got's rule): else the inflated bytes count.
         if (body === response && Number(response.headers['content-length'] ?? 0) > maxBytes) {
-          tooLarge();
+          tooLarge(body);
           return;
         }
         const chunks: Buffer[] = [];
         let size = 0;
         body.on('data', (chunk: Buffer) => {
-          if (settled) {
-            return;
-          }
           size += chunk.length;
           if (size > maxBytes) {
-            tooLarge();
+            tooLarge(body);
             return;
           }
           chunks.push(chunk);
@@ -96,9 +89,11 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
         response.on('error', fail);
       }
 
-      // Stop reading, and inflating, once past the bound: the socket goes, the rest is never read.
-      function tooLarge() {
+      // Stop reading, and inflating, once past the bound: the socket goes, the rest is never read, and the
+      // inflater's output ends (no more 'data', nothing more kept).
+      function tooLarge(body: Readable) {
         settle({ kind: 'too-large' });
+        body.destroy();
         req.destroy();
       }
     });
@@ -109,7 +104,7 @@ export function createHttpGet(options: { baseUrl: string; timeoutMs: number }): 
  * first byte), br; any other coding as sent. The decompressor is chosen on the first chunk.
  */
 function decompressed(response: IncomingMessage): Readable {
-  const coding = (response.headers['content-encoding'] ?? '').toLowerCase();
+  const coding = String(response.headers['content-encoding']).toLowerCase(); // 'undefined' when none
   if (coding !== 'gzip' && coding !== 'deflate' && coding !== 'br') {
     return response;
   }
@@ -120,7 +115,8 @@ function decompressed(response: IncomingMessage): Readable {
     const inflate =
       coding === 'br'
         ? createBrotliDecompress()
-        : coding === 'deflate' && ((first[0] as number) & 0x08) === 0
+        : // gzip (0x1f) and zlib-wrapped deflate (0x78) have bit 3 set; raw deflate's first block does not
+          ((first[0] as number) & 0x08) === 0
           ? createInflateRaw()
           : createUnzip();
     inflate.on('error', (error) => out.destroy(error));

@@ -446,6 +446,16 @@ describe('Gcore API client on the wire', () => {
     expect(await redirect({ location: '/elsewhere' })).toBe(refused(new URL(url).host));
   });
 
+  it('refuses an answer announced larger than the bound before its body comes', async () => {
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(2 * 1024 * 1024) });
+      res.write('{"id": 101'); // and nothing more: only the announced size can refuse it
+    };
+    const error = await failure(client({ timeoutMs: 1000, retries: 0 }).getToken(456, 101, KEY));
+    expect(error).toBeInstanceOf(GcoreResponseTooLargeError);
+    expect(seen.length).toBe(1);
+  });
+
   it('names a body that does not inflate, without retrying it', async () => {
     answer = (_req, res) => json(res, 'not gzip at all', { 'content-encoding': 'gzip' });
     const error = await failure(client().getToken(456, 101, KEY));
