@@ -444,6 +444,9 @@ describe('Gcore API client on the wire', () => {
     expect(await redirect({ location: 'http://[bad' })).toBe(refused('an invalid Location'));
     expect(await redirect({ location: 'mailto:someone' })).toBe(refused('an unknown host'));
     expect(await redirect({ location: '/elsewhere' })).toBe(refused(new URL(url).host));
+    expect(await redirect({ location: `http://${KEY.toLowerCase()}.example/` })).toBe(refused('[REDACTED].example'));
+    answerWith(300, '');
+    expect((await failure(client().getToken(456, 101, KEY))).message).toContain('Gcore answered HTTP 300, a redirect to nowhere (no Location)');
   });
 
   it('refuses an answer announced larger than the bound before its body comes', async () => {
@@ -544,6 +547,7 @@ describe('Gcore API client on the wire', () => {
     await new Promise((r) => server.close(r));
     const error = await failure(api({ baseUrl: closed, retries: 1 }).getToken(456, 101, KEY));
     expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 2 attempt(s): ECONNREFUSED');
+    expect(error.cause).toMatchObject({ code: 'ECONNREFUSED' });
     server = createServer(); // for afterEach
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   });
