@@ -1,4 +1,4 @@
-import got, { HTTPError, ParseError, RequestError, type Got } from 'got';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   GcoreRateLimitedError,
   GcoreAuthError,
@@ -13,6 +13,8 @@ import { redact } from '../core/redact.js';
 import { tokensPath, type ApiVersion, type GcoreApi } from './gcore-api.js';
 import { retryAfterMs } from '../core/retry-after.js';
 import type { RequestLimiter } from './request-limiter.js';
+import { createHttpGet, type GetAttempt } from './http-get.js';
+import { getRetryDelay, RETRY_STATUS } from './get-retry-delay.js';
 
 export interface GcoreApiOptions {
   readonly baseUrl: string;
@@ -22,7 +24,7 @@ export interface GcoreApiOptions {
   readonly limiter: RequestLimiter;
   /** First backoff step; doubles per attempt. Tests shorten it. */
   readonly retryBaseDelayMs?: number;
-  /** Longest Retry-After honoured (default 60 s); got gives up at once on a longer one. */
+  /** Longest Retry-After honoured (default 60 s); a longer one is given up on at once. */
   readonly maxRetryAfterMs?: number;
   /**
    * Retry a 429 of the get-token endpoint here (the one-shot audit). The worker says false: its token queue
@@ -37,7 +39,6 @@ export interface GcoreApiOptions {
   readonly onResponse?: (status: number | 'error', durationMs: number) => void;
 }
 
-const RETRY_STATUS = [408, 429, 500, 502, 503, 504, 521, 522, 524];
 export const MAX_TOKEN_BYTES = 1024 * 1024;
 export const MAX_LIST_BYTES = 10 * 1024 * 1024;
 export const MAX_RETRY_AFTER_MS = 60_000;
@@ -58,20 +59,13 @@ function locationHost(location: string | undefined, base: string): string {
   }
 }
 
-function retryAfterOf(error: HTTPError): number | undefined {
-  const header = error.response.headers['retry-after'];
-  return header ? retryAfterMs(header, Date.now()) : undefined;
-}
-
 /** The `detail`/`message` Gcore puts in an error body, bounded, with the key scrubbed in case it is echoed. */
-function detailOf(body: unknown, apiKey: string): string | undefined {
-  let value: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      value = JSON.parse(body) as unknown;
-    } catch {
-      value = body;
-    }
+function detailOf(body: string, apiKey: string): string | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
   }
   const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
   const text =
@@ -83,43 +77,17 @@ function detailOf(body: unknown, apiKey: string): string | undefined {
 }
 
 export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
-  const base = options.retryBaseDelayMs ?? 1000;
   const maxRetryAfter = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
-  const client: Got = got.extend({
-    prefixUrl: options.baseUrl,
-    responseType: 'json',
-    headers: { 'user-agent': 'gcore-token-audit' },
-    timeout: { request: options.timeoutMs },
-    // got keeps the Authorization header on a redirect: a 3xx is an error, never followed.
-    followRedirect: false,
-    // Retrying lives here and only here: callers see a request that succeeded or failed for good.
-    retry: {
-      limit: options.retries,
-      methods: ['GET'],
-      statusCodes: RETRY_STATUS,
-      // got would otherwise cap Retry-After at the request timeout and give up at once on anything longer.
-      maxRetryAfter: maxRetryAfter,
-      calculateDelay: ({ attemptCount, computedValue, retryAfter }) => {
-        if (computedValue === 0) {
-          return 0; // got's verdict: not retryable, limit reached, or Retry-After beyond maxRetryAfter
-        }
-        if (retryAfter !== undefined) {
-          return Math.max(retryAfter, 1); // 0 would tell got not to retry at all ("Retry-After: 0")
-        }
-        const backoff = Math.min(base * 2 ** (attemptCount - 1), 30_000);
-        return backoff + Math.random() * base * 0.1;
-      },
-    },
-    hooks: {
-      beforeRequest: [() => options.limiter.pace()],
-    },
-  });
+  const policy = { retries: options.retries, baseDelayMs: options.retryBaseDelayMs ?? 1000, maxRetryAfterMs: maxRetryAfter };
+  // Redirects are never followed (the Authorization header would go along): a 3xx is an error.
+  const get = createHttpGet({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
   const isRedirect = (status: number) => status >= 300 && status < 400;
-  function redirectError(label: string, response: { statusCode: number; headers: { location?: string } }, apiKey: string) {
-    const host = redact(locationHost(response.headers.location, options.baseUrl), [apiKey]);
+  function redirectError(label: string, headers: IncomingHttpHeaders, status: number, apiKey: string) {
+    const host = redact(locationHost(headers.location, options.baseUrl), [apiKey]);
     return new GcoreRedirectError(
-      `${label}: Gcore answered HTTP ${response.statusCode}, a redirect to ${host}: refused (redirects are never followed)`,
+      `${label}: Gcore answered HTTP ${status}, a redirect to ${host}: refused (redirects are never followed)`,
     );
   }
 
@@ -129,93 +97,97 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
     readonly retryRateLimited: boolean;
   }
 
+  // Retrying lives here and only here: callers see a request that succeeded or failed for good. Each
+  // attempt waits for the limiter's rate first.
   async function call(path: string, apiKey: string, context: CallContext): Promise<unknown> {
     const label = `GET /${path}`;
     return options.limiter.run(async () => {
       const started = Date.now();
-      let tooLarge = false;
-      try {
-        const request = client.get(path, {
-          headers: { authorization: `APIKey ${apiKey}` },
-          ...(context.retryRateLimited ? {} : { retry: { statusCodes: RETRY_STATUS.filter((s) => s !== 429) } }),
-        });
-        // got counts the bytes it reads after decompression: stop reading, and inflating, once past the bound.
-        void request.on('downloadProgress', ({ transferred, total }) => {
-          if (!tooLarge && (transferred > context.maxBytes || (total ?? 0) > context.maxBytes)) {
-            tooLarge = true;
-            request.cancel();
-          }
-        });
-        const response = await request;
-        options.onResponse?.(response.statusCode, Date.now() - started);
-        if (isRedirect(response.statusCode)) {
-          throw redirectError(label, response, apiKey);
-        }
-        return response.body;
-      } catch (error) {
-        if (tooLarge) {
+      for (let tries = 0; ; tries += 1) {
+        await options.limiter.pace();
+        const attempt = await get(path, apiKey, context.maxBytes);
+        if (attempt.kind === 'too-large') {
           throw new GcoreResponseTooLargeError(
             `${label}: the response is larger than ${sizeLabel(context.maxBytes)} (decompressed): refused`,
-            { cause: error },
           );
         }
-        throw translate(error, label, apiKey, context.clientId, started);
+        const end = attempt.kind === 'answer' ? { statusCode: attempt.statusCode, retryAfter: attempt.headers['retry-after'] } : { code: attempt.code };
+        const delay = getRetryDelay(end, tries, { ...policy, retryRateLimited: context.retryRateLimited }, Date.now(), Math.random());
+        if (delay !== undefined) {
+          await sleep(delay);
+          continue;
+        }
+        return settle(attempt, { label, apiKey, clientId: context.clientId, started, tries });
       }
     });
   }
 
-  // got's errors carry the request options, Authorization header included: they are kept only as `cause`
-  // (never serialised by our logger) and our own message names method, path and status.
-  function translate(error: unknown, label: string, apiKey: string, clientId: number | undefined, started: number) {
-    const account = clientId === undefined ? 'the account' : `account ${clientId}`;
-    if (error instanceof HTTPError) {
-      const status = error.response.statusCode;
-      options.onResponse?.(status, Date.now() - started);
-      const detail = detailOf(error.response.body, apiKey);
-      const suffix = detail ? `: ${detail}` : '';
-      if (status === 401) {
-        return new GcoreAuthError(
-          `the API key for ${account} was rejected${suffix || ': Token is invalid or expired'}`,
-          { cause: error },
-        );
-      }
-      if (status === 403) {
-        return new GcoreForbiddenError(
-          `the API key for ${account} may not read this (HTTP 403${suffix}); reading every token of an account needs a key with the Administrators role`,
-          { cause: error },
-        );
-      }
-      if (status === 404) {
-        return new GcoreNotFoundError(`${label}: not found (HTTP 404)`, { cause: error });
-      }
-      if (RETRY_STATUS.includes(status)) {
-        const tries = error.request?.retryCount ?? 0;
-        const wait = status === 429 ? retryAfterOf(error) : undefined;
-        const message =
-          wait !== undefined && wait > maxRetryAfter
-            ? `${label}: HTTP 429, Gcore asked to wait ${Math.round(wait / 1000)} s, longer than we wait (${Math.round(maxRetryAfter / 1000)} s)`
-            : `${label} failed after ${tries + 1} attempt(s): HTTP ${status}${suffix}`;
-        return status === 429
-          ? new GcoreRateLimitedError(message, wait, { cause: error })
-          : new GcoreUnavailableError(message, undefined, { cause: error });
-      }
-      return new GcoreResponseError(`${label}: unexpected HTTP ${status}${suffix}`, { cause: error });
-    }
-    if (error instanceof ParseError) {
-      if (isRedirect(error.response.statusCode)) {
-        options.onResponse?.(error.response.statusCode, Date.now() - started);
-        return redirectError(label, error.response, apiKey);
-      }
-      return new GcoreResponseError(`${label}: the response is not valid JSON`, { cause: error });
-    }
-    if (error instanceof RequestError) {
-      options.onResponse?.('error', Date.now() - started);
-      const tries = error.request?.retryCount ?? 0;
-      return new GcoreUnavailableError(`${label} failed after ${tries + 1} attempt(s): ${error.code}`, undefined, {
-        cause: error,
+  interface Outcome {
+    readonly label: string;
+    readonly apiKey: string;
+    readonly clientId: number | undefined;
+    readonly started: number;
+    readonly tries: number;
+  }
+
+  // Our messages name method, path and status, never the key; a body Gcore sends is scrubbed of it.
+  function settle(attempt: Exclude<GetAttempt, { kind: 'too-large' }>, o: Outcome): unknown {
+    const { label, apiKey } = o;
+    if (attempt.kind === 'failed') {
+      options.onResponse?.('error', Date.now() - o.started);
+      throw new GcoreUnavailableError(`${label} failed after ${o.tries + 1} attempt(s): ${attempt.code}`, undefined, {
+        cause: attempt.error,
       });
     }
-    return error;
+    const status = attempt.statusCode;
+    const text = attempt.body.toString('utf8');
+    if (status >= 200 && status < 400) {
+      let body: unknown = '';
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch (error) {
+          if (!isRedirect(status)) {
+            throw new GcoreResponseError(`${label}: the response is not valid JSON`, { cause: error });
+          }
+        }
+      }
+      options.onResponse?.(status, Date.now() - o.started);
+      if (isRedirect(status)) {
+        throw redirectError(label, attempt.headers, status, apiKey);
+      }
+      return body;
+    }
+    options.onResponse?.(status, Date.now() - o.started);
+    throw statusError(status, attempt.headers, text, o);
+  }
+
+  function statusError(status: number, headers: IncomingHttpHeaders, text: string, o: Outcome) {
+    const { label, apiKey } = o;
+    const account = o.clientId === undefined ? 'the account' : `account ${o.clientId}`;
+    const detail = detailOf(text, apiKey);
+    const suffix = detail ? `: ${detail}` : '';
+    if (status === 401) {
+      return new GcoreAuthError(`the API key for ${account} was rejected${suffix || ': Token is invalid or expired'}`);
+    }
+    if (status === 403) {
+      return new GcoreForbiddenError(
+        `the API key for ${account} may not read this (HTTP 403${suffix}); reading every token of an account needs a key with the Administrators role`,
+      );
+    }
+    if (status === 404) {
+      return new GcoreNotFoundError(`${label}: not found (HTTP 404)`);
+    }
+    if (RETRY_STATUS.includes(status)) {
+      const header = headers['retry-after'];
+      const wait = status === 429 && header ? retryAfterMs(header, Date.now()) : undefined;
+      const message =
+        wait !== undefined && wait > maxRetryAfter
+          ? `${label}: HTTP 429, Gcore asked to wait ${Math.round(wait / 1000)} s, longer than we wait (${Math.round(maxRetryAfter / 1000)} s)`
+          : `${label} failed after ${o.tries + 1} attempt(s): HTTP ${status}${suffix}`;
+      return status === 429 ? new GcoreRateLimitedError(message, wait) : new GcoreUnavailableError(message, undefined);
+    }
+    return new GcoreResponseError(`${label}: unexpected HTTP ${status}${suffix}`);
   }
 
   const tokenBytes = options.maxTokenBytes ?? MAX_TOKEN_BYTES;
