@@ -1,8 +1,8 @@
 /**
  * The floor: a bare HTTP loop that lists each account, then gets each token, at the given concurrency,
  * doing nothing else (no validation, no rules, no report). Whatever `audit` takes beyond this is our cost.
- * With BENCH_CLIENT=got the same loop goes through got, configured as the audit's client is: the difference
- * between the two is the HTTP client's own cost, the rest is the engine's.
+ * With BENCH_CLIENT=got the same loop goes through got, configured as the audit's client was until it read
+ * Gcore over `node:http` itself (src/gcore/http-get.ts): the difference between the two is got's own cost.
  */
 import { Agent, request } from 'node:http';
 import { apiKeyOf, clientIdOf } from './bench-fixture.js';
