@@ -72,6 +72,8 @@ function alike(a: object, b: object): boolean {
   return keys.every((k) => {
     const x: unknown = (a as Record<string, unknown>)[k];
     const y: unknown = (b as Record<string, unknown>)[k];
-    return x === y || (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null && alike(x, y));
+    return x === y || (isObject(x) && isObject(y) && alike(x, y));
   });
 }
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;

@@ -52,6 +52,7 @@ describe('sharedStrings', () => {
       { ...base, muted: true },
       { ...base, lastUsage: null },
       { ...base, issuer },
+      { ...base, issuer: { ...issuer, deleted: false, userId: 2 } }, // a number apart, nested
       { ...base, issuer: null },
       { ...base, revoked: { by: 'alice', approvedBy: 'bob' } },
       { ...base, route: 'payments' },
