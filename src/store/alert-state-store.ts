@@ -41,6 +41,18 @@ export interface KnownToken {
 export function createAlertStateStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
 
+  /** Every state's key and JSON, a page of the scan (HSCAN) at a time: never the whole hash as one reply. */
+  async function eachState(each: (key: string, json: string) => void): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
+      for (let i = 0; i < page.length; i += 2) {
+        each(page[i] as string, page[i + 1] as string);
+      }
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   /** The states and their version in one transaction: what `load` falls back to when commits keep coming. */
   async function loadAtOnce(shared: SharedStrings): Promise<LoadedStates> {
     const replies = await redis.multi().get(keys.version).hgetall(keys.findings).exec();
@@ -68,14 +80,7 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
     for (let attempt = 0; attempt < LOAD_TRIES; attempt += 1) {
       const before = await redis.get(keys.version);
       const states = new Map<string, AlertState>();
-      let cursor = '0';
-      do {
-        const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
-        for (let i = 0; i < page.length; i += 2) {
-          states.set(page[i] as string, parseState(page[i + 1] as string, shared));
-        }
-        cursor = next;
-      } while (cursor !== '0');
+      await eachState((key, json) => states.set(key, parseState(json, shared)));
       if ((await redis.get(keys.version)) === before) {
         return { version: Number(before ?? 0), states };
       }
@@ -93,18 +98,13 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
      */
     async knownTokens(): Promise<KnownToken[]> {
       const byToken = new Map<string, KnownToken>();
-      let cursor = '0';
-      do {
-        const [next, page] = await redis.hscan(keys.findings, cursor, 'COUNT', PAGE);
-        for (let i = 1; i < page.length; i += 2) {
-          const { finding } = JSON.parse(page[i] as string) as AlertState;
-          // A finding about a whole account (a coverage gap) has no token to confirm.
-          if (finding.tokenId !== null && finding.clientId !== null) {
-            byToken.set(`${finding.clientId}:${finding.tokenId}`, { clientId: finding.clientId, tokenId: finding.tokenId, name: finding.tokenName });
-          }
+      await eachState((_, json) => {
+        const { finding } = JSON.parse(json) as AlertState;
+        // A finding about a whole account (a coverage gap) has no token to confirm.
+        if (finding.tokenId !== null && finding.clientId !== null) {
+          byToken.set(`${finding.clientId}:${finding.tokenId}`, { clientId: finding.clientId, tokenId: finding.tokenId, name: finding.tokenName });
         }
-        cursor = next;
-      } while (cursor !== '0');
+      });
       return [...byToken.values()];
     },
 
