@@ -76,20 +76,23 @@ export interface ReportJobDeps {
   readonly quarantines?: () => Promise<number>;
 }
 
-/** The tokens the alert states name: their passing results are what resolves them. */
-function tokensOf(states: LoadedStates['states']): TokenIdSet {
-  const tokens = tokenIdSet();
+/** The tokens the alert states name (a state about a whole account names none): their passing results resolve them. */
+function* stateTokens(states: LoadedStates['states']): Generator<{ clientId: number; tokenId: number }> {
   for (const { finding } of states.values()) {
     if (finding.tokenId !== null && finding.clientId !== null) {
-      tokens.add(finding.clientId, finding.tokenId);
+      yield { clientId: finding.clientId, tokenId: finding.tokenId };
     }
   }
-  return tokens;
 }
 
 /** Whether a state names a token whose passing result was not looked for. */
 function namesUnread(states: LoadedStates['states'], wanted: Pick<TokenIdSet, 'has'>): boolean {
-  return [...states.values()].some(({ finding: f }) => f.tokenId !== null && f.clientId !== null && !wanted.has(f.clientId, f.tokenId));
+  for (const t of stateTokens(states)) {
+    if (!wanted.has(t.clientId, t.tokenId)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -136,7 +139,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
       let loaded = await deps.states.load(shared);
       const readResults = (states: LoadedStates['states']) =>
         readRunResults(job, {
-          wanted: tokensOf(states),
+          wanted: tokenIdSet(stateTokens(states)),
           listed: job.data.listed,
           pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
           extra: failed,
