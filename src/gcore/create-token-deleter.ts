@@ -12,6 +12,7 @@ import {
 import { retryAfterMs } from '../core/retry-after.js';
 import { tokensPath, type ApiVersion, type GcoreApi } from './gcore-api.js';
 import { MAX_RETRY_AFTER_MS } from './create-gcore-api.js';
+import { backoffMs } from './get-retry-delay.js';
 import type { RequestLimiter } from './request-limiter.js';
 
 /** How a DELETE ended: Gcore deleted it now, or it was gone already (404, or learnt after an unclear answer). */
@@ -86,7 +87,7 @@ export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {
       for (let attempt = 0; ; attempt += 1) {
         const answer = await send(path, apiKey);
         const last = attempt >= options.retries;
-        const backoff = Math.min(base * 2 ** attempt, 30_000);
+        const backoff = backoffMs(base, attempt);
         if ('error' in answer) {
           if (NOT_SENT.has(answer.error)) {
             if (last) {

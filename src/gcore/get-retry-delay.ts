@@ -6,6 +6,9 @@ export const RETRY_STATUS: readonly number[] = [408, 429, 500, 502, 503, 504, 52
 export const RETRY_ERROR_CODES: readonly string[] = ['ETIMEDOUT', 'ECONNRESET', 'EADDRINUSE', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'ENETUNREACH', 'EAI_AGAIN'];
 export const MAX_BACKOFF_MS = 30_000;
 
+/** The wait before attempt `tries + 2`: `baseMs` doubled per attempt, never over MAX_BACKOFF_MS (reads and revoke's DELETE alike). */
+export const backoffMs = (baseMs: number, tries: number): number => Math.min(baseMs * 2 ** tries, MAX_BACKOFF_MS);
+
 export interface RetryPolicy {
   /** Attempts after the first. */
   readonly retries: number;
@@ -28,7 +31,7 @@ export function getRetryDelay(end: AttemptEnd, tries: number, policy: RetryPolic
   if (tries >= policy.retries) {
     return undefined;
   }
-  const backoff = Math.min(policy.baseDelayMs * 2 ** tries, MAX_BACKOFF_MS) + random * policy.baseDelayMs * 0.1;
+  const backoff = backoffMs(policy.baseDelayMs, tries) + random * policy.baseDelayMs * 0.1;
   if ('code' in end) {
     return RETRY_ERROR_CODES.includes(end.code) ? backoff : undefined;
   }
