@@ -28,7 +28,7 @@ import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
 import { everyResult, readRunResults, RESULT_PAGE_SIZE } from '../src/run/run-results.js';
 import { sharedStrings } from '../src/core/shared-strings.js';
-import { tokenIdSet, type TokenIdSet } from '../src/core/token-id-set.js';
+import { stateFindings, type StateFindings } from '../src/run/state-findings.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -63,8 +63,8 @@ export interface ReportJobDeps {
   readonly busy: () => Error;
   /** Thrown for a digest Slack refused for good: the job fails without retries, the digest stays queued. */
   readonly permanent: (error: Error) => Error;
-  /** Called with the results kept (findings, failures, refusals): passing tokens are counted, not kept. */
-  readonly onCommitted?: (results: readonly TokenResult[]) => void;
+  /** Called once the run is committed (not for a retried job that finds it committed). */
+  readonly onCommitted?: () => void;
   /** Token results read per page (default RESULT_PAGE_SIZE); tests make it small. */
   readonly resultPageSize?: number;
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
@@ -76,19 +76,10 @@ export interface ReportJobDeps {
   readonly quarantines?: () => Promise<number>;
 }
 
-/** The tokens the alert states name (a state about a whole account names none): their passing results resolve them. */
-function* stateTokens(states: LoadedStates['states']): Generator<{ clientId: number; tokenId: number }> {
+/** Whether a state names a finding of a token the fold was not told of (its result may not have been kept). */
+function namesUnread(states: LoadedStates['states'], wanted: Pick<StateFindings, 'names'>): boolean {
   for (const { finding } of states.values()) {
-    if (finding.tokenId !== null && finding.clientId !== null) {
-      yield { clientId: finding.clientId, tokenId: finding.tokenId };
-    }
-  }
-}
-
-/** Whether a state names a token whose passing result was not looked for. */
-function namesUnread(states: LoadedStates['states'], wanted: Pick<TokenIdSet, 'has'>): boolean {
-  for (const t of stateTokens(states)) {
-    if (!wanted.has(t.clientId, t.tokenId)) {
+    if (finding.tokenId !== null && finding.clientId !== null && !wanted.names(finding.clientId, finding.tokenId, finding.id)) {
       return true;
     }
   }
@@ -132,14 +123,15 @@ export function makeReportHandler(deps: ReportJobDeps) {
           failed.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
         }
       }
-      // The results are read in pages and folded as they come: passing tokens are counted, only findings,
-      // failures and what resolving an alert state needs are kept, so memory grows with findings, not tokens.
+      // The results are read in pages and folded as they come: a read token is counted and its findings kept;
+      // only failures, and the status and snapshot of a token that resolves a state's finding, are kept as
+      // results. On a day when nothing changed, memory holds the findings and the states, not the results.
       // One pool for the job's texts and findings: a finding alike in its state and its token's result is held once.
       const shared = sharedStrings();
       let loaded = await deps.states.load(shared);
       const readResults = (states: LoadedStates['states']) =>
         readRunResults(job, {
-          wanted: tokenIdSet(stateTokens(states)),
+          wanted: stateFindings(states.values()),
           listed: job.data.listed,
           pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
           extra: failed,
@@ -163,7 +155,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
         now: evaluatedAt,
         accounts: job.data.accounts,
         results: results.kept,
-        passed: results.passed,
+        counted: results.counted,
+        findings: results.findings,
         mutes: [...deps.config.mutes, ...redisMutes],
         more: failing,
       });
@@ -218,7 +211,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             historyDays: deps.config.history?.days,
           });
           if (outcome === 'committed') {
-            deps.onCommitted?.(results.kept);
+            deps.onCommitted?.();
             // The evidence folder lists every token, passing ones too: read again, page by page, after the commit.
             const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
             await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan, acks: [...(inForce?.values() ?? [])] });

@@ -20,8 +20,8 @@ export const FAILED_SHARE_LIMIT = 0.1;
 export function coverageGaps(
   accounts: readonly AccountResult[],
   results: readonly Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'findings' | 'refused'>[],
-  /** Per account, tokens read with no finding that `results` leaves out (counted, not kept): each adds to the total. */
-  passed?: ReadonlyMap<number, number>,
+  /** Per account, tokens read that `results` leaves out (counted, not kept): each adds to the total, none failed. */
+  counted?: ReadonlyMap<number, number>,
 ): CoverageGap[] {
   const perAccount = new Map<number, { total: number; failed: number; reason: string | null }>();
   // A refused key is the account's cause, not each token's: one gap, and the share of failures leaves it out.
@@ -42,7 +42,7 @@ export function coverageGaps(
     }
     perAccount.set(r.clientId, entry);
   }
-  for (const [clientId, count] of passed ?? []) {
+  for (const [clientId, count] of counted ?? []) {
     if (count > 0) {
       const entry = perAccount.get(clientId) ?? { total: 0, failed: 0, reason: null };
       perAccount.set(clientId, { ...entry, total: entry.total + count });

@@ -38,10 +38,12 @@ export interface ReportInput {
   readonly accounts: readonly AccountResult[];
   readonly results: Iterable<TokenResult>;
   /**
-   * Per account, tokens read (audited or gone) with no finding and not in `results`: counted, not kept, so a
-   * worker's report need not hold every token (jobs/report-job.ts streams them).
+   * Per account, tokens read (audited or gone) that are not in `results`: counted, not kept, so a worker's report
+   * need not hold every token (jobs/report-job.ts streams them). Their findings, if any, are `findings`.
    */
-  readonly passed?: ReadonlyMap<number, number>;
+  readonly counted?: ReadonlyMap<number, number>;
+  /** The findings of the tokens `counted` counts (each token read, none failed). */
+  readonly findings?: Iterable<Finding>;
   readonly mutes: readonly Mute[];
   /** Findings about no token nor account, made by the caller (`slack-route-failing`): reported like the others. */
   readonly more?: readonly Finding[];
@@ -92,14 +94,17 @@ export function buildReportWithGaps(input: ReportInput): { report: Report; gaps:
       readAccounts.add(r.clientId);
     }
   }
-  for (const [clientId, count] of input.passed ?? []) {
+  for (const f of input.findings ?? []) {
+    raw.push(named(f));
+  }
+  for (const [clientId, count] of input.counted ?? []) {
     if (count > 0) {
       tokensAudited += count;
       triedAccounts.add(clientId);
       readAccounts.add(clientId);
     }
   }
-  const gaps = coverageGaps(input.accounts, results, input.passed);
+  const gaps = coverageGaps(input.accounts, results, input.counted);
   for (const f of [...coverageFindings(input.accounts, gaps), ...(input.more ?? [])]) {
     raw.push(f);
   }

@@ -4,7 +4,9 @@ import type { ParentJob } from '../store/job-catalogue.js';
 import { seenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
 import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
-import { tokenIdSet, type TokenIdSet } from '../core/token-id-set.js';
+import { tokenIdSet } from '../core/token-id-set.js';
+import type { Finding } from '../core/finding.js';
+import type { StateFindings } from './state-findings.js';
 
 /** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
 export const RESULT_PAGE_SIZE = 500;
@@ -12,17 +14,23 @@ export const RESULT_PAGE_SIZE = 500;
 /** What a run's report, plan and commit need of its token results; it grows with the findings, not the tokens. */
 export interface RunResults {
   /**
-   * Every result with a finding, a failure or a refusal: what the report and the plan read of it (ids, status,
-   * findings, snapshot, refusal, key user). Not its inventory row nor the issuer rules not evaluated: the evidence
-   * folder reads the results again for the one, the fold counts the other.
+   * The results kept whole: every failure and refusal, and a read token issued by the audit key's own user (the
+   * report lists those): what the report and the plan read of them (ids, status, findings, snapshot, refusal, key
+   * user). Not their inventory row nor the issuer rules not evaluated: the evidence folder reads the results
+   * again for the one, the fold counts the other.
    */
   readonly kept: TokenResult[];
-  /** Per account, tokens read (audited or gone) with no finding: counted, not kept (buildReport's `passed`). */
-  readonly passed: Map<number, number>;
-  /** Status and snapshot of the passing tokens `wanted` names (an alert state's): what resolving their findings needs. */
+  /** Per account, the other tokens read (audited or gone): counted, not kept (buildReport's `counted`). */
+  readonly counted: Map<number, number>;
+  /** The findings of the tokens `counted` counts, their texts shared (buildReport's `findings`). */
+  readonly findings: Finding[];
+  /**
+   * Status and snapshot of each counted token whose result resolves a finding an alert state names (`wanted`):
+   * what the finding's resolution reason is read from. A token whose findings are those its states name has none.
+   */
   readonly read: Pick<TokenResult, 'clientId' | 'tokenId' | 'status' | 'snapshot'>[];
-  /** The tokens (`clientId:tokenId`) whose passing result was looked for. */
-  readonly wanted: Pick<TokenIdSet, 'has'>;
+  /** The alert states' findings the fold kept results for. */
+  readonly wanted: Wanted;
   /** The sentinel's seen-set changes (seenChanges), folded page by page; undefined when the run listed nothing. */
   readonly seen: Map<number, SeenChange> | undefined;
   /** Results folded (each token once, however often a page repeated it). */
@@ -31,14 +39,17 @@ export interface RunResults {
   readonly issuers: IssuerTally;
 }
 
+type Wanted = Pick<StateFindings, 'names' | 'namesOtherThan'>;
+
 /**
  * A fold over a run's token results, one page at a time. A token is counted once even when a page repeats it
  * (HSCAN may return an entry twice): the ids seen are kept as numbers, per account.
  */
-export function foldResults(wanted: Pick<TokenIdSet, 'has'>, listed: readonly number[] | undefined, shared: SharedStrings = sharedStrings()) {
+export function foldResults(wanted: Wanted, listed: readonly number[] | undefined, shared: SharedStrings = sharedStrings()) {
   const out: RunResults & { count: number } = {
     kept: [],
-    passed: new Map(),
+    counted: new Map(),
+    findings: [],
     read: [],
     wanted,
     seen: listed === undefined ? undefined : seenChanges(listed, []),
@@ -62,12 +73,16 @@ export function foldResults(wanted: Pick<TokenIdSet, 'has'>, listed: readonly nu
       }
       for (const r of novel) {
         tallyIssuer(out.issuers, r);
-        if (r.status === 'failed' || r.findings.length > 0 || r.refused !== undefined) {
+        if (r.status === 'failed' || r.refused !== undefined || r.keyUser === true) {
           out.kept.push(kept(r, shared));
           continue;
         }
-        out.passed.set(r.clientId, (out.passed.get(r.clientId) ?? 0) + 1);
-        if (wanted.has(r.clientId, r.tokenId)) {
+        // A read token is a count and its findings: on a day when nothing changed, no result of it is held.
+        out.counted.set(r.clientId, (out.counted.get(r.clientId) ?? 0) + 1);
+        for (const f of r.findings) {
+          out.findings.push(shared.finding(f));
+        }
+        if (wanted.namesOtherThan(r.clientId, r.tokenId, r.findings.map((f) => f.id))) {
           out.read.push({ clientId: r.clientId, tokenId: r.tokenId, status: r.status, snapshot: r.snapshot });
         }
       }
@@ -124,7 +139,7 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 /** Streams the run's results through foldResults; `extra` (the jobs that failed for good) are folded first. */
 export async function readRunResults(
   job: Pick<ParentJob, 'getDependencies'>,
-  options: { wanted: Pick<TokenIdSet, 'has'>; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
+  options: { wanted: Wanted; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
 ): Promise<RunResults> {
   const fold = foldResults(options.wanted, options.listed, options.shared);
   fold.add(options.extra);

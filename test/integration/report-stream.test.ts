@@ -43,12 +43,17 @@ const stale = (clientId: number, tokenId: number) =>
   finding(tokenId, 'stale', 'medium', { clientId, id: findingId(clientId, tokenId, 'stale') });
 const snapshot = { expDate: null, expired: false, deleted: false, lastUsage: '2026-11-28T00:00:00.000Z', issuerDeleted: false, inInventory: true };
 
-/** 3,000 tokens: the first run finds tokens 1–300 of each account stale. */
+const forever = (clientId: number, tokenId: number) =>
+  finding(tokenId, 'never-expiring-admin', 'high', { clientId, id: findingId(clientId, tokenId, 'never-expiring-admin') });
+const oldUse = { ...snapshot, lastUsage: '2026-01-01T00:00:00.000Z' };
+
+/** 3,000 tokens: the first run finds tokens 1–300 of each account stale, and 401–420 stale and never expiring. */
 const TOKENS = 1000;
 function firstRun(): TokenResult[] {
   return [456, 789, 1011].flatMap((c) =>
     Array.from({ length: TOKENS }, (_, i): TokenResult => {
       const t = i + 1;
+      if (t > 400 && t <= 420) {return { clientId: c, tokenId: t, status: 'audited', findings: [stale(c, t), forever(c, t)], snapshot: oldUse };}
       return t <= 300 ? { clientId: c, tokenId: t, status: 'audited', findings: [stale(c, t)], snapshot } : { clientId: c, tokenId: t, status: 'audited', findings: [], snapshot };
     }),
   );
@@ -57,11 +62,14 @@ function firstRun(): TokenResult[] {
 /**
  * The second run: tokens 1–100 were used again (resolve), 101–200 are still stale, 201–300 failed (kept
  * open); in 789, 150 failures make a coverage gap; 1011's key was refused for 5 tokens; a few tokens are gone.
+ * 401–410 were used again and still never expire (one of two findings resolves), 411–420 are as they were.
  */
 function secondRun(): TokenResult[] {
   return [456, 789, 1011].flatMap((c) =>
     Array.from({ length: TOKENS }, (_, i): TokenResult => {
       const t = i + 1;
+      if (t > 400 && t <= 410) {return { clientId: c, tokenId: t, status: 'audited', findings: [forever(c, t)], snapshot };}
+      if (t > 410 && t <= 420) {return { clientId: c, tokenId: t, status: 'audited', findings: [stale(c, t), forever(c, t)], snapshot: oldUse };}
       if (t <= 100) {return { clientId: c, tokenId: t, status: 'audited', findings: [], snapshot };}
       if (t <= 200) {return { clientId: c, tokenId: t, status: 'audited', findings: [stale(c, t)], snapshot };}
       if (t <= 300 || (c === 789 && t <= 350)) {
@@ -168,7 +176,7 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     const first = firstRun();
     await makeReportHandler(deps(prefix, commits))({ id: 'report-run-1', name: 'report', attemptsStarted: 1, data: data('run-1'), ...childPages(first), getIgnoredChildrenFailures: () => Promise.resolve({}) });
     const before = await createAlertStateStore(redis, prefix).load();
-    expect(before.states.size).toBe(900);
+    expect(before.states.size).toBe(900 + 120);
 
     const second = secondRun();
     const expected = unpaged(before, second, 'run-2');
@@ -188,7 +196,9 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     expect(sortedSeen(got.seen)).toEqual(sortedSeen(expected.seen));
     // The run's facts, so equality above is not of two empty plans.
     expect(got.report.summary.tokensAudited).toBe(3000 - 300 - 50 - 5);
-    expect(got.resolvedIds).toHaveLength(300);
+    expect(got.resolvedIds).toHaveLength(300 + 30);
+    // A token that keeps one finding and loses another: the lost one resolves (not held open for want of its result).
+    expect(got.resolvedIds).toEqual(expect.arrayContaining([456, 789, 1011].map((c) => `default/${findingId(c, 405, 'stale')}`)));
     expect(got.gapKeys).toEqual(['789:failures', '1011:key', '1011:failures']);
     // Never every result in one read: many pages, none near the whole run.
     expect(reads()).toBeGreaterThan(10);

@@ -137,14 +137,16 @@ describe('buildReport with passing tokens counted, not kept (the report job stre
     findings: [finding(tokenId, 'audit-failed', 'high', { clientId, id: findingId(clientId, tokenId, 'audit-failed'), message: 'Could not be audited: HTTP 500.' })],
   });
   // 789 has only passing tokens (it counts as audited through them alone); 456 has 2 failures of 12 (a gap of 12, not of 2).
-  const all = [...[1, 2, 3].map((t) => passing(789, t)), failing(456, 1), failing(456, 2), ...Array.from({ length: 10 }, (_, i) => passing(456, 10 + i))];
-  const kept = all.filter((r) => r.findings.length > 0);
+  // 789's token 4 is read and stale: counted like a passing one, its finding handed over on its own.
+  const stale: TokenResult = { clientId: 789, tokenId: 4, status: 'audited', findings: [finding(4, 'stale', 'medium', { clientId: 789, id: findingId(789, 4, 'stale') })] };
+  const all = [...[1, 2, 3].map((t) => passing(789, t)), stale, failing(456, 1), failing(456, 2), ...Array.from({ length: 10 }, (_, i) => passing(456, 10 + i))];
+  const kept = all.filter((r) => r.status === 'failed');
 
   it('gives the same report as every result in hand', () => {
     const whole = buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results: all, mutes: [] });
-    const folded = buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results: kept, passed: new Map([[789, 3], [456, 10]]), mutes: [] });
+    const folded = buildReport({ runId: 'r', startedAt: NOW, finishedAt: NOW, now: NOW, accounts, results: kept, counted: new Map([[789, 4], [456, 10]]), findings: stale.findings, mutes: [] });
     expect(folded).toEqual(whole);
-    expect(whole.summary).toMatchObject({ accounts: 2, tokensAudited: 13, failed: 2 });
+    expect(whole.summary).toMatchObject({ accounts: 2, tokensAudited: 14, findings: 4, failed: 2 });
     expect(whole.coverage).toEqual(['account 456: 2 of its 12 tokens (17%) could not be read (HTTP 500.)']);
   });
 });
