@@ -1,23 +1,24 @@
 import type { Logger } from 'pino';
 import type { AccountResult } from '../src/core/report.js';
-import type { Config } from '../src/config/config.js';
+import type { AccountConfig, Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
-import { enumerateAccounts } from '../src/run/enumerate-accounts.js';
+import { enumerateAccount } from '../src/run/enumerate-account.js';
+import { inChunks } from '../src/core/in-chunks.js';
 import { tokenIdSet } from '../src/core/token-id-set.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import type { AuditQueues } from '../src/store/audit-queues.js';
 import { runKeyOf, type QueuedJob } from '../src/store/job-catalogue.js';
 import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store.js';
 import type { IssuerFactsStore } from '../src/store/issuer-facts-store.js';
-import { readRosters, withRosterErrors } from '../src/run/read-rosters.js';
+import { readRosters, type EnumeratedAccount } from '../src/run/read-rosters.js';
 import { rosterEntries } from '../src/run/stored-issuers.js';
 
 export interface RunJobDeps {
   readonly config: Config;
   readonly api: GcoreApi;
   readonly secrets: Secrets;
-  readonly queues: Pick<AuditQueues, 'fanOutState' | 'addRunFlow'>;
+  readonly queues: Pick<AuditQueues, 'fanOutState' | 'openRunFlow' | 'addTokenJobs' | 'closeRunFlow'>;
   readonly states: Pick<AlertStateStore, 'knownTokens'>;
   readonly clock: () => Date;
   readonly logger: Logger;
@@ -42,15 +43,43 @@ export interface ListedAccount {
 }
 
 /** The accounts whose enumeration was a complete listing: `discover` on, and no error (each client id once). */
-export function completeListings(accounts: readonly AccountResult[], config: Config): ListedAccount[] {
+export function completeListings(accounts: readonly EnumeratedAccount[]): ListedAccount[] {
   const out = new Map<number, ListedAccount>();
-  accounts.forEach((a, i) => {
-    const configured = config.accounts[i]; // enumerateAccounts keeps the configuration's order
-    if (a.error === null && a.clientId !== null && configured?.discover === true && !out.has(a.clientId)) {
+  for (const { configured, account: a } of accounts) {
+    if (a.error === null && a.clientId !== null && configured.discover && !out.has(a.clientId)) {
       out.set(a.clientId, { clientId: a.clientId, apiKeyEnv: configured.apiKeyEnv, inventoryDeclared: configured.tokens.length > 0 });
     }
-  });
+  }
   return [...out.values()];
+}
+
+/** The key and inventory an account's tokens are read with. */
+type AccountKey = Pick<TokenRef, 'apiKeyEnv' | 'inventoryDeclared'>;
+
+/**
+ * The tokens a run plans to read, as it lists its accounts a batch at a time: each token once (two accounts
+ * sharing a client id: the first configured wins), as numbers by account, and for each client id the key of
+ * the first account whose listing gave a token (what an unlisted token of that account is confirmed with).
+ */
+export interface PlannedTokens {
+  readonly has: (clientId: number, tokenId: number) => boolean;
+  /** The refs not planned before, now planned. */
+  readonly add: (refs: readonly TokenRef[]) => TokenRef[];
+  readonly keys: ReadonlyMap<number, AccountKey>;
+}
+
+export function plannedTokens(refs: readonly TokenRef[] = []): PlannedTokens {
+  const ids = tokenIdSet();
+  const keys = new Map<number, AccountKey>();
+  const add = (more: readonly TokenRef[]) =>
+    more.filter((r) => {
+      if (r.failure === null && !keys.has(r.clientId)) {
+        keys.set(r.clientId, { apiKeyEnv: r.apiKeyEnv, inventoryDeclared: r.inventoryDeclared });
+      }
+      return ids.add(r.clientId, r.tokenId);
+    });
+  add(refs);
+  return { has: ids.has, add, keys };
 }
 
 /**
@@ -61,10 +90,9 @@ export function completeListings(accounts: readonly AccountResult[], config: Con
 export function unlistedSeenTokens(
   complete: readonly ListedAccount[],
   seenOf: ReadonlyMap<number, ReadonlySet<number>>,
-  refs: readonly TokenRef[],
+  listed: Pick<PlannedTokens, 'has'>,
   config: Config,
 ): TokenRef[] {
-  const listed = tokenIdSet(refs);
   const out: TokenRef[] = [];
   for (const { clientId, apiKeyEnv, inventoryDeclared } of complete) {
     const missed = [...(seenOf.get(clientId) ?? [])].filter((id) => !listed.has(clientId, id));
@@ -83,21 +111,20 @@ export function unlistedSeenTokens(
  * asked at all: its coverage gap is the one alert and its tokens keep their findings.
  */
 export function unlistedKnownTokens(
-  known: readonly KnownToken[],
-  refs: readonly TokenRef[],
+  known: Iterable<KnownToken>,
+  listed: Pick<PlannedTokens, 'has' | 'keys'>,
   config: Config,
   blind: ReadonlySet<number> = new Set(),
 ): TokenRef[] {
-  const listed = tokenIdSet(refs);
-  const keyOf = new Map<number, { apiKeyEnv: string; inventoryDeclared: boolean }>();
+  const keyOf = new Map<number, AccountKey>();
   for (const a of config.accounts) {
     if (a.clientId !== null && !blind.has(a.clientId) && !keyOf.has(a.clientId)) {
       keyOf.set(a.clientId, { apiKeyEnv: a.apiKeyEnv, inventoryDeclared: a.tokens.length > 0 });
     }
   }
-  for (const r of refs) {
-    if (r.failure === null && !keyOf.has(r.clientId)) {
-      keyOf.set(r.clientId, { apiKeyEnv: r.apiKeyEnv, inventoryDeclared: r.inventoryDeclared });
+  for (const [clientId, key] of listed.keys) {
+    if (!keyOf.has(clientId)) {
+      keyOf.set(clientId, key);
     }
   }
   const out: TokenRef[] = [];
@@ -119,7 +146,12 @@ export function unlistedKnownTokens(
   return out;
 }
 
-/** `run`: enumerate every account, then fan out one token job per token under one report job. */
+/**
+ * `run`: list the accounts a batch at a time (as many as Gcore's concurrency), each batch's people read and
+ * stored and its token jobs added before the next batch is listed, so the job holds one batch of refs, not
+ * the estate's; then the tokens with open findings or seen by the sentinel that no list showed; then the
+ * accounts go into the report job's data and its gate opens.
+ */
 export function makeRunHandler(deps: RunJobDeps) {
   return async (job: QueuedJob<'run'>) => {
     const runKey = runKeyOf(job.id ?? 'unknown');
@@ -136,56 +168,84 @@ export function makeRunHandler(deps: RunJobDeps) {
       log.warn('an earlier attempt stopped fanning out: adding the token jobs it left out');
     }
     const startedAt = fanOut.state === 'adding' ? fanOut.startedAt : deps.clock();
-    const enumerated = await enumerateAccounts(deps.config, deps);
+    const evaluatedAt = fanOut.state === 'adding' ? fanOut.evaluatedAt : startedAt;
+    const head = { runKey, trigger: job.data.trigger, startedAt, evaluatedAt };
+    await deps.queues.openRunFlow(head);
     const redact = deps.redact ?? ((text: string) => text);
-    // The people, once per run: each account's roster read here, its facts kept for the token jobs.
-    const rosters = deps.issuers ? await readRosters(deps.config, enumerated.accounts, deps) : new Map();
-    if (deps.issuers) {
-      await deps.issuers.save(runKey, rosterEntries(rosters));
+    const progress = { afterChunk: (added: number, total: number) => Promise.resolve(log.debug({ added, total }, 'token jobs added')) };
+    const planned = plannedTokens();
+    let tokens = 0;
+    const fanOutRefs = async (refs: readonly TokenRef[]) => {
+      const fresh = planned.add(refs);
+      tokens += fresh.length;
+      if (fresh.length > 0) {
+        await deps.queues.addTokenJobs(head, fresh, progress);
+      }
+    };
+
+    const accounts: AccountResult[] = [];
+    const complete = new Map<number, ListedAccount>();
+    const rosterErrors = new Map<number, string | null>();
+    // Seen ids no list showed: few (tokens deleted since), held until the known tokens are planned (they come first).
+    const unseen: TokenRef[] = [];
+    const limits = { maxTokensPerAccount: deps.config.gcore.maxTokensPerAccount };
+    for (const batch of inChunks([...deps.config.accounts], deps.config.gcore.concurrency)) {
+      const enumerations = await Promise.all(batch.map((a) => enumerateAccount(a, { ...deps, ...limits })));
+      const enumerated = enumerations.map((e, i) => ({ configured: batch[i] as AccountConfig, account: { ...e.account, name: batch[i]?.name ?? null } }));
+      // The people, once per run: each account's roster read here and stored before its token jobs are added.
+      if (deps.issuers) {
+        const rosters = await readRosters(enumerated, { ...deps, concurrency: deps.config.gcore.concurrency, skip: new Set(rosterErrors.keys()) });
+        for (const r of rosters.values()) {
+          rosterErrors.set(r.clientId, r.error);
+        }
+        await deps.issuers.save(runKey, rosterEntries(rosters));
+      }
+      for (const { account } of enumerated) {
+        const rosterError = account.clientId === null ? null : (rosterErrors.get(account.clientId) ?? null);
+        // The accounts go into the report job's data, which Redis keeps.
+        const a = {
+          ...account,
+          ...(rosterError === null ? {} : { roster: redact(rosterError) }),
+          ...(account.error === null ? {} : { error: redact(account.error) }),
+        };
+        accounts.push(a);
+        if (a.error !== null) {
+          log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
+        }
+        if (a.roster !== undefined) {
+          log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
+        }
+      }
+      await fanOutRefs(enumerations.flatMap((e) => e.refs));
+      // Nothing of the sentinel is written here: the run's commit applies what it read (seen means committed).
+      if (deps.seen) {
+        const listings = completeListings(enumerated).filter((l) => !complete.has(l.clientId));
+        const seen = new Map<number, ReadonlySet<number>>();
+        for (const l of listings) {
+          complete.set(l.clientId, l);
+          const ids = await deps.seen(l.clientId);
+          if (ids) {
+            seen.set(l.clientId, ids);
+          }
+        }
+        unseen.push(...unlistedSeenTokens(listings, seen, planned, deps.config));
+      }
     }
-    // The accounts go into the report job's data, which Redis keeps.
-    const accounts = withRosterErrors(enumerated.accounts, rosters).map((a) => {
-      const roster = a.roster === undefined ? {} : { roster: redact(a.roster) };
-      return a.error === null ? { ...a, ...roster } : { ...a, ...roster, error: redact(a.error) };
-    });
-    const listed = enumerated.refs;
-    for (const a of accounts.filter((x) => x.error !== null)) {
-      log.warn({ account: a.label }, `account not fully enumerated: ${a.error}`);
-    }
-    for (const a of accounts.filter((x) => x.roster !== undefined)) {
-      log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
-    }
+
     const blind = new Set(accounts.flatMap((a) => (a.blind === true && a.clientId !== null ? [a.clientId] : [])));
-    const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), listed, deps.config, blind);
+    const unlisted = unlistedKnownTokens(await deps.states.knownTokens(), planned, deps.config, blind);
     if (unlisted.length > 0) {
       log.warn({ tokens: unlisted.length }, 'tokens with open findings were not listed: reading each to confirm');
     }
-    const refs = listed.concat(unlisted);
-    // Nothing of the sentinel is written here: the run's commit applies what it read (seen means committed).
-    const seenOf = deps.seen;
-    const complete = seenOf ? completeListings(accounts, deps.config) : undefined;
-    if (seenOf && complete) {
-      const seen = new Map<number, ReadonlySet<number>>();
-      for (const { clientId } of complete) {
-        const ids = await seenOf(clientId);
-        if (ids) {
-          seen.set(clientId, ids);
-        }
-      }
-      const planned = tokenIdSet(refs);
-      const unseen = unlistedSeenTokens(complete, seen, listed, deps.config).filter((r) => !planned.has(r.clientId, r.tokenId));
-      if (unseen.length > 0) {
-        log.info({ tokens: unseen.length }, 'tokens the sentinel has seen were not listed: reading each to learn whether they are gone');
-      }
-      refs.push(...unseen);
+    await fanOutRefs(unlisted);
+    const before = tokens;
+    await fanOutRefs(unseen);
+    if (tokens > before) {
+      log.info({ tokens: tokens - before }, 'tokens the sentinel has seen were not listed: reading each to learn whether they are gone');
     }
-    const evaluatedAt = fanOut.state === 'adding' ? fanOut.evaluatedAt : startedAt;
-    await deps.queues.addRunFlow(
-      { runKey, trigger: job.data.trigger, startedAt, evaluatedAt, accounts, refs, listed: complete?.map((a) => a.clientId) },
-      { afterChunk: (added, total) => Promise.resolve(log.debug({ added, total }, 'token jobs added')) },
-    );
+    await deps.queues.closeRunFlow(runKey, { accounts, ...(deps.seen ? { listed: [...complete.keys()] } : {}) });
     deps.onStarted?.();
-    log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens: refs.length }, 'run fanned out');
-    return { runKey, tokens: refs.length };
+    log.info({ trigger: job.data.trigger, accounts: accounts.length, tokens }, 'run fanned out');
+    return { runKey, tokens };
   };
 }

@@ -1,7 +1,7 @@
 import { AuditError } from '../core/errors.js';
 import type { IssuerFacts } from '../core/issuer-facts.js';
 import type { AccountResult } from '../core/report.js';
-import type { Config } from '../config/config.js';
+import type { AccountConfig, Config } from '../config/config.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { mapPool } from './map-pool.js';
@@ -12,21 +12,26 @@ export function readsPeople(api: GcoreApi): boolean {
   return api.listUsers !== undefined && api.getAccountDetails !== undefined;
 }
 
+/** An account as configured, and what its enumeration learnt of it. */
+export interface EnumeratedAccount {
+  readonly configured: AccountConfig;
+  readonly account: AccountResult;
+}
+
 /**
- * Each enumerated account's roster, read once per run (each client id once, its configured key). Blind
- * accounts are skipped: their coverage gap already says nothing of them was read. `accounts` is in the
- * configuration's order, as enumerateAccounts returns it.
+ * The rosters of these enumerated accounts, each client id once (its first configured key) and none in `skip`
+ * (read before in this run: the run job reads its accounts a batch at a time). Blind accounts are skipped: their
+ * coverage gap already says nothing of them was read.
  */
 export async function readRosters(
-  config: Config,
-  accounts: readonly AccountResult[],
-  deps: { api: GcoreApi; secrets: Secrets },
+  accounts: readonly EnumeratedAccount[],
+  deps: { api: GcoreApi; secrets: Secrets; concurrency: number; skip?: ReadonlySet<number> },
 ): Promise<Map<number, Roster>> {
-  const wanted = wantedRosters(config, accounts);
+  const wanted = wantedRosters(accounts, deps.skip);
   if (!readsPeople(deps.api)) {
     return new Map();
   }
-  const rosters = await mapPool([...wanted], config.gcore.concurrency, ([clientId, apiKeyEnv]) => rosterOf(clientId, apiKeyEnv, deps));
+  const rosters = await mapPool([...wanted], deps.concurrency, ([clientId, apiKeyEnv]) => rosterOf(clientId, apiKeyEnv, deps));
   return new Map(rosters.map((r) => [r.clientId, r]));
 }
 
@@ -40,23 +45,30 @@ export function startRosters(
   accounts: readonly AccountResult[],
   deps: { api: GcoreApi; secrets: Secrets },
 ): Map<number, Promise<Roster>> {
-  const wanted = wantedRosters(config, accounts);
+  const wanted = wantedRosters(enumeratedAccounts(config, accounts));
   if (!readsPeople(deps.api)) {
     return new Map();
   }
   return new Map([...wanted].map(([clientId, apiKeyEnv]) => [clientId, rosterOf(clientId, apiKeyEnv, deps)]));
 }
 
-/** Each client id once, with its configured key's variable; blind accounts are skipped. */
-function wantedRosters(config: Config, accounts: readonly AccountResult[]): Map<number, string> {
+/** Each client id once, with its configured key's variable; blind accounts are skipped, and so is `skip`. */
+function wantedRosters(accounts: readonly EnumeratedAccount[], skip: ReadonlySet<number> = new Set()): Map<number, string> {
   const wanted = new Map<number, string>();
-  accounts.forEach((a, i) => {
-    const configured = config.accounts[i];
-    if (a.clientId !== null && a.blind !== true && configured !== undefined && !wanted.has(a.clientId)) {
+  for (const { configured, account: a } of accounts) {
+    if (a.clientId !== null && a.blind !== true && !wanted.has(a.clientId) && !skip.has(a.clientId)) {
       wanted.set(a.clientId, configured.apiKeyEnv);
     }
-  });
+  }
   return wanted;
+}
+
+/** The configuration's accounts beside their enumerations (enumerateAccounts keeps the configuration's order). */
+export function enumeratedAccounts(config: Config, accounts: readonly AccountResult[]): EnumeratedAccount[] {
+  return accounts.flatMap((account, i) => {
+    const configured = config.accounts[i];
+    return configured === undefined ? [] : [{ configured, account }];
+  });
 }
 
 async function rosterOf(clientId: number, apiKeyEnv: string, deps: { api: GcoreApi; secrets: Secrets }): Promise<Roster> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
+import { FlowProducer, Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
-import { RedisUnavailableError } from '../core/errors.js';
+import { RedisUnavailableError, StateConflictError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { AccountResult } from '../core/report.js';
 import type { TokenRef } from '../core/token-ref.js';
@@ -35,14 +35,22 @@ export type FanOut =
   | { readonly state: 'adding'; readonly startedAt: Date; readonly evaluatedAt: Date }
   | { readonly state: 'done' };
 
-export interface RunFlow {
+/** What a run's report job is created with: its key, kind and times. */
+export interface RunFlowHead {
   runKey: string;
   trigger: RunTrigger;
   startedAt: Date;
   evaluatedAt: Date;
+}
+
+/** What the run's enumeration learnt, which the report job reads: its accounts, and those listed completely. */
+export interface RunFlowAccounts {
   accounts: AccountResult[];
-  refs: readonly TokenRef[];
   listed?: number[];
+}
+
+export interface RunFlow extends RunFlowHead, RunFlowAccounts {
+  refs: readonly TokenRef[];
 }
 
 /** The queues and everything that adds to them. BullMQ is imported here and in src/app/worker/ only. */
@@ -120,45 +128,64 @@ export function createAuditQueues(
 
     /**
      * The run: a report job waiting on one token job per token, added in chunks so memory does not grow with
-     * the estate. The report job is added first with one child, the run's gate, in one atomic flow; token jobs
-     * follow in chunks of `fanOutChunk` as further children; the gate is removed last, and only then can the
-     * report start (BullMQ moves a parent once its last pending child is gone), so token jobs that all finish
-     * before the last chunk is in never start a report of part of the run. Called again after a crash (the
-     * report job there, its gate too), it adds only the token jobs that are not yet children: one the report
-     * job already counts as pending, processed or failed is skipped, read atomically per chunk, as a finished
-     * child's job is removed and adding its id again would run it twice. A token job that fails for good does
-     * not block the report (ignoreDependencyOnFailure): the report counts it as audit-failed.
+     * the estate. The report job is added first with one child, the run's gate, in one atomic flow (openRunFlow);
+     * token jobs follow in chunks of `fanOutChunk` as further children, as the run job lists each account
+     * (addTokenJobs); the accounts are written into the report job's data and the gate is removed last
+     * (closeRunFlow), and only then can the report start (BullMQ moves a parent once its last pending child is
+     * gone), so token jobs that all finish before the last chunk is in never start a report of part of the run.
+     * Called again after a crash (the report job there, its gate too), it adds only the token jobs that are not
+     * yet children: one the report job already counts as pending, processed or failed is skipped, read
+     * atomically per chunk, as a finished child's job is removed and adding its id again would run it twice. A
+     * token job that fails for good does not block the report (ignoreDependencyOnFailure): the report counts it
+     * as audit-failed. addRunFlow is the three in one call.
      */
     async addRunFlow(run: RunFlow, progress: { afterChunk?: (added: number, total: number) => Promise<void> } = {}): Promise<void> {
-      const evaluatedAt = run.evaluatedAt.toISOString();
-      const reportId = reportJobId(run.runKey);
-      if ((await runs.getJob(reportId)) === undefined) {
-        await flows.add({
-          name: 'report',
-          queueName: RUNS_QUEUE,
-          data: {
-            runKey: run.runKey,
-            trigger: run.trigger,
-            startedAt: run.startedAt.toISOString(),
-            evaluatedAt,
-            accounts: run.accounts,
-            ...(run.listed === undefined ? {} : { listed: run.listed }),
-          },
-          opts: {
-            jobId: reportId,
-            attempts: 8,
-            backoff: { type: 'exponential', delay: options.reportBackoffMs ?? 5_000 },
-            ...KEEP,
-          },
-          children: [{ name: 'gate', queueName: GATES_QUEUE, data: { runKey: run.runKey }, opts: { jobId: gateJobId(run.runKey) } }],
-        });
+      await this.openRunFlow(run);
+      await this.addTokenJobs(run, run.refs, progress);
+      await this.closeRunFlow(run.runKey, run);
+    },
+
+    /** Adds the run's report job, held by its gate, unless an earlier attempt did; its accounts come at closeRunFlow. */
+    async openRunFlow(head: RunFlowHead): Promise<void> {
+      const reportId = reportJobId(head.runKey);
+      if ((await runs.getJob(reportId)) !== undefined) {
+        return;
       }
+      await flows.add({
+        name: 'report',
+        queueName: RUNS_QUEUE,
+        data: {
+          runKey: head.runKey,
+          trigger: head.trigger,
+          startedAt: head.startedAt.toISOString(),
+          evaluatedAt: head.evaluatedAt.toISOString(),
+          accounts: [],
+        },
+        opts: {
+          jobId: reportId,
+          attempts: 8,
+          backoff: { type: 'exponential', delay: options.reportBackoffMs ?? 5_000 },
+          ...KEEP,
+        },
+        children: [{ name: 'gate', queueName: GATES_QUEUE, data: { runKey: head.runKey }, opts: { jobId: gateJobId(head.runKey) } }],
+      });
+    },
+
+    /** Adds the token jobs of `refs` that are not yet children of the run's report job; how many it added. */
+    async addTokenJobs(
+      head: Pick<RunFlowHead, 'runKey' | 'evaluatedAt'>,
+      allRefs: readonly TokenRef[],
+      progress: { afterChunk?: (added: number, total: number) => Promise<void> } = {},
+    ): Promise<number> {
+      const evaluatedAt = head.evaluatedAt.toISOString();
+      const reportId = reportJobId(head.runKey);
       const parent = { id: reportId, queue: `${prefix}:${RUNS_QUEUE}` };
       const parentKey = `${parent.queue}:${reportId}`;
       const chunk = options.fanOutChunk ?? FAN_OUT_CHUNK;
-      for (let start = 0; start < run.refs.length; start += chunk) {
-        const refs = run.refs.slice(start, start + chunk);
-        const keys = refs.map((ref) => `${prefix}:${TOKENS_QUEUE}:${tokenJobId(run.runKey, ref)}`);
+      let added = 0;
+      for (let start = 0; start < allRefs.length; start += chunk) {
+        const refs = allRefs.slice(start, start + chunk);
+        const keys = refs.map((ref) => `${prefix}:${TOKENS_QUEUE}:${tokenJobId(head.runKey, ref)}`);
         // One MULTI: a child moves from pending to processed (or failed) atomically, so it is seen in one of them.
         const replies = await connection
           .multi()
@@ -179,9 +206,9 @@ export function createAuditQueues(
         await tokens.addBulk(
           fresh.map((ref) => ({
             name: 'token',
-            data: { runKey: run.runKey, evaluatedAt, ref },
+            data: { runKey: head.runKey, evaluatedAt, ref },
             opts: {
-              jobId: tokenJobId(run.runKey, ref),
+              jobId: tokenJobId(head.runKey, ref),
               parent,
               attempts: 3,
               backoff: { type: 'exponential', delay: 1_000 },
@@ -190,10 +217,22 @@ export function createAuditQueues(
             },
           })),
         );
-        await progress.afterChunk?.(start + refs.length, run.refs.length);
+        added += fresh.length;
+        await progress.afterChunk?.(start + refs.length, allRefs.length);
       }
+      return added;
+    },
+
+    /** Writes the run's accounts into its report job's data, then removes the gate: the report can start. */
+    async closeRunFlow(runKey: string, learnt: RunFlowAccounts): Promise<void> {
+      const report = (await runs.getJob(reportJobId(runKey))) as Job<JobCatalogue['report']> | undefined;
+      if (report === undefined) {
+        // Removed while the run was being fanned out (`obliterate`, a flushed Redis): the retry starts the run afresh.
+        throw new StateConflictError(`the report job of ${runKey} is gone: it was removed while its run was being fanned out`);
+      }
+      await report.updateData({ ...report.data, accounts: learnt.accounts, ...(learnt.listed === undefined ? {} : { listed: learnt.listed }) });
       // Removing the gate releases the report job if every token job has already finished (or there were none).
-      await gates.remove(gateJobId(run.runKey));
+      await gates.remove(gateJobId(runKey));
     },
 
     async addHeartbeat(replica: string, slot: number): Promise<void> {

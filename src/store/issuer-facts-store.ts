@@ -23,6 +23,8 @@ const CHUNK = 500;
 const MAX_HELD_FIELDS = 50_000;
 // Token jobs of a run come back to back; this long without one, the run's jobs are done (or paused by a 429).
 const RELEASE_AFTER_MS = 5_000;
+// A held copy that lacks an account (stored after it was read) is read again at most this often.
+const REREAD_MS = 1_000;
 
 const field = (clientId: number, userId: number) => `${clientId}:${userId}`;
 // The mark's field cannot clash with a user's: user ids are numbers.
@@ -65,7 +67,8 @@ export function createIssuerFactsStore(redis: RedisClient, prefix: string, optio
   };
 
   // This replica's copy of one run's hash (its JSON texts, parsed when asked): null while too big to hold.
-  let held: { run: string; fields: Promise<Map<string, string> | null>; usedAt: number } | null = null;
+  // `readAt`: when the copy was read (a copy lacking an account is read again at most every REREAD_MS).
+  let held: { run: string; fields: Promise<Map<string, string> | null>; usedAt: number; readAt: number } | null = null;
   const releaseWhenIdle = (h: NonNullable<typeof held>) => {
     const timer = setInterval(() => {
       if (held === h && now() - h.usedAt >= releaseAfterMs) {
@@ -95,7 +98,7 @@ export function createIssuerFactsStore(redis: RedisClient, prefix: string, optio
     const fieldsOf = () => {
       if (held?.run !== run) {
         const fields = readWhole(key);
-        const h = { run, fields, usedAt: now() };
+        const h = { run, fields, usedAt: now(), readAt: now() };
         held = h;
         releaseWhenIdle(h);
         // A failed read is not kept: the next token job reads again.
@@ -108,6 +111,25 @@ export function createIssuerFactsStore(redis: RedisClient, prefix: string, optio
       held.usedAt = now();
       return held.fields;
     };
+    // The run job stores the people a batch of accounts at a time, each batch before its token jobs: a copy read
+    // before an account's batch was stored lacks its mark. That account is asked of Redis, and the copy is read
+    // again (once for the jobs asking meanwhile, at most every REREAD_MS) so the next batches' jobs find theirs.
+    const reread = () => {
+      const h = held;
+      if (h?.run === run && now() - h.readAt >= REREAD_MS) {
+        h.readAt = now();
+        const fields = readWhole(key);
+        // Swapped in once read, so no job waits on it; a failed read keeps the copy there is.
+        fields.then(
+          () => {
+            if (held === h) {
+              h.fields = fields;
+            }
+          },
+          () => undefined,
+        );
+      }
+    };
     return {
       async get(clientId, userId) {
         const fields = await fieldsOf();
@@ -115,7 +137,11 @@ export function createIssuerFactsStore(redis: RedisClient, prefix: string, optio
           return direct.get(clientId, userId);
         }
         const found = parse(fields.get(markField(clientId)), fields.get(field(clientId, userId)));
-        return found.facts === undefined && found.mark !== null && found.mark.error === null ? direct.get(clientId, userId) : found;
+        if (found.mark === null) {
+          reread();
+          return direct.get(clientId, userId);
+        }
+        return found.facts === undefined && found.mark.error === null ? direct.get(clientId, userId) : found;
       },
       async set(clientId, userId, facts) {
         (await fieldsOf())?.set(field(clientId, userId), JSON.stringify(facts));

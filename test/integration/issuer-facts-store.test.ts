@@ -32,14 +32,40 @@ describe('issuer facts store (real Redis): a replica holding a run for its token
       { mark: READ, facts: present(1) },
       { mark: READ, facts: present(2) },
     ]);
-    // An account whose roster failed, and one the run did not read: answered from the copy too.
+    // An account whose roster failed: answered from the copy too.
     expect(await store.heldForRun('run-1').get(11, 7)).toEqual({ mark: { keyUserId: null, error: 'HTTP 403' }, facts: undefined });
-    expect(await store.heldForRun('run-1').get(12, 7)).toEqual({ mark: null, facts: undefined });
     expect(replica.reads()).toBe(1);
+    // One the copy does not know (its people may have been stored since): asked of Redis.
+    expect(await store.heldForRun('run-1').get(12, 7)).toEqual({ mark: null, facts: undefined });
+    expect(replica.reads()).toBe(2);
 
     // The next run's facts, never the last run's copy.
     expect(await store.heldForRun('run-2').get(10, 7)).toEqual({ mark: READ, facts: present(3) });
     expect(await store.heldForRun('run-2').get(10, 8)).toEqual({ mark: READ, facts: undefined });
+  });
+
+  it('finds an account whose people were stored after its copy was read (the run job stores them a batch at a time), and reads the copy again at most every second', async () => {
+    const writer = createIssuerFactsStore(redis, prefix);
+    await writer.save('run-10', [account(90, [[1, present(1)]])]);
+    const replica = counted();
+    let clock = 10_000;
+    const store = createIssuerFactsStore(replica.client, prefix, { now: () => clock });
+    expect(await store.heldForRun('run-10').get(90, 1)).toEqual({ mark: READ, facts: present(1) });
+    await writer.save('run-10', [account(91, [[1, present(2)], [2, present(3)]])]); // the next batch
+    expect(await store.heldForRun('run-10').get(91, 1)).toEqual({ mark: READ, facts: present(2) });
+    expect(replica.reads()).toBe(2); // the copy, then Redis for the account it lacks; not the copy again within a second
+    clock += 1_000;
+    expect(await store.heldForRun('run-10').get(91, 2)).toEqual({ mark: READ, facts: present(3) });
+    await until(() => Promise.resolve(replica.reads() === 4), 2_000, 'the copy read again');
+    // Once read again, the copy answers for the new account: no more round trips.
+    const fromCopy = async () => {
+      const before = replica.reads();
+      expect(await store.heldForRun('run-10').get(91, 1)).toEqual({ mark: READ, facts: present(2) });
+      return replica.reads() === before;
+    };
+    await until(fromCopy, 2_000, 'the copy answering for account 91');
+    expect(await store.heldForRun('run-10').get(91, 2)).toEqual({ mark: READ, facts: present(3) });
+    expect(await fromCopy()).toBe(true);
   });
 
   it("asks Redis for a user its copy lacks in a read roster: another replica's set is used, not asked of Gcore again", async () => {
