@@ -82,11 +82,16 @@ export function planAlerts(
   );
   // A finding leaving a route it was told in (the route renamed or re-routed) takes its told state to its new
   // route: it was told already, so it is not new there. A route added beside the old one still hears it.
-  // `staying`: the state key of every finding of this run in every route it goes to (one set for both uses).
-  const staying = new Set(findings.flatMap((f) => routesOf(f, options.routes).map((route) => stateKey(route, f.id))));
+  // `byId`: this run's findings by id. A state stays when its finding is found again and still goes to its
+  // route; asked of the finding's own id string (not a set of route/id texts, one new string per finding).
+  const byId = new Map(findings.map((f) => [f.id, f]));
+  const stays = (state: AlertState) => {
+    const f = byId.get(state.finding.id);
+    return f !== undefined && routesOf(f, options.routes).includes(state.route);
+  };
   const moving = new Map<string, AlertState>();
-  for (const [key, state] of previous) {
-    if (!staying.has(key) && (state.lastNotified !== null || !moving.has(state.finding.id))) {
+  for (const state of previous.values()) {
+    if (!stays(state) && (state.lastNotified !== null || !moving.has(state.finding.id))) {
       moving.set(state.finding.id, state);
     }
   }
@@ -118,7 +123,6 @@ export function planAlerts(
     const r = resultOf(f);
     return r !== undefined && r.status !== 'failed';
   };
-  const openIds = new Set(findings.map((f) => f.id));
   const resolvedKeys: string[] = [];
   const keptOpen: AlertState[] = [];
   const retold = new Set<string>();
@@ -128,12 +132,12 @@ export function planAlerts(
     reason: resolveReason(f, resultOf(f), options.now),
   });
   for (const [key, state] of previous) {
-    if (staying.has(key)) {
+    if (stays(state)) {
       continue;
     }
     const slot = perRoute.get(state.route);
     const resolves = state.finding.rule === 'coverage-gap' || state.finding.rule === 'slack-route-failing' || read(state.finding);
-    if (slot === undefined && !openIds.has(state.finding.id) && resolves && state.lastNotified !== null) {
+    if (slot === undefined && !byId.has(state.finding.id) && resolves && state.lastNotified !== null) {
       // Its route is gone (renamed): the resolution of what was told there is told where the finding goes now,
       // once, unless that route has a state of its own for it (which resolves on its own).
       resolvedKeys.push(key);
@@ -143,9 +147,9 @@ export function planAlerts(
           perRoute.get(r)?.resolved.push(resolution(state.finding));
         }
       }
-    } else if (slot === undefined || openIds.has(state.finding.id)) {
+    } else if (slot === undefined || byId.has(state.finding.id)) {
       resolvedKeys.push(key); // the route is gone, or no longer takes this finding: nothing to tell it
-      if (slot === undefined && !openIds.has(state.finding.id) && !resolves) {
+      if (slot === undefined && !byId.has(state.finding.id) && !resolves) {
         // Not read in this run (held): it moves, still open and with its told state, to the routes it goes to now.
         for (const r of routesOf(state.finding, options.routes)) {
           const moved = stateKey(r, state.finding.id);

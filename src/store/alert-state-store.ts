@@ -1,5 +1,6 @@
 import type { RedisClient } from './redis-connection.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
+import { tokenIdSet } from '../core/token-id-set.js';
 import { storeKeys } from './store-keys.js';
 import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
 
@@ -97,15 +98,16 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
      * the list only adds tokens to read, and a state committed meanwhile is read by the next run.
      */
     async knownTokens(): Promise<KnownToken[]> {
-      const byToken = new Map<string, KnownToken>();
+      const seen = tokenIdSet();
+      const known: KnownToken[] = [];
       await eachState((_, json) => {
         const { finding } = JSON.parse(json) as AlertState;
-        // A finding about a whole account (a coverage gap) has no token to confirm.
-        if (finding.tokenId !== null && finding.clientId !== null) {
-          byToken.set(`${finding.clientId}:${finding.tokenId}`, { clientId: finding.clientId, tokenId: finding.tokenId, name: finding.tokenName });
+        // A finding about a whole account (a coverage gap) has no token to confirm; a token of several findings is one.
+        if (finding.tokenId !== null && finding.clientId !== null && seen.add(finding.clientId, finding.tokenId)) {
+          known.push({ clientId: finding.clientId, tokenId: finding.tokenId, name: finding.tokenName });
         }
       });
-      return [...byToken.values()];
+      return known;
     },
 
     /** The coverage gaps of the last committed run. */
