@@ -73,7 +73,8 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
       }
       for (const r of novel) {
         tallyIssuer(out.issuers, r);
-        if (r.status === 'failed' || r.refused !== undefined || r.keyUser === true) {
+        // A refusal is a failed result too (TokenResult.refused): kept with the failures.
+        if (r.status === 'failed' || r.keyUser === true) {
           out.kept.push(kept(r, shared));
           continue;
         }

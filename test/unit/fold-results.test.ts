@@ -61,6 +61,27 @@ describe('foldResults', () => {
     ]);
   });
 
+  it('counts a token a page repeats (HSCAN may return one twice) once', () => {
+    const fold = foldResults(stateFindings([]), undefined);
+    const r = parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(7)], snapshot });
+    fold.add([r, r]);
+    fold.add([r]);
+    const { count, counted, findings } = fold.result();
+    expect(count).toBe(1);
+    expect(counted).toStrictEqual(new Map([[456, 1]]));
+    expect(findings).toHaveLength(1);
+  });
+
+  it("folds the sentinel's seen changes of the accounts listed completely, page by page; none when the run listed nothing", () => {
+    const fold = foldResults(stateFindings([]), [456, 901]);
+    fold.add([parsed({ clientId: 456, tokenId: 1, status: 'audited', findings: [], snapshot }), parsed({ clientId: 456, tokenId: 2, status: 'gone', findings: [] })]);
+    fold.add([parsed({ clientId: 456, tokenId: 3, status: 'audited', findings: [stale(3)], snapshot }), parsed({ clientId: 789, tokenId: 4, status: 'audited', findings: [], snapshot })]);
+    expect(fold.result().seen).toStrictEqual(new Map([[456, { present: [1, 3], gone: [2] }], [901, { present: [], gone: [] }]]));
+    const unlisted = foldResults(stateFindings([]), undefined);
+    unlisted.add([parsed({ clientId: 456, tokenId: 1, status: 'audited', findings: [], snapshot })]);
+    expect(unlisted.result().seen).toBeUndefined();
+  });
+
   it("holds a finding alike the alert state's, read through the same pool, as that one object", () => {
     const shared = sharedStrings();
     const held = shared.finding(parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(7)] }).findings[0] as ReturnType<typeof finding>);
