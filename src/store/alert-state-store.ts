@@ -14,11 +14,15 @@ export interface LoadedStates {
   readonly version: number;
 }
 
-/** A state as parsed, its texts shared with the other states of the same read (shared-strings.ts). */
-function parseState(json: string, shared: SharedStrings): AlertState {
+/**
+ * A state as parsed, its texts shared with the other states of the same read (shared-strings.ts); its key is
+ * the hash field it was read from (the one text the map and the state then share, not a second copy from the JSON).
+ */
+function parseState(key: string, json: string, shared: SharedStrings): AlertState {
   const state = JSON.parse(json) as AlertState;
   return {
     ...state,
+    key,
     route: shared.text(state.route),
     finding: shared.finding(state.finding),
     firstSeen: shared.text(state.firstSeen),
@@ -65,7 +69,7 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
     }) as [string | null, Record<string, string>];
     return {
       version: Number(version ?? 0),
-      states: new Map(Object.entries(all).map(([id, json]) => [id, parseState(json, shared)])),
+      states: new Map(Object.entries(all).map(([id, json]) => [id, parseState(id, json, shared)])),
     };
   }
 
@@ -81,7 +85,7 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
     for (let attempt = 0; attempt < LOAD_TRIES; attempt += 1) {
       const before = await redis.get(keys.version);
       const states = new Map<string, AlertState>();
-      await eachState((key, json) => states.set(key, parseState(json, shared)));
+      await eachState((key, json) => states.set(key, parseState(key, json, shared)));
       if ((await redis.get(keys.version)) === before) {
         return { version: Number(before ?? 0), states };
       }

@@ -72,6 +72,16 @@ describe('alert state store (real Redis)', () => {
     expect(calls.hgetall).toBe(0);
   });
 
+  it("keys a state by the field it is stored under, in the map and in the state (one text, the field's)", async () => {
+    const p = `${prefix}-field`;
+    const a = stateOf(finding(1));
+    // A state whose JSON names another key than its field (written by hand, or damaged): the field is what commits delete by.
+    await redis.hset(`${p}:alerts:findings`, a.key, JSON.stringify({ ...a, key: 'elsewhere/1' }));
+    const loaded = await createAlertStateStore(redis, p).load();
+    expect([...loaded.states.keys()]).toEqual([a.key]);
+    expect(loaded.states.get(a.key)?.key).toBe(a.key);
+  });
+
   it('reads again when a commit lands during the scan: the states are those of the version it gives', async () => {
     const p = `${prefix}-moved`;
     const committer = createRunCommitter(redis, p);
