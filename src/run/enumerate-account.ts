@@ -27,8 +27,7 @@ export async function enumerateAccount(
   account: AccountConfig,
   deps: { api: GcoreApi; secrets: Secrets; maxTokensPerAccount: number },
 ): Promise<Enumeration> {
-  const inventory = new Map(account.tokens.map((t) => [t.id, t]));
-  const inventoryDeclared = inventory.size > 0;
+  const inventoryDeclared = account.tokens.length > 0;
   let clientId = account.clientId;
 
   const refsFrom = (id: number): TokenRef[] =>
