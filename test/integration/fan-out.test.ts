@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createAuditQueues } from '../../src/store/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, reportJobId } from '../../src/store/job-catalogue.js';
+import { tokenRef } from '../support/tokens.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
 import { testRedis } from '../support/store-fixtures.js';
 import { until } from '../support/worker-process.js';
@@ -17,16 +18,7 @@ afterAll(async () => {
   await redis.quit();
 });
 
-const ref = (tokenId: number): TokenRef => ({
-  clientId: 456,
-  tokenId,
-  apiKeyEnv: 'GCORE_API_KEY',
-  owner: null,
-  listedName: null,
-  inInventory: false,
-  inventoryDeclared: false,
-  failure: null,
-});
+const ref = (tokenId: number): TokenRef => tokenRef(456, tokenId);
 
 function setUp(name: string, failsForGood: ReadonlySet<number> = new Set()) {
   const prefix = `${base}-${name}`;

@@ -1,4 +1,5 @@
 import type { Token } from '../../src/core/token.js';
+import type { TokenRef } from '../../src/core/token-ref.js';
 
 export const NOW = new Date('2026-11-29T12:00:00.000Z');
 export const DAY = 86_400_000;
@@ -23,3 +24,18 @@ export function token(overrides: Partial<Token> = {}): Token {
 }
 
 export const ADMIN = { id: 1, name: 'Administrators' };
+
+/** A ref as a listing gives it: account 456's key, no inventory, no name (overrides for the rest). */
+export function tokenRef(clientId: number, tokenId: number, overrides: Partial<TokenRef> = {}): TokenRef {
+  return {
+    clientId,
+    tokenId,
+    apiKeyEnv: 'GCORE_API_KEY',
+    owner: null,
+    listedName: null,
+    inInventory: false,
+    inventoryDeclared: false,
+    failure: null,
+    ...overrides,
+  };
+}

@@ -5,6 +5,7 @@ import type { Secrets } from '../../src/config/secrets.js';
 import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 import { enumerateAccount } from '../../src/run/enumerate-account.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
+import { tokenRef } from '../support/tokens.js';
 
 const KEY = 'secret-key-123456';
 const secrets: Secrets = { get: () => KEY, known: () => [KEY] };
@@ -39,17 +40,7 @@ function gcore(list: unknown, me: unknown = 789): GcoreApi & { calls: string[] }
   };
 }
 const deps = (api: GcoreApi, s: Secrets = secrets) => ({ api, secrets: s, maxTokensPerAccount: 3 });
-const ref = (tokenId: number, overrides: Partial<TokenRef> = {}): TokenRef => ({
-  clientId: 456,
-  tokenId,
-  apiKeyEnv: 'GCORE_API_KEY',
-  owner: null,
-  listedName: null,
-  inInventory: false,
-  inventoryDeclared: false,
-  failure: null,
-  ...overrides,
-});
+const ref = (tokenId: number, overrides: Partial<TokenRef> = {}): TokenRef => tokenRef(456, tokenId, overrides);
 
 describe('enumerateAccount', () => {
   it('reads only the inventory when discover is off: no list, each token with its owner', async () => {

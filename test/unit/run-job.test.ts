@@ -10,22 +10,14 @@ import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 import { seenChanges } from '../../src/run/seen-changes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
+import { tokenRef } from '../support/tokens.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'run-job-'));
 writeFileSync(join(dir, 'audit.yaml'), 'accounts: [{ clientId: 456, tokens: [{ id: 7 }] }, { apiKeyEnv: OTHER_KEY }]\n');
 const config = loadConfig(join(dir, 'audit.yaml'), {});
 
-const ref = (clientId: number, tokenId: number, overrides: Partial<TokenRef> = {}): TokenRef => ({
-  clientId,
-  tokenId,
-  apiKeyEnv: clientId === 456 ? 'GCORE_API_KEY' : 'OTHER_KEY',
-  owner: null,
-  listedName: null,
-  inInventory: false,
-  inventoryDeclared: false,
-  failure: null,
-  ...overrides,
-});
+const ref = (clientId: number, tokenId: number, overrides: Partial<TokenRef> = {}): TokenRef =>
+  tokenRef(clientId, tokenId, { apiKeyEnv: clientId === 456 ? 'GCORE_API_KEY' : 'OTHER_KEY', ...overrides });
 
 describe('known tokens a list left out', () => {
   it('get a ref each, read with their account key and named as the state last saw them', () => {
