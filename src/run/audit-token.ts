@@ -122,12 +122,10 @@ export async function auditToken(ref: TokenRef, deps: AuditTokenDeps): Promise<T
   try {
     apiKey = deps.secrets.get(ref.apiKeyEnv);
   } catch (error) {
+    // Secrets throw only SecretError, which is the key's refusal; anything else is a bug.
     const refusal = keyRefusal(error, ref.apiKeyEnv, ref.clientId);
     if (refusal !== null) {
       return refusedResult(ref, refusal);
-    }
-    if (error instanceof AuditError) {
-      return failedResult(ref, error.message);
     }
     throw error;
   }

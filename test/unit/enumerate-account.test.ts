@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { GcoreAuthError, GcoreNotFoundError, GcoreUnavailableError, SecretNotSetError } from '../../src/core/errors.js';
-import type { AccountConfig } from '../../src/config/config.js';
+import type { AccountConfig, Config } from '../../src/config/config.js';
 import type { Secrets } from '../../src/config/secrets.js';
 import type { GcoreApi } from '../../src/gcore/gcore-api.js';
 import { enumerateAccount } from '../../src/run/enumerate-account.js';
+import { enumerateAccounts } from '../../src/run/enumerate-accounts.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
 import { tokenRef } from '../support/tokens.js';
 
@@ -142,5 +143,30 @@ describe('enumerateAccount', () => {
     const odd = await enumerateAccount(inventory, deps(gcore({ tokens: [] })));
     expect(odd.account.error).toMatch(/^could not list tokens: .*expected an array/);
     expect(odd.refs).toHaveLength(1);
+  });
+});
+
+describe('enumerateAccounts (the one-shot audit: every account at once)', () => {
+  it("keeps the configuration's order and names, and each token once: two keys of one account, the first configured wins", async () => {
+    const api: GcoreApi = {
+      getAccountId: () => Promise.resolve(456), // OTHER_KEY's account is 456 too
+      listTokens: (clientId) => Promise.resolve(clientId === 456 ? [{ id: 1 }, { id: 2 }] : [{ id: 3 }]),
+      getToken: () => Promise.reject(new Error('not asked')),
+    };
+    const config = {
+      gcore: { maxTokensPerAccount: 10 },
+      accounts: [account({ name: 'Main', tokens: [{ id: 1, owner: 'ops' }] }), account({ clientId: 789 }), account({ clientId: null, apiKeyEnv: 'OTHER_KEY' })],
+    } as unknown as Config;
+    const { accounts, refs } = await enumerateAccounts(config, { api, secrets });
+    expect(accounts).toEqual([
+      { clientId: 456, label: 'account 456', error: null, name: 'Main' },
+      { clientId: 789, label: 'account 789', error: null, name: null },
+      { clientId: 456, label: 'account 456', error: null, name: null },
+    ]);
+    expect(refs).toEqual([
+      ref(1, { owner: 'ops', inInventory: true, inventoryDeclared: true }),
+      ref(2, { inventoryDeclared: true }),
+      tokenRef(789, 3),
+    ]);
   });
 });
