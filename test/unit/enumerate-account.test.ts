@@ -169,4 +169,12 @@ describe('enumerateAccounts (the one-shot audit: every account at once)', () => 
       tokenRef(789, 3),
     ]);
   });
+
+  it("holds each account to the configuration's gcore.maxTokensPerAccount", async () => {
+    const api: GcoreApi = { getAccountId: () => Promise.resolve(456), listTokens: () => Promise.resolve([{ id: 1 }, { id: 2 }]), getToken: () => Promise.reject(new Error('not asked')) };
+    const config = { gcore: { maxTokensPerAccount: 1 }, accounts: [account()] } as unknown as Config;
+    const { accounts, refs } = await enumerateAccounts(config, { api, secrets });
+    expect(accounts[0]?.error).toBe('the token list has 2 entries, more than gcore.maxTokensPerAccount (1)');
+    expect(refs).toEqual([]);
+  });
 });
