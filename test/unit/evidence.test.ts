@@ -11,9 +11,12 @@ import { findingId, NO_TOKEN, type Finding } from '../../src/core/finding.js';
 import { DEFAULT_THRESHOLDS } from '../../src/core/policy.js';
 import { RULE_IDS } from '../../src/core/rule-catalog.js';
 import { evidenceFolderName, writeEvidence } from '../../src/run/write-evidence.js';
-import { makeRunEvidence } from '../../src/run/run-evidence.js';
+import { EVIDENCE_SIGNING_KEY, evidenceSigningKey, makeRunEvidence } from '../../src/run/run-evidence.js';
+import { createLogger } from '../../src/core/logger.js';
+import type { Secrets } from '../../src/config/secrets.js';
+import { logSink } from '../support/log-sink.js';
 import { verifyEvidence } from '../../src/run/verify-evidence.js';
-import { EvidenceWriteError } from '../../src/core/errors.js';
+import { EvidenceWriteError, SecretError, SecretNotSetError } from '../../src/core/errors.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { parseCsv } from '../support/parse-csv.js';
 
@@ -129,5 +132,52 @@ describe('actions.json', () => {
     expect(await verifyEvidence(folder, null)).toEqual({ problems: [], signature: 'absent' });
     const none = await writeEvidence({ report: run('no-acks'), results: [], accountNames: new Map(), mutes: [], policy, version: 't' }, { dir, clock: () => NOW });
     expect(readFileSync(join(none, 'actions.json'), 'utf8')).toBe('[]\n');
+  });
+});
+
+describe("the worker's evidence writer (makeRunEvidence)", () => {
+  const sinkLogger = () => {
+    const sink = logSink();
+    return { sink, logger: createLogger({ level: 'info', destination: sink }) };
+  };
+
+  it("names the accounts as the run's enumeration did, lists the acknowledgements it applied, and logs the folder under the run's id", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-names-'));
+    const { sink, logger } = sinkLogger();
+    const write = makeRunEvidence({ dir, keep: null, signingKey: null, policy, version: 't', clock: () => NOW, logger, onFailure: () => undefined });
+    const results: TokenResult[] = [{ clientId: 456, tokenId: 1, status: 'audited', findings: [finding(1, 'stale')] }];
+    const ack = { findingId: 'f1', clientId: 456, tokenId: 1, rule: 'stale' as const, by: 'UALICE01', name: 'alice', at: NOW.toISOString(), until: '2026-12-06T12:00:00.000Z' };
+    const accounts = [{ clientId: 456, label: 'account 456', error: null, name: 'Main' }, { clientId: null, label: 'the account of K', error: 'K is not set', name: 'Lost' }, { clientId: 789, label: 'account 789', error: null, name: null }];
+    await write({ report: run('named', results), results, accounts, mutes: [], plan: { routes: [] }, acks: [ack] });
+    // tokens.csv names each token's account (findings.csv takes the report's own names).
+    const rows = parseCsv(readFileSync(join(dir, 'named', 'tokens.csv'), 'utf8'));
+    expect(rows[1]?.[(rows[0] ?? []).indexOf('accountName')]).toBe('Main');
+    expect(JSON.parse(readFileSync(join(dir, 'named', 'actions.json'), 'utf8'))).toEqual([{ kind: 'acknowledged', ...ack }]);
+    expect(sink.lines.map((l) => JSON.parse(l) as { msg: string; runId: string })).toEqual([expect.objectContaining({ msg: 'evidence folder written', runId: 'named' })]);
+    await write({ report: run('no-acks', results), results, accounts, mutes: [], plan: { routes: [] } });
+    expect(readFileSync(join(dir, 'no-acks', 'actions.json'), 'utf8')).toBe('[]\n');
+  });
+
+  it('logs a folder it could not write, under the run id, and goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evidence-blocked-'));
+    writeFileSync(join(dir, 'blocked'), '');
+    const { sink, logger } = sinkLogger();
+    const write = makeRunEvidence({ dir: join(dir, 'blocked'), keep: null, signingKey: null, policy, version: 't', clock: () => NOW, logger, onFailure: () => undefined });
+    await write({ report: run('run-x'), results: [], accounts: [], mutes: [], plan: { routes: [] } });
+    expect(sink.lines.map((l) => JSON.parse(l) as { msg: string; runId: string; level: number })).toEqual([
+      expect.objectContaining({ msg: 'evidence folder not written; the run goes on', runId: 'run-x' }),
+    ]);
+  });
+
+  it('reads the signing key from EVIDENCE_SIGNING_KEY(_FILE): none set signs nothing, a key that cannot be read is an error', () => {
+    expect(evidenceSigningKey({ get: (name) => `pem of ${name}`, known: () => [] })).toBe('pem of EVIDENCE_SIGNING_KEY');
+    const throwing = (error: Error): Secrets => ({
+      get: () => {
+        throw error;
+      },
+      known: () => [],
+    });
+    expect(evidenceSigningKey(throwing(new SecretNotSetError(EVIDENCE_SIGNING_KEY)))).toBeNull();
+    expect(() => evidenceSigningKey(throwing(new SecretError('EVIDENCE_SIGNING_KEY_FILE cannot be read')))).toThrow('cannot be read');
   });
 });
