@@ -65,9 +65,10 @@ function detailOf(body: string, apiKey: string): string | undefined {
   try {
     value = JSON.parse(body) as unknown;
   } catch {
-    return undefined;
+    // Not JSON: no detail (value stays undefined).
   }
-  const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  // Any JSON value will do: null and undefined have no fields, a string, number or array neither of these.
+  const obj = (value ?? {}) as Record<string, unknown>;
   const text =
     typeof obj.detail === 'string' ? obj.detail : typeof obj.message === 'string' ? obj.message : undefined;
   if (text === undefined) {
