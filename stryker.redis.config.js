@@ -27,6 +27,8 @@ const IN_PROCESS = [
   'alert-state-store', 'commit-run', 'delivery', 'history', 'history-store', 'mute-store', 'outbox-store',
   'people-sentinel', 'report-job', 'report-stream', 'revocation-lapse', 'revoke', 'run-store', 'sentinel-store',
   'refused-key-store', 'issuer-facts-store',
+  // The only test reaching src/run/check-quarantines.ts (in process, about 10 s; its worker test 2 s).
+  'quarantine',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

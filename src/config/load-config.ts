@@ -45,7 +45,7 @@ function untilInstant(text: string): Date {
  * problem never quotes the value: a key pasted into GCORE_API_URL would be printed back.
  */
 function gcoreUrlProblem(text: string): string | null {
-  if (!/^https?:\/\/[^/\s]+/i.test(text) || !URL.canParse(text)) {
+  if (!/^https?:\/\/[^/\s]/i.test(text) || !URL.canParse(text)) {
     return 'expected an http(s) URL';
   }
   const url = new URL(text);

@@ -65,9 +65,10 @@ function detailOf(body: string, apiKey: string): string | undefined {
   try {
     value = JSON.parse(body) as unknown;
   } catch {
-    return undefined;
+    // Not JSON: no detail (value stays undefined).
   }
-  const obj = value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  // Any JSON value will do: null and undefined have no fields, a string, number or array neither of these.
+  const obj = (value ?? {}) as Record<string, unknown>;
   const text =
     typeof obj.detail === 'string' ? obj.detail : typeof obj.message === 'string' ? obj.message : undefined;
   if (text === undefined) {
@@ -83,7 +84,6 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
   const get = createHttpGet({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
   const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-  const isRedirect = (status: number) => status >= 300 && status < 400;
   function redirectError(label: string, headers: IncomingHttpHeaders, status: number, apiKey: string) {
     const host = redact(locationHost(headers.location, options.baseUrl), [apiKey]);
     return new GcoreRedirectError(
@@ -141,24 +141,22 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
     }
     const status = attempt.statusCode;
     const text = attempt.body.toString('utf8');
-    if (status >= 200 && status < 400) {
+    if (status >= 200 && status < 300) {
       let body: unknown = '';
       if (text.length > 0) {
         try {
           body = JSON.parse(text) as unknown;
         } catch (error) {
-          if (!isRedirect(status)) {
-            throw new GcoreResponseError(`${label}: the response is not valid JSON`, { cause: error });
-          }
+          throw new GcoreResponseError(`${label}: the response is not valid JSON`, { cause: error });
         }
       }
       options.onResponse?.(status, Date.now() - o.started);
-      if (isRedirect(status)) {
-        throw redirectError(label, attempt.headers, status, apiKey);
-      }
       return body;
     }
     options.onResponse?.(status, Date.now() - o.started);
+    if (status >= 300 && status < 400) {
+      throw redirectError(label, attempt.headers, status, apiKey); // its body, JSON or not, is not read
+    }
     throw statusError(status, attempt.headers, text, o);
   }
 

@@ -5,7 +5,7 @@ import type { GcoreApi } from '../gcore/gcore-api.js';
 import { parseToken } from '../gcore/parse-token.js';
 import type { Mute } from '../core/mute.js';
 import { quarantineApprover, quarantineVerdict, type QuarantineEntry } from '../core/quarantine.js';
-import type { RevocationRecord, RevocationStore } from '../store/revocation-store.js';
+import type { QuarantineDetails, RevocationRecord, RevocationStore } from '../store/revocation-store.js';
 import { carryOutRevocation, revocationRefusal, type RevokeDeps } from './revoke-token.js';
 
 /** Quarantines settled per check at most: a backlog is worked through by the next sweeps and runs. */
@@ -38,10 +38,9 @@ export interface QuarantineCheckDeps {
 
 export type QuarantineCheckOutcome = 'kept' | 'muted' | 'dry-run' | 'done' | 'refused' | 'busy' | 'error' | 'gone';
 
-/** Whether the record may still be deleted now: live when recorded, and a live entry for its rule still configured. */
-function liveNow(record: RevocationRecord, deps: QuarantineCheckDeps): boolean {
-  const q = record.quarantine;
-  return q !== undefined && !q.dryRun && deps.deleting !== null && deps.entries.some((e) => e.rule === q.rule && !e.dryRun);
+/** Whether the quarantine may still be deleted now: live when recorded, and a live entry for its rule still configured. */
+function liveNow(q: QuarantineDetails, deps: QuarantineCheckDeps): boolean {
+  return !q.dryRun && deps.deleting !== null && deps.entries.some((e) => e.rule === q.rule && !e.dryRun);
 }
 
 /**
@@ -88,13 +87,13 @@ export async function checkQuarantines(deps: QuarantineCheckDeps): Promise<Map<Q
 
 async function settle(
   record: RevocationRecord,
-  q: NonNullable<RevocationRecord['quarantine']>,
+  q: QuarantineDetails,
   mutes: readonly Mute[],
   now: Date,
   deps: QuarantineCheckDeps,
   log: Logger,
 ): Promise<QuarantineCheckOutcome> {
-  const live = liveNow(record, deps);
+  const live = liveNow(q, deps);
   // An executing one was decided already (its claimant died or is still at it): carried on, never re-judged.
   const verdict =
     record.status === 'executing'
@@ -155,8 +154,11 @@ async function settle(
 /** What a live run would have done with a dry-run quarantine at its deadline: the same re-read and refusals. */
 async function wouldEnd(record: RevocationRecord, deps: QuarantineCheckDeps): Promise<string> {
   const deleted = 'would have been deleted at its deadline';
-  const auditKey = deps.reading === undefined ? null : await deps.reading.auditKeyOf(record.clientId);
-  if (deps.reading === undefined || auditKey === null) {
+  if (deps.reading === undefined) {
+    return deleted;
+  }
+  const auditKey = await deps.reading.auditKeyOf(record.clientId);
+  if (auditKey === null) {
     return deleted;
   }
   let raw: unknown;

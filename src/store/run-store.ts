@@ -49,6 +49,12 @@ const triggerOf = (run: string, stored: string | null): RunSummary['trigger'] =>
 
 const TRIGGER_OF = { s: 'schedule', m: 'manual', x: 'sentinel' } as const;
 
+/** A route of the run's digest as the record's `routes` field lists it. */
+interface StoredRoute {
+  readonly route: string;
+  readonly messages: number;
+}
+
 /** A run whose record is gone, as its history summary and what Slack got of it (history-slack) tell it. */
 function fromHistory(e: HistoryEntry, slack: string | null): RunSummary {
   return {
@@ -80,17 +86,14 @@ export function createRunStore(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
 
   /** Each route's delivery: a route off the pending set got every message; else its digest says how many. */
-  async function routesOf(run: string, stored: string | null, fields: (name: string) => string | null): Promise<RouteDelivery[]> {
-    const routes = stored ? (JSON.parse(stored) as { route: string; messages: number }[]) : [];
-    if (routes.length === 0) {
-      return [];
-    }
+  async function routesOf(run: string, routes: readonly StoredRoute[], fields: (name: string) => string | null): Promise<RouteDelivery[]> {
     const pending = new Set(await redis.smembers(keys.runPending(run)));
     const out: RouteDelivery[] = [];
     for (const { route, messages } of routes) {
       if (!pending.has(route)) {
-        // Done, but with messages Slack refused for good (dead letters, complete-digest.lua): not all posted.
-        const dead = fields(`state:${route}`) === 'failed' ? Number((await redis.hget(keys.run(run), `dead:${route}`)) ?? 0) : 0;
+        // Done, but with messages Slack refused for good (dead letters: complete-digest.lua counts them in
+        // `dead:<route>` as it sets the route's state failed): not all posted.
+        const dead = Number(fields(`dead:${route}`) ?? 0);
         out.push(dead > 0 ? { route, messages, posted: messages - dead, state: 'failed', error: fields(`error:${route}`) } : { route, messages, posted: messages, state: 'delivered', error: null });
         continue;
       }
@@ -101,18 +104,21 @@ export function createRunStore(redis: RedisClient, prefix: string) {
     return out;
   }
 
-  async function summaryOf(run: string, values: (string | null)[], report?: Report): Promise<RunSummary | null> {
-    const [head, delivery, trigger, counts, routes, ...rest] = values;
+  /**
+   * The head fields, then each route's state, error and dead letters (the routes are read first, once: a
+   * commit writes them and nothing changes them after); `report` stands in for a missing head.
+   */
+  async function readSummary(run: string, report?: Report): Promise<RunSummary | null> {
+    const key = keys.run(run);
+    const stored = await redis.hget(key, 'routes');
+    const routes = stored ? (JSON.parse(stored) as StoredRoute[]) : [];
+    const names = routes.flatMap(({ route }) => [`state:${route}`, `error:${route}`, `dead:${route}`]);
+    const [head, delivery, trigger, counts, ...rest] = await redis.hmget(key, 'head', 'delivery', 'trigger', 'counts', ...names);
     const parsed = head ? (JSON.parse(head) as Pick<Report, 'startedAt' | 'finishedAt' | 'summary'>) : report;
     if (!parsed) {
       return null;
     }
-    const byName = new Map<string, string | null>();
-    const routeList = routes ? (JSON.parse(routes) as { route: string }[]) : [];
-    routeList.forEach(({ route }, i) => {
-      byName.set(`state:${route}`, rest[2 * i] ?? null);
-      byName.set(`error:${route}`, rest[2 * i + 1] ?? null);
-    });
+    const byName = new Map(names.map((name, i) => [name, rest[i] ?? null]));
     return {
       runId: run,
       trigger: triggerOf(run, trigger ?? null),
@@ -121,17 +127,8 @@ export function createRunStore(redis: RedisClient, prefix: string) {
       summary: parsed.summary,
       counts: counts ? (JSON.parse(counts) as RunCounts) : null,
       delivery: (delivery ?? 'pending') as Delivery,
-      routes: await routesOf(run, routes ?? null, (name) => byName.get(name) ?? null),
+      routes: await routesOf(run, routes, (name) => byName.get(name) ?? null),
     };
-  }
-
-  /** The head fields, then each route's state and error (the routes are read first); `report` stands in for a missing head. */
-  async function readSummary(run: string, report?: Report): Promise<RunSummary | null> {
-    const key = keys.run(run);
-    const routes = await redis.hget(key, 'routes');
-    const routeFields = (routes ? (JSON.parse(routes) as { route: string }[]) : []).flatMap(({ route }) => [`state:${route}`, `error:${route}`]);
-    const values = await redis.hmget(key, 'head', 'delivery', 'trigger', 'counts', 'routes', ...routeFields);
-    return summaryOf(run, values, report);
   }
 
   return {

@@ -68,6 +68,7 @@ describe('Gcore API client', () => {
     gcore.scripts.set('/iam/v2/clients/456/tokens/101', () => ({ status: 502, body: '<html>bad gateway</html>' }));
     const error = await failure(api({ retries: 2 }).getToken(456, 101, KEY));
     expect(error).toBeInstanceOf(GcoreUnavailableError);
+    expect(error).not.toBeInstanceOf(GcoreRateLimitedError);
     expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 3 attempt(s): HTTP 502');
     expect(gcore.requests.length).toBe(3);
   });
@@ -111,6 +112,7 @@ describe('Gcore API client', () => {
     const error = await failure(api().getToken(456, 101, KEY));
     expect(error).toBeInstanceOf(GcoreResponseError);
     expect(error.message).toBe('GET /iam/v2/clients/456/tokens/101: the response is not valid JSON');
+    expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 
   it('turns 401 into a clear, unretried error naming the account', async () => {
@@ -128,7 +130,9 @@ describe('Gcore API client', () => {
   });
 
   it('turns 404 into GcoreNotFoundError', async () => {
-    expect(await failure(api().getToken(456, 999, KEY))).toBeInstanceOf(GcoreNotFoundError);
+    const error = await failure(api().getToken(456, 999, KEY));
+    expect(error).toBeInstanceOf(GcoreNotFoundError);
+    expect(error.message).toBe('GET /iam/v2/clients/456/tokens/999: not found (HTTP 404)');
   });
 
   it('never puts the key in an error message, even when the server echoes it', async () => {
@@ -429,12 +433,26 @@ describe('Gcore API client on the wire', () => {
     expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400');
     answerWith(400, 'Bad Request: not JSON');
     expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400');
+    for (const body of ['null', '"down"', '[1]', JSON.stringify({ message: 42 })]) {
+      answerWith(400, body);
+      expect((await failure(client().getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101: unexpected HTTP 400');
+    }
     answerWith(403, JSON.stringify({ detail: 'no' }));
     expect((await failure(client().getToken(456, 101, KEY))).message).toBe(
       'the API key for account 456 may not read this (HTTP 403: no); reading every token of an account needs a key with the Administrators role',
     );
     answerWith(503, JSON.stringify({ detail: 'down' }));
     expect((await failure(client({ retries: 0 }).getToken(456, 101, KEY))).message).toBe('GET /iam/v2/clients/456/tokens/101 failed after 1 attempt(s): HTTP 503: down');
+    // At the last attempt: a 429's Retry-After up to the limit (60 s) is kept for the caller; a 503's is not a 429's.
+    const last = async (status: number, headers: Record<string, string>) => {
+      answerWith(status, '{}', headers);
+      const error = await failure(client({ retries: 0 }).getToken(456, 101, KEY));
+      return [error.message, error instanceof GcoreRateLimitedError, (error as GcoreUnavailableError).retryAfterMs];
+    };
+    const failed = (status: number) => `GET /iam/v2/clients/456/tokens/101 failed after 1 attempt(s): HTTP ${status}`;
+    expect(await last(429, { 'retry-after': '60' })).toEqual([failed(429), true, 60_000]);
+    expect(await last(429, {})).toEqual([failed(429), true, undefined]);
+    expect(await last(503, { 'retry-after': '120' })).toEqual([failed(503), false, undefined]);
     const redirect = async (headers: Record<string, string>) => {
       answerWith(302, '', headers);
       return (await failure(client().getToken(456, 101, KEY))).message;

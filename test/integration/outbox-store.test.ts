@@ -5,6 +5,7 @@ import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
 import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
 import { commitOf, testRedis } from '../support/store-fixtures.js';
+import { until } from '../support/worker-process.js';
 
 const { redis, prefix: base } = testRedis();
 afterAll(() => redis.quit());
@@ -19,11 +20,13 @@ describe('outbox store (real Redis)', () => {
     const outbox = createOutboxStore(redis, prefix);
     await committer.commitRun(commitOf('r1', { digests: [{ route: DEFAULT_ROUTE, messages: [msg('a'), msg('b')] }, { route: 'critical', messages: [msg('c')] }] }));
     await committer.commitRun(commitOf('r2', { version: 1, digests: [{ route: DEFAULT_ROUTE, messages: [msg('d')] }] }));
+    await committer.commitRun(commitOf('r3', { version: 2, digests: [{ route: DEFAULT_ROUTE, messages: [msg('e')] }] }));
     await outbox.markDelivered('r1', DEFAULT_ROUTE, 0);
     const pending = await outbox.pendingDigests(DEFAULT_ROUTE);
     expect(pending.map((d) => [d.runKey, d.messages.map((m) => m.text), d.delivered])).toEqual([
       ['r1', ['a', 'b'], 1],
       ['r2', ['d'], 0],
+      ['r3', ['e'], 0],
     ]);
     expect((await outbox.pendingDigests('critical')).map((d) => d.runKey)).toEqual(['r1']);
   });
@@ -61,13 +64,43 @@ describe('outbox store (real Redis)', () => {
   it('a holder whose claim was taken over is refused before its next post', async () => {
     const prefix = fresh();
     const a = createOutboxStore(redis, prefix);
-    await expect(
-      a.withClaim(DEFAULT_ROUTE, 10_000, async (claim) => {
+    const refused = await a
+      .withClaim(DEFAULT_ROUTE, 10_000, async (claim) => {
         await redis.set(`${prefix}:alerts:outbox-lock`, 'someone-else');
+        await claim.assertHeld();
+      })
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(OutboxClaimLostError);
+    expect((refused as Error).message).toBe('the outbox claim of route "default" was lost while delivering');
+    expect(await redis.get(`${prefix}:alerts:outbox-lock`)).toBe('someone-else'); // not released by the loser
+  });
+
+  it('a claim once lost stays lost, even if the lock reads as ours again (a failover to a replica behind)', async () => {
+    const prefix = fresh();
+    const lock = `${prefix}:alerts:outbox-lock`;
+    const a = createOutboxStore(redis, prefix);
+    // Lost as the fence saw it.
+    await expect(
+      a.withClaim(DEFAULT_ROUTE, 60_000, async (claim) => {
+        const ours = await redis.get(lock);
+        await redis.set(lock, 'someone-else');
+        await claim.assertHeld().catch(() => undefined);
+        await redis.set(lock, ours ?? '');
         await claim.assertHeld();
       }),
     ).rejects.toBeInstanceOf(OutboxClaimLostError);
-    expect(await redis.get(`${prefix}:alerts:outbox-lock`)).toBe('someone-else'); // not released by the loser
+    // Lost as a renewal saw it (one EVAL after the take-over), before any fence.
+    const evals = async () => Number(/cmdstat_eval:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+    await expect(
+      a.withClaim(DEFAULT_ROUTE, 300, async (claim) => {
+        const ours = await redis.get(lock);
+        await redis.set(lock, 'someone-else');
+        const before = await evals();
+        await until(async () => (await evals()) > before, 5_000, 'a renewal of the claim');
+        await redis.set(lock, ours ?? '');
+        await claim.assertHeld();
+      }),
+    ).rejects.toBeInstanceOf(OutboxClaimLostError);
   });
 
   it('releaseAll() frees the claims of a holder that stops mid-delivery', async () => {
@@ -89,6 +122,7 @@ describe('outbox store (real Redis)', () => {
     const refusal = { at: new Date('2026-11-29T12:00:00.000Z'), status: 400, answer: 'invalid_blocks' };
     const letter = await outbox.deadLetter('r1', 'team', 0, refusal, msg('a'));
     expect(letter).toMatchObject({ route: 'team', run: 'r1', index: 0, at: '2026-11-29T12:00:00.000Z', status: 400, answer: 'invalid_blocks' });
+    expect(letter?.id).toMatch(/^[0-9a-f-]{12}$/); // short enough to type after `deliveries resend`
     // A second attempt at the same message (a retried job) finds the digest past it: no second dead letter.
     expect(await outbox.deadLetter('r1', 'team', 0, refusal, msg('a'))).toBeNull();
     expect((await outbox.pendingDigests('team')).map((d) => d.delivered)).toEqual([1]);

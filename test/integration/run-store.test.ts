@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { createRunCommitter } from '../../src/store/commit-run.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
-import { DEFAULT_ROUTE } from '../../src/store/store-keys.js';
+import { DEFAULT_ROUTE, storeKeys } from '../../src/store/store-keys.js';
+import { historyEntry } from '../../src/core/run-history.js';
 import { finding } from '../support/findings.js';
 import { commitOf, reportOf, testRedis } from '../support/store-fixtures.js';
 
@@ -147,5 +148,100 @@ describe('run store (real Redis)', () => {
     await createRunCommitter(redis, p).commitRun(commitOf('d', { report: reportOf('d', Array.from({ length: 1_001 }, (_, i) => finding(i + 1))) }));
     await redis.hdel(`${p}:alerts:run:d`, 'report:findings:1');
     await expect(runs.getRun('d')).rejects.toThrow('lacks its findings slice 1 of 2');
+  });
+  it('a route whose digest ended with dead letters is failed, its dead letters not counted as posted; another route of the run delivered', async () => {
+    const p = `${prefix}-dead`;
+    const runs = createRunStore(redis, p);
+    const outbox = createOutboxStore(redis, p);
+    const three = [1, 2, 3].map((i) => ({ text: `m${i}`, blocks: [] }));
+    await createRunCommitter(redis, p).commitRun(
+      commitOf('dl', { digests: [{ route: DEFAULT_ROUTE, messages: three }, { route: 'oncall', messages: three.slice(0, 1) }] }),
+    );
+    const refusal = { at: new Date('2026-11-29T12:00:02.000Z'), status: 400, answer: 'invalid_blocks' };
+    expect(await outbox.deadLetter('dl', DEFAULT_ROUTE, 1, refusal, { text: 'm2', blocks: [] })).not.toBeNull();
+    await outbox.completeDigest('dl', DEFAULT_ROUTE);
+    await outbox.completeDigest('dl', 'oncall');
+    expect(await runs.getRun('dl')).toMatchObject({
+      delivery: 'failed',
+      routes: [
+        { route: DEFAULT_ROUTE, messages: 3, posted: 2, state: 'failed', error: '1 refused by Slack for good, kept as dead letters (deliveries dead-letters)' },
+        { route: 'oncall', messages: 1, posted: 1, state: 'delivered', error: null },
+      ],
+    });
+  });
+
+  it('tells a sentinel sweep by its stored trigger, and a record written before triggers were kept by its run key; one without routes has none', async () => {
+    const p = `${prefix}-triggers`;
+    const runs = createRunStore(redis, p);
+    const report = reportOf('x');
+    const head = JSON.stringify({ startedAt: report.startedAt, finishedAt: report.finishedAt, summary: report.summary });
+    // Older records: no trigger field, no routes field.
+    for (const [run, fields] of [['sweep-1', { trigger: 'sentinel' }], ['manual-2', {}], ['scheduled-3', {}]] as const) {
+      await redis.hset(`${p}:alerts:run:${run}`, { head, delivery: 'nothing-to-send', ...fields });
+    }
+    await redis.zadd(`${p}:alerts:runs`, 3, 'sweep-1', 2, 'manual-2', 1, 'scheduled-3');
+    expect((await runs.listRuns(5)).map((r) => [r.runId, r.trigger, r.routes, r.delivery])).toEqual([
+      ['sweep-1', 'sentinel', [], 'nothing-to-send'],
+      ['manual-2', 'manual', [], 'nothing-to-send'],
+      ['scheduled-3', 'schedule', [], 'nothing-to-send'],
+    ]);
+  });
+
+  it('the newest run with a report is the last run, however many sweeps without one are newer', async () => {
+    const p = `${prefix}-last`;
+    const runs = createRunStore(redis, p);
+    await createRunCommitter(redis, p).commitRun(commitOf('audited'));
+    for (const [i, sweep] of ['s1', 's2', 's3'].entries()) {
+      await redis.hset(`${p}:alerts:run:${sweep}`, { trigger: 'sentinel', delivery: 'delivered' });
+      await redis.zadd(`${p}:alerts:runs`, Date.parse('2026-11-29T13:00:00.000Z') + i, sweep);
+    }
+    expect(await runs.lastRun()).toBe('audited');
+  });
+
+  it('lists from the history alone the runs whose record is gone: trigger, times, summary, counts, what they queued and what Slack got', async () => {
+    const p = `${prefix}-since`;
+    const runs = createRunStore(redis, p);
+    const keys = storeKeys(p);
+    await createRunCommitter(redis, p).commitRun(commitOf('kept', { report: { ...reportOf('kept'), startedAt: '2026-11-29T12:05:00.000Z' } }));
+    const entry = (runId: string, trigger: 'schedule' | 'manual' | 'sentinel', minute: number, messages: number) =>
+      historyEntry({
+        runId,
+        trigger,
+        startedAt: `2026-11-29T12:0${minute}:00.000Z`,
+        finishedAt: `2026-11-29T12:0${minute}:09.000Z`,
+        summary: { accounts: 2, tokensAudited: 7 + minute, findings: 5, bySeverity: { info: 0, low: 1, medium: 1, high: 2, critical: 1 }, muted: 1, failed: minute },
+        counts: { new: minute, resolved: 2, open: 3 },
+        openCounts: new Map(),
+        resolvedAges: [],
+        oldestOpen: new Map(),
+        messages,
+      });
+    // The commit wrote the history entry of `kept`.
+    const entries = [entry('told', 'sentinel', 4, 2), entry('refused', 'manual', 3, 1), entry('queued', 'schedule', 2, 3), entry('quiet', 'schedule', 1, 0)];
+    for (const e of entries) {
+      await redis.zadd(keys.history, e.s, JSON.stringify(e));
+    }
+    // `queued` has no word from Slack yet (its commit wrote none here): pending.
+    await redis.hset(keys.historySlack, { told: 'delivered', refused: 'failed' });
+    const listed = await runs.listSince(new Date('2026-11-29T12:01:00.000Z'));
+    expect(listed.map((r) => [r.runId, r.trigger, r.delivery, r.queued])).toEqual([
+      ['kept', 'schedule', 'nothing-to-send', undefined], // from its record
+      ['told', 'sentinel', 'delivered', 2],
+      ['refused', 'manual', 'failed', 1],
+      ['queued', 'schedule', 'pending', 3],
+      ['quiet', 'schedule', 'nothing-to-send', 0],
+    ]);
+    expect(listed[1]).toEqual({
+      runId: 'told',
+      trigger: 'sentinel',
+      startedAt: '2026-11-29T12:04:00.000Z',
+      finishedAt: '2026-11-29T12:04:09.000Z',
+      summary: { accounts: 2, tokensAudited: 11, findings: 5, bySeverity: { info: 0, low: 1, medium: 1, high: 2, critical: 1 }, muted: 1, failed: 4 },
+      counts: { new: 4, resolved: 2, open: 3 },
+      delivery: 'delivered',
+      routes: [],
+      queued: 2,
+    });
+    expect((await runs.listSince(new Date('2026-11-29T12:04:00.000Z'))).map((r) => r.runId)).toEqual(['kept', 'told']);
   });
 });

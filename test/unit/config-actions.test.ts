@@ -42,6 +42,7 @@ describe('actions: acting from Slack', () => {
   it('says when the tokens are set but nobody may click', () => {
     expect(parseConfig({}, BOTH).notices).toEqual(['actions.allowed names no user and no user group: every click on a Slack button is refused']);
     expect(parseConfig({ actions: { allowed: { users: ['U1AB'] } } }, BOTH).notices).toEqual([]);
+    expect(parseConfig({ actions: { allowed: { userGroups: ['S1AB'] } } }, BOTH).notices).toEqual([]);
     expect(parseConfig({}, {}).notices).toEqual([]);
   });
 

@@ -71,6 +71,14 @@ describe('orphaned, the old name of issuer-deleted', () => {
     ]);
   });
 
+  it('is read as issuer-deleted in remediation.quarantine too, with a notice naming the entry', () => {
+    const c = parseConfig({ remediation: { enabled: true, apiKeyEnv: 'DELETE_KEY', quarantine: [{ rule: 'stale', afterHours: 1 }, { rule: 'orphaned', afterHours: 24 }] } }, {});
+    expect(c.remediation?.quarantine?.map((q) => q.rule)).toEqual(['stale', 'issuer-deleted']);
+    expect(c.notices).toEqual([
+      'remediation.quarantine[1].rule: orphaned is the old name of issuer-deleted, read as issuer-deleted: rename it (the old name goes in the next release)',
+    ]);
+  });
+
   it('still mutes issuer-deleted from a mute kept under the old name', () => {
     const f = { rule: 'issuer-deleted', clientId: 1, tokenId: 2 } as const;
     expect(muteMatches({ rule: 'orphaned', clientId: 1, tokenId: null }, f)).toBe(true);

@@ -91,6 +91,10 @@ describe('GCORE_API_URL', () => {
     expect(parseConfig({}, { GCORE_API_URL: 'HTTPS://API.GCORE.COM' }).gcore.baseUrl).toBe('HTTPS://API.GCORE.COM');
   });
 
+  it('drops every trailing slash (paths are joined with one)', () => {
+    expect(parseConfig({}, { GCORE_API_URL: 'https://proxy.example/gcore//' }).gcore.baseUrl).toBe('https://proxy.example/gcore');
+  });
+
   it('refuses what is not a URL with a host at its very start', () => {
     for (const url of [' https://api.gcore.com', 'https:///api', 'https://', 'api.gcore.com', 'xhttps://api.gcore.com']) {
       expect(problemsOf(() => parseConfig({}, { GCORE_API_URL: url }))).toEqual(['GCORE_API_URL: expected an http(s) URL']);

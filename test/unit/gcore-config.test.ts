@@ -19,10 +19,10 @@ describe('GCORE_API_URL', () => {
     expect(problems[0]).toMatch(/^GCORE_API_URL: expected an https:\/\/ URL \(plain http:\/\/ only to a loopback host\)/);
   });
 
-  it('refuses credentials in the URL', () => {
-    expect(problemsOf({}, { GCORE_API_URL: 'https://user:pw@api.gcore.com' })).toEqual([
-      'GCORE_API_URL: expected a URL without credentials (the key is sent as a header)',
-    ]);
+  it('refuses credentials in the URL, a user or a password alone too', () => {
+    for (const url of ['https://user:pw@api.gcore.com', 'https://42_key@api.gcore.com', 'https://:pw@api.gcore.com']) {
+      expect(problemsOf({}, { GCORE_API_URL: url })).toEqual(['GCORE_API_URL: expected a URL without credentials (the key is sent as a header)']);
+    }
   });
 
   it.each(['https://api.gcore.com', 'https://gcore.example:8443/base/', 'http://127.0.0.1:9', 'http://127.8.9.10', 'http://localhost:3000', 'http://[::1]:8080'])(
