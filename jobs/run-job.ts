@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import type { AccountResult } from '../src/core/report.js';
-import type { AccountConfig, Config } from '../src/config/config.js';
+import type { Config } from '../src/config/config.js';
 import type { Secrets } from '../src/config/secrets.js';
 import type { GcoreApi } from '../src/gcore/gcore-api.js';
-import { enumerateAccount } from '../src/run/enumerate-account.js';
+import { enumerateConfigured, type EnumeratedAccount } from '../src/run/enumerate-accounts.js';
 import { inChunks } from '../src/core/in-chunks.js';
 import { tokenIdSet } from '../src/core/token-id-set.js';
 import type { TokenRef } from '../src/core/token-ref.js';
@@ -11,7 +11,7 @@ import type { AuditQueues } from '../src/store/audit-queues.js';
 import { runKeyOf, type QueuedJob } from '../src/store/job-catalogue.js';
 import type { AlertStateStore, KnownToken } from '../src/store/alert-state-store.js';
 import type { IssuerFactsStore } from '../src/store/issuer-facts-store.js';
-import { readRosters, type EnumeratedAccount } from '../src/run/read-rosters.js';
+import { readRosters, withRosterErrors } from '../src/run/read-rosters.js';
 import { rosterEntries } from '../src/run/stored-issuers.js';
 
 export interface RunJobDeps {
@@ -185,27 +185,25 @@ export function makeRunHandler(deps: RunJobDeps) {
 
     const accounts: AccountResult[] = [];
     const complete = new Map<number, ListedAccount>();
-    const rosterErrors = new Map<number, string | null>();
+    // Each client id whose people were read in this run, and whether they could not be (its coverage reason).
+    const rosters = new Map<number, { readonly error: string | null }>();
     // Seen ids no list showed: few (tokens deleted since), held until the known tokens are planned (they come first).
     const unseen: TokenRef[] = [];
-    const limits = { maxTokensPerAccount: deps.config.gcore.maxTokensPerAccount };
     for (const batch of inChunks([...deps.config.accounts], deps.config.gcore.concurrency)) {
-      const enumerations = await Promise.all(batch.map((a) => enumerateAccount(a, { ...deps, ...limits })));
-      const enumerated = enumerations.map((e, i) => ({ configured: batch[i] as AccountConfig, account: { ...e.account, name: batch[i]?.name ?? null } }));
+      const enumerated = await Promise.all(batch.map((a) => enumerateConfigured(a, deps.config, deps)));
       // The people, once per run: each account's roster read here and stored before its token jobs are added.
       if (deps.issuers) {
-        const rosters = await readRosters(enumerated, { ...deps, concurrency: deps.config.gcore.concurrency, skip: new Set(rosterErrors.keys()) });
-        for (const r of rosters.values()) {
-          rosterErrors.set(r.clientId, r.error);
+        const read = await readRosters(enumerated, { ...deps, concurrency: deps.config.gcore.concurrency, skip: rosters });
+        for (const r of read.values()) {
+          rosters.set(r.clientId, { error: r.error });
         }
-        await deps.issuers.save(runKey, rosterEntries(rosters));
+        await deps.issuers.save(runKey, rosterEntries(read));
       }
-      for (const { account } of enumerated) {
-        const rosterError = account.clientId === null ? null : (rosterErrors.get(account.clientId) ?? null);
-        // The accounts go into the report job's data, which Redis keeps.
+      // The accounts go into the report job's data, which Redis keeps.
+      for (const account of withRosterErrors(enumerated.map((e) => e.account), rosters)) {
         const a = {
           ...account,
-          ...(rosterError === null ? {} : { roster: redact(rosterError) }),
+          ...(account.roster === undefined ? {} : { roster: redact(account.roster) }),
           ...(account.error === null ? {} : { error: redact(account.error) }),
         };
         accounts.push(a);
@@ -216,7 +214,7 @@ export function makeRunHandler(deps: RunJobDeps) {
           log.warn({ account: a.label }, `account's people not read: ${a.roster}`);
         }
       }
-      await fanOutRefs(enumerations.flatMap((e) => e.refs));
+      await fanOutRefs(enumerated.flatMap((e) => e.refs));
       // Nothing of the sentinel is written here: the run's commit applies what it read (seen means committed).
       if (deps.seen) {
         const listings = completeListings(enumerated).filter((l) => !complete.has(l.clientId));

@@ -1,7 +1,8 @@
 import { AuditError } from '../core/errors.js';
 import type { IssuerFacts } from '../core/issuer-facts.js';
 import type { AccountResult } from '../core/report.js';
-import type { AccountConfig, Config } from '../config/config.js';
+import type { Config } from '../config/config.js';
+import type { EnumeratedAccount } from './enumerate-accounts.js';
 import type { Secrets } from '../config/secrets.js';
 import type { GcoreApi } from '../gcore/gcore-api.js';
 import { mapPool } from './map-pool.js';
@@ -12,12 +13,6 @@ export function readsPeople(api: GcoreApi): boolean {
   return api.listUsers !== undefined && api.getAccountDetails !== undefined;
 }
 
-/** An account as configured, and what its enumeration learnt of it. */
-export interface EnumeratedAccount {
-  readonly configured: AccountConfig;
-  readonly account: AccountResult;
-}
-
 /**
  * The rosters of these enumerated accounts, each client id once (its first configured key) and none in `skip`
  * (read before in this run: the run job reads its accounts a batch at a time). Blind accounts are skipped: their
@@ -25,7 +20,7 @@ export interface EnumeratedAccount {
  */
 export async function readRosters(
   accounts: readonly EnumeratedAccount[],
-  deps: { api: GcoreApi; secrets: Secrets; concurrency: number; skip?: ReadonlySet<number> },
+  deps: { api: GcoreApi; secrets: Secrets; concurrency: number; skip?: Pick<ReadonlySet<number>, 'has'> },
 ): Promise<Map<number, Roster>> {
   const wanted = wantedRosters(accounts, deps.skip);
   if (!readsPeople(deps.api)) {
@@ -53,7 +48,7 @@ export function startRosters(
 }
 
 /** Each client id once, with its configured key's variable; blind accounts are skipped, and so is `skip`. */
-function wantedRosters(accounts: readonly EnumeratedAccount[], skip: ReadonlySet<number> = new Set()): Map<number, string> {
+function wantedRosters(accounts: readonly EnumeratedAccount[], skip: Pick<ReadonlySet<number>, 'has'> = new Set()): Map<number, string> {
   const wanted = new Map<number, string>();
   for (const { configured, account: a } of accounts) {
     if (a.clientId !== null && a.blind !== true && !wanted.has(a.clientId) && !skip.has(a.clientId)) {
@@ -85,7 +80,7 @@ async function rosterOf(clientId: number, apiKeyEnv: string, deps: { api: GcoreA
 }
 
 /** The accounts with each unreadable roster's reason set (`roster`): a coverage reason of its own. */
-export function withRosterErrors(accounts: readonly AccountResult[], rosters: ReadonlyMap<number, Roster>): AccountResult[] {
+export function withRosterErrors(accounts: readonly AccountResult[], rosters: ReadonlyMap<number, Pick<Roster, 'error'>>): AccountResult[] {
   return accounts.map((a) => {
     const error = a.clientId === null ? null : (rosters.get(a.clientId)?.error ?? null);
     return error === null ? a : { ...a, roster: error };
