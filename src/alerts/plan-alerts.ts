@@ -89,9 +89,12 @@ export function planAlerts(
     const f = byId.get(state.finding.id);
     return f !== undefined && routesOf(f, options.routes).includes(state.route);
   };
+  // The states this run does not find again where they were (resolved, held, moved): asked once each, and every
+  // later question about states is about these only.
+  const leaving = [...previous].filter(([, state]) => !stays(state));
   const moving = new Map<string, AlertState>();
-  for (const state of previous.values()) {
-    if (!stays(state) && (state.lastNotified !== null || !moving.has(state.finding.id))) {
+  for (const [, state] of leaving) {
+    if (state.lastNotified !== null || !moving.has(state.finding.id)) {
       moving.set(state.finding.id, state);
     }
   }
@@ -131,10 +134,7 @@ export function planAlerts(
     finding: f,
     reason: resolveReason(f, resultOf(f), options.now),
   });
-  for (const [key, state] of previous) {
-    if (stays(state)) {
-      continue;
-    }
+  for (const [key, state] of leaving) {
     const slot = perRoute.get(state.route);
     const resolves = state.finding.rule === 'coverage-gap' || state.finding.rule === 'slack-route-failing' || read(state.finding);
     if (slot === undefined && !byId.has(state.finding.id) && resolves && state.lastNotified !== null) {

@@ -83,7 +83,7 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
         for (const f of r.findings) {
           out.findings.push(shared.finding(f));
         }
-        if (wanted.namesOtherThan(r.clientId, r.tokenId, r.findings.map((f) => f.id))) {
+        if (wanted.namesOtherThan(r.clientId, r.tokenId, r.findings)) {
           out.read.push({ clientId: r.clientId, tokenId: r.tokenId, status: r.status, snapshot: r.snapshot });
         }
       }

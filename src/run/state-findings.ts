@@ -8,10 +8,10 @@ export interface StateFindings {
   /** Whether a state names this finding of the token. */
   readonly names: (clientId: number, tokenId: number, findingId: string) => boolean;
   /**
-   * Whether a state names a finding of the token other than `ids` (the findings its result has now): that
+   * Whether a state names a finding of the token other than `findings` (those its result has now): that
    * result resolves it, so its status and snapshot must be kept for the reason.
    */
-  readonly namesOtherThan: (clientId: number, tokenId: number, ids: readonly string[]) => boolean;
+  readonly namesOtherThan: (clientId: number, tokenId: number, findings: readonly { readonly id: string }[]) => boolean;
 }
 
 /**
@@ -44,6 +44,7 @@ export function stateFindings(states: Iterable<Pick<AlertState, 'finding'>>): St
   };
   return {
     names: (clientId, tokenId, findingId) => idsOf(clientId, tokenId).includes(findingId),
-    namesOtherThan: (clientId, tokenId, ids) => idsOf(clientId, tokenId).some((id) => !ids.includes(id)),
+    // Asked of every token read: no list of its ids is made for a token no state names.
+    namesOtherThan: (clientId, tokenId, findings) => idsOf(clientId, tokenId).some((id) => !findings.some((f) => f.id === id)),
   };
 }
