@@ -7,28 +7,28 @@ import {
   SlackWebhookRejectedError,
 } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
-import { planNotice, routeFailingFor } from '../src/alerts/plan-notice.js';
+import { noticeFor, planNotice, planOptions, routeFailingFor } from '../src/alerts/plan-notice.js';
 import { planAndCommit } from '../src/run/plan-and-commit.js';
-import type { AlertStateStore, LoadedStates } from '../src/store/alert-state-store.js';
-import { openCountsOf, type RunCommitter } from '../src/store/commit-run.js';
+import type { AlertStateStore } from '../src/store/alert-state-store.js';
+import type { RunCommitter, StateStage } from '../src/store/commit-run.js';
 import type { OutboxClaim, OutboxStore, PendingDigest } from '../src/store/outbox-store.js';
 import type { SlackMessage } from '../src/alerts/slack/slack-message.js';
 import type { RunStore } from '../src/store/run-store.js';
 import { failedResult } from '../src/run/audit-token.js';
 import { legacyRunTrigger, parseTokenJobId, type ParentJob } from '../src/store/job-catalogue.js';
 import { buttonOptionsOf } from '../src/config/button-options.js';
-import { countChanges } from '../src/alerts/count-changes.js';
 import type { SlackNotifier } from '../src/alerts/slack/slack-notifier.js';
 import type { TokenRef } from '../src/core/token-ref.js';
 import { muteChanges, toMute, type MuteStore } from '../src/store/mute-store.js';
 import type { RevocationStore } from '../src/store/revocation-store.js';
 import type { ActionStore } from '../src/store/action-store.js';
-import { oldestOpenBySeverity, resolvedAges } from '../src/core/finding-ages.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
 import { everyResult, readRunResults, RESULT_PAGE_SIZE } from '../src/run/run-results.js';
 import { sharedStrings } from '../src/core/shared-strings.js';
-import { stateFindings, type StateFindings } from '../src/run/state-findings.js';
+import type { StateFindings } from '../src/run/state-findings.js';
+import { lookAtStates } from '../src/run/look-at-states.js';
+import { planInPages } from '../src/run/plan-in-pages.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -37,7 +37,7 @@ export interface ReportJobDeps {
   readonly config: Config;
   /** This replica's company directory: its problem goes into the run's warnings (its contents never). */
   readonly directory?: { readonly problem: string | null };
-  readonly states: Pick<AlertStateStore, 'load' | 'gapKeys'>;
+  readonly states: Pick<AlertStateStore, 'load' | 'scan' | 'getMany' | 'gapKeys'>;
   /** Run-time mutes (`mute add`): applied with the configuration's, their changes told once in the digests. */
   readonly mutes?: Pick<MuteStore, 'list' | 'events'>;
   /**
@@ -74,16 +74,6 @@ export interface ReportJobDeps {
   readonly evidence?: (run: CommittedRun) => Promise<void>;
   /** The quarantine deadline check (checkQuarantines), before the outbox is delivered; how many it deleted. */
   readonly quarantines?: () => Promise<number>;
-}
-
-/** Whether a state names a finding of a token the fold was not told of (its result may not have been kept). */
-function namesUnread(states: LoadedStates['states'], wanted: Pick<StateFindings, 'names'>): boolean {
-  for (const { finding } of states.values()) {
-    if (finding.tokenId !== null && finding.clientId !== null && !wanted.names(finding.clientId, finding.tokenId, finding.id)) {
-      return true;
-    }
-  }
-  return false;
 }
 
 /** Enough of a ref to report a token whose job failed for good: its ids, from the job key. */
@@ -123,29 +113,34 @@ export function makeReportHandler(deps: ReportJobDeps) {
           failed.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
         }
       }
+      // The plan's instant, taken before the states are looked at: whether a reminder may fall due is judged at it.
+      const now = deps.clock();
+      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
+      const acknowledged = inForce === null ? undefined : new Set(inForce.keys());
+      const settings = deps.config.notify.slack;
       // The results are read in pages and folded as they come: a read token is counted and its findings kept;
       // only failures, and the status and snapshot of a token that resolves a state's finding, are kept as
-      // results. On a day when nothing changed, memory holds the findings and the states, not the results.
+      // results. On a day when nothing changed, memory holds the findings, not the results nor the states.
       // One pool for the job's texts and findings: a finding alike in its state and its token's result is held once.
       const shared = sharedStrings();
-      let loaded = await deps.states.load(shared);
-      const readResults = (states: LoadedStates['states']) =>
+      const look = (known?: StateFindings['names']) =>
+        lookAtStates(deps.states, { ...planOptions({ settings, now, acknowledged }), shared, ...(known === undefined ? {} : { known: { names: known } }) });
+      let seen = await look();
+      const readResults = (wanted: StateFindings) =>
         readRunResults(job, {
-          wanted: stateFindings(states.values()),
+          wanted,
           listed: job.data.listed,
           pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
           extra: failed,
           shared,
         });
-      let results = await readResults(loaded.states);
-      const now = deps.clock();
+      let results = await readResults(seen.wanted);
       const evaluatedAt = new Date(job.data.evaluatedAt);
       const approvalHours = deps.config.remediation?.approvalHours ?? 72;
       // Found by the worker, not only when someone runs `revoke list`: a lapse is told without being looked for.
       await deps.revocations?.lapseDue(now, approvalHours);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
       const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
-      const settings = deps.config.notify.slack;
       // A route that keeps failing is a finding, posted through the other routes; one no longer configured is not.
       const failing = routeFailingFor(await deps.outbox.failingRoutes(), settings);
       const { report, gaps } = buildReportWithGaps({
@@ -162,44 +157,59 @@ export function makeReportHandler(deps: ReportJobDeps) {
       });
       report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
       const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
-      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
       await planAndCommit({
         load: async (attempt) => {
           if (attempt > 1) {
-            loaded = await deps.states.load(shared);
+            seen = await look(results.wanted.names);
             // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
-            if (namesUnread(loaded.states, results.wanted)) {
-              results = await readResults(loaded.states);
+            if (seen.unread) {
+              results = await readResults(seen.wanted);
             }
           }
-          return loaded;
+          return seen;
         },
-        commit: async ({ states, version }) => {
+        commit: async (states) => {
           // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
           const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
           const lapses = (await deps.revocations?.untoldLapses()) ?? [];
-          const { plan, digests } = planNotice({
+          const input = {
             run: { id: runKey, trigger },
-            previous: states,
-            findings: report.findings,
-            results: [...results.kept, ...results.read],
             settings,
             now,
             muteChanges: told.changes,
             lapses: { records: lapses, approvalHours },
-            ...(inForce === null ? {} : { acknowledged: new Set(inForce.keys()) }),
+            ...(acknowledged === undefined ? {} : { acknowledged }),
             actions: buttonOptionsOf(deps.config),
-          });
+          };
+          const coverage = [...results.kept, ...results.read];
+          // Planned a page of findings at a time unless a reminder may fall due (it needs every state at once).
+          const stage = states.whole === null ? deps.committer.openStage(runKey) : undefined;
+          const { plan, digests } =
+            states.whole !== null
+              ? planNotice({ ...input, previous: states.whole, findings: report.findings, results: coverage })
+              : noticeFor(
+                  await planInPages({
+                    store: deps.states,
+                    survey: states,
+                    findings: report.findings,
+                    coverage: { results: coverage },
+                    options: planOptions(input),
+                    stage: (upserts) => (stage as StateStage).add(upserts),
+                    shared,
+                  }),
+                  input,
+                );
           const outcome = await deps.committer.commitRun({
             run: runKey,
             trigger,
-            counts: countChanges(plan.routes),
-            version,
+            counts: plan.counts,
+            version: states.version,
+            ...(stage === undefined ? {} : { stage }),
             upserts: plan.upserts,
             resolvedIds: plan.resolvedKeys,
             report,
             digests,
-            openCounts: openCountsOf(plan.open),
+            openCounts: plan.open.byRule,
             gapKeys: gaps.map((g) => g.key),
             now,
             mutes: { events: told.events, lapsed: told.lapsed },
@@ -207,7 +217,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             // The sentinel counts these tokens seen from this commit on, not from the listing.
             seen: job.data.listed === undefined ? undefined : results.seen,
             keep: deps.config.runs.keep,
-            ages: { resolved: resolvedAges(states, plan.resolvedKeys, plan.open, now), oldestOpen: oldestOpenBySeverity(plan.open) },
+            ages: { resolved: plan.resolvedAges, oldestOpen: plan.open.oldest },
             historyDays: deps.config.history?.days,
           });
           if (outcome === 'committed') {

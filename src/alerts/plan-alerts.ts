@@ -5,6 +5,8 @@ import { resolveReason } from './resolve-reason.js';
 import { routeNames, routesOf, type Route } from './route-findings.js';
 import { countChanges, type ChangeCounts } from './count-changes.js';
 import type { AlertState, ResolvedFinding } from './alert-state.js';
+import { runOpen, tallyOpen, type OpenTally, type RunOpen } from './open-tally.js';
+import { resolvedAges } from '../core/finding-ages.js';
 
 // Re-exported: these types live in alert-state.ts so that count-changes.ts need not import this file (no circle).
 export type { AlertState, ResolvedFinding } from './alert-state.js';
@@ -22,8 +24,8 @@ export interface RoutePlan {
   readonly reminders: AlertState[];
   /** Resolved findings that had been posted (the others resolve silently). */
   readonly resolved: ResolvedFinding[];
-  /** Every open unmuted finding of the route after the run, whatever its severity. */
-  readonly open: Finding[];
+  /** The route's open unmuted findings after the run, counted (its header's "N open"). */
+  readonly open: OpenTally;
   readonly muted: number;
   readonly belowMinSeverity: number;
   /**
@@ -42,8 +44,15 @@ export interface AlertPlan {
   readonly upserts: AlertState[];
   /** State keys to delete: resolved, or no longer routed there. */
   readonly resolvedKeys: string[];
-  /** Every state open after this run: the upserts plus those kept open because the run did not read their token. */
-  readonly open: AlertState[];
+  /**
+   * The findings open after this run (the upserts plus the states kept open because the run did not read their
+   * token), counted once each whatever their routes.
+   */
+  readonly open: RunOpen;
+  /** How the run moved the findings, over every route (countChanges): what `runs`, `report` and /metrics read. */
+  readonly counts: ChangeCounts;
+  /** Seconds from first seen to now of each finding the run resolved, once per finding (resolvedAges). */
+  readonly resolvedAges: readonly number[];
   /** One per route, the default last. */
   readonly routes: RoutePlan[];
 }
@@ -55,6 +64,35 @@ export interface PlanOptions {
   readonly routes: readonly Route[];
   /** Finding ids acknowledged from Slack and still in force: open, but never reminded (absent: none). */
   readonly acknowledged?: ReadonlySet<string>;
+  /**
+   * The accounts with a coverage gap in this run (gapAccounts of the run's findings): their unread tokens' open
+   * findings are "held". Absent: read from `findings`, which then must be all of the run's.
+   */
+  readonly gapAccounts?: ReadonlySet<number | string | null>;
+}
+
+/** The accounts a run's coverage-gap findings name (by client id, or by name for an account with no id). */
+export function gapAccounts(findings: Iterable<Finding>): Set<number | string | null> {
+  const out = new Set<number | string | null>();
+  for (const f of findings) {
+    if (f.rule === 'coverage-gap') {
+      out.add(f.clientId ?? f.accountName);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether a state could make its route's reminder fall due in a run at `now`: told once, not acknowledged, and
+ * told `renotifyAfterHours` ago or more. When no state can, planAlerts reminds nothing, and a run may be planned
+ * a part of its findings at a time (addPlans): the reminder is the one decision that needs every state at once.
+ */
+export function mayFallDue(state: Pick<AlertState, 'finding' | 'lastNotified'>, options: Pick<PlanOptions, 'now' | 'renotifyAfterHours' | 'acknowledged'>): boolean {
+  return (
+    state.lastNotified !== null &&
+    options.acknowledged?.has(state.finding.id) !== true &&
+    options.now.getTime() - Date.parse(state.lastNotified) >= options.renotifyAfterHours * 3_600_000
+  );
 }
 
 export const stateKey = (route: string, findingId: string) => `${route}/${findingId}`;
@@ -170,10 +208,11 @@ export function planAlerts(
   }
 
   keptOpen.push(...rehomed);
-  const gapAccounts = new Set(findings.filter((f) => f.rule === 'coverage-gap').map((f) => f.clientId ?? f.accountName));
-  const held = (f: Finding) => f.tokenId !== null && !f.muted && gapAccounts.has(f.clientId);
+  const gaps = options.gapAccounts ?? gapAccounts(findings);
+  const held = (f: Finding) => f.tokenId !== null && !f.muted && gaps.has(f.clientId);
   const upserts: AlertState[] = [];
-  const routes: RoutePlan[] = [];
+  // Each route's open findings are listed here only to be counted (countChanges, tallyOpen), then dropped.
+  const routes: (Omit<RoutePlan, 'open'> & { readonly open: Finding[] })[] = [];
   for (const [route, slot] of perRoute) {
     const isNew = new Set(slot.newFindings.map((f) => f.id));
     const kept = keptOpen.filter((s) => s.route === route);
@@ -205,10 +244,13 @@ export function planAlerts(
     });
   }
   const all = countChanges(routes);
+  const open = [...upserts, ...keptOpen];
   return {
     upserts: [...upserts, ...rehomed], // a held finding that moved route is written under its new key
     resolvedKeys,
-    open: [...upserts, ...keptOpen],
-    routes: routes.map((r) => ({ ...r, counts: { route: countChanges([r]), all } })),
+    open: runOpen(open, options.minSeverity),
+    counts: all,
+    resolvedAges: resolvedAges(previous, resolvedKeys, open, options.now),
+    routes: routes.map((r) => ({ ...r, open: tallyOpen(r.open, options.minSeverity), counts: { route: countChanges([r]), all } })),
   };
 }

@@ -304,11 +304,9 @@ function newSection(input: DigestInput, level: DigestLevel): Extract<DigestSecti
 /** What the route is told, and what it is not: from the plan's own counts. */
 function headline(input: DigestInput): string {
   const { plan, whole } = input;
-  const shown = plan.open.filter((f) => atLeast(f.severity, input.minSeverity));
-  const critical = shown.filter((f) => f.severity === 'critical').length;
-  const high = shown.filter((f) => f.severity === 'high').length;
-  const partOpen = whole !== undefined && whole.open > shown.length;
-  const open = `${n(shown.length)} open${partOpen ? ' here' : ''} (${n(critical)} critical, ${n(high)} high)${partOpen ? ` · ${n(whole.open)} open in all` : ''}`;
+  const { shown, critical, high } = plan.open;
+  const partOpen = whole !== undefined && whole.open > shown;
+  const open = `${n(shown)} open${partOpen ? ' here' : ''} (${n(critical)} critical, ${n(high)} high)${partOpen ? ` · ${n(whole.open)} open in all` : ''}`;
   const acked = (plan.acknowledged ?? 0) > 0 ? ` · ${n(plan.acknowledged ?? 0)} acknowledged` : '';
   const below = `${acked}${plan.belowMinSeverity > 0 ? ` · ${n(plan.belowMinSeverity)} below ${input.minSeverity} not shown` : ''}`;
   if (input.stateless) {

@@ -1,6 +1,6 @@
 import type { Finding } from '../core/finding.js';
 import { routeFailingFindings, type FailingRoute } from '../core/route-failing.js';
-import { planAlerts, type AlertPlan, type AlertState, type RunCoverage } from './plan-alerts.js';
+import { planAlerts, type AlertPlan, type AlertState, type PlanOptions, type RunCoverage } from './plan-alerts.js';
 import { muteNotes, type MuteChange } from './mute-notes.js';
 import { revocationEndingNotes, type RevocationEnding } from './revocation-notes.js';
 import type { SlackSettings } from './slack-settings.js';
@@ -54,14 +54,27 @@ export interface Notice {
  * message budget. Pure: the clock is `now`. Two callers giving the same input get the same payloads, byte for byte.
  */
 export function planNotice(input: NoticeInput): Notice {
-  const { settings, now, run } = input;
-  const plan = planAlerts(input.previous, input.findings, { results: input.results }, {
-    now,
+  return noticeFor(planAlerts(input.previous, input.findings, { results: input.results }, planOptions(input)), input);
+}
+
+/** The alert plan's options from a notice's input: the one place the settings become them. */
+export function planOptions(input: Pick<NoticeInput, 'settings' | 'now' | 'acknowledged'>): PlanOptions {
+  const { settings } = input;
+  return {
+    now: input.now,
     minSeverity: settings.minSeverity,
     renotifyAfterHours: settings.renotifyAfterHours,
     routes: settings.routes,
     ...(input.acknowledged === undefined ? {} : { acknowledged: input.acknowledged }),
-  });
+  };
+}
+
+/**
+ * What a made plan tells Slack: planNotice's second half, for a run planned a part at a time (the worker's
+ * report job, addPlans) as for one planned whole.
+ */
+export function noticeFor(plan: AlertPlan, input: Omit<NoticeInput, 'previous' | 'findings' | 'results'>): Notice {
+  const { settings, now, run } = input;
   const stateless = run.trigger === 'audit';
   const notes = [
     ...muteNotes(input.muteChanges ?? []),

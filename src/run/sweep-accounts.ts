@@ -12,7 +12,7 @@ import { layoutNewTokens } from '../alerts/slack/layout-new-tokens.js';
 import { buttonOptionsOf } from '../config/button-options.js';
 import type { AlertStateStore } from '../store/alert-state-store.js';
 import type { SentinelStore } from '../store/sentinel-store.js';
-import { openCountsOf } from '../store/commit-run.js';
+import { openCountsOf } from '../alerts/open-tally.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import { oldestOpenBySeverity } from '../core/finding-ages.js';
 import { auditToken } from './audit-token.js';

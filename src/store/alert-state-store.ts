@@ -18,7 +18,7 @@ export interface LoadedStates {
  * A state as parsed, its texts shared with the other states of the same read (shared-strings.ts); its key is
  * the hash field it was read from (the one text the map and the state then share, not a second copy from the JSON).
  */
-function parseState(key: string, json: string, shared: SharedStrings): AlertState {
+export function parseState(key: string, json: string, shared: SharedStrings): AlertState {
   const state = JSON.parse(json) as AlertState;
   return {
     ...state,
@@ -95,6 +95,31 @@ export function createAlertStateStore(redis: RedisClient, prefix: string) {
 
   return {
     load,
+
+    /**
+     * Every state's key and JSON, a page at a time, handed to `each` and not kept; the version they are of, or
+     * null when a commit came in during the scan (what was handed over is then of no one version).
+     */
+    async scan(each: (key: string, json: string) => void): Promise<number | null> {
+      const before = await redis.get(keys.version);
+      await eachState(each);
+      return (await redis.get(keys.version)) === before ? Number(before ?? 0) : null;
+    },
+
+    /** The states at these keys (HMGET), those that exist, parsed with `shared`. */
+    async getMany(stateKeys: readonly string[], shared: SharedStrings): Promise<AlertState[]> {
+      if (stateKeys.length === 0) {
+        return [];
+      }
+      const values = await redis.hmget(keys.findings, ...stateKeys);
+      const out: AlertState[] = [];
+      values.forEach((json, i) => {
+        if (json !== null) {
+          out.push(parseState(stateKeys[i] as string, json, shared));
+        }
+      });
+      return out;
+    },
 
     /**
      * Read page by page and reduced as it comes to the three fields asked for: the run job needs no state whole,

@@ -26,6 +26,8 @@ export interface RunCounts {
 
 export interface RunCommit {
   readonly run: string;
+  /** States staged before the commit (openStage), a part of the run at a time; the upserts below are added to them. */
+  readonly stage?: StateStage;
   readonly trigger: 'schedule' | 'manual';
   readonly counts: RunCounts;
   /** The state version the plan was made from (LoadedStates.version). */
@@ -66,23 +68,19 @@ export interface RunCommit {
   readonly historyDays?: number;
 }
 
+/** A commit's staging of alert states, written before the commit a part at a time (the report job's pages). */
+export interface StateStage {
+  readonly run: string;
+  readonly attempt: string;
+  /** Stages these states to write (their JSON, a chunk at a time). */
+  readonly add: (upserts: readonly AlertState[]) => Promise<void>;
+  /** Fields staged so far. */
+  readonly staged: () => number;
+}
+
 export interface SeenChange {
   readonly present: readonly number[];
   readonly gone: readonly number[];
-}
-
-/** Open unmuted findings after a run, by "rule|severity"; a finding sent to several routes counts once. */
-export function openCountsOf(open: Iterable<AlertState>): Map<string, number> {
-  const counts = new Map<string, number>();
-  const seen = new Set<string>();
-  for (const s of open) {
-    if (!s.finding.muted && !seen.has(s.finding.id)) {
-      seen.add(s.finding.id);
-      const c = `${s.finding.rule}|${s.finding.severity}`;
-      counts.set(c, (counts.get(c) ?? 0) + 1);
-    }
-  }
-  return counts;
 }
 
 /**
@@ -115,40 +113,65 @@ function* stagedFields(upserts: readonly AlertState[], resolvedIds: readonly str
  */
 export function createRunCommitter(redis: RedisClient, prefix: string) {
   const keys = storeKeys(prefix);
+
+  /**
+   * Writes fields to a stage hash a chunk at a time as they are serialized: the states of a large first run
+   * (30,000 new findings, about 27 MB of JSON) and the seen ids of a large estate are never all held as text at
+   * once. HSET answers how many of its fields are new, so the count is of fields, as HLEN will count them.
+   */
+  async function stageFields(stage: string, run: string, fields: Iterable<[string, string]>): Promise<number> {
+    let staged = 0;
+    let chunk: Record<string, string> = {};
+    let n = 0;
+    const flush = async () => {
+      const replies = await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
+      const [error, added] = replies?.[0] ?? [new Error(`staging run ${run} was aborted`), 0];
+      if (error) {
+        throw error;
+      }
+      staged += Number(added);
+      chunk = {};
+      n = 0;
+    };
+    for (const [field, value] of fields) {
+      chunk[field] = value;
+      n += 1;
+      if (n === CHUNK) {
+        await flush();
+      }
+    }
+    if (n > 0) {
+      await flush();
+    }
+    return staged;
+  }
+
   return {
+    /** A staging for a run's states, written before its commit (commitRun's `stage`); it expires if never committed. */
+    openStage(run: string): StateStage {
+      const attempt = randomUUID();
+      let staged = 0;
+      return {
+        run,
+        attempt,
+        add: async (upserts) => {
+          staged += await stageFields(keys.stage(run, attempt), run, stagedFields(upserts, [], []));
+        },
+        staged: () => staged,
+      };
+    },
+
     /** 'already-committed' for a retried report job; throws StateConflictError when another run committed first. */
     async commitRun(input: RunCommit): Promise<'committed' | 'already-committed'> {
-      const attempt = randomUUID();
+      if (input.stage !== undefined && input.stage.run !== input.run) {
+        throw new Error(`the staging of run ${input.stage.run} cannot commit run ${input.run}`);
+      }
+      const attempt = input.stage?.attempt ?? randomUUID();
       const stage = keys.stage(input.run, attempt);
       const stageRun = keys.stageRun(input.run, attempt);
       const seen = [...(input.seen ?? [])];
       try {
-        // Written a chunk at a time as it is serialized: the states of a large first run (30,000 new findings,
-        // about 27 MB of JSON) and the seen ids of a large estate are never all held as text at once. HSET
-        // answers how many of its fields are new, so `staged` counts each field once, as HLEN will.
-        let staged = 0;
-        let chunk: Record<string, string> = {};
-        let n = 0;
-        const flush = async () => {
-          const replies = await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
-          const [error, added] = replies?.[0] ?? [new Error(`staging run ${input.run} was aborted`), 0];
-          if (error) {
-            throw error;
-          }
-          staged += Number(added);
-          chunk = {};
-          n = 0;
-        };
-        for (const [field, value] of stagedFields(input.upserts, input.resolvedIds, seen)) {
-          chunk[field] = value;
-          n += 1;
-          if (n === CHUNK) {
-            await flush();
-          }
-        }
-        if (n > 0) {
-          await flush();
-        }
+        const staged = (input.stage?.staged() ?? 0) + (await stageFields(stage, input.run, stagedFields(input.upserts, input.resolvedIds, seen)));
         // What `runs` and `report` read beside the report: the trigger, the counts, each route's digest size.
         const record = {
           // The report's head alone, so listing runs never reads whole reports (megabytes on a large estate).

@@ -67,24 +67,27 @@ function reportJob(runKey: string, results: TokenResult[]): ParentJob {
 }
 
 /** The first `parties` loads return only once all of them have read: every run plans from the same state. */
-function sameState(real: AlertStateStore, parties: number): Pick<AlertStateStore, 'load' | 'gapKeys'> {
+/** The store, its first `parties` looks at the states (scan or load) held until all of them have looked: they plan from the same version. */
+function sameState(real: AlertStateStore, parties: number): Pick<AlertStateStore, 'load' | 'scan' | 'getMany' | 'gapKeys'> {
   let left = parties;
   const waiting: (() => void)[] = [];
+  const together = async <T>(read: T): Promise<T> => {
+    if (left > 0) {
+      left -= 1;
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === parties) {
+          waiting.forEach((w) => w());
+        }
+      });
+    }
+    return read;
+  };
   return {
     gapKeys: () => real.gapKeys(),
-    async load() {
-      const loaded = await real.load();
-      if (left > 0) {
-        left -= 1;
-        await new Promise<void>((resolve) => {
-          waiting.push(resolve);
-          if (waiting.length === parties) {
-            waiting.forEach((w) => w());
-          }
-        });
-      }
-      return loaded;
-    },
+    getMany: (keys, shared) => real.getMany(keys, shared),
+    load: async (shared) => together(await real.load(shared)),
+    scan: async (each) => together(await real.scan(each)),
   };
 }
 

@@ -1,3 +1,4 @@
+import type { AlertState } from '../../src/alerts/alert-state.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,6 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { makeReportHandler, type ReportJobDeps } from '../../jobs/report-job.js';
 import { planAlerts } from '../../src/alerts/plan-alerts.js';
-import { countChanges } from '../../src/alerts/count-changes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { findingId } from '../../src/core/finding.js';
 import { coverageGaps } from '../../src/core/coverage.js';
@@ -16,7 +16,7 @@ import { seenChanges } from '../../src/run/seen-changes.js';
 import type { ParentJob } from '../../src/store/job-catalogue.js';
 import { routeDigests } from '../../src/alerts/slack/digest-messages.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
-import { createRunCommitter, openCountsOf, type RunCommit, type SeenChange } from '../../src/store/commit-run.js';
+import { createRunCommitter, type RunCommit, type SeenChange } from '../../src/store/commit-run.js';
 import { createOutboxStore } from '../../src/store/outbox-store.js';
 import { createRunStore } from '../../src/store/run-store.js';
 import { childPages } from '../support/child-pages.js';
@@ -156,16 +156,17 @@ function unpaged(states: Awaited<ReturnType<ReturnType<typeof createAlertStateSt
   return {
     report,
     version: states.version,
-    counts: countChanges(plan.routes),
+    counts: plan.counts,
     upserts: plan.upserts,
     resolvedIds: plan.resolvedKeys,
     digests,
-    openCounts: openCountsOf(plan.open),
+    openCounts: plan.open.byRule,
     gapKeys: coverageGaps(accounts, results).map((g) => g.key),
     seen: seenChanges([456, 789], results),
   };
 }
 
+const byKey = (states: Iterable<AlertState>) => [...states].sort((a, b) => a.key.localeCompare(b.key));
 const sortedSeen = (seen: RunCommit['seen']) =>
   [...(seen ?? new Map<number, SeenChange>())].map(([c, s]) => [c, [...s.present].sort((a, b) => a - b), [...s.gone].sort((a, b) => a - b)]);
 
@@ -188,8 +189,13 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     expect(got.report).toEqual(expected.report);
     expect(got.version).toBe(expected.version);
     expect(got.counts).toEqual(expected.counts);
-    expect(got.upserts).toEqual(expected.upserts);
-    expect(got.resolvedIds).toEqual(expected.resolvedIds);
+    // The states written: staged a page at a time (planned in pages) or passed whole, the same states in the end.
+    const after = await createAlertStateStore(redis, prefix).load();
+    const expectedAfter = new Map(before.states);
+    expected.resolvedIds.forEach((k) => expectedAfter.delete(k));
+    expected.upserts.forEach((u) => expectedAfter.set(u.key, u));
+    expect(byKey(after.states.values())).toEqual(byKey(expectedAfter.values()));
+    expect([...got.resolvedIds].sort()).toEqual([...expected.resolvedIds].sort());
     expect(got.digests).toEqual(expected.digests);
     expect(got.openCounts).toEqual(expected.openCounts);
     expect(got.gapKeys).toEqual(expected.gapKeys);
@@ -222,16 +228,26 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     const real = createAlertStateStore(redis, prefix);
     // Run B commits a finding on token 7 after run A read the states (and its results) but before A commits.
     let first = true;
+    const runB = async () => {
+      if (first) {
+        first = false;
+        const b = [{ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(456, 7)], snapshot: { ...snapshot, lastUsage: '2026-01-01T00:00:00.000Z' } }] satisfies TokenResult[];
+        await makeReportHandler(deps(prefix, []))({ id: 'report-b', name: 'report', attemptsStarted: 1, data: data('run-b'), ...childPages(b), getIgnoredChildrenFailures: () => Promise.resolve({}) });
+      }
+    };
+    // Run A's first look at the states (a scan, or a load when planned whole) is of the version before B's commit.
     const states: ReportJobDeps['states'] = {
       gapKeys: () => real.gapKeys(),
-      async load() {
-        const loaded = await real.load();
-        if (first) {
-          first = false;
-          const b = [{ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(456, 7)], snapshot: { ...snapshot, lastUsage: '2026-01-01T00:00:00.000Z' } }] satisfies TokenResult[];
-          await makeReportHandler(deps(prefix, []))({ id: 'report-b', name: 'report', attemptsStarted: 1, data: data('run-b'), ...childPages(b), getIgnoredChildrenFailures: () => Promise.resolve({}) });
-        }
+      getMany: (keys, shared) => real.getMany(keys, shared),
+      async load(shared) {
+        const loaded = await real.load(shared);
+        await runB();
         return loaded;
+      },
+      async scan(each) {
+        const version = await real.scan(each);
+        await runB();
+        return version;
       },
     };
     const a = Array.from({ length: 300 }, (_, i): TokenResult => ({ clientId: 456, tokenId: i + 1, status: 'audited', findings: [], snapshot }));

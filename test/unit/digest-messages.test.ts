@@ -1,3 +1,4 @@
+import { tallyOpen } from '../../src/alerts/open-tally.js';
 import { describe, expect, it } from '@jest/globals';
 import type { AlertPlan, RoutePlan } from '../../src/alerts/plan-alerts.js';
 import { DEFAULT_ROUTE, type Route } from '../../src/alerts/route-findings.js';
@@ -12,8 +13,11 @@ const oncall: Route = { name: 'oncall', webhookEnv: 'ONCALL_WEBHOOK', match: { m
 const catchAll: Route = { name: 'all', webhookEnv: 'ALL_WEBHOOK', match: {}, continue: false };
 
 /** A route with no finding to tell: only notes can give it a digest. */
-const quiet = (route: string): RoutePlan => ({ route, newFindings: [], reminders: [], resolved: [], open: [], muted: 0, belowMinSeverity: 0 });
-const plan = (routes: string[]): AlertPlan => ({ upserts: [], resolvedKeys: [], open: [], routes: routes.map(quiet) });
+const none = { unmuted: 0, shown: 0, critical: 0, high: 0 };
+const quiet = (route: string): RoutePlan => ({ route, newFindings: [], reminders: [], resolved: [], open: none, muted: 0, belowMinSeverity: 0 });
+const nothingOpen = { ...none, muted: 0, byRule: new Map(), oldest: new Map() };
+const counts = { new: 0, resolved: 0, open: 0 };
+const plan = (routes: string[]): AlertPlan => ({ upserts: [], resolvedKeys: [], open: nothingOpen, counts, resolvedAges: [], routes: routes.map(quiet) });
 
 function digests(routes: Route[], notes?: string[]): RouteMessages[] {
   const settings: SlackSettings = { minSeverity: 'low', renotifyAfterHours: 168, maxMessagesPerRun: 5, detailSeverity: 'high', routes };
@@ -49,10 +53,12 @@ describe('routeDigests: header counts', () => {
     const rest = [finding(2, 'orphaned', 'high'), finding(3, 'stale', 'medium')];
     const below = finding(4, 'never-used', 'low');
     const routes: RoutePlan[] = [
-      { ...quiet('oncall'), newFindings: [critical], open: [critical] },
-      { ...quiet(DEFAULT_ROUTE), newFindings: [critical, ...rest], open: [critical, ...rest, below], belowMinSeverity: 1 },
+ { ...quiet('oncall'), newFindings: [critical], open: tallyOpen([critical], 'medium') },
+      { ...quiet(DEFAULT_ROUTE), newFindings: [critical, ...rest], open: tallyOpen([critical, ...rest, below], 'medium'), belowMinSeverity: 1 },
     ];
-    const out = routeDigests({ upserts: [], resolvedKeys: [], open: [], routes }, { stateless: false, runId: 'r1', trigger: 'schedule', now: NOW, settings, listing: 'findings' });
+    // The run's open findings, counted once each (the two routes share `critical`).
+    const open = { ...tallyOpen([critical, ...rest, below], 'medium'), muted: 0, byRule: new Map(), oldest: new Map() };
+    const out = routeDigests({ upserts: [], resolvedKeys: [], open, counts, resolvedAges: [], routes }, { stateless: false, runId: 'r1', trigger: 'schedule', now: NOW, settings, listing: 'findings' });
     expect(out.map((d) => d.messages[0]?.text)).toEqual([
       'Gcore token audit: 1 new here · 3 new in all · 0 resolved · 1 open here (1 critical, 0 high) · 3 open in all',
       'Gcore token audit: 3 new · 0 resolved · 3 open (1 critical, 1 high) · 1 below medium not shown',

@@ -239,7 +239,7 @@ describe('resolved findings', () => {
       at(2),
     );
     expect(r.digests).toEqual([]);
-    expect(r.plan.routes[0]?.open).toHaveLength(big.findings.length);
+    expect(r.plan.routes[0]?.open.unmuted).toBe(big.findings.length);
   });
 });
 
@@ -289,7 +289,7 @@ describe('routes', () => {
     for (const f of big.findings) {
       const expected = f.severity === 'critical' ? ['oncall'] : [DEFAULT_ROUTE];
       expect(routesOf(f, s.routes)).toEqual(expected);
-      expect(r.plan.routes.filter((p) => p.open.includes(f)).map((p) => p.route)).toEqual(expected);
+      expect(r.plan.upserts.filter((u) => u.finding === f).map((u) => u.route)).toEqual(expected);
       expect(r.plan.routes.filter((p) => p.newFindings.includes(f)).map((p) => p.route)).toEqual(expected);
     }
     expect(r.digests.map((d) => d.route)).toEqual(['oncall', DEFAULT_ROUTE]);
@@ -326,7 +326,7 @@ describe('routes', () => {
     for (const f of big.findings) {
       const expected = f.severity === 'critical' ? ['oncall', 'security'] : ['security'];
       expect(routesOf(f, s.routes)).toEqual(expected);
-      expect(r.plan.routes.filter((p) => p.open.includes(f)).map((p) => p.route)).toEqual(expected);
+      expect(r.plan.upserts.filter((u) => u.finding === f).map((u) => u.route)).toEqual(expected);
     }
     expect(r.digests.map((d) => d.route)).toEqual(['oncall', 'security']);
     expectHeader(messagesOf(r, 'security'), headline(big.findings.length, 0, big.findings));

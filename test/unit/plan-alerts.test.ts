@@ -48,7 +48,7 @@ describe('planAlerts', () => {
     const plan = planAlerts(prev(state(finding(1))), [finding(1)], saw(1), options);
     const r = route(plan);
     expect([r.newFindings, r.reminders, r.resolved]).toEqual([[], [], []]);
-    expect(ids(r.open)).toEqual([1]);
+    expect(r.open.unmuted).toBe(1);
   });
 
   it('reminds every notified finding together once any is due, so they fall due together again', () => {
@@ -89,8 +89,9 @@ describe('planAlerts', () => {
     const plan = planAlerts(prev(failed, unlisted), [], { results: [{ clientId: 456, tokenId: 1, status: 'failed' }] }, options);
     expect(plan.resolvedKeys).toEqual([]);
     expect(route(plan).resolved).toEqual([]);
-    expect(ids(route(plan).open)).toEqual([1, 2]);
-    expect(plan.open.map((s) => s.key)).toEqual([failed.key, unlisted.key]);
+    expect(route(plan).open.unmuted).toBe(2);
+    expect(plan.open.unmuted).toBe(2);
+    expect(plan.upserts).toEqual([]);
   });
 
   it('resolves a coverage gap when a run no longer finds it, as "coverage restored"', () => {
@@ -104,7 +105,7 @@ describe('planAlerts', () => {
     const plan = planAlerts(prev(state(finding(1, 'stale', 'high'))), [muted], saw(1), options);
     expect(route(plan).newFindings).toEqual([]);
     expect(route(plan).muted).toBe(1);
-    expect(route(plan).open).toEqual([]);
+    expect(route(plan).open.unmuted).toBe(0);
     expect(plan.upserts[0]?.lastNotified).toBeNull();
     const lapsed = planAlerts(prev(...plan.upserts), [finding(1, 'stale', 'high')], saw(1), options);
     expect(ids(route(lapsed).newFindings)).toEqual([1]);
@@ -128,7 +129,7 @@ describe('planAlerts', () => {
     ];
     const r = route(planAlerts(new Map(), fs, saw(1, 2, 3, 4), { ...options, minSeverity: 'medium' }));
     expect([r.muted, r.belowMinSeverity]).toEqual([2, 1]);
-    expect(ids(r.open)).toEqual([3, 4]);
+    expect(r.open).toEqual({ unmuted: 2, shown: 1, critical: 0, high: 0 });
   });
 
   it('holds the findings of an unread token of an account with a coverage gap: open, counted, neither new nor resolved', () => {
@@ -212,7 +213,7 @@ describe('planAlerts', () => {
       expect(plan.resolvedKeys).toEqual([retired.key]);
       const moved = { ...retired, key: stateKey(DEFAULT_ROUTE, other.id), route: DEFAULT_ROUTE };
       expect(plan.upserts).toEqual([moved]);
-      expect(plan.open).toEqual([moved]);
+      expect(plan.open.unmuted).toBe(1);
       expect(route(plan, DEFAULT_ROUTE).counts?.all).toEqual({ new: 0, resolved: 0, open: 1 });
       // the next run reads the token and finds it the same: still not new
       const next = planAlerts(prev(moved), [other], saw(3), { ...options, routes });
@@ -222,8 +223,7 @@ describe('planAlerts', () => {
     it('keeps a finding of a token the run did not read open in its own route only', () => {
       const unread = state(stale, new Date(NOW.getTime() - HOUR), 'data');
       const plan = planAlerts(prev(unread), [], saw(), { ...options, routes });
-      expect(ids(route(plan, 'data').open)).toEqual([2]);
-      expect(plan.routes.filter((r) => r.open.length > 0).map((r) => r.route)).toEqual(['data']);
+      expect(plan.routes.filter((r) => r.open.unmuted > 0).map((r) => [r.route, r.open.unmuted])).toEqual([['data', 1]]);
     });
   });
 });

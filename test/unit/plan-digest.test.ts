@@ -3,15 +3,18 @@ import { LIST_ALL_COMMAND, listingCommand, type Digest, type DigestSection } fro
 import { FULL_LEVEL as FULL, entryName, fitDigest, hasNews, planDigest, tokenEntries, type DigestInput } from '../../src/alerts/plan-digest.js';
 import type { AlertState, RoutePlan } from '../../src/alerts/plan-alerts.js';
 import type { Finding } from '../../src/core/finding.js';
+import type { Severity } from '../../src/core/severity.js';
+import { tallyOpen } from '../../src/alerts/open-tally.js';
 import { finding } from '../support/findings.js';
 import { NOW, daysBefore } from '../support/tokens.js';
 
-const routePlan = (overrides: Partial<RoutePlan> = {}): RoutePlan => ({
+/** A route's plan by hand; `open` lists its open findings, counted as planAlerts counts them at `minSeverity`. */
+const routePlan = ({ open = [], ...overrides }: Partial<Omit<RoutePlan, 'open'>> & { open?: readonly Finding[] } = {}, minSeverity: Severity = 'low'): RoutePlan => ({
   route: 'default',
   newFindings: [],
   reminders: [],
   resolved: [],
-  open: [],
+  open: tallyOpen(open, minSeverity),
   muted: 0,
   belowMinSeverity: 0,
   ...overrides,
@@ -121,7 +124,7 @@ describe('planDigest', () => {
   it('counts in the headline what it shows, names what it leaves out, and tells the rest in the context', () => {
     const open = [critical(1), high(2), high(3), medium(4), finding(5, 'token-gone', 'info')];
     const d = planDigest(
-      input(routePlan({ newFindings: [high(2)], resolved: [{ finding: medium(9), reason: 'deleted' }], open, muted: 2, belowMinSeverity: 1 }), { minSeverity: 'medium' }),
+      input(routePlan({ newFindings: [high(2)], resolved: [{ finding: medium(9), reason: 'deleted' }], open, muted: 2, belowMinSeverity: 1 }, 'medium'), { minSeverity: 'medium' }),
       FULL,
     );
     expect(d.headline).toBe('1 new · 1 resolved · 4 open (1 critical, 2 high) · 1 below medium not shown');

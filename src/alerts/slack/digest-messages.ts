@@ -6,7 +6,6 @@ import type { AlertPlan } from '../plan-alerts.js';
 import type { SlackSettings } from '../slack-settings.js';
 import { DEFAULT_ROUTE } from '../route-findings.js';
 import { defaultRouteUsed } from './route-webhooks.js';
-import { atLeast } from '../../core/severity.js';
 import type { ButtonOptions } from '../actions/action-kind.js';
 
 /** The messages one route (one webhook) gets from a run. */
@@ -44,7 +43,7 @@ export function routeDigests(plan: AlertPlan, context: RouteDigestContext): Rout
   // A finding can reach several routes: the run's counts are of distinct findings, so a header can say "3 new here · 5 new in all".
   const whole = {
     newFindings: new Set(plan.routes.flatMap((r) => r.newFindings.map((f) => f.id))).size,
-    open: new Set(plan.routes.flatMap((r) => r.open.filter((f) => atLeast(f.severity, settings.minSeverity)).map((f) => f.id))).size,
+    open: plan.open.shown,
   };
   for (const routePlan of plan.routes) {
     const told = routePlan.route === DEFAULT_ROUTE && !defaultRouteUsed(settings) ? [] : (notes ?? []);

@@ -65,8 +65,8 @@ function summarize(plan: AlertPlan) {
   const added = ids(plan.routes.flatMap((r) => r.newFindings));
   const resolved = new Map(plan.routes.flatMap((r) => r.resolved).map((r) => [r.finding.id, r] as const));
   const reminded = ids(plan.routes.flatMap((r) => r.reminders.map((s) => s.finding)));
-  const open = ids(plan.open.map((s) => s.finding));
-  const unchanged = [...open.values()].filter((f) => !added.has(f.id) && !reminded.has(f.id));
+  // Every finding told new or reminded is open and unmuted: the rest of the open ones are unchanged, the muted among them.
+  const unchanged = plan.open.unmuted + plan.open.muted - added.size - reminded.size;
   const changes: Change[] = [
     ...[...added.values()].map((f) => ({ f, change: 'new' as const, text: f.message })),
     ...[...resolved.values()].map((r) => ({ f: r.finding, change: 'resolved' as const, text: r.reason })),
@@ -81,7 +81,7 @@ function summarize(plan: AlertPlan) {
     }))
     .sort((a, b) => a.token.localeCompare(b.token) || a.change.localeCompare(b.change) || a.rule.localeCompare(b.rule));
   return {
-    counts: { new: added.size, resolved: resolved.size, reminded: reminded.size, unchanged: unchanged.length, muted: unchanged.filter((f) => f.muted).length },
+    counts: { new: added.size, resolved: resolved.size, reminded: reminded.size, unchanged, muted: plan.open.muted },
     changes,
   };
 }
