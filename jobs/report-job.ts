@@ -67,6 +67,8 @@ export interface ReportJobDeps {
   readonly onCommitted?: () => void;
   /** Token results read per page (default RESULT_PAGE_SIZE); tests make it small. */
   readonly resultPageSize?: number;
+  /** Findings planned per page when no reminder may fall due (default PLAN_PAGE_SIZE); tests make it small. */
+  readonly planPageSize?: number;
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
   /** A message Slack refused for good was set aside as a dead letter of `route`. */
   readonly onDeadLetter?: (route: string) => void;
@@ -196,6 +198,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
                     options: planOptions(input),
                     stage: (upserts) => (stage as StateStage).add(upserts),
                     shared,
+                    ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
                   }),
                   input,
                 );

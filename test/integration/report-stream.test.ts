@@ -258,4 +258,22 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     expect((await real.load()).states.size).toBe(0);
     expect(pages.reads()).toBe(2 * 6);
   });
+
+  it('a reminder that falls due reminds every told finding, however many pages the findings would take (the run is planned whole)', async () => {
+    const prefix = `${base}-due`;
+    const commits: RunCommit[] = [];
+    const hours = (h: number) => new Date(NOW.getTime() - h * 3_600_000);
+    const run = async (id: string, at: Date, tokens: number) => {
+      const results = Array.from({ length: tokens }, (_, i): TokenResult => ({ clientId: 456, tokenId: i + 1, status: 'audited', findings: [stale(456, i + 1)], snapshot: oldUse }));
+      const handler = makeReportHandler(deps(prefix, commits, { clock: () => at, planPageSize: 2 }));
+      await handler({ id: `report-${id}`, name: 'report', attemptsStarted: 1, data: { ...data(id), startedAt: at.toISOString(), evaluatedAt: at.toISOString() }, ...childPages(results), getIgnoredChildrenFailures: () => Promise.resolve({}) });
+    };
+    await run('due-1', hours(170), 1); // token 1 told 170 hours before NOW
+    await run('due-2', hours(3), 10); // tokens 2–10 told 3 hours before; token 1 (167 hours) not due yet
+    expect(commits[1]?.digests[0]?.messages.map((m) => m.text).join(' ')).toContain('9 new');
+    await run('due-3', NOW, 10); // token 1 is due (renotifyAfterHours 168): every told finding is reminded with it
+    const states = [...(await createAlertStateStore(redis, prefix).load()).states.values()];
+    expect(states.map((s) => s.lastNotified)).toEqual(Array.from({ length: 10 }, () => NOW.toISOString()));
+    expect(commits[2]?.counts).toEqual({ new: 0, resolved: 0, open: 10 });
+  });
 });
