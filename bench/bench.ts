@@ -40,6 +40,11 @@ interface Options {
   logs: string | undefined;
   /** false: no floor, got or `audit` row (a memory run of the workers alone, with no × floor). */
   baselines: boolean;
+  /**
+   * The measured run on replicas started after the first run (which are stopped): its peak RSS is then the quiet
+   * run's own, not what the first run (every finding new) left in the process.
+   */
+  freshReplicas: boolean;
 }
 
 interface Row {
@@ -245,7 +250,7 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   const env = { GCORE_API_URL: gcore.url, ...target.env, QUEUE_PREFIX: prefix, SLACK_WEBHOOK_URL: slackUrl, ...accountsEnv(c.ids) };
   const memoryBefore = await usedMemory(target);
 
-  const procs = await Promise.all(
+  const spawnReplicas = () => Promise.all(
     Array.from({ length: replicas }, async () => {
       const rss = rssFile();
       const worker = await spawnWorker({ ...env, BENCH_RSS_FILE: rss }, config, {
@@ -261,6 +266,17 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
       return { ...worker, rss };
     }),
   );
+  let procs = await spawnReplicas();
+  const stopAll = async (all: typeof procs) => {
+    for (const p of all) {
+      p.child.kill('SIGTERM');
+    }
+    const codes = await Promise.all(all.map((p) => p.exited));
+    check(
+      codes.every((code) => code === 0),
+      `a worker did not exit 0 on SIGTERM: ${codes.join(', ')}`,
+    );
+  };
   const trigger = async () => {
     const r = await runNode([CLI, 'trigger', '--config', config, '--wait', '--timeout', '1800'], env);
     check(r.code === 0, `trigger --wait with ${replicas} worker(s) failed; worker stderr: ${procs[0]?.stderr().slice(-1500)}`, r);
@@ -275,7 +291,15 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
   // RSS too: Linux's high-water mark of each replica is reset before it and read after it.
   // Read first: the reset also lowers what the process reports as its peak at exit (getrusage reads the same mark).
   const firstPeakKb = procs.map((p) => peakRssKb(p.child.pid));
-  const steadyPeak = procs.map((p) => resetPeakRss(p.child.pid));
+  const firstProcs = procs;
+  if (o.freshReplicas) {
+    await stopAll(procs);
+    procs = await spawnReplicas();
+  }
+  const steadyPeak = procs.map((p) => o.freshReplicas || resetPeakRss(p.child.pid));
+  // What the process holds as the measured run starts (with fresh replicas: their start-up alone).
+  const startKb = procs.map((p) => currentRssKb(p.child.pid));
+  log(`  RSS as the measured run starts: ${startKb.map((kb) => (kb === null ? '–' : `${Math.round(kb / 1024)} MB`)).join(', ')}${o.freshReplicas ? ' (fresh replicas)' : ''}`);
   const cpuBefore = { workers: procs.map((p) => procCpuMs(p.child.pid)), redis: await redisCpuMs(target), gcore: gcore.cpuMs() };
   const steady = await trigger();
   const cpu = {
@@ -285,18 +309,11 @@ async function workers(gcore: { url: string; cpuMs: () => number }, target: Redi
     trigger: steady.cpuMs ?? 0,
   };
   const steadyKb = procs.map((p, i) => (steadyPeak[i] ? peakRssKb(p.child.pid) : null));
-  for (const p of procs) {
-    p.child.kill('SIGTERM');
-  }
-  const codes = await Promise.all(procs.map((p) => p.exited));
-  check(
-    codes.every((code) => code === 0),
-    `a worker did not exit 0 on SIGTERM: ${codes.join(', ')}`,
-  );
+  await stopAll(procs);
   // After the workers are gone, so that their connections' buffers do not count.
   const memory = (await usedMemory(target)) - memoryBefore;
   const state = await keptState(target, prefix);
-  const rss = procs.map((p, i) => Math.max(readUsage(p.rss)?.rssKb ?? 0, firstPeakKb[i] ?? 0));
+  const rss = [...new Set([...firstProcs, ...procs])].map((p) => Math.max(readUsage(p.rss)?.rssKb ?? 0, firstPeakKb[firstProcs.indexOf(p)] ?? 0));
   const steadyRssKb = steadyKb.every((kb): kb is number => kb !== null) ? Math.max(...steadyKb) : null;
   return { first, steady, state, memory, cpu, rssKb: Math.max(...rss), steadyRssKb };
 }
@@ -308,6 +325,16 @@ function resetPeakRss(pid: number | undefined): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** The process's RSS in KiB now (VmRSS); null where it cannot be read. */
+function currentRssKb(pid: number | undefined): number | null {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
   }
 }
 
@@ -570,6 +597,7 @@ const program = new Command('bench')
   .option('--sweep-new-tokens <n>', 'tokens added before the second, measured sweep', '10')
   .option('--logs <dir>', "keep the workers' logs in this directory")
   .option('--no-baselines', 'no floor, got or `audit` row: the workers alone (a memory run; no × floor)')
+  .option('--fresh-replicas', 'the measured run on replicas started after the first run: its peak RSS is its own, not the first run\'s residue')
   .parse();
 const raw = program.opts<Record<string, string>>();
 const int = (name: string) => {
@@ -607,4 +635,5 @@ await main({
   sweepNewTokens: int('sweepNewTokens'),
   logs: raw.logs === undefined ? undefined : (mkdirSync(raw.logs, { recursive: true }), raw.logs),
   baselines: program.opts<{ baselines: boolean }>().baselines,
+  freshReplicas: program.opts<{ freshReplicas?: boolean }>().freshReplicas === true,
 });

@@ -1,5 +1,8 @@
 import type { Logger } from 'pino';
-import { buildReportWithGaps, type TokenResult } from '../src/core/report.js';
+import { buildReportWithGaps, reportBuilder, type Report, type TokenResult } from '../src/core/report.js';
+import type { CoverageGap } from '../src/core/coverage.js';
+import type { Finding } from '../src/core/finding.js';
+import { gapAccounts } from '../src/alerts/plan-alerts.js';
 import {
   SlackDeferredError,
   SlackMessageRejectedError,
@@ -7,7 +10,7 @@ import {
   SlackWebhookRejectedError,
 } from '../src/core/errors.js';
 import type { Config } from '../src/config/config.js';
-import { noticeFor, planNotice, planOptions, routeFailingFor } from '../src/alerts/plan-notice.js';
+import { noticeFor, planNotice, planOptions, routeFailingFor, type Notice } from '../src/alerts/plan-notice.js';
 import { planAndCommit } from '../src/run/plan-and-commit.js';
 import type { AlertStateStore } from '../src/store/alert-state-store.js';
 import type { RunCommitter, StateStage } from '../src/store/commit-run.js';
@@ -24,11 +27,11 @@ import type { RevocationStore } from '../src/store/revocation-store.js';
 import type { ActionStore } from '../src/store/action-store.js';
 import { issuerTallyWarnings } from '../src/run/issuer-warnings.js';
 import type { CommittedRun } from '../src/run/run-evidence.js';
-import { everyResult, readRunResults, RESULT_PAGE_SIZE } from '../src/run/run-results.js';
+import { everyResult, readRunResults, RESULT_PAGE_SIZE, type RunResults } from '../src/run/run-results.js';
 import { sharedStrings } from '../src/core/shared-strings.js';
 import type { StateFindings } from '../src/run/state-findings.js';
 import { lookAtStates } from '../src/run/look-at-states.js';
-import { planInPages } from '../src/run/plan-in-pages.js';
+import { pagedPlanner } from '../src/run/plan-in-pages.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -117,59 +120,38 @@ export function makeReportHandler(deps: ReportJobDeps) {
       }
       // The plan's instant, taken before the states are looked at: whether a reminder may fall due is judged at it.
       const now = deps.clock();
-      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
-      const acknowledged = inForce === null ? undefined : new Set(inForce.keys());
-      const settings = deps.config.notify.slack;
-      // The results are read in pages and folded as they come: a read token is counted and its findings kept;
-      // only failures, and the status and snapshot of a token that resolves a state's finding, are kept as
-      // results. On a day when nothing changed, memory holds the findings, not the results nor the states.
-      // One pool for the job's texts and findings: a finding alike in its state and its token's result is held once.
-      const shared = sharedStrings();
-      const look = (known?: StateFindings['names']) =>
-        lookAtStates(deps.states, { ...planOptions({ settings, now, acknowledged }), shared, ...(known === undefined ? {} : { known: { names: known } }) });
-      let seen = await look();
-      const readResults = (wanted: StateFindings) =>
-        readRunResults(job, {
-          wanted,
-          listed: job.data.listed,
-          pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
-          extra: failed,
-          shared,
-        });
-      let results = await readResults(seen.wanted);
       const evaluatedAt = new Date(job.data.evaluatedAt);
       const approvalHours = deps.config.remediation?.approvalHours ?? 72;
       // Found by the worker, not only when someone runs `revoke list`: a lapse is told without being looked for.
       await deps.revocations?.lapseDue(now, approvalHours);
       // Read at every run: a mute added or removed applies from the next run of every replica, no restart.
       const redisMutes = deps.mutes ? (await deps.mutes.list()).map((m) => toMute(m, deps.config.muteMaxDays)) : [];
+      const mutes = [...deps.config.mutes, ...redisMutes];
+      const settings = deps.config.notify.slack;
       // A route that keeps failing is a finding, posted through the other routes; one no longer configured is not.
       const failing = routeFailingFor(await deps.outbox.failingRoutes(), settings);
-      const { report, gaps } = buildReportWithGaps({
-        runId: runKey,
-        startedAt: new Date(job.data.startedAt),
-        finishedAt: now,
-        now: evaluatedAt,
-        accounts: job.data.accounts,
-        results: results.kept,
-        counted: results.counted,
-        findings: results.findings,
-        mutes: [...deps.config.mutes, ...redisMutes],
-        more: failing,
-      });
-      report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
+      const inForce = deps.acks === undefined ? null : await deps.acks.acknowledged(now);
+      const acknowledged = inForce === null ? undefined : new Set(inForce.keys());
       const trigger = job.data.trigger ?? legacyRunTrigger(runKey);
+      const reportInput = { runId: runKey, startedAt: new Date(job.data.startedAt), finishedAt: now, now: evaluatedAt, accounts: job.data.accounts, mutes };
+      // The results are read in pages and folded as they come: a read token is counted and its findings taken;
+      // only failures, and the status and snapshot of a token that resolves a state's finding, are kept as
+      // results. One pool for the job's texts and findings: a finding alike in its state and its token's result
+      // is held once.
+      const shared = sharedStrings();
+      const readResults = (wanted: StateFindings, onFindings?: (findings: Finding[]) => Promise<void>) =>
+        readRunResults(job, {
+          wanted,
+          listed: job.data.listed,
+          pageSize: deps.resultPageSize ?? RESULT_PAGE_SIZE,
+          extra: failed,
+          shared,
+          ...(onFindings === undefined ? {} : { onFindings }),
+        });
+      // The results folded with their findings held, for a run planned whole; kept for its next attempt.
+      let whole: RunResults | undefined;
       await planAndCommit({
-        load: async (attempt) => {
-          if (attempt > 1) {
-            seen = await look(results.wanted.names);
-            // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
-            if (seen.unread) {
-              results = await readResults(seen.wanted);
-            }
-          }
-          return seen;
-        },
+        load: (attempt) => lookAtStates(deps.states, { ...planOptions({ settings, now, acknowledged }), shared, ...(attempt > 1 && whole !== undefined ? { known: whole.wanted } : {}) }),
         commit: async (states) => {
           // Read after the version: a commit that is not refused consumes exactly these (commit-run.lua).
           const told = await muteChanges(deps.mutes, evaluatedAt, deps.config.muteMaxDays);
@@ -183,31 +165,52 @@ export function makeReportHandler(deps: ReportJobDeps) {
             ...(acknowledged === undefined ? {} : { acknowledged }),
             actions: buttonOptionsOf(deps.config),
           };
-          const coverage = [...results.kept, ...results.read];
-          // Planned a page of findings at a time unless a reminder may fall due (it needs every state at once).
-          const stage = states.whole === null ? deps.committer.openStage(runKey) : undefined;
-          const { plan, digests } =
-            states.whole !== null
-              ? planNotice({ ...input, previous: states.whole, findings: report.findings, results: coverage })
-              : noticeFor(
-                  await planInPages({
-                    store: deps.states,
-                    survey: states,
-                    findings: report.findings,
-                    coverage: { results: coverage },
-                    options: planOptions(input),
-                    stage: (upserts) => (stage as StateStage).add(upserts),
-                    shared,
-                    ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
-                  }),
-                  input,
-                );
+          let made: { results: RunResults; report: Report; gaps: CoverageGap[]; notice: Notice; stage?: StateStage };
+          if (states.whole !== null) {
+            // A reminder may fall due: every state and every finding at once, as before pages.
+            // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
+            const results = whole === undefined || states.unread ? await readResults(states.wanted) : whole;
+            whole = results;
+            const { report, gaps } = buildReportWithGaps({ ...reportInput, results: results.kept, counted: results.counted, findings: results.findings, more: failing });
+            const notice = planNotice({ ...input, previous: states.whole, findings: report.findings, results: [...results.kept, ...results.read] });
+            made = { results, report, gaps, notice };
+          } else {
+            // A page of results at a time: its findings go into the report (staged) and are planned against their
+            // states (staged), then dropped. Memory holds what changed, not the findings nor the states.
+            const stage = deps.committer.openStage(runKey);
+            const builder = reportBuilder(reportInput);
+            const planner = pagedPlanner({
+              store: deps.states,
+              survey: states,
+              options: planOptions(input),
+              stage: (upserts) => stage.add(upserts),
+              shared,
+              ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
+            });
+            const take = async (found: readonly Finding[]) => {
+              const findings = builder.add(found);
+              await stage.addFindings(findings);
+              await planner.page(findings);
+            };
+            const results = await readResults(states.wanted, async (found) => {
+              await take(found);
+              shared.forget(); // the page's findings and states are not met again
+            });
+            const { report, gaps, findings } = builder.finish({ results: results.kept, counted: results.counted, more: failing });
+            await stage.addFindings(findings);
+            await planner.page(findings);
+            const plan = await planner.finish({ results: [...results.kept, ...results.read] }, gapAccounts(findings));
+            made = { results, report, gaps, notice: noticeFor(plan, input), stage };
+          }
+          const { results, report, gaps, notice } = made;
+          const { plan, digests } = notice;
+          report.warnings.push(...issuerTallyWarnings(results.issuers, deps.directory?.problem ?? null));
           const outcome = await deps.committer.commitRun({
             run: runKey,
             trigger,
             counts: plan.counts,
             version: states.version,
-            ...(stage === undefined ? {} : { stage }),
+            ...(made.stage === undefined ? {} : { stage: made.stage }),
             upserts: plan.upserts,
             resolvedIds: plan.resolvedKeys,
             report,
@@ -225,9 +228,13 @@ export function makeReportHandler(deps: ReportJobDeps) {
           });
           if (outcome === 'committed') {
             deps.onCommitted?.();
-            // The evidence folder lists every token, passing ones too: read again, page by page, after the commit.
-            const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
-            await deps.evidence?.({ report, results: every, accounts: job.data.accounts, mutes: [...deps.config.mutes, ...redisMutes], plan, acks: [...(inForce?.values() ?? [])] });
+            if (deps.evidence !== undefined) {
+              // The evidence folder lists every token, passing ones too: read again, page by page, after the commit;
+              // and every finding, which a run planned in pages wrote away: read back from its record.
+              const every = everyResult(job, deps.resultPageSize ?? RESULT_PAGE_SIZE, failed);
+              const full = made.stage === undefined ? report : ((await deps.runs.getRun(runKey))?.report ?? report);
+              await deps.evidence({ report: full, results: every, accounts: job.data.accounts, mutes, plan, acks: [...(inForce?.values() ?? [])] });
+            }
             log.info(
               { summary: report.summary, routes: digests.map((d) => ({ route: d.route, messages: d.messages.length })) },
               'run committed',

@@ -19,6 +19,11 @@ export interface SharedStrings {
   readonly finding: (f: Finding) => Finding;
   /** Distinct texts held. */
   readonly size: () => number;
+  /**
+   * Forgets the findings given so far (their texts stay): for a reader a page at a time, whose findings of one
+   * page are not met again; else the pool would hold every finding of the run.
+   */
+  readonly forget: () => void;
 }
 
 export function sharedStrings(): SharedStrings {
@@ -56,7 +61,7 @@ export function sharedStrings(): SharedStrings {
     remediation: text(f.remediation),
     muteReason: text(f.muteReason),
   });
-  return { text, finding, size: () => pool.size };
+  return { text, finding, size: () => pool.size, forget: () => seen.clear() };
 }
 
 /**

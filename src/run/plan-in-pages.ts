@@ -20,31 +20,31 @@ export interface PagedStates {
 /** A state's finding id, from its key (`<route>/<finding id>`: a route's name has no slash, nor has an id). */
 const findingIdOf = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
-export interface PagedPlanInput {
+export interface PagedPlannerInput {
   readonly store: Pick<PagedStates, 'scan' | 'getMany'>;
   /** States of routes no longer configured, by finding id (StateSurvey.strays). */
   readonly survey: { readonly strays: ReadonlyMap<string, readonly AlertState[]> };
-  /** Every finding of the run (its report's). */
-  readonly findings: readonly Finding[];
-  readonly coverage: RunCoverage;
   readonly options: PlanOptions;
-  /** Where each page's states to write go (the commit's staging): they are not kept. */
+  /** Where each part's states to write go (the commit's staging): they are not kept. */
   readonly stage: (upserts: readonly AlertState[]) => Promise<void>;
+  /** The texts pool states are parsed with. */
   readonly shared: SharedStrings;
   readonly pageSize?: number;
 }
 
 /**
- * The run's alert plan, a page of findings at a time: each page is planned with the states of its findings'
- * ids (every configured route's, and the strays'), its states to write staged and dropped; then the states of
- * findings the run did not find (resolved, held, moved on) are planned together. The parts add up to the plan of
- * the whole run (addPlans) when no reminder may fall due, which the caller checked (StateSurvey.due): memory holds
- * a page of states and what changed, not every state. The plan's `upserts` are empty: they were staged.
+ * A run's alert plan made as its findings come: `page` plans a batch of findings with the states of their ids
+ * (every configured route's, and the strays'), read with one HMGET a page, its states to write staged and
+ * dropped; `finish` then plans the states of findings the run did not find (resolved, held, moved on), which
+ * need the run's coverage and its gap accounts. The parts add up to the plan of the whole run (addPlans) when no
+ * reminder may fall due, which the caller checked (StateSurvey.due): memory holds a page of states, the ids of
+ * the findings found, and what changed; not every state nor every finding. The plan's `upserts` are empty: they
+ * were staged.
  */
-export async function planInPages(input: PagedPlanInput): Promise<AlertPlan> {
+export function pagedPlanner(input: PagedPlannerInput) {
   const { store, shared } = input;
   const routes = routeNames(input.options.routes);
-  const options: PlanOptions = { ...input.options, gapAccounts: input.options.gapAccounts ?? gapAccounts(input.findings) };
+  const size = input.pageSize ?? PLAN_PAGE_SIZE;
   const found = new Set<string>();
   let plan: AlertPlan | undefined;
   const add = async (part: AlertPlan): Promise<AlertPlan> => {
@@ -53,25 +53,50 @@ export async function planInPages(input: PagedPlanInput): Promise<AlertPlan> {
     plan = plan === undefined ? kept : addPlans(plan, kept);
     return plan;
   };
-  for (const page of inChunks(input.findings, input.pageSize ?? PLAN_PAGE_SIZE)) {
-    const previous = new Map<string, AlertState>();
-    for (const s of await store.getMany(page.flatMap((f) => routes.map((r) => stateKey(r, f.id))), shared)) {
-      previous.set(s.key, s);
-    }
-    for (const f of page) {
-      found.add(f.id);
-      for (const s of input.survey.strays.get(f.id) ?? []) {
-        previous.set(s.key, s);
+  // A page's states all belong to findings it holds: none is kept open for want of a read, so none is held by a
+  // gap, and none resolves; the run's coverage and gap accounts matter only to the states left at the end.
+  const pageOptions: PlanOptions = { ...input.options, gapAccounts: new Set() };
+  return {
+    async page(findings: readonly Finding[]): Promise<void> {
+      for (const page of inChunks(findings, size)) {
+        const previous = new Map<string, AlertState>();
+        for (const s of await store.getMany(page.flatMap((f) => routes.map((r) => stateKey(r, f.id))), shared)) {
+          previous.set(s.key, s);
+        }
+        for (const f of page) {
+          found.add(f.id);
+          for (const s of input.survey.strays.get(f.id) ?? []) {
+            previous.set(s.key, s);
+          }
+        }
+        await add(planAlerts(previous, page, NOTHING_READ, pageOptions));
       }
-    }
-    await add(planAlerts(previous, page, input.coverage, options));
-  }
-  // Every state of a finding this run did not find: the version check of the commit covers a write meanwhile.
-  const left = new Map<string, AlertState>();
-  await store.scan((key, json) => {
-    if (!found.has(findingIdOf(key))) {
-      left.set(key, parseState(key, json, shared));
-    }
-  });
-  return add(planAlerts(left, [], input.coverage, options));
+    },
+    /** The states of findings no page held; the whole plan. `gaps`: the run's gap accounts (gapAccounts of its findings). */
+    async finish(coverage: RunCoverage, gaps: ReadonlySet<number | string | null>): Promise<AlertPlan> {
+      // The version check of the commit covers a write since the look.
+      const left = new Map<string, AlertState>();
+      await store.scan((key, json) => {
+        if (!found.has(findingIdOf(key))) {
+          left.set(key, parseState(key, json, shared));
+        }
+      });
+      return add(planAlerts(left, [], coverage, { ...input.options, gapAccounts: gaps }));
+    },
+  };
+}
+
+const NOTHING_READ: RunCoverage = { results: [] };
+
+export interface PagedPlanInput extends PagedPlannerInput {
+  /** Every finding of the run (its report's). */
+  readonly findings: readonly Finding[];
+  readonly coverage: RunCoverage;
+}
+
+/** The run's plan from all its findings at hand, a page at a time (pagedPlanner). */
+export async function planInPages(input: PagedPlanInput): Promise<AlertPlan> {
+  const planner = pagedPlanner(input);
+  await planner.page(input.findings);
+  return planner.finish(input.coverage, input.options.gapAccounts ?? gapAccounts(input.findings));
 }

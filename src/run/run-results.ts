@@ -22,7 +22,10 @@ export interface RunResults {
   readonly kept: TokenResult[];
   /** Per account, the other tokens read (audited or gone): counted, not kept (buildReport's `counted`). */
   readonly counted: Map<number, number>;
-  /** The findings of the tokens `counted` counts, their texts shared (buildReport's `findings`). */
+  /**
+   * The findings of the tokens `counted` counts, their texts shared (buildReport's `findings`); empty when the
+   * reader took them page by page (readRunResults' `onFindings`).
+   */
   readonly findings: Finding[];
   /**
    * Status and snapshot of each counted token whose result resolves a finding an alert state names (`wanted`):
@@ -61,7 +64,9 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
   // one object for a finding alike in the alert states the job read through the same `shared`.
   const fresh = (r: TokenResult) => done.add(r.clientId, r.tokenId);
   return {
-    add(page: readonly TokenResult[]): void {
+    /** Folds a page in; the findings of its counted tokens, their texts shared (also kept in `findings` unless `hold` is false). */
+    add(page: readonly TokenResult[], hold = true): Finding[] {
+      const found: Finding[] = [];
       const novel = page.filter(fresh);
       out.count += novel.length;
       if (out.seen !== undefined && listed !== undefined) {
@@ -81,12 +86,16 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
         // A read token is a count and its findings: on a day when nothing changed, no result of it is held.
         out.counted.set(r.clientId, (out.counted.get(r.clientId) ?? 0) + 1);
         for (const f of r.findings) {
-          out.findings.push(shared.finding(f));
+          found.push(shared.finding(f));
         }
         if (wanted.namesOtherThan(r.clientId, r.tokenId, r.findings)) {
           out.read.push({ clientId: r.clientId, tokenId: r.tokenId, status: r.status, snapshot: r.snapshot });
         }
       }
+      if (hold) {
+        out.findings.push(...found);
+      }
+      return found;
     },
     result(): RunResults {
       return out;
@@ -140,12 +149,27 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 /** Streams the run's results through foldResults; `extra` (the jobs that failed for good) are folded first. */
 export async function readRunResults(
   job: Pick<ParentJob, 'getDependencies'>,
-  options: { wanted: Wanted; listed: readonly number[] | undefined; pageSize: number; extra: readonly TokenResult[]; shared?: SharedStrings },
+  options: {
+    wanted: Wanted;
+    listed: readonly number[] | undefined;
+    pageSize: number;
+    extra: readonly TokenResult[];
+    shared?: SharedStrings;
+    /** Takes each page's findings of counted tokens as it is folded (then RunResults.findings stays empty). */
+    onFindings?: (findings: Finding[]) => Promise<void>;
+  },
 ): Promise<RunResults> {
   const fold = foldResults(options.wanted, options.listed, options.shared);
-  fold.add(options.extra);
+  const take = options.onFindings;
+  const add = async (page: readonly TokenResult[]) => {
+    const found = fold.add(page, take === undefined);
+    if (take !== undefined && found.length > 0) {
+      await take(found);
+    }
+  };
+  await add(options.extra);
   for await (const page of resultPages(job, options.pageSize)) {
-    fold.add(page);
+    await add(page);
   }
   return fold.result();
 }

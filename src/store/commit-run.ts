@@ -5,7 +5,8 @@ import type { Report } from '../core/report.js';
 import type { AlertState } from '../alerts/plan-alerts.js';
 import type { SlackMessage } from '../alerts/slack/slack-message.js';
 import { loadScript } from './load-script.js';
-import { reportFields } from './report-fields.js';
+import { FINDINGS_PER_CHUNK, findingSlices, reportFields } from './report-fields.js';
+import type { Finding } from '../core/finding.js';
 import { storeKeys } from './store-keys.js';
 import { DEFAULT_HISTORY_DAYS, DEFAULT_RUNS_KEEP } from '../config/config-schema.js';
 import { historyEntry } from '../core/run-history.js';
@@ -74,8 +75,12 @@ export interface StateStage {
   readonly attempt: string;
   /** Stages these states to write (their JSON, a chunk at a time). */
   readonly add: (upserts: readonly AlertState[]) => Promise<void>;
-  /** Fields staged so far. */
+  /** Stages these findings of the report (slices of its record): the report committed has them before its own. */
+  readonly addFindings: (findings: readonly Finding[]) => Promise<void>;
+  /** State fields staged so far. */
   readonly staged: () => number;
+  /** Report slices staged so far. */
+  readonly slices: () => number;
 }
 
 export interface SeenChange {
@@ -151,13 +156,21 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
     openStage(run: string): StateStage {
       const attempt = randomUUID();
       let staged = 0;
+      let slices = 0;
       return {
         run,
         attempt,
         add: async (upserts) => {
           staged += await stageFields(keys.stage(run, attempt), run, stagedFields(upserts, [], []));
         },
+        addFindings: async (findings) => {
+          for (const [field, value] of findingSlices(findings, slices)) {
+            await redis.multi().hset(keys.stageRun(run, attempt), field, value).expire(keys.stageRun(run, attempt), STAGE_TTL_SECONDS).exec();
+            slices += 1;
+          }
+        },
         staged: () => staged,
+        slices: () => slices,
       };
     },
 
@@ -180,10 +193,12 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           counts: JSON.stringify(input.counts),
           routes: JSON.stringify(input.digests.map((d) => ({ route: d.route, messages: d.messages.length }))),
         };
-        let recordFields = Object.keys(record).length;
+        const ahead = input.stage?.slices() ?? 0;
+        let recordFields = Object.keys(record).length + ahead;
         await redis.multi().hset(stageRun, record).expire(stageRun, STAGE_TTL_SECONDS).exec();
-        // The report a slice of findings at a time (report-fields.ts), never one JSON text of the whole.
-        for (const [field, value] of reportFields(input.report)) {
+        // The report a slice of findings at a time (report-fields.ts), never one JSON text of the whole; after the
+        // slices staged ahead of it.
+        for (const [field, value] of reportFields(input.report, FINDINGS_PER_CHUNK, ahead)) {
           await redis.multi().hset(stageRun, field, value).expire(stageRun, STAGE_TTL_SECONDS).exec();
           recordFields += 1;
         }

@@ -1,6 +1,6 @@
 import type { RedisClient } from './redis-connection.js';
 import type { Finding } from '../core/finding.js';
-import type { Report } from '../core/report.js';
+import { compareFindings, type Report } from '../core/report.js';
 import { inChunks } from '../core/in-chunks.js';
 
 /**
@@ -16,16 +16,28 @@ const SHELL = 'report:shell';
 const CHUNKS = 'report:chunks';
 const chunkField = (i: number) => `report:findings:${i}`;
 
-/** The fields to write, one slice at a time: the shell and the count last, once every slice is out. */
-export function* reportFields(report: Report, perChunk = FINDINGS_PER_CHUNK): Generator<[string, string]> {
-  let n = 0;
-  for (const slice of inChunks(report.findings, perChunk)) {
-    yield [chunkField(n), JSON.stringify(slice)];
+/**
+ * The fields to write, one slice at a time: the shell and the count last, once every slice is out. `first`:
+ * slices written before (findingSlices), the report's own findings then follow them.
+ */
+export function* reportFields(report: Report, perChunk = FINDINGS_PER_CHUNK, first = 0): Generator<[string, string]> {
+  let n = first;
+  for (const field of findingSlices(report.findings, first, perChunk)) {
+    yield field;
     n += 1;
   }
   // The findings left empty in place, so the report read back has its keys in the order written.
   yield [SHELL, JSON.stringify({ ...report, findings: [] })];
   yield [CHUNKS, String(n)];
+}
+
+/** Slices of findings written ahead of their report (the worker's, as its results are read): fields from slice `first` on. */
+export function* findingSlices(findings: readonly Finding[], first: number, perChunk = FINDINGS_PER_CHUNK): Generator<[string, string]> {
+  let n = first;
+  for (const slice of inChunks(findings, perChunk)) {
+    yield [chunkField(n), JSON.stringify(slice)];
+    n += 1;
+  }
 }
 
 /** Whether the record at `key` holds a report (a sweep's does not), in either form. */
@@ -55,5 +67,7 @@ export async function readReport(redis: RedisClient, key: string): Promise<Repor
       findings.push(finding);
     }
   }
+  // A worker writes its findings as its results come, in no order: read, they are in the report's order.
+  findings.sort(compareFindings);
   return report;
 }
