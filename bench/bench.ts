@@ -328,25 +328,18 @@ function resetPeakRss(pid: number | undefined): boolean {
   }
 }
 
-/** The process's RSS in KiB now (VmRSS); null where it cannot be read. */
-function currentRssKb(pid: number | undefined): number | null {
+/** A memory figure of the process in KiB from /proc (VmRSS: now; VmHWM: peak since start or resetPeakRss); null where it cannot be read. */
+function statusKb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number | null {
   try {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : null;
   } catch {
     return null;
   }
 }
 
-/** The process's peak RSS in KiB since it started or since resetPeakRss (VmHWM); null where it cannot be read. */
-function peakRssKb(pid: number | undefined): number | null {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
+const currentRssKb = (pid: number | undefined) => statusKb(pid, 'VmRSS');
+const peakRssKb = (pid: number | undefined) => statusKb(pid, 'VmHWM');
 
 interface SweepRow {
   readonly sweep: string;
