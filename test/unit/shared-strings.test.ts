@@ -78,4 +78,17 @@ describe('sharedStrings', () => {
     const changed = shared.finding({ ...finding(7), muted: true });
     expect(shared.finding({ ...finding(7), muted: true })).toBe(changed);
   });
+
+  it('forgets the findings given so far, not the texts: a finding given again is a new object with the same texts', () => {
+    const shared = sharedStrings();
+    const first = shared.finding(finding(7));
+    const texts = shared.size();
+    shared.forget();
+    const again = shared.finding(finding(7));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
+    expect(again.message).toBe(first.message);
+    expect(shared.size()).toBe(texts);
+    expect(shared.finding(finding(7))).toBe(again);
+  });
 });

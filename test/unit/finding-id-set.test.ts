@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { findingIdNumber, findingIdSet } from '../../src/core/finding-id-set.js';
+import { findingId } from '../../src/core/finding.js';
+import { stateFindings } from '../../src/run/state-findings.js';
+import { finding } from '../support/findings.js';
+
+describe('findingIdSet', () => {
+  it('holds 5,000 finding ids, added in any order, and no other id', () => {
+    const ids = Array.from({ length: 5_000 }, (_, i) => findingId(456, i, 'stale'));
+    const set = findingIdSet();
+    ids.forEach((id, i) => {
+      set.add(id);
+      if (i === 100) {
+        expect(set.has(ids[50] as string)).toBe(true); // asked before every id is in: still right after more come
+      }
+    });
+    expect(ids.every((id) => set.has(id))).toBe(true);
+    expect(Array.from({ length: 5_000 }, (_, i) => findingId(789, i, 'stale')).some((id) => set.has(id))).toBe(false);
+  });
+
+  it('keeps an id of another form as it is', () => {
+    const set = findingIdSet();
+    set.add('config-1');
+    set.add('ffffffffffffffff');
+    expect([set.has('config-1'), set.has('config-2'), set.has('ffffffffffffffff'), set.has('FFFFFFFFFFFFFFFF')]).toEqual([true, false, true, false]);
+    expect([findingIdNumber('00000000000000ff'), findingIdNumber('abc'), findingIdNumber('00000000000000fg')]).toEqual([255n, null, null]);
+  });
+});
+
+describe('stateFindings', () => {
+  const state = (f: ReturnType<typeof finding>) => ({ finding: f });
+  it('names the findings the states name, by token, a finding of two routes once, and ids of any form', () => {
+    const odd = finding(9, 'stale', 'medium', { id: 'not-hex' });
+    const far = finding(3, 'stale', 'medium', { clientId: 2 ** 33, id: findingId(2 ** 33, 3, 'stale') });
+    const wanted = stateFindings([state(finding(7)), state(finding(7)), state(finding(7, 'never-used')), state(finding(8)), state(odd), state(far)]);
+    expect(wanted.names(456, 7, finding(7).id)).toBe(true);
+    expect(wanted.names(456, 7, finding(7, 'never-used').id)).toBe(true);
+    expect(wanted.names(456, 7, finding(8).id)).toBe(false);
+    expect(wanted.names(456, 8, finding(8).id)).toBe(true);
+    expect(wanted.names(456, 9, 'not-hex')).toBe(true);
+    expect(wanted.names(2 ** 33, 3, far.id)).toBe(true);
+    expect(wanted.names(456, 3, far.id)).toBe(false);
+    // Token 7 has two findings named: a result with one of them still resolves the other.
+    expect(wanted.namesOtherThan(456, 7, [finding(7)])).toBe(true);
+    expect(wanted.namesOtherThan(456, 7, [finding(7), finding(7, 'never-used')])).toBe(false);
+    expect(wanted.namesOtherThan(456, 9, [])).toBe(true);
+    expect(wanted.namesOtherThan(456, 10, [])).toBe(false);
+  });
+
+  it('finds every token whatever the order the states come in', () => {
+    const tokens = Array.from({ length: 40 }, (_, i) => (i * 17) % 40); // 0, 17, 34, 11, ...: no order
+    const wanted = stateFindings(tokens.map((t) => state(finding(t))));
+    expect(tokens.every((t) => wanted.names(456, t, finding(t).id))).toBe(true);
+    expect(tokens.some((t) => wanted.names(456, t + 40, finding(t).id))).toBe(false);
+  });
+});
