@@ -23,6 +23,8 @@ describe('findingIdSet', () => {
     set.add('config-1');
     set.add('ffffffffffffffff');
     expect([set.has('config-1'), set.has('config-2'), set.has('ffffffffffffffff'), set.has('FFFFFFFFFFFFFFFF')]).toEqual([true, false, true, false]);
+    // The zero id is not in a set that never held it (the array's unused slots are zero too).
+    expect(findingIdSet().has('0000000000000000')).toBe(false);
     expect([findingIdNumber('00000000000000ff'), findingIdNumber('abc'), findingIdNumber('00000000000000fg')]).toEqual([255n, null, null]);
   });
 });
