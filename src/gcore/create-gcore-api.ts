@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   GcoreRateLimitedError,
@@ -82,7 +83,6 @@ export function createGcoreApi(options: GcoreApiOptions): GcoreApi {
   const policy = { retries: options.retries, baseDelayMs: options.retryBaseDelayMs ?? 1000, maxRetryAfterMs: maxRetryAfter };
   // Redirects are never followed (the Authorization header would go along): a 3xx is an error.
   const get = createHttpGet({ baseUrl: options.baseUrl, timeoutMs: options.timeoutMs });
-  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
   function redirectError(label: string, headers: IncomingHttpHeaders, status: number, apiKey: string) {
     const host = redact(locationHost(headers.location, options.baseUrl), [apiKey]);

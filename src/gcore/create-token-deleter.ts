@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import got, { RequestError, type Got } from 'got';
 import {
   GcoreAuthError,
@@ -51,7 +52,7 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {
   const base = options.retryBaseDelayMs ?? 1000;
   const maxRetryAfter = options.maxRetryAfterMs ?? MAX_RETRY_AFTER_MS;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = options.sleep ?? sleep;
   // No retry inside got: each DELETE is decided here, one by one.
   const client: Got = got.extend({
     prefixUrl: options.baseUrl,
@@ -93,7 +94,7 @@ export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {
             if (last) {
               throw new GcoreUnavailableError(`${label}: ${answer.error} after ${attempt + 1} attempt(s); nothing was deleted`, undefined);
             }
-            await sleep(backoff);
+            await pause(backoff);
             continue;
           }
         } else {
@@ -119,7 +120,7 @@ export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {
             if (wait === undefined || wait > maxRetryAfter || last) {
               throw new GcoreRateLimitedError(`${label}: HTTP 429 after ${attempt + 1} attempt(s); nothing was deleted`, wait);
             }
-            await sleep(Math.max(wait, 1));
+            await pause(Math.max(wait, 1));
             continue;
           }
           if (status < 500) {
@@ -139,7 +140,7 @@ export function createTokenDeleter(options: TokenDeleterOptions): TokenDeleter {
         if (last) {
           throw new GcoreUnavailableError(`${label}: ${why} after ${attempt + 1} attempt(s); the token is still there`, undefined);
         }
-        await sleep(backoff);
+        await pause(backoff);
       }
     },
   };

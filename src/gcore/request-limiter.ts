@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Bounds requests in flight (`concurrency`) and, optionally, how often one may start (`ratePerSecond`).
  * One limiter is shared by every account of a run, so the bounds hold for the process as a whole.
@@ -15,7 +16,7 @@ export function createRequestLimiter(options: {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }): RequestLimiter {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const pause = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
   const interval = options.ratePerSecond ? 1000 / options.ratePerSecond : 0;
   let active = 0;
@@ -49,7 +50,7 @@ export function createRequestLimiter(options: {
       const start = Math.max(t, nextStart);
       nextStart = start + interval;
       if (start > t) {
-        await sleep(start - t);
+        await pause(start - t);
       }
     },
   };

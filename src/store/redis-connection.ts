@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
@@ -288,7 +289,7 @@ export async function retryUntilRedisAnswers(client: RedisClient, settings: Pick
         last = error.message;
         logger.error({ code: error.code, attempt }, `${error.message}; retrying until it answers`);
       }
-      await new Promise((r) => setTimeout(r, 2000));
+      await sleep(2000);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError } from '@slack/webhook';
 import { DeliveryAbortedError, SlackDeferredError, SlackUnavailableError } from '../../core/errors.js';
 import { redact } from '../../core/redact.js';
@@ -43,7 +44,7 @@ export interface SlackNotifierOptions {
 }
 
 export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleepFor = options.sleep ?? sleep;
   const now = options.now ?? Date.now;
   const attempts = options.attempts ?? 4;
   const baseDelay = options.baseDelayMs ?? 1000;
@@ -75,7 +76,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       throw new DeliveryAbortedError('delivery stopped: the worker is shutting down');
     }
     if (!signal) {
-      await sleep(ms);
+      await sleepFor(ms);
       return;
     }
     let onAbort = () => undefined as void;
@@ -84,7 +85,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      await Promise.race([sleep(ms), aborted]);
+      await Promise.race([sleepFor(ms), aborted]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * What `audit` does once the audit is done: print the report, write the evidence folder, show or post the
  * Slack digests. A module of its own so that auditCommand imports it while the first requests are out
@@ -138,5 +139,5 @@ export async function auditEvidence(
  */
 function evidencePauseSeam(): ((tmp: string) => Promise<void>) | undefined {
   const ms = Number(process.env.EVIDENCE_TEST_PAUSE_MS ?? '');
-  return Number.isFinite(ms) && ms > 0 ? () => new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
+  return Number.isFinite(ms) && ms > 0 ? () => sleep(ms) : undefined;
 }
