@@ -31,7 +31,7 @@ import { everyResult, readRunResults, RESULT_PAGE_SIZE, type RunResults } from '
 import { sharedStrings } from '../src/core/shared-strings.js';
 import type { StateFindings } from '../src/run/state-findings.js';
 import { lookAtStates } from '../src/run/look-at-states.js';
-import { pagedPlanner } from '../src/run/plan-in-pages.js';
+import { inPasses, pagedPlanner } from '../src/run/plan-in-pages.js';
 
 /** An outbox claim's life; renewed every third of it while its holder delivers. */
 const OUTBOX_CLAIM_MS = 30_000;
@@ -167,7 +167,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           };
           let made: { results: RunResults; report: Report; gaps: CoverageGap[]; notice: Notice; stage?: StateStage };
           if (states.whole !== null) {
-            // A reminder may fall due: every state and every finding at once, as before pages.
+            // Commits kept coming during the looks: every state and every finding at once.
             // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
             const results = whole === undefined || states.unread ? await readResults(states.wanted) : whole;
             whole = results;
@@ -176,31 +176,39 @@ export function makeReportHandler(deps: ReportJobDeps) {
             made = { results, report, gaps, notice };
           } else {
             // A page of results at a time: its findings go into the report (staged) and are planned against their
-            // states (staged), then dropped. Memory holds what changed, not the findings nor the states.
-            const stage = deps.committer.openStage(runKey);
-            const builder = reportBuilder(reportInput);
-            const planner = pagedPlanner({
-              store: deps.states,
-              survey: states,
-              options: planOptions(input),
-              stage: (upserts) => stage.add(upserts),
-              shared,
-              ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
-            });
-            const take = async (found: readonly Finding[]) => {
-              const findings = builder.add(found);
+            // states (staged), then dropped. Memory holds what changed, not the findings nor the states. A reminder
+            // day reads the results twice (inPasses): the first pass finds which routes fell due.
+            let pass: Omit<typeof made, 'notice'> | undefined;
+            const plan = await inPasses(async (remindRoutes) => {
+              await pass?.stage?.discard();
+              const stage = deps.committer.openStage(runKey);
+              const builder = reportBuilder(reportInput);
+              const options = planOptions(input);
+              const planner = pagedPlanner({
+                store: deps.states,
+                survey: states,
+                options: remindRoutes === undefined ? options : { ...options, remindRoutes },
+                stage: (upserts) => stage.add(upserts),
+                shared,
+                ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
+              });
+              const take = async (found: readonly Finding[]) => {
+                const findings = builder.add(found);
+                await stage.addFindings(findings);
+                await planner.page(findings);
+              };
+              const results = await readResults(states.wanted, async (found) => {
+                await take(found);
+                shared.forget(); // the page's findings and states are not met again
+              });
+              const { report, gaps, findings } = builder.finish({ results: results.kept, counted: results.counted, more: failing });
+              // Already in the report (finish added them): staged and planned only.
               await stage.addFindings(findings);
               await planner.page(findings);
-            };
-            const results = await readResults(states.wanted, async (found) => {
-              await take(found);
-              shared.forget(); // the page's findings and states are not met again
+              pass = { results, report, gaps, stage };
+              return planner.finish({ results: [...results.kept, ...results.read] }, gapAccounts(findings));
             });
-            const { report, gaps, findings } = builder.finish({ results: results.kept, counted: results.counted, more: failing });
-            await stage.addFindings(findings);
-            await planner.page(findings);
-            const plan = await planner.finish({ results: [...results.kept, ...results.read] }, gapAccounts(findings));
-            made = { results, report, gaps, notice: noticeFor(plan, input), stage };
+            made = { ...(pass as unknown as Omit<typeof made, 'notice'>), notice: noticeFor(plan, input) };
           }
           const { results, report, gaps, notice } = made;
           const { plan, digests } = notice;

@@ -45,12 +45,14 @@ const ZERO: ChangeCounts = { new: 0, resolved: 0, open: 0 };
  * Two plans of one run made from disjoint parts of it, as one: each part planned the findings of its own ids
  * and every state of those ids (planAlerts with the run's `gapAccounts`), so a finding is counted in one part
  * only and the counts add up. Both parts have the same routes in the same order (routeNames of one
- * configuration). Right only when neither part reminds (mayFallDue held for no state): a reminder needs every
- * state of its route at once.
+ * configuration). Their reminders are right when every part was planned with the same `remindRoutes`: the
+ * routes due in the whole run (the parts' `dueRoutes` added up), or none fell due in any part.
  */
 export function addPlans(a: AlertPlan, b: AlertPlan): AlertPlan {
   const counts = addCounts(a.counts, b.counts);
+  const due = [...new Set([...(a.dueRoutes ?? []), ...(b.dueRoutes ?? [])])];
   return {
+    ...(due.length === 0 ? {} : { dueRoutes: due }),
     upserts: [...a.upserts, ...b.upserts],
     resolvedKeys: [...a.resolvedKeys, ...b.resolvedKeys],
     open: addOpen(a.open, b.open),

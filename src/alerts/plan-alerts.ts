@@ -55,6 +55,11 @@ export interface AlertPlan {
   readonly resolvedAges: readonly number[];
   /** One per route, the default last. */
   readonly routes: RoutePlan[];
+  /**
+   * The routes whose reminder fell due among the findings planned (whatever `remindRoutes` said): a run planned a
+   * part at a time plans again with these as `remindRoutes` when any part found one. Absent: none.
+   */
+  readonly dueRoutes?: readonly string[];
 }
 
 export interface PlanOptions {
@@ -69,6 +74,12 @@ export interface PlanOptions {
    * findings are "held". Absent: read from `findings`, which then must be all of the run's.
    */
   readonly gapAccounts?: ReadonlySet<number | string | null>;
+  /**
+   * The routes whose reminder is due in this run, as a plan of all its findings found (AlertPlan.dueRoutes of
+   * every part): a part of the run reminds its findings of these routes though none of its own fell due.
+   * Absent: each route's due-ness is found from the findings planned.
+   */
+  readonly remindRoutes?: ReadonlySet<string>;
 }
 
 /** The accounts a run's coverage-gap findings name (by client id, or by name for an account with no id). */
@@ -80,19 +91,6 @@ export function gapAccounts(findings: Iterable<Finding>): Set<number | string | 
     }
   }
   return out;
-}
-
-/**
- * Whether a state could make its route's reminder fall due in a run at `now`: told once, not acknowledged, and
- * told `renotifyAfterHours` ago or more. When no state can, planAlerts reminds nothing, and a run may be planned
- * a part of its findings at a time (addPlans): the reminder is the one decision that needs every state at once.
- */
-export function mayFallDue(state: Pick<AlertState, 'finding' | 'lastNotified'>, options: Pick<PlanOptions, 'now' | 'renotifyAfterHours' | 'acknowledged'>): boolean {
-  return (
-    state.lastNotified !== null &&
-    options.acknowledged?.has(state.finding.id) !== true &&
-    options.now.getTime() - Date.parse(state.lastNotified) >= options.renotifyAfterHours * 3_600_000
-  );
 }
 
 export const stateKey = (route: string, findingId: string) => `${route}/${findingId}`;
@@ -211,6 +209,7 @@ export function planAlerts(
   const gaps = options.gapAccounts ?? gapAccounts(findings);
   const held = (f: Finding) => f.tokenId !== null && !f.muted && gaps.has(f.clientId);
   const upserts: AlertState[] = [];
+  const dueRoutes: string[] = [];
   // Each route's open findings are listed here only to be counted (countChanges, tallyOpen), then dropped.
   const routes: (Omit<RoutePlan, 'open'> & { readonly open: Finding[] })[] = [];
   for (const [route, slot] of perRoute) {
@@ -224,7 +223,11 @@ export function planAlerts(
       // Acknowledged: someone is on it; it neither falls due nor is reminded until the acknowledgement lapses.
       options.acknowledged?.has(s.finding.id) !== true;
     // Only findings this run saw can be reminded (a reminder rewrites their state): the others wait for a run that reads them.
-    const due = slot.states.some((s) => notified(s) && options.now.getTime() - Date.parse(s.lastNotified ?? now) >= renotifyMs);
+    const fellDue = slot.states.some((s) => notified(s) && options.now.getTime() - Date.parse(s.lastNotified ?? now) >= renotifyMs);
+    if (fellDue) {
+      dueRoutes.push(route);
+    }
+    const due = options.remindRoutes === undefined ? fellDue : options.remindRoutes.has(route);
     const reminders = due ? slot.states.filter(notified) : [];
     const reminded = new Set(reminders.map((s) => s.key));
     for (const s of slot.states) {
@@ -252,5 +255,6 @@ export function planAlerts(
     counts: all,
     resolvedAges: resolvedAges(previous, resolvedKeys, open, options.now),
     routes: routes.map((r) => ({ ...r, open: tallyOpen(r.open, options.minSeverity), counts: { route: countChanges([r]), all } })),
+    ...(dueRoutes.length === 0 ? {} : { dueRoutes }),
   };
 }

@@ -1,6 +1,6 @@
 import type { Finding } from '../core/finding.js';
 import type { SharedStrings } from '../core/shared-strings.js';
-import { mayFallDue, type AlertState, type PlanOptions } from '../alerts/plan-alerts.js';
+import type { AlertState, PlanOptions } from '../alerts/plan-alerts.js';
 import { routeNames } from '../alerts/route-findings.js';
 import { parseState, type AlertStateStore } from '../store/alert-state-store.js';
 import { stateFindings, type StateFindings } from './state-findings.js';
@@ -13,8 +13,6 @@ const SURVEY_TRIES = 3;
 export interface StateSurvey {
   /** The state version of the look: the commit must still find it. */
   readonly version: number;
-  /** Some state may make a reminder fall due (mayFallDue): this run is planned whole, not in pages. */
-  readonly due: boolean;
   /** States of a route no longer configured (renamed, removed), by finding id: the page of their finding takes them. */
   readonly strays: ReadonlyMap<string, readonly AlertState[]>;
   /** The findings the states name: what the fold of the token results keeps results for (readRunResults). */
@@ -24,22 +22,20 @@ export interface StateSurvey {
 }
 
 /**
- * One look over every state, page by page: whether a reminder may fall due, the states of routes no longer
- * configured, and which findings the states name. Null when a commit came in during the look.
+ * One look over every state, page by page: the states of routes no longer configured, and which findings the
+ * states name. Null when a commit came in during the look.
  */
 export async function surveyStates(
   store: Pick<PagedStates, 'scan'>,
-  options: Pick<PlanOptions, 'now' | 'renotifyAfterHours' | 'acknowledged' | 'routes'> & { readonly shared: SharedStrings; readonly known?: Pick<StateFindings, 'names'> },
+  options: Pick<PlanOptions, 'routes'> & { readonly shared: SharedStrings; readonly known?: Pick<StateFindings, 'names'> },
 ): Promise<StateSurvey | null> {
   const configured = new Set(routeNames(options.routes));
   const strays = new Map<string, AlertState[]>();
   const named: Pick<AlertState, 'finding'>[] = [];
-  let due = false;
   let unread = false;
   const version = await store.scan((key, json) => {
     const state = JSON.parse(json) as AlertState;
     const { finding } = state;
-    due ||= mayFallDue(state, options);
     if (!configured.has(state.route)) {
       strays.set(finding.id, [...(strays.get(finding.id) ?? []), parseState(key, json, options.shared)]);
     }
@@ -52,32 +48,28 @@ export async function surveyStates(
   if (version === null) {
     return null;
   }
-  return { version, due, strays, wanted: stateFindings(named), unread };
+  return { version, strays, wanted: stateFindings(named), unread };
 }
 
 
-/** The states as a run plans from them: looked over (paged planning), or read whole when a reminder may fall due. */
-export interface LookedStates extends Omit<StateSurvey, 'due'> {
-  /** Every state, read as one version: the run is planned whole. Null: planned in pages (planInPages). */
+/** The states as a run plans from them: looked over (planned in pages), or read whole when commits keep coming. */
+export interface LookedStates extends StateSurvey {
+  /** Every state, read as one version: the run is planned whole. Null: planned in pages (pagedPlanner). */
   readonly whole: ReadonlyMap<string, AlertState> | null;
 }
 
 type LookOptions = Parameters<typeof surveyStates>[1];
 
 /**
- * The alert states a run plans from. A look over them first, keeping none; when no reminder may fall due, the
- * run is planned a page of findings at a time and the states are read again page by page. Otherwise (or when
- * commits keep coming during the look) they are read whole, as one version, and planned at once.
+ * The alert states a run plans from: a look over them, keeping none, and the run is planned a page of findings
+ * at a time, the states read again page by page. When commits keep coming during the looks (another run or
+ * sweep committing each time), they are read whole, as one version (one transaction at worst), and planned at once.
  */
 export async function lookAtStates(store: Pick<AlertStateStore, 'scan' | 'load'>, options: LookOptions): Promise<LookedStates> {
   for (let attempt = 0; attempt < SURVEY_TRIES; attempt += 1) {
     const survey = await surveyStates(store, options);
-    if (survey !== null && !survey.due) {
-      const { due: _, ...looked } = survey;
-      return { ...looked, whole: null };
-    }
     if (survey !== null) {
-      break;
+      return { ...survey, whole: null };
     }
   }
   const loaded = await store.load(options.shared);
@@ -85,7 +77,7 @@ export async function lookAtStates(store: Pick<AlertStateStore, 'scan' | 'load'>
   return {
     version: loaded.version,
     strays: new Map(),
-    wanted: stateFindings(loaded.states.values()),
+    wanted: stateFindings(named),
     unread: options.known !== undefined && named.some(({ finding: f }) => !options.known?.names(f.clientId as number, f.tokenId as number, f.id)),
     whole: loaded.states,
   };

@@ -37,9 +37,9 @@ export interface PagedPlannerInput {
  * A run's alert plan made as its findings come: `page` plans a batch of findings with the states of their ids
  * (every configured route's, and the strays'), read with one HMGET a page, its states to write staged and
  * dropped; `finish` then plans the states of findings the run did not find (resolved, held, moved on), which
- * need the run's coverage and its gap accounts. The parts add up to the plan of the whole run (addPlans) when no
- * reminder may fall due, which the caller checked (StateSurvey.due): memory holds a page of states, the ids of
- * the findings found, and what changed; not every state nor every finding. The plan's `upserts` are empty: they
+ * need the run's coverage and its gap accounts. The parts add up to the plan of the whole run (addPlans) when
+ * every part knew which routes are due for a reminder (inPasses): memory holds a page of states, the ids of the
+ * findings found, and what changed; not every state nor every finding. The plan's `upserts` are empty: they
  * were staged.
  */
 export function pagedPlanner(input: PagedPlannerInput) {
@@ -96,9 +96,23 @@ export interface PagedPlanInput extends PagedPlannerInput {
   readonly coverage: RunCoverage;
 }
 
-/** The run's plan from all its findings at hand, a page at a time (pagedPlanner). */
-export async function planInPages(input: PagedPlanInput): Promise<AlertPlan> {
-  const planner = pagedPlanner(input);
-  await planner.page(input.findings);
-  return planner.finish(input.coverage, input.options.gapAccounts ?? gapAccounts(input.findings));
+/**
+ * A run planned a part at a time, in one pass or two: a part cannot know that another part's finding makes its
+ * route's reminder fall due (every told finding of the route is then reminded). `pass` plans the whole run once,
+ * staging afresh, with the routes to remind; when the first pass finds routes due, a second pass reminds them in
+ * every part. Quiet days take one pass; a reminder day reads the run twice.
+ */
+export async function inPasses(pass: (remindRoutes: ReadonlySet<string> | undefined) => Promise<AlertPlan>): Promise<AlertPlan> {
+  const first = await pass(undefined);
+  return first.dueRoutes === undefined ? first : pass(new Set(first.dueRoutes));
+}
+
+/** The run's plan from all its findings at hand, a page at a time (pagedPlanner), staging through `stage()`. */
+export async function planInPages(input: Omit<PagedPlanInput, 'stage'> & { readonly stage: () => (upserts: readonly AlertState[]) => Promise<void> }): Promise<AlertPlan> {
+  return inPasses(async (remindRoutes) => {
+    const options = remindRoutes === undefined ? input.options : { ...input.options, remindRoutes };
+    const planner = pagedPlanner({ ...input, options, stage: input.stage() });
+    await planner.page(input.findings);
+    return planner.finish(input.coverage, options.gapAccounts ?? gapAccounts(input.findings));
+  });
 }

@@ -81,6 +81,8 @@ export interface StateStage {
   readonly staged: () => number;
   /** Report slices staged so far. */
   readonly slices: () => number;
+  /** Drops what was staged (a pass planned again): never committed. */
+  readonly discard: () => Promise<void>;
 }
 
 export interface SeenChange {
@@ -171,6 +173,9 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
         },
         staged: () => staged,
         slices: () => slices,
+        discard: async () => {
+          await redis.del(keys.stage(run, attempt), keys.stageRun(run, attempt));
+        },
       };
     },
 

@@ -260,7 +260,7 @@ describe('report job: results streamed in pages (real Redis, real BullMQ)', () =
     expect(pages.reads()).toBe(2 * 6);
   });
 
-  it('a reminder that falls due reminds every told finding, however many pages the findings would take (the run is planned whole)', async () => {
+  it('a reminder that falls due reminds every told finding, however many pages the findings take (a second pass reminds them)', async () => {
     const prefix = `${base}-due`;
     const commits: RunCommit[] = [];
     const hours = (h: number) => new Date(NOW.getTime() - h * 3_600_000);

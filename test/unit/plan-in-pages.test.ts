@@ -7,7 +7,7 @@ import type { Severity } from '../../src/core/severity.js';
 import { sharedStrings } from '../../src/core/shared-strings.js';
 import { parseState } from '../../src/store/alert-state-store.js';
 import { planInPages, type PagedStates } from '../../src/run/plan-in-pages.js';
-import { surveyStates } from '../../src/run/look-at-states.js';
+import { lookAtStates, surveyStates } from '../../src/run/look-at-states.js';
 import { finding } from '../support/findings.js';
 import { NOW } from '../support/tokens.js';
 
@@ -36,9 +36,10 @@ function random(seed: number) {
 const of = (clientId: number, tokenId: number, rule: RuleId, severity: Severity, extra: Partial<Finding> = {}): Finding =>
   finding(tokenId, rule, severity, { clientId, id: findingId(clientId, tokenId, rule), ...extra });
 
-/** An estate and its states before the run: every kind of state a run meets, none of them due for a reminder. */
+/** An estate and its states before the run: every kind of state a run meets; in one estate of three, a reminder may fall due. */
 function estate(seed: number) {
   const r = random(seed);
+  const overdue = seed % 3 === 0;
   const routes = r.pick(ROUTINGS);
   const before = r.pick(ROUTINGS); // the routing the states were told under (a route may have changed since)
   const findings: Finding[] = [];
@@ -46,7 +47,7 @@ function estate(seed: number) {
   const results: RunCoverage['results'][number][] = [];
   const acknowledged = new Set<string>();
   const remember = (f: Finding, route: string) => {
-    const told = r.pick([null, new Date(NOW.getTime() - HOUR).toISOString(), new Date(NOW.getTime() - 100 * HOUR).toISOString()]);
+    const told = r.pick([null, new Date(NOW.getTime() - HOUR).toISOString(), new Date(NOW.getTime() - (overdue && r.chance(0.05) ? 200 : 100) * HOUR).toISOString()]);
     previous.set(stateKey(route, f.id), {
       key: stateKey(route, f.id),
       route,
@@ -118,10 +119,12 @@ function comparable(plan: AlertPlan, upserts: readonly AlertState[]) {
     resolvedKeys: [...plan.resolvedKeys].sort(),
     open: plan.open,
     counts: plan.counts,
+    dueRoutes: plan.dueRoutes,
     resolvedAges: [...plan.resolvedAges].sort((a, b) => a - b),
     routes: plan.routes.map((r) => ({
       ...r,
       newFindings: byId(r.newFindings),
+      reminders: byKey(r.reminders),
       resolved: [...r.resolved].sort((a, b) => a.finding.id.localeCompare(b.finding.id)),
     })),
   };
@@ -134,18 +137,24 @@ async function inPages(e: ReturnType<typeof estate>, pageSize: number) {
   if (survey === null) {
     throw new Error('the fake store has one version');
   }
-  const staged: AlertState[] = [];
+  let staged: AlertState[] = [];
+  let passes = 0;
   const plan = await planInPages({
     store,
     survey,
     findings: e.findings,
     coverage: e.coverage,
     options: e.options,
-    stage: (upserts) => Promise.resolve(void staged.push(...upserts)),
+    // Each pass stages afresh: what a first pass staged is not committed.
+    stage: () => {
+      passes += 1;
+      staged = [];
+      return (upserts) => Promise.resolve(void staged.push(...upserts));
+    },
     shared,
     pageSize,
   });
-  return { plan, staged, asked, survey };
+  return { plan, staged, asked, survey, passes };
 }
 
 describe('planInPages: a run planned a page of findings at a time', () => {
@@ -153,11 +162,15 @@ describe('planInPages: a run planned a page of findings at a time', () => {
     let strays = 0;
     let held = 0;
     let moved = 0;
+    let reminded = 0;
     for (let seed = 1; seed <= 60; seed += 1) {
       const e = estate(seed);
       const whole = planAlerts(e.previous, e.findings, e.coverage, e.options);
-      expect(whole.routes.every((r) => r.reminders.length === 0)).toBe(true); // the estate is one a page may plan
       const paged = await inPages(e, 1 + (seed % 9));
+      const reminders = whole.routes.reduce((n, r) => n + r.reminders.length, 0);
+      reminded += reminders;
+      // A reminder day is planned twice (the first pass finds the routes due), a quiet day once.
+      expect(paged.passes).toBe(whole.dueRoutes === undefined ? 1 : 2);
       expect(paged.plan.upserts).toEqual([]); // staged instead
       expect(comparable(paged.plan, paged.staged)).toEqual(comparable(whole, whole.upserts));
       strays += paged.survey.strays.size;
@@ -165,7 +178,7 @@ describe('planInPages: a run planned a page of findings at a time', () => {
       moved += whole.resolvedKeys.filter((k) => whole.upserts.some((u) => u.finding.id === k.slice(k.indexOf('/') + 1))).length;
     }
     // The estates did meet the cases that cross pages.
-    expect([strays > 0, held > 0, moved > 0]).toEqual([true, true, true]);
+    expect([strays > 0, held > 0, moved > 0, reminded > 0]).toEqual([true, true, true, true]);
   });
 
   it('reads the states of one page of findings at a time (every route of each), never the whole hash at once', async () => {
@@ -194,20 +207,7 @@ describe('surveyStates: one look over the states before a run', () => {
     lastSeen: NOW.toISOString(),
     lastNotified: hoursAgo === null ? null : new Date(NOW.getTime() - hoursAgo * HOUR).toISOString(),
   });
-  const look = (states: AlertState[], acknowledged?: Set<string>) =>
-    surveyStates(storeOf(new Map(states.map((s) => [s.key, s]))).store, {
-      now: NOW,
-      renotifyAfterHours: 24,
-      routes: [],
-      shared: sharedStrings(),
-      ...(acknowledged === undefined ? {} : { acknowledged }),
-    });
-
-  it('says a reminder may fall due when a state was told renotifyAfterHours ago or more, and it is not acknowledged', async () => {
-    expect((await look([told(23), told(null, finding(2))]))?.due).toBe(false);
-    expect((await look([told(23), told(24, finding(2))]))?.due).toBe(true);
-    expect((await look([told(24, finding(2))], new Set([finding(2).id])))?.due).toBe(false);
-  });
+  const look = (states: AlertState[]) => surveyStates(storeOf(new Map(states.map((s) => [s.key, s]))).store, { routes: [], shared: sharedStrings() });
 
   it('keeps the states of routes no longer configured, by finding, and names the tokens the states are about', async () => {
     const survey = await look([told(1), told(1, finding(2), 'retired'), told(1, finding(0, 'coverage-gap', 'high', { tokenId: null }))]);
@@ -221,9 +221,68 @@ describe('surveyStates: one look over the states before a run', () => {
   it('says when a state names a finding the results were not folded for, and is null when a commit came in during the look', async () => {
     const known = { names: (c: number, t: number) => c === 456 && t === 1 };
     const store = storeOf(new Map([told(1), told(1, finding(2))].map((s) => [s.key, s]))).store;
-    expect((await surveyStates(store, { now: NOW, renotifyAfterHours: 24, routes: [], shared: sharedStrings(), known }))?.unread).toBe(true);
-    expect((await surveyStates(store, { now: NOW, renotifyAfterHours: 24, routes: [], shared: sharedStrings(), known: { names: () => true } }))?.unread).toBe(false);
+    expect((await surveyStates(store, { routes: [], shared: sharedStrings(), known }))?.unread).toBe(true);
+    expect((await surveyStates(store, { routes: [], shared: sharedStrings(), known: { names: () => true } }))?.unread).toBe(false);
     const moving: PagedStates['scan'] = () => Promise.resolve(null);
-    expect(await surveyStates({ scan: moving }, { now: NOW, renotifyAfterHours: 24, routes: [], shared: sharedStrings() })).toBeNull();
+    expect(await surveyStates({ scan: moving }, { routes: [], shared: sharedStrings() })).toBeNull();
+  });
+
+  it('a state about a whole account (a coverage gap) names no token: it never makes the results unread', async () => {
+    const gap = told(1, finding(0, 'coverage-gap', 'high', { tokenId: null }));
+    const survey = await surveyStates(storeOf(new Map([[gap.key, gap]])).store, { routes: [], shared: sharedStrings(), known: { names: () => false } });
+    expect(survey?.unread).toBe(false);
+  });
+});
+
+describe('lookAtStates: paged when no reminder may fall due, else whole', () => {
+  const told = (hoursAgo: number, f = finding(1)): AlertState => ({
+    key: stateKey(DEFAULT_ROUTE, f.id),
+    route: DEFAULT_ROUTE,
+    finding: f,
+    firstSeen: NOW.toISOString(),
+    lastSeen: NOW.toISOString(),
+    lastNotified: new Date(NOW.getTime() - hoursAgo * HOUR).toISOString(),
+  });
+  const options = { routes: [], shared: sharedStrings() };
+  /** A store whose scans see a commit come in `moving` times first; its loads counted. */
+  function store(states: AlertState[], moving = 0) {
+    const map = new Map(states.map((s) => [s.key, s]));
+    const { store: paged } = storeOf(map);
+    let left = moving;
+    let loads = 0;
+    return {
+      scan: (each: (key: string, json: string) => void) => (left-- > 0 ? Promise.resolve(null) : paged.scan(each)),
+      load: () => {
+        loads += 1;
+        return Promise.resolve({ version: 9, states: map });
+      },
+      loads: () => loads,
+    };
+  }
+
+  it('plans in pages from the look, reading no state whole, a reminder due or not', async () => {
+    const s = store([told(30), told(2, finding(2))]);
+    const looked = await lookAtStates(s, options);
+    expect([looked.whole, looked.version, s.loads()]).toEqual([null, 1, 0]);
+    expect(looked.wanted.names(456, 2, finding(2).id)).toBe(true);
+  });
+
+  it('read whole, says whether the states name findings the results were not read for', async () => {
+    const whole = (states: AlertState[], known?: { names: (c: number, t: number) => boolean }) =>
+      lookAtStates(store(states, 3), { ...options, ...(known === undefined ? {} : { known }) });
+    const looked = await whole([told(30), told(2, finding(2))], { names: (_c, t) => t === 1 });
+    expect([looked.whole?.size, looked.version, looked.unread]).toEqual([2, 9, true]);
+    expect(looked.wanted.names(456, 2, finding(2).id)).toBe(true);
+    expect((await whole([told(30), told(2, finding(2))], { names: () => true })).unread).toBe(false);
+    expect((await whole([told(30)])).unread).toBe(false);
+    const gap = told(30, finding(0, 'coverage-gap', 'high', { tokenId: null }));
+    expect((await whole([gap], { names: () => false })).unread).toBe(false);
+  });
+
+  it('looks again while commits come in, up to three times, then reads the states whole', async () => {
+    const twice = store([told(1)], 2);
+    expect([(await lookAtStates(twice, options)).whole, twice.loads()]).toEqual([null, 0]);
+    const thrice = store([told(1)], 3);
+    expect([(await lookAtStates(thrice, options)).whole?.size, thrice.loads()]).toEqual([1, 1]);
   });
 });
