@@ -19,9 +19,10 @@ export interface StateFindings {
  * common case, or the ids of a token with several): about 40 bytes a token with open findings.
  */
 export function stateFindings(states: Iterable<Pick<AlertState, 'finding'>>): StateFindings {
-  const byAccount = new Map<number, Map<number, string | string[]>>();
+  // `| null` for the type only: a finding that names a token names its account (a null key would never be asked).
+  const byAccount = new Map<number | null, Map<number, string | string[]>>();
   for (const { finding } of states) {
-    if (finding.clientId === null || finding.tokenId === null) {
+    if (finding.tokenId === null) {
       continue;
     }
     const tokens = byAccount.get(finding.clientId) ?? new Map<number, string | string[]>();
