@@ -166,6 +166,9 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
   });
 }
 
+/** A YAML error's first line: what follows is a frame of the file's text around the fault. */
+const firstLine = (message: string): string => message.replace(/\n[\s\S]*/, '');
+
 /** Reads and validates the YAML file at `path`. */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
   let text: string;
@@ -182,10 +185,10 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
     if (error instanceof YAMLParseError) {
       const pos = error.linePos?.[0];
       const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
-      throw new ConfigError([`${path}: not valid YAML at ${where}: ${error.message.split('\n')[0] ?? ''}`]);
+      throw new ConfigError([`${path}: not valid YAML at ${where}: ${firstLine(error.message)}`]);
     }
     // The yaml library refuses an alias bomb (and other resource exhaustion) with a plain error.
-    throw new ConfigError([`${path}: not valid YAML: ${toError(error).message.split('\n')[0] ?? ''}`]);
+    throw new ConfigError([`${path}: not valid YAML: ${firstLine(toError(error).message)}`]);
   }
   // An empty file is null: an object to typeof, read as no section at all.
   if (typeof document !== 'object' || Array.isArray(document)) {

@@ -58,7 +58,7 @@ export function makeRunEvidence(options: RunEvidenceOptions): (run: CommittedRun
           policy: options.policy,
           version: options.version,
           changes: { newIds, resolved: [...resolved.values()] },
-          ...(run.acks === undefined ? {} : { acks: run.acks }),
+          acks: run.acks,
         },
         { dir: options.dir, keep: options.keep, signingKey: options.signingKey, clock: options.clock, jsonPieces: options.jsonPieces },
       );

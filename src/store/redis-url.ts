@@ -39,7 +39,8 @@ export function parseRedisUrl(url: string): RedisEndpoint {
   }
   let username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   let password = parsed.password ? decodeURIComponent(parsed.password) : undefined;
-  if (username !== undefined && password === undefined && !url.includes(`${parsed.username}:@`)) {
+  // A user part alone (`secret@`, not `user:@`) is the password; with no user part the swap leaves both undefined.
+  if (password === undefined && !url.includes(`${parsed.username}:@`)) {
     password = username;
     username = undefined;
   }
@@ -53,7 +54,8 @@ export function parseRedisUrl(url: string): RedisEndpoint {
   }
   const port = parsed.port ? Number(parsed.port) : 6379;
   return {
-    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    // A host name holds brackets only around an IPv6 address.
+    host: parsed.hostname.replace(/[[\]]/g, ''),
     port,
     tls: parsed.protocol === 'rediss:',
     db,

@@ -82,7 +82,8 @@ describe('loadConfig', () => {
     const scalar = file('scalar.yaml', 'hello\n');
     expect(problemsOf(() => loadConfig(scalar, {}))).toEqual([`${scalar}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);
     const twice = file('twice.yaml', 'runs:\n  keep: 1\nruns:\n  keep: 2\n');
-    expect(problemsOf(() => loadConfig(twice, {}))).toEqual([expect.stringMatching(new RegExp(`^${twice.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not valid YAML at line 3, column 1: [^\\n]+$`))]);
+    // The library's first line only: the frame of the file's text after it is left out.
+    expect(problemsOf(() => loadConfig(twice, {}))).toEqual([`${twice}: not valid YAML at line 3, column 1: Map keys must be unique at line 3, column 1:`]);
   });
 });
 

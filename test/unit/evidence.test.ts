@@ -147,9 +147,10 @@ describe("the worker's evidence writer (makeRunEvidence)", () => {
     const write = makeRunEvidence({ dir, keep: null, signingKey: null, policy, version: 't', clock: () => NOW, logger, onFailure: () => undefined });
     const results: TokenResult[] = [{ clientId: 456, tokenId: 1, status: 'audited', findings: [finding(1, 'stale')] }];
     const ack = { findingId: 'f1', clientId: 456, tokenId: 1, rule: 'stale' as const, by: 'UALICE01', name: 'alice', at: NOW.toISOString(), until: '2026-12-06T12:00:00.000Z' };
-    const accounts = [{ clientId: 456, label: 'account 456', error: null, name: 'Main' }, { clientId: null, label: 'the account of K', error: 'K is not set', name: 'Lost' }, { clientId: 789, label: 'account 789', error: null, name: null }];
+    const accounts = [{ clientId: 456, label: 'account 456', error: null, name: 'Main' }, { clientId: 456, label: 'account 456', error: null, name: null }, { clientId: null, label: 'the account of K', error: 'K is not set', name: 'Lost' }, { clientId: 789, label: 'account 789', error: null, name: null }];
     await write({ report: run('named', results), results, accounts, mutes: [], plan: { routes: [] }, acks: [ack] });
-    // tokens.csv names each token's account (findings.csv takes the report's own names).
+    // tokens.csv names each token's account (findings.csv takes the report's own names); a second, unnamed
+    // account of the same client id (a second key) does not take the name away.
     const rows = parseCsv(readFileSync(join(dir, 'named', 'tokens.csv'), 'utf8'));
     expect(rows[1]?.[(rows[0] ?? []).indexOf('accountName')]).toBe('Main');
     expect(JSON.parse(readFileSync(join(dir, 'named', 'actions.json'), 'utf8'))).toEqual([{ kind: 'acknowledged', ...ack }]);

@@ -26,7 +26,7 @@ describe('Redis URL', () => {
   });
 
   it('something that is not a URL is not echoed: it may be a password pasted in the wrong place', () => {
-    expect(maskRedisUrl(SECRET)).not.toContain(SECRET);
+    expect(maskRedisUrl(SECRET)).toBe('(REDIS_URL, not a URL)');
     expect(() => parseRedisUrl(SECRET)).toThrow(UsageError);
     try {
       parseRedisUrl(SECRET);
@@ -37,6 +37,46 @@ describe('Redis URL', () => {
 
   it.each(['http://h:1', 'redis://h:1?tls=true', 'redis://h:1/x'])('%s is a usage error naming REDIS_URL', (url) => {
     expect(() => parseRedisUrl(url)).toThrow(/^REDIS_URL: /);
+  });
+});
+
+describe('Redis URL, each part read', () => {
+  it.each([
+    ['redis://h', { host: 'h', port: 6379, tls: false, db: 0 }],
+    ['rediss://h:6380/', { host: 'h', port: 6380, tls: true, db: 0 }],
+    ['redis://[::1]:7000/3', { host: '::1', port: 7000, tls: false, db: 3 }],
+    // `user:@`: a username with an empty password, not a password.
+    ['redis://alice:@h', { host: 'h', port: 6379, tls: false, db: 0, username: 'alice' }],
+    ['redis://a%40b:c%3Ad@h/99', { host: 'h', port: 6379, tls: false, db: 99, username: 'a@b', password: 'c:d' }],
+    // The query wins over the user part and the path.
+    ['redis://u:p@h/2?username=bob&db=07', { host: 'h', port: 6379, tls: false, db: 7, username: 'bob', password: 'p' }],
+    ['redis://bob@h?password=a%40b', { host: 'h', port: 6379, tls: false, db: 0, password: 'a@b' }],
+  ])('%s', (url, endpoint) => {
+    expect(parseRedisUrl(url)).toStrictEqual(endpoint);
+  });
+
+  const outOfPlace = 'a # / or @ out of place: write a password with these characters URL-encoded (%23, %2F, %40)';
+  const noDb = 'expected a database number (0 to 99) after the host';
+  it.each([
+    ['redis://:p@h#x', outOfPlace],
+    ['redis://h:1/2#', outOfPlace],
+    ['redis://h/a@b', outOfPlace],
+    ['redis://h/1?password=a@b', outOfPlace],
+    [`redis://h?user=${SECRET}`, 'an unknown parameter (known: password, username, db)'],
+    ['redis://h/100', noDb],
+    ['redis://h/1/', noDb],
+    ['redis://h?db=', noDb],
+    ['redis://h/-1', noDb],
+  ])('%s: refused, the value not quoted', (url, problem) => {
+    expect(() => parseRedisUrl(url)).toThrow(new UsageError(`REDIS_URL: ${problem}`));
+  });
+
+  it('a URL with a # / or @ out of place is not shown at all; a password in the query or a user part alone is masked', () => {
+    expect(maskRedisUrl(`redis://:${SECRET}@h#x`)).toBe('(REDIS_URL, not shown: a # / or @ out of place)');
+    expect(maskRedisUrl(`redis://h/1?password=a@${SECRET}`)).toBe('(REDIS_URL, not shown: a # / or @ out of place)');
+    expect(maskRedisUrl(`redis://h/a@${SECRET}`)).toBe('(REDIS_URL, not shown: a # / or @ out of place)');
+    expect(maskRedisUrl(`redis://bob@h?password=${SECRET}&db=5`)).toBe('redis://***@h?password=***&db=5');
+    expect(maskRedisUrl('redis://h?username=bob')).toBe('redis://h?username=bob');
   });
 });
 
