@@ -29,9 +29,8 @@ function tokenNumber(clientId: number, tokenId: number): bigint | null {
  * is held by account and token as before.
  */
 export function stateFindings(states: Iterable<Pick<AlertState, 'finding'>>): StateFindings {
-  let keys = new BigUint64Array(256);
-  let vals = new BigUint64Array(256);
-  let n = 0;
+  const keys: bigint[] = [];
+  const vals: bigint[] = [];
   const other = new Map<string, Set<string>>();
   for (const { finding } of states) {
     if (finding.clientId === null || finding.tokenId === null) {
@@ -42,33 +41,16 @@ export function stateFindings(states: Iterable<Pick<AlertState, 'finding'>>): St
     if (k === null || v === null) {
       const at = `${finding.clientId}:${finding.tokenId}`;
       other.set(at, (other.get(at) ?? new Set()).add(finding.id));
-      continue;
-    }
-    if (n === keys.length) {
-      const [k2, v2] = [new BigUint64Array(n * 2), new BigUint64Array(n * 2)];
-      k2.set(keys);
-      v2.set(vals);
-      [keys, vals] = [k2, v2];
-    }
-    keys[n] = k;
-    vals[n] = v;
-    n += 1;
-  }
-  // Sorted by token, then id; the same finding in two routes (two states, one id) kept once.
-  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => {
-    const [ka, kb, va, vb] = [keys[a] as bigint, keys[b] as bigint, vals[a] as bigint, vals[b] as bigint];
-    return ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0;
-  });
-  const tokens = new BigUint64Array(n);
-  const ids = new BigUint64Array(n);
-  let m = 0;
-  for (const i of order) {
-    if (m === 0 || tokens[m - 1] !== keys[i] || ids[m - 1] !== vals[i]) {
-      tokens[m] = keys[i] as bigint;
-      ids[m] = vals[i] as bigint;
-      m += 1;
+    } else {
+      keys.push(k);
+      vals.push(v);
     }
   }
+  // By token (a finding named in two routes is there twice: 16 bytes, no harm to an answer).
+  const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as bigint) < (keys[b] as bigint) ? -1 : (keys[a] as bigint) > (keys[b] as bigint) ? 1 : 0));
+  const tokens = BigUint64Array.from(order, (i) => keys[i] as bigint);
+  const ids = BigUint64Array.from(order, (i) => vals[i] as bigint);
+  const m = tokens.length;
   const idsOf = (clientId: number, tokenId: number): readonly string[] => {
     const k = tokenNumber(clientId, tokenId);
     let i = k === null ? m : lowerBound(tokens, m, k);
