@@ -70,7 +70,7 @@ export interface ReportJobDeps {
   readonly onCommitted?: () => void;
   /** Token results read per page (default RESULT_PAGE_SIZE); tests make it small. */
   readonly resultPageSize?: number;
-  /** Findings planned per page when no reminder may fall due (default PLAN_PAGE_SIZE); tests make it small. */
+  /** Findings planned per page (default PLAN_PAGE_SIZE); tests make it small. */
   readonly planPageSize?: number;
   readonly onSlackFailure?: (kind: 'rejected' | 'unavailable') => void;
   /** A message Slack refused for good was set aside as a dead letter of `route`. */
@@ -118,7 +118,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
           failed.push(failedResult(ref, 'its audit job failed repeatedly (see the logs)'));
         }
       }
-      // The plan's instant, taken before the states are looked at: whether a reminder may fall due is judged at it.
+      // The run's end: the report's finishedAt and the plan's clock.
       const now = deps.clock();
       const evaluatedAt = new Date(job.data.evaluatedAt);
       const approvalHours = deps.config.remediation?.approvalHours ?? 72;
@@ -165,7 +165,8 @@ export function makeReportHandler(deps: ReportJobDeps) {
             ...(acknowledged === undefined ? {} : { acknowledged }),
             actions: buttonOptionsOf(deps.config),
           };
-          let made: { results: RunResults; report: Report; gaps: CoverageGap[]; notice: Notice; stage?: StateStage };
+          type Made = { results: RunResults; report: Report; gaps: CoverageGap[]; stage?: StateStage };
+          let made: Made & { notice: Notice };
           if (states.whole !== null) {
             // Commits kept coming during the looks: every state and every finding at once.
             // Another run's commit may hold states of tokens whose passing result was not kept: read them again.
@@ -178,9 +179,7 @@ export function makeReportHandler(deps: ReportJobDeps) {
             // A page of results at a time: its findings go into the report (staged) and are planned against their
             // states (staged), then dropped. Memory holds what changed, not the findings nor the states. A reminder
             // day reads the results twice (inPasses): the first pass finds which routes fell due.
-            let pass: Omit<typeof made, 'notice'> | undefined;
-            const plan = await inPasses(async (remindRoutes) => {
-              await pass?.stage?.discard();
+            const pass = await inPasses(async (remindRoutes) => {
               const stage = deps.committer.openStage(runKey);
               const builder = reportBuilder(reportInput);
               const options = planOptions(input);
@@ -192,23 +191,22 @@ export function makeReportHandler(deps: ReportJobDeps) {
                 shared,
                 ...(deps.planPageSize === undefined ? {} : { pageSize: deps.planPageSize }),
               });
-              const take = async (found: readonly Finding[]) => {
-                const findings = builder.add(found);
+              // A batch of the report's findings (named and muted): staged as a slice of its record, and planned.
+              const keep = async (findings: readonly Finding[]) => {
                 await stage.addFindings(findings);
                 await planner.page(findings);
               };
               const results = await readResults(states.wanted, async (found) => {
-                await take(found);
+                await keep(builder.add(found));
                 shared.forget(); // the page's findings and states are not met again
               });
+              // The kept results', the coverage gaps' and the failing routes' findings: finish added them to the report.
               const { report, gaps, findings } = builder.finish({ results: results.kept, counted: results.counted, more: failing });
-              // Already in the report (finish added them): staged and planned only.
-              await stage.addFindings(findings);
-              await planner.page(findings);
-              pass = { results, report, gaps, stage };
-              return planner.finish({ results: [...results.kept, ...results.read] }, gapAccounts(findings));
-            });
-            made = { ...(pass as unknown as Omit<typeof made, 'notice'>), notice: noticeFor(plan, input) };
+              await keep(findings);
+              const plan = await planner.finish({ results: [...results.kept, ...results.read] }, gapAccounts(findings));
+              return { results, report, gaps, stage, plan };
+            }, (first) => first.stage.discard());
+            made = { ...pass, notice: noticeFor(pass.plan, input) };
           }
           const { results, report, gaps, notice } = made;
           const { plan, digests } = notice;

@@ -22,6 +22,25 @@ export interface StateSurvey {
 }
 
 /**
+ * The findings states name, gathered a state at a time (only what stateFindings reads: the rest of each state is
+ * dropped), and whether any is one `known` did not name.
+ */
+function stateNamer(known: Pick<StateFindings, 'names'> | undefined) {
+  const named: Pick<AlertState, 'finding'>[] = [];
+  let unread = false;
+  return {
+    add({ clientId, tokenId, id }: Pick<Finding, 'clientId' | 'tokenId' | 'id'>): void {
+      // A state about a whole account (a coverage gap) names no token.
+      if (clientId !== null && tokenId !== null) {
+        named.push({ finding: { clientId, tokenId, id } as Finding });
+        unread ||= known !== undefined && !known.names(clientId, tokenId, id);
+      }
+    },
+    done: () => ({ wanted: stateFindings(named), unread }),
+  };
+}
+
+/**
  * One look over every state, page by page: the states of routes no longer configured, and which findings the
  * states name. Null when a commit came in during the look.
  */
@@ -31,26 +50,16 @@ export async function surveyStates(
 ): Promise<StateSurvey | null> {
   const configured = new Set(routeNames(options.routes));
   const strays = new Map<string, AlertState[]>();
-  const named: Pick<AlertState, 'finding'>[] = [];
-  let unread = false;
+  const namer = stateNamer(options.known);
   const version = await store.scan((key, json) => {
     const state = JSON.parse(json) as AlertState;
-    const { finding } = state;
     if (!configured.has(state.route)) {
-      strays.set(finding.id, [...(strays.get(finding.id) ?? []), parseState(key, json, options.shared)]);
+      strays.set(state.finding.id, [...(strays.get(state.finding.id) ?? []), parseState(key, json, options.shared)]);
     }
-    if (finding.clientId !== null && finding.tokenId !== null) {
-      // Only what stateFindings reads: the rest of the state is dropped with the page.
-      named.push({ finding: { clientId: finding.clientId, tokenId: finding.tokenId, id: finding.id } as Finding });
-      unread ||= options.known !== undefined && !options.known.names(finding.clientId, finding.tokenId, finding.id);
-    }
+    namer.add(state.finding);
   });
-  if (version === null) {
-    return null;
-  }
-  return { version, strays, wanted: stateFindings(named), unread };
+  return version === null ? null : { version, strays, ...namer.done() };
 }
-
 
 /** The states as a run plans from them: looked over (planned in pages), or read whole when commits keep coming. */
 export interface LookedStates extends StateSurvey {
@@ -73,12 +82,9 @@ export async function lookAtStates(store: Pick<AlertStateStore, 'scan' | 'load'>
     }
   }
   const loaded = await store.load(options.shared);
-  const named = [...loaded.states.values()].filter(({ finding: f }) => f.clientId !== null && f.tokenId !== null);
-  return {
-    version: loaded.version,
-    strays: new Map(),
-    wanted: stateFindings(named),
-    unread: options.known !== undefined && named.some(({ finding: f }) => !options.known?.names(f.clientId as number, f.tokenId as number, f.id)),
-    whole: loaded.states,
-  };
+  const namer = stateNamer(options.known);
+  for (const { finding } of loaded.states.values()) {
+    namer.add(finding);
+  }
+  return { version: loaded.version, strays: new Map(), ...namer.done(), whole: loaded.states };
 }

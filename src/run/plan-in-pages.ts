@@ -99,20 +99,29 @@ export interface PagedPlanInput extends PagedPlannerInput {
 /**
  * A run planned a part at a time, in one pass or two: a part cannot know that another part's finding makes its
  * route's reminder fall due (every told finding of the route is then reminded). `pass` plans the whole run once,
- * staging afresh, with the routes to remind; when the first pass finds routes due, a second pass reminds them in
- * every part. Quiet days take one pass; a reminder day reads the run twice.
+ * staging afresh, with the routes to remind; when the first pass finds routes due, `drop` is given the first
+ * pass (what it staged is not committed) and a second pass reminds them in every part. Quiet days take one pass;
+ * a reminder day reads the run twice. The pass kept is returned whole.
  */
-export async function inPasses(pass: (remindRoutes: ReadonlySet<string> | undefined) => Promise<AlertPlan>): Promise<AlertPlan> {
+export async function inPasses<T extends { readonly plan: AlertPlan }>(
+  pass: (remindRoutes: ReadonlySet<string> | undefined) => Promise<T>,
+  drop?: (first: T) => Promise<void>,
+): Promise<T> {
   const first = await pass(undefined);
-  return first.dueRoutes === undefined ? first : pass(new Set(first.dueRoutes));
+  if (first.plan.dueRoutes === undefined) {
+    return first;
+  }
+  await drop?.(first);
+  return pass(new Set(first.plan.dueRoutes));
 }
 
 /** The run's plan from all its findings at hand, a page at a time (pagedPlanner), staging through `stage()`. */
 export async function planInPages(input: Omit<PagedPlanInput, 'stage'> & { readonly stage: () => (upserts: readonly AlertState[]) => Promise<void> }): Promise<AlertPlan> {
-  return inPasses(async (remindRoutes) => {
+  const { plan } = await inPasses(async (remindRoutes) => {
     const options = remindRoutes === undefined ? input.options : { ...input.options, remindRoutes };
     const planner = pagedPlanner({ ...input, options, stage: input.stage() });
     await planner.page(input.findings);
-    return planner.finish(input.coverage, options.gapAccounts ?? gapAccounts(input.findings));
+    return { plan: await planner.finish(input.coverage, options.gapAccounts ?? gapAccounts(input.findings)) };
   });
+  return plan;
 }

@@ -234,7 +234,7 @@ describe('surveyStates: one look over the states before a run', () => {
   });
 });
 
-describe('lookAtStates: paged when no reminder may fall due, else whole', () => {
+describe('lookAtStates: paged, whole only when commits keep coming', () => {
   const told = (hoursAgo: number, f = finding(1)): AlertState => ({
     key: stateKey(DEFAULT_ROUTE, f.id),
     route: DEFAULT_ROUTE,
