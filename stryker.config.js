@@ -35,6 +35,10 @@ export default {
     '!src/alerts/slack/slack-notifier.ts',
     'src/gcore/**/*.ts',
     'src/config/**/*.ts',
+    // The worker's configuration thread runs as built JavaScript (a thread cannot load the TypeScript):
+    // config-in-thread.test.ts holds it to loadConfig, against dist/.
+    '!src/config/config-document-in-thread.ts',
+    '!src/config/config-document-thread.ts',
   ],
   // Mutants in code that runs while modules load or fixtures are built (zod schemas, catalogues, regular
   // expressions) are "static": each needs every test run again, 44 % of the mutants for 94 % of the time.

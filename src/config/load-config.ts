@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { ConfigError, toError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { parseUntil } from '../core/parse-iso-date.js';
-import { readSmallFile, type UnreadableFileError } from './read-small-file.js';
+import { configDocument } from './config-document.js';
+import { configDocumentInThread } from './config-document-in-thread.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
 import { isLoopbackHost } from '../core/loopback-host.js';
@@ -25,11 +25,22 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): st
  * must exist.
  */
 export function loadConfigOrDefaults(flag: string | undefined, env: NodeJS.ProcessEnv): { config: Config; path: string | null } {
-  if (flag === undefined && !env.TOKEN_AUDIT_CONFIG && !existsSync(DEFAULT_CONFIG_PATH)) {
-    return { config: parseConfig({}, env), path: null };
-  }
-  const path = configPath(flag, env);
-  return { config: loadConfig(path, env), path };
+  const path = configSource(flag, env);
+  return { config: path === null ? parseConfig({}, env) : loadConfig(path, env), path };
+}
+
+/**
+ * loadConfigOrDefaults for the long-lived worker: the file is parsed in a thread of its own, whose memory is
+ * given back when it ends (configDocumentInThread); validated here, as for every command.
+ */
+export async function loadConfigOrDefaultsInThread(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: Config; path: string | null }> {
+  const path = configSource(flag, env);
+  return { config: parseConfig(path === null ? {} : await configDocumentInThread(path), env), path };
+}
+
+/** The file a command reads its configuration from, or null for the built-in defaults (see loadConfigOrDefaults). */
+export function configSource(flag: string | undefined, env: NodeJS.ProcessEnv): string | null {
+  return flag === undefined && !env.TOKEN_AUDIT_CONFIG && !existsSync(DEFAULT_CONFIG_PATH) ? null : configPath(flag, env);
 }
 
 function untilInstant(text: string): Date {
@@ -166,33 +177,7 @@ export function parseConfig(document: unknown, env: NodeJS.ProcessEnv): Config {
   });
 }
 
-/** A YAML error's first line: what follows is a frame of the file's text around the fault. */
-const firstLine = (message: string): string => message.replace(/\n[\s\S]*/, '');
-
 /** Reads and validates the YAML file at `path`. */
 export function loadConfig(path: string, env: NodeJS.ProcessEnv): Config {
-  let text: string;
-  try {
-    text = readSmallFile(path);
-  } catch (error) {
-    // readSmallFile throws nothing but UnreadableFileError.
-    throw new ConfigError([`${path}: cannot read the configuration file (${(error as UnreadableFileError).reason})`]);
-  }
-  let document: unknown;
-  try {
-    document = parseYaml(text, { prettyErrors: true, uniqueKeys: true, maxAliasCount: 100 });
-  } catch (error) {
-    if (error instanceof YAMLParseError) {
-      const pos = error.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : 'somewhere';
-      throw new ConfigError([`${path}: not valid YAML at ${where}: ${firstLine(error.message)}`]);
-    }
-    // The yaml library refuses an alias bomb (and other resource exhaustion) with a plain error.
-    throw new ConfigError([`${path}: not valid YAML: ${firstLine(toError(error).message)}`]);
-  }
-  // An empty file is null: an object to typeof, read as no section at all.
-  if (typeof document !== 'object' || Array.isArray(document)) {
-    throw new ConfigError([`${path}: expected a mapping of sections (schedule, gcore, accounts, ...)`]);
-  }
-  return parseConfig(document, env);
+  return parseConfig(configDocument(path), env);
 }

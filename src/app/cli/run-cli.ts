@@ -5,7 +5,7 @@ import { createLogger, logSettings } from '../../core/logger.js';
 import { redact } from '../../core/redact.js';
 import { SEVERITIES } from '../../core/severity.js';
 import type { Config } from '../../config/config.js';
-import { DEFAULT_CONFIG_PATH, loadConfig, loadConfigOrDefaults } from '../../config/load-config.js';
+import { DEFAULT_CONFIG_PATH, loadConfig, loadConfigOrDefaults, loadConfigOrDefaultsInThread } from '../../config/load-config.js';
 import { createSecrets, type Secrets } from '../../config/secrets.js';
 import type { AuditFlags, AuditIo } from './audit-command.js';
 import { EXIT } from './exit-codes.js';
@@ -41,6 +41,8 @@ export interface CommandContext {
   readonly secrets: Secrets;
   /** `--config`, else TOKEN_AUDIT_CONFIG, else config/audit.yaml, else the built-in defaults (logged). */
   config(flag: string | undefined): Config;
+  /** The same, the file parsed in a thread of its own: for the long-lived worker (loadConfigOrDefaultsInThread). */
+  configInThread(flag: string | undefined): Promise<Config>;
 }
 
 const NAME = 'gcore-token-audit';
@@ -71,20 +73,21 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     throw error;
   }
 
+  const told = ({ config, path }: { config: Config; path: string | null }): Config => {
+    if (path === null) {
+      logger.info(`no configuration file (--config, TOKEN_AUDIT_CONFIG, ${DEFAULT_CONFIG_PATH}): using the built-in defaults, one account keyed by GCORE_API_KEY`);
+    }
+    for (const notice of config.notices ?? []) {
+      logger.warn(notice);
+    }
+    return config;
+  };
   const context: CommandContext = {
     io,
     logger,
     secrets,
-    config(flag) {
-      const { config, path } = loadConfigOrDefaults(flag, io.env);
-      if (path === null) {
-        logger.info(`no configuration file (--config, TOKEN_AUDIT_CONFIG, ${DEFAULT_CONFIG_PATH}): using the built-in defaults, one account keyed by GCORE_API_KEY`);
-      }
-      for (const notice of config.notices ?? []) {
-        logger.warn(notice);
-      }
-      return config;
-    },
+    config: (flag) => told(loadConfigOrDefaults(flag, io.env)),
+    configInThread: async (flag) => told(await loadConfigOrDefaultsInThread(flag, io.env)),
   };
   let exitCode: number = EXIT.ok;
   // Each action resolves to its exit code.
@@ -140,7 +143,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .option('--config <file>', CONFIG_HELP)
     .action(
       run(async (opts: { config?: string }) => {
-        const config = context.config(opts.config);
+        const config = await context.configInThread(opts.config);
         // Each command loads only what it uses (BullMQ, got, prom-client...): the one-shot ones start faster.
         const { workerCommand } = await import('./worker-command.js');
         return workerCommand(config, { env: io.env, logger, secrets });
