@@ -13,9 +13,9 @@ export interface StateFindings {
    * result resolves it, so its status and snapshot must be kept for the reason.
    */
   readonly namesOtherThan: (clientId: number, tokenId: number, findings: readonly { readonly id: string }[]) => boolean;
+  /** How they are held: as 64-bit pairs (16 bytes each), or apart, by token as strings (ids that do not fit). */
+  readonly held: { readonly pairs: number; readonly apart: number };
 }
-
-const NONE: readonly string[] = [];
 
 /** (client id, token id) as one 64-bit number when both fit 32 bits (Gcore's ids do); else null. */
 function tokenNumber(clientId: number, tokenId: number): bigint | null {
@@ -47,25 +47,23 @@ export function stateFindings(states: Iterable<Pick<AlertState, 'finding'>>): St
     }
   }
   // By token (a finding named in two routes is there twice: 16 bytes, no harm to an answer).
-  const order = keys.map((_, i) => i).sort((a, b) => ((keys[a] as bigint) < (keys[b] as bigint) ? -1 : (keys[a] as bigint) > (keys[b] as bigint) ? 1 : 0));
+  const order = keys.map((_, i) => i).sort((a, b) => Number((keys[a] as bigint) - (keys[b] as bigint)));
   const tokens = BigUint64Array.from(order, (i) => keys[i] as bigint);
   const ids = BigUint64Array.from(order, (i) => vals[i] as bigint);
-  const m = tokens.length;
-  const idsOf = (clientId: number, tokenId: number): readonly string[] => {
+  /** Whether `test` holds for an id a state names for the token. Most tokens read have none: nothing is made. */
+  const someId = (clientId: number, tokenId: number, test: (id: string) => boolean): boolean => {
     const k = tokenNumber(clientId, tokenId);
-    let i = k === null ? m : lowerBound(tokens, m, k);
-    const odd = other.size === 0 ? undefined : other.get(`${clientId}:${tokenId}`);
-    if ((i >= m || tokens[i] !== k) && odd === undefined) {
-      return NONE; // most tokens read: no state names them, and no list is made
+    // Past the last pair the array reads undefined: the loop ends there too.
+    for (let i = k === null ? tokens.length : lowerBound(tokens, tokens.length, k); tokens[i] === k; i += 1) {
+      if (test((ids[i] as bigint).toString(16).padStart(16, '0'))) {
+        return true;
+      }
     }
-    const out = [...(odd ?? [])];
-    for (; i < m && tokens[i] === k; i += 1) {
-      out.push((ids[i] as bigint).toString(16).padStart(16, '0'));
-    }
-    return out;
+    return [...(other.get(`${clientId}:${tokenId}`) ?? [])].some(test);
   };
   return {
-    names: (clientId, tokenId, findingId) => idsOf(clientId, tokenId).includes(findingId),
-    namesOtherThan: (clientId, tokenId, findings) => idsOf(clientId, tokenId).some((id) => !findings.some((f) => f.id === id)),
+    names: (clientId, tokenId, findingId) => someId(clientId, tokenId, (id) => id === findingId),
+    namesOtherThan: (clientId, tokenId, findings) => someId(clientId, tokenId, (id) => !findings.some((f) => f.id === id)),
+    held: { pairs: tokens.length, apart: [...other.values()].reduce((n, set) => n + set.size, 0) },
   };
 }

@@ -49,6 +49,28 @@ describe('stateFindings', () => {
     expect(wanted.namesOtherThan(456, 10, [])).toBe(false);
   });
 
+  it('holds Gcore\'s ids as 64-bit pairs, ids that do not fit 32 bits (or are not hex) apart, and no state about a whole account', () => {
+    const at = (clientId: number, tokenId: number) => finding(tokenId, 'stale', 'medium', { clientId, id: findingId(clientId, tokenId, 'stale') });
+    const fitting = [at(0, 0), at(456, 0), at(2 ** 32 - 1, 2 ** 32 - 1), at(456, 7), at(456, 7)];
+    const notFitting = [at(2 ** 32, 1), at(456, 2 ** 32), at(-1, 1), at(456, -1), at(456, 1.5), finding(9, 'stale', 'medium', { id: 'not-hex' })];
+    const gap = { ...finding(1), tokenId: null };
+    const wanted = stateFindings([...fitting, ...notFitting, gap].map(state));
+    expect(wanted.held).toEqual({ pairs: 5, apart: 6 });
+    expect([...fitting, ...notFitting].every((f) => wanted.names(f.clientId as number, f.tokenId as number, f.id))).toBe(true);
+    expect(stateFindings([state(gap)]).held).toEqual({ pairs: 0, apart: 0 });
+  });
+
+  it('finds every finding of 2,000 tokens whatever the order the states come in, and no other', () => {
+    // Three findings a token, in an order the ids do not follow (a fixed pseudo-random walk): sorted by token once.
+    const rules = ['stale', 'never-used', 'never-expiring'] as const;
+    const found = Array.from({ length: 6_000 }, (_, i) => finding((i * 7_919) % 2_000, rules[i % 3], 'medium', { clientId: 456 + ((i * 31) % 3) }));
+    const wanted = stateFindings(found.map(state));
+    expect(wanted.held).toEqual({ pairs: 6_000, apart: 0 });
+    expect(found.every((f) => wanted.names(f.clientId as number, f.tokenId as number, f.id))).toBe(true);
+    expect(found.some((f) => wanted.names(f.clientId as number, (f.tokenId as number) + 2_000, f.id))).toBe(false);
+    expect(found.every((f) => !wanted.namesOtherThan(f.clientId as number, f.tokenId as number, found.filter((g) => g.tokenId === f.tokenId && g.clientId === f.clientId)))).toBe(true);
+  });
+
   it('finds every token whatever the order the states come in', () => {
     const tokens = Array.from({ length: 40 }, (_, i) => (i * 17) % 40); // 0, 17, 34, 11, ...: no order
     const wanted = stateFindings(tokens.map((t) => state(finding(t))));
