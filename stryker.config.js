@@ -37,7 +37,7 @@ export default {
     'src/config/**/*.ts',
     // The worker's configuration thread runs as built JavaScript (a thread cannot load the TypeScript):
     // config-in-thread.test.ts holds it to loadConfig, against dist/.
-    '!src/config/config-document-in-thread.ts',
+    '!src/config/load-config-in-thread.ts',
     '!src/config/config-document-thread.ts',
   ],
   // Mutants in code that runs while modules load or fixtures are built (zod schemas, catalogues, regular

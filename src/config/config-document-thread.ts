@@ -1,12 +1,12 @@
 /**
  * A thread's entry point: reads the configuration file named by workerData and posts its document back (see
- * configDocumentInThread). A ConfigError is posted as its problems; anything else is thrown, so the thread
+ * loadConfigOrDefaultsInThread). A ConfigError is posted as its problems; anything else is thrown, so the thread
  * fails with it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
 import { configDocument } from './config-document.js';
-import type { ThreadAnswer } from './config-document-in-thread.js';
+import type { ThreadAnswer } from './load-config-in-thread.js';
 
 function answer(path: string): ThreadAnswer {
   try {

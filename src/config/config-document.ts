@@ -7,7 +7,7 @@ const firstLine = (message: string): string => message.replace(/\n[\s\S]*/, '');
 
 /**
  * The YAML file at `path` as a mapping (null when empty), not yet validated: `loadConfig` validates it, and the
- * worker reads it in a thread of its own (`configDocumentInThread`). Throws ConfigError naming the file and the fault.
+ * worker reads it in a thread of its own (`loadConfigOrDefaultsInThread`). Throws ConfigError naming the file and the fault.
  */
 export function configDocument(path: string): object | null {
   let text: string;

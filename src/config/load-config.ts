@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { ConfigError } from '../core/errors.js';
 import { parseUntil } from '../core/parse-iso-date.js';
 import { configDocument } from './config-document.js';
-import { configDocumentInThread } from './config-document-in-thread.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 import { formatIssues } from './format-issues.js';
 import { isLoopbackHost } from '../core/loopback-host.js';
@@ -27,15 +26,6 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv): st
 export function loadConfigOrDefaults(flag: string | undefined, env: NodeJS.ProcessEnv): { config: Config; path: string | null } {
   const path = configSource(flag, env);
   return { config: path === null ? parseConfig({}, env) : loadConfig(path, env), path };
-}
-
-/**
- * loadConfigOrDefaults for the long-lived worker: the file is parsed in a thread of its own, whose memory is
- * given back when it ends (configDocumentInThread); validated here, as for every command.
- */
-export async function loadConfigOrDefaultsInThread(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: Config; path: string | null }> {
-  const path = configSource(flag, env);
-  return { config: parseConfig(path === null ? {} : await configDocumentInThread(path), env), path };
 }
 
 /** The file a command reads its configuration from, or null for the built-in defaults (see loadConfigOrDefaults). */

@@ -12,8 +12,8 @@ import { CLI, runCliProcess } from '../support/worker-process.js';
  * is a built JavaScript file, so this runs the built loader (dist/) and holds it to what every other command
  * reads in place.
  */
-const BUILT = resolve('dist/src/config/load-config.js');
-type Loader = typeof import('../../src/config/load-config.js');
+const BUILT = resolve('dist/src/config/load-config-in-thread.js');
+type Loader = typeof import('../../src/config/load-config-in-thread.js');
 
 const dir = mkdtempSync(join(tmpdir(), 'config-thread-'));
 const file = (name: string, text: string): string => {

@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.js';
+import type { Config } from './config.js';
+import { configSource, parseConfig } from './load-config.js';
 
 /** What the thread posts: the document, or the problems of its ConfigError. */
 export type ThreadAnswer = { readonly document: object | null } | { readonly problems: readonly string[] };
@@ -13,7 +15,7 @@ export type ThreadAnswer = { readonly document: object | null } | { readonly pro
  * exited, so its memory is given back before the worker loads anything else. About 60 ms more than reading in
  * place, so the one-shot commands read in place.
  */
-export async function configDocumentInThread(path: string): Promise<object | null> {
+async function configDocumentInThread(path: string): Promise<object | null> {
   // No environment: the thread reads one file and needs none of the secrets.
   const thread = new Worker(new URL('./config-document-thread.js', import.meta.url), { workerData: path, env: {} });
   let answer: ThreadAnswer | undefined;
@@ -32,4 +34,13 @@ export async function configDocumentInThread(path: string): Promise<object | nul
     throw new ConfigError(answer.problems);
   }
   return answer.document;
+}
+
+/**
+ * loadConfigOrDefaults for the long-lived worker: the file is parsed in a thread of its own, whose memory is
+ * given back when it ends (configDocumentInThread); validated here, as for every command.
+ */
+export async function loadConfigOrDefaultsInThread(flag: string | undefined, env: NodeJS.ProcessEnv): Promise<{ config: Config; path: string | null }> {
+  const path = configSource(flag, env);
+  return { config: parseConfig(path === null ? {} : await configDocumentInThread(path), env), path };
 }
