@@ -1,7 +1,6 @@
 import type { TokenResult } from '../core/report.js';
-import type { SeenChange } from '../store/commit-run.js';
 import type { ParentJob } from '../store/job-catalogue.js';
-import { seenChanges } from './seen-changes.js';
+import { addSeen, seenChanges, type SeenChanges } from './seen-changes.js';
 import { newIssuerTally, tallyIssuer, type IssuerTally } from './issuer-warnings.js';
 import { sharedStrings, type SharedStrings } from '../core/shared-strings.js';
 import { tokenIdSet } from '../core/token-id-set.js';
@@ -35,7 +34,7 @@ export interface RunResults {
   /** The alert states' findings the fold kept results for. */
   readonly wanted: Wanted;
   /** The sentinel's seen-set changes (seenChanges), folded page by page; undefined when the run listed nothing. */
-  readonly seen: Map<number, SeenChange> | undefined;
+  readonly seen: SeenChanges | undefined;
   /** Results folded (each token once, however often a page repeated it). */
   readonly count: number;
   /** The issuer rules not evaluated, counted over every result (the run's warnings). */
@@ -55,7 +54,7 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
     findings: [],
     read: [],
     wanted,
-    seen: listed === undefined ? undefined : seenChanges(listed, []),
+    seen: listed === undefined ? undefined : seenChanges(listed),
     count: 0,
     issuers: newIssuerTally(),
   };
@@ -69,12 +68,8 @@ export function foldResults(wanted: Wanted, listed: readonly number[] | undefine
       const found: Finding[] = [];
       const novel = page.filter(fresh);
       out.count += novel.length;
-      if (out.seen !== undefined && listed !== undefined) {
-        for (const [clientId, change] of seenChanges(listed, novel)) {
-          const into = out.seen.get(clientId);
-          (into?.present as number[] | undefined)?.push(...change.present);
-          (into?.gone as number[] | undefined)?.push(...change.gone);
-        }
+      if (out.seen !== undefined) {
+        addSeen(out.seen, novel);
       }
       for (const r of novel) {
         tallyIssuer(out.issuers, r);

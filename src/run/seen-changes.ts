@@ -1,5 +1,4 @@
 import type { TokenResult } from '../core/report.js';
-import type { SeenChange } from '../store/commit-run.js';
 
 /**
  * What a run's commit does to the sentinel's seen sets: for each account it listed completely, the ids it
@@ -7,8 +6,17 @@ import type { SeenChange } from '../store/commit-run.js';
  * (the sentinel tries a new one again; a known one stays known), so after the commit the set holds what
  * exists, as the get-token endpoint says, and never loses a token that a listing alone left out.
  */
-export function seenChanges(listed: readonly number[], results: readonly TokenResult[]): Map<number, SeenChange> {
-  const changes = new Map<number, { present: number[]; gone: number[] }>(listed.map((clientId) => [clientId, { present: [], gone: [] }]));
+export function seenChanges(listed: readonly number[], results: readonly TokenResult[] = []): SeenChanges {
+  const changes: SeenChanges = new Map(listed.map((clientId) => [clientId, { present: [], gone: [] }]));
+  addSeen(changes, results);
+  return changes;
+}
+
+/** The changes by account, as seenChanges makes them and addSeen adds to them. */
+export type SeenChanges = Map<number, { present: number[]; gone: number[] }>;
+
+/** Adds what more results say to `changes` (a page of a run's results): an account not listed stays out. */
+export function addSeen(changes: SeenChanges, results: readonly TokenResult[]): void {
   for (const r of results) {
     const change = changes.get(r.clientId);
     if (r.status === 'audited') {
@@ -17,5 +25,4 @@ export function seenChanges(listed: readonly number[], results: readonly TokenRe
       change?.gone.push(r.tokenId);
     }
   }
-  return changes;
 }
