@@ -104,7 +104,7 @@ function kept(r: TokenResult, shared: SharedStrings): TokenResult {
     clientId: r.clientId,
     tokenId: r.tokenId,
     status: r.status,
-    findings: r.findings.length === 0 ? r.findings : r.findings.map(shared.finding),
+    findings: r.findings.map(shared.finding),
     ...(r.snapshot === undefined ? {} : { snapshot: r.snapshot }),
     ...(r.refused === undefined ? {} : { refused: r.refused }),
     ...(r.keyUser === undefined ? {} : { keyUser: r.keyUser }),

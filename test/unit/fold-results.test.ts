@@ -46,6 +46,15 @@ describe('foldResults', () => {
     expect(read).toStrictEqual([]);
   });
 
+  it('hands back a page\'s findings and, told not to hold them (they are staged as they come), keeps none itself', () => {
+    const fold = foldResults(stateFindings([]), undefined);
+    const page = [parsed({ clientId: 456, tokenId: 7, status: 'audited', findings: [stale(7), forever(7)], snapshot })];
+    expect(fold.add(page, false)).toStrictEqual([stale(7), forever(7)]);
+    expect(fold.add([parsed({ clientId: 456, tokenId: 8, status: 'audited', findings: [stale(8)], snapshot })])).toStrictEqual([stale(8)]);
+    expect(fold.result().findings).toStrictEqual([stale(8)]);
+    expect(fold.result().counted).toStrictEqual(new Map([[456, 2]]));
+  });
+
   it("keeps the status and snapshot of a read token only when its result resolves a finding a state names", () => {
     const wanted = stateFindings([state(stale(7)), state(forever(7)), state(stale(8)), state(stale(8), 'oncall'), state(stale(9))]);
     const fold = foldResults(wanted, undefined);
