@@ -38,6 +38,9 @@ describe('store keys', () => {
     expect(keys.refused('r1')).toBe('{gta}:alerts:refused:r1');
     expect(keys.issuers('r1')).toBe('{gta}:alerts:issuers:r1');
     expect(keys.seen(456)).toBe('{gta}:sentinel:seen:456');
+    // A Slack action's keys: a digest of the payload's ids, never their text.
+    expect(keys.actionDone('3f2a')).toBe('{gta}:actions:done:3f2a');
+    expect(keys.actionMessage('3f2a')).toBe('{gta}:actions:message:3f2a');
   });
 
   it('keeps the default route\'s original names and gives any other route its own', () => {
