@@ -3,7 +3,7 @@
  * A pool of pullers, not one promise per item up front: memory stays flat for tens of thousands of items.
  */
 export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
+  const results: R[] = [];
   let next = 0;
   const pull = async (): Promise<void> => {
     while (next < items.length) {
