@@ -35,8 +35,9 @@ export function createHistoryStore(redis: RedisClient, prefix: string) {
       const all = await redis.hgetall(keys.oldestOpen);
       const out = new Map<Severity, number>();
       for (const severity of SEVERITIES) {
+        // A severity not there reads as NaN: left out like a value that is not a number.
         const at = Number(all[severity]);
-        if (all[severity] !== undefined && Number.isFinite(at)) {
+        if (Number.isFinite(at)) {
           out.set(severity, at);
         }
       }
