@@ -15,7 +15,9 @@ export default {
     // through the CLI, promtool, container and metrics files, Kubernetes manifests, the health server) only
     // slow each run down.
     config: {
-      roots: ['<rootDir>/src', '<rootDir>/test'],
+      // jobs/ too: a test reaching src/ through a job's processor (report-stream, report-job) is a related test
+      // only when Jest's map knows the processor's file; without it such mutants ran against none and survived.
+      roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/jobs'],
       testMatch: [
         '<rootDir>/test/unit/**/*.test.ts',
         // HTTP I/O to the Gcore stand-in, no Redis: what src/gcore/create-*.ts does is only seen there.
