@@ -193,10 +193,12 @@ describe('sweepAccounts (the sentinel, stores in memory)', () => {
   it('an account whose id cannot be learnt is not listed: "no account id"', async () => {
     const api = gcore({ 456: {} }, { getAccountId: () => Promise.reject(new GcoreAuthError('HTTP 401')) });
     const store = memoryStore({ 456: [] });
-    const { d } = deps(api, store);
+    const learntIds = new Map<string, number>();
+    const { d } = deps(api, store, { learntIds });
     const result = await sweepAccounts(d, 'sweep-1');
     expect(result).toMatchObject({ listFailed: 1 });
     expect(store.recorded).toEqual([]);
+    expect(learntIds).toEqual(new Map()); // nothing learnt, not even a null
   });
 
   it('a new token that cannot be read stays unseen (the next sweep tries it), and counts as failed', async () => {
