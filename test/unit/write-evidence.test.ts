@@ -9,8 +9,10 @@ import type { EvidenceManifest } from '../../src/core/evidence-manifest.js';
 import { DEFAULT_THRESHOLDS } from '../../src/core/policy.js';
 import { buildReport, type TokenResult } from '../../src/core/report.js';
 import type { Mute } from '../../src/core/mute.js';
+import { findingId, NO_TOKEN, type Finding } from '../../src/core/finding.js';
 import { signManifest, writeEvidence, type EvidenceInput } from '../../src/run/write-evidence.js';
 import { verifyEvidence } from '../../src/run/verify-evidence.js';
+import { parseCsv } from '../support/parse-csv.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const policy = { ...DEFAULT_THRESHOLDS, roles: {} };
@@ -31,6 +33,44 @@ describe('writeEvidence', () => {
     expect(folder).toBe(join(dir, 'run-1'));
     expect(readFileSync(join(folder, 'report.json'), 'utf8')).toBe(`${JSON.stringify(i.report, null, 2)}\n`);
     expect(readdirSync(folder).sort()).toEqual(['actions.json', 'findings.csv', 'manifest.json', 'mutes.json', 'report.json', 'tokens.csv']);
+    expect(readFileSync(join(folder, 'mutes.json'), 'utf8')).toBe('[]\n');
+    expect(readFileSync(join(folder, 'actions.json'), 'utf8')).toBe('[]\n');
+    // A second write of the same run is refused by name, before anything is written.
+    const again = await writeEvidence(i, { dir, clock: () => NOW }).catch((e: unknown) => e);
+    expect(again).toBeInstanceOf(EvidenceWriteError);
+    expect((again as Error).message).toBe('evidence folder run-1 already exists: not overwritten');
+    expect(readdirSync(dir)).toEqual(['run-1']);
+  });
+
+  it('findings.csv: one header, every finding open without what the worker knew, new ones marked, then the resolved', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-evidence-'));
+    const f = (tokenId: number): Finding => ({
+      ...NO_TOKEN, id: findingId(456, tokenId, 'stale'), rule: 'stale', severity: 'medium', clientId: 456, accountName: null, tokenId,
+      tokenName: `token-${tokenId}`, message: 'm', remediation: 'r', muted: false, muteReason: null,
+    });
+    const results: TokenResult[] = [1, 2].map((id) => ({ clientId: 456, tokenId: id, status: 'audited', findings: [f(id)] }));
+    const stateless = await writeEvidence(input('csv-1', { results }), { dir, clock: () => NOW });
+    const rows = (folder: string) => parseCsv(readFileSync(join(folder, 'findings.csv'), 'utf8'));
+    const cells = (folder: string) => {
+      const [h = [], ...rest] = rows(folder);
+      return rest.map((r) => [r[h.indexOf('tokenId')], r[h.indexOf('state')]]);
+    };
+    expect(cells(stateless)).toEqual([['1', 'open'], ['2', 'open']]);
+    const worker = await writeEvidence(input('csv-2', { results, changes: { newIds: new Set([f(2).id]), resolved: [f(3)] } }), { dir, clock: () => NOW });
+    expect(cells(worker)).toEqual([['1', 'open'], ['2', 'new'], ['3', 'resolved']]);
+    expect(rows(worker)).toHaveLength(4);
+    expect(rows(worker)[0]).toEqual(rows(stateless)[0]);
+  });
+
+  it('keep days: a folder exactly that old is kept, an older one removed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'write-evidence-'));
+    for (const [name, ms] of [['d4', 4 * 86_400_000], ['d4-and-a-second', 4 * 86_400_000 + 1000]] as const) {
+      await writeEvidence(input(name), { dir, clock: () => NOW });
+      const at = new Date(NOW.getTime() - ms);
+      utimesSync(join(dir, name, 'manifest.json'), at, at);
+    }
+    await writeEvidence(input('now'), { dir, clock: () => NOW, keep: { days: 4 } });
+    expect(readdirSync(dir).sort()).toEqual(['d4', 'now']);
   });
 
   it("the manifest: the run's times, the version, the policy's hash, each file's SHA-256 and size, sorted by name", async () => {
