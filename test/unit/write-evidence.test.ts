@@ -12,6 +12,8 @@ import type { Mute } from '../../src/core/mute.js';
 import { findingId, NO_TOKEN, type Finding } from '../../src/core/finding.js';
 import { signManifest, writeEvidence, type EvidenceInput } from '../../src/run/write-evidence.js';
 import { verifyEvidence } from '../../src/run/verify-evidence.js';
+import { csvLine } from '../../src/core/csv.js';
+import { TOKEN_CSV_HEADER, tokenCsvLine } from '../../src/core/token-csv.js';
 import { parseCsv } from '../support/parse-csv.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
@@ -107,6 +109,7 @@ describe('writeEvidence', () => {
     const lines = readFileSync(join(folder, 'tokens.csv'), 'utf8').split('\r\n').filter((l) => l !== '');
     expect(lines).toHaveLength(3001);
     expect(lines.slice(1).map((l) => Number(l.split(',')[2]))).toEqual(results.map((r) => r.tokenId));
+    expect(readFileSync(join(folder, 'tokens.csv'), 'utf8')).toBe([csvLine(TOKEN_CSV_HEADER), ...results.map((r) => tokenCsvLine(r, null))].join(''));
     expect(readFileSync(join(folder, 'tokens.csv')).length).toBeGreaterThan(65_536);
     // jsonPieces' pieces, gathered: the same bytes as the whole string.
     expect(readFileSync(join(folder, 'report.json'), 'utf8')).toBe(JSON.stringify(input('big', { results }).report));
@@ -164,14 +167,14 @@ describe('writeEvidence', () => {
   it('clears temporaries older than an hour (writers that died), never a younger one, a file or a folder of another name', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'write-evidence-'));
     const at = (ms: number) => new Date(NOW.getTime() - ms);
-    for (const [name, age] of [['.tmp-dead', HOUR + 60_000], ['.tmp-young', HOUR - 60_000], ['old-folder', 10 * HOUR]] as const) {
+    for (const [name, age] of [['.tmp-dead', HOUR + 60_000], ['.tmp-young', HOUR - 60_000], ['.tmp-hour', HOUR], ['old-folder', 10 * HOUR]] as const) {
       mkdirSync(join(dir, name));
       utimesSync(join(dir, name), at(age), at(age));
     }
     writeFileSync(join(dir, '.tmp-file'), '');
     utimesSync(join(dir, '.tmp-file'), at(10 * HOUR), at(10 * HOUR));
     await writeEvidence(input('r3'), { dir, clock: () => NOW });
-    expect(readdirSync(dir).sort()).toEqual(['.tmp-file', '.tmp-young', 'old-folder', 'r3']);
+    expect(readdirSync(dir).sort()).toEqual(['.tmp-file', '.tmp-hour', '.tmp-young', 'old-folder', 'r3']);
   });
 
   it('keep count 1 keeps only the folder just written, whatever the times say', async () => {
@@ -179,7 +182,10 @@ describe('writeEvidence', () => {
     await writeEvidence(input('a1'), { dir, clock: () => NOW });
     const later = new Date(NOW.getTime() + 10 * HOUR);
     utimesSync(join(dir, 'a1', 'manifest.json'), later, later); // newer than the one to come
+    // A temporary folder holding a manifest (a write in progress, its rename to come) is not a folder to prune.
+    mkdirSync(join(dir, '.tmp-a3-0123456789ab'));
+    writeFileSync(join(dir, '.tmp-a3-0123456789ab', 'manifest.json'), '{}');
     await writeEvidence(input('a2'), { dir, clock: () => NOW, keep: { count: 1 } });
-    expect(readdirSync(dir)).toEqual(['a2']);
+    expect(readdirSync(dir).sort()).toEqual(['.tmp-a3-0123456789ab', 'a2']);
   });
 });
