@@ -169,6 +169,7 @@ describe('warnUnlessNoEviction', () => {
   it('CONFIG refused: warns that the policy could not be read', async () => {
     const lines = await run(() => Promise.reject(new Error("ERR unknown command 'CONFIG'")));
     expect(lines).toEqual([expect.objectContaining({ level: 'warn', msg: expect.stringMatching(/^could not read Redis maxmemory-policy/) })]);
+    expect(JSON.stringify(lines[0]?.err)).toContain("unknown command 'CONFIG'");
   });
 });
 
@@ -183,6 +184,7 @@ describe('retryUntilRedisAnswers', () => {
       ['error', expect.stringMatching(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390\/3 \(REDIS_URL\): .*WRONGPASS.*; retrying until it answers$/), 1, 'REDIS_UNAVAILABLE'],
       ['info', 'Redis answers', undefined, undefined],
     ]);
+    expect(sink.parsed()[1]?.redis).toBe('Redis at redis://:***@127.0.0.1:6390/3');
   });
 
   it('Redis answering at once: nothing is logged', async () => {
