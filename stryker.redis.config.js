@@ -29,6 +29,8 @@ const IN_PROCESS = [
   'refused-key-store', 'issuer-facts-store',
   // The only test reaching src/run/check-quarantines.ts (in process, about 10 s; its worker test 2 s).
   'quarantine',
+  // src/store/audit-queues.ts: what each job is added with (about 1 s), and the fan-out in chunks (a few s).
+  'audit-queues', 'fan-out',
 ];
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

@@ -142,7 +142,7 @@ export function signManifest(manifestText: string, pem: string): string {
   if (key.asymmetricKeyType !== 'ed25519') {
     throw new EvidenceWriteError(`EVIDENCE_SIGNING_KEY_FILE: expected an Ed25519 key, got ${key.asymmetricKeyType ?? 'another kind'}`);
   }
-  return sign(null, Buffer.from(manifestText, 'utf8'), key).toString('base64');
+  return sign(null, Buffer.from(manifestText), key).toString('base64');
 }
 
 async function* tokenLines(input: EvidenceInput): AsyncIterable<string> {

@@ -104,8 +104,9 @@ export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
   return { redisUrl, clusterNodes, prefix, ...(tlsCa === undefined ? {} : { tlsCa }) };
 }
 
-// Reconnects back off up to 2 s: a worker that lost Redis is back within about that of its return.
-const retryStrategy = (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2000);
+// Reconnects back off up to 2 s: a worker that lost Redis is back within about that of its return. (2 ** times
+// grows to Infinity, never NaN: the cap holds for any count.)
+const retryStrategy = (times: number) => Math.min(100 * 2 ** times, 2000);
 
 function nodeOptions(endpoint: RedisEndpoint, tlsCa: string | undefined): RedisOptions {
   return {
@@ -191,12 +192,13 @@ export async function waitForRedis(
     }
   };
   client.on('error', onError);
-  // A wrong password answers the command itself with an error: that is final too.
+  // A wrong password answers the command itself with an error: that is final too. Any error of the probe ends
+  // the wait (said as the last error); the worker's start tries again.
   const answered = client.exists(probeKey(settings.prefix)).then(
     () => true,
     (error: unknown) => {
       onError(error);
-      return isPermanentRedisError(error) ? false : null;
+      return false;
     },
   );
   try {
