@@ -254,4 +254,32 @@ describe('commit of a run (real Redis)', () => {
     expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
     expect(committer.openStage('other').attempt).not.toBe(stage.attempt);
   });
+
+  it('stages a thousand fields a round trip, and a staging write Redis refuses is an error, never a short count', async () => {
+    const prefix = fresh();
+    let multis = 0;
+    const counting = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop === 'multi') {
+          multis += 1;
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const committer = createRunCommitter(counting, prefix);
+    await committer.commitRun(commitOf('none'));
+    const without = multis;
+    multis = 0;
+    const upserts = Array.from({ length: 2_500 }, (_, i) => stateOf(finding(i + 1)));
+    expect(await committer.commitRun(commitOf('more', { version: 1, upserts }))).toBe('committed');
+    expect(multis - without).toBe(3); // 2,500 fields: two whole chunks and a last part
+    multis = 0;
+    expect(await committer.commitRun(commitOf('exact', { version: 2, upserts: upserts.slice(0, 2_000) }))).toBe('committed');
+    expect(multis - without).toBe(2); // two whole chunks, no empty third
+
+    const stage = committer.openStage('r1');
+    await redis.set(`${prefix}:alerts:stage:r1:${stage.attempt}`, 'not a hash');
+    await expect(stage.add([stateOf(finding(1))])).rejects.toThrow('WRONGTYPE');
+    expect(stage.staged()).toBe(0);
+  });
 });
