@@ -209,6 +209,8 @@ describe('commit of a run (real Redis)', () => {
     await expect(createRunCommitter(lossy, prefix).commitRun(commitOf('lost', { report }))).rejects.toThrow('the staged commit of run lost was incomplete');
     expect(await redis.exists(`${prefix}:alerts:run:lost`)).toBe(0);
     expect(await redis.get(`${prefix}:alerts:version`)).toBeNull();
+    // What was staged is dropped at once, not left to expire (the script leaves an incomplete staging as it is).
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
   });
 
   it('commits what was staged ahead (states, and findings before the report\'s own) with the rest, and counts what it staged', async () => {
