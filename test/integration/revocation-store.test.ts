@@ -111,6 +111,10 @@ describe('revocation store (real Redis)', () => {
     expect(await redis.zrange(keys.revocationsFinished, 0, -1)).toEqual(['r-recent']);
     expect(await redis.smembers(keys.revocationLapses)).toEqual([]); // not kept for records gone
     expect(await store.prune(now, 30)).toBe(0);
+    // An id finished long ago whose record is gone already: pruned from the index all the same.
+    await redis.zadd(keys.revocationsFinished, String(longAgo.getTime()), 'r-ghost');
+    expect(await store.prune(now, 30)).toBe(1);
+    expect(await redis.zrange(keys.revocationsFinished, 0, -1)).toEqual(['r-recent']);
     // Finished exactly historyDays ago: pruned (the cutoff is inclusive).
     await store.add(request('r-edge', 3, 1));
     await store.close('r-edge', 'cancelled', 'bob', 'cancelled', new Date(now.getTime() - 24 * HOUR));
