@@ -26,7 +26,7 @@ if (process.env.REDIS_URL === undefined) {
 const IN_PROCESS = [
   'alert-state-store', 'commit-run', 'delivery', 'history', 'history-store', 'mute-store', 'outbox-store',
   'people-sentinel', 'report-job', 'report-stream', 'revocation-lapse', 'revoke', 'run-store', 'sentinel-store',
-  'refused-key-store', 'issuer-facts-store',
+  'refused-key-store', 'issuer-facts-store', 'socket-lease-store', 'action-store', 'revocation-store',
   // The only test reaching src/run/check-quarantines.ts (in process, about 10 s; its worker test 2 s).
   'quarantine',
   // src/store/audit-queues.ts: what each job is added with (about 1 s), and the fan-out in chunks (a few s).

@@ -256,7 +256,8 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
           digests: input.digests.map((d) => ({ route: d.route, messages: JSON.stringify(d.messages) })),
           muteEvents: input.mutes?.events ?? 0,
           lapsedMutes: input.mutes?.lapsed ?? [],
-          toldLapses: input.toldLapses ?? [],
+          // Absent: none told (commit-run.lua reads it as an empty list).
+          toldLapses: input.toldLapses,
           seen: seen.length,
           keep: input.keep ?? DEFAULT_RUNS_KEEP,
           // The records of runs dropped beyond `keep` are named from these (same prefix, so same hash slot).

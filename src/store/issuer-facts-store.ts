@@ -174,7 +174,8 @@ export function createIssuerFactsStore(redis: RedisClient, prefix: string, optio
         }
       }
       await flush();
-      await redis.multi().expire(key, ISSUERS_TTL_SECONDS).set(keys.issuersLatest, run, 'EX', ISSUERS_TTL_SECONDS).exec();
+      // The hash has its TTL from its last write (a run with no account has no hash to give one).
+      await redis.set(keys.issuersLatest, run, 'EX', ISSUERS_TTL_SECONDS);
     },
     forRun: lookup,
     heldForRun: heldLookup,

@@ -171,7 +171,8 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         String(claim.approvalHours * 3_600_000),
       ])) as [string, string?];
       const [verdict, json] = reply;
-      return verdict === 'missing' || json === undefined ? null : { verdict: verdict as ClaimVerdict, record: parse(json) };
+      // The script answers 'missing' alone, every other verdict with the record.
+      return json === undefined ? null : { verdict: verdict as ClaimVerdict, record: parse(json) };
     },
 
     /**
@@ -229,7 +230,7 @@ export function createRevocationStore(redis: RedisClient, prefix: string) {
         at.toISOString(),
         String(at.getTime()),
       ])) as [string, string?];
-      return verdict === 'missing' || json === undefined ? null : { verdict: verdict as 'closed' | 'not-pending', record: parse(json) };
+      return json === undefined ? null : { verdict: verdict as 'closed' | 'not-pending', record: parse(json) };
     },
 
     /**

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import type { AlertState } from '../../src/alerts/plan-alerts.js';
 import { createAlertStateStore } from '../../src/store/alert-state-store.js';
 import { createRunCommitter } from '../../src/store/commit-run.js';
+import { sharedStrings } from '../../src/core/shared-strings.js';
 import { finding } from '../support/findings.js';
 import { commitOf, stateOf, testRedis } from '../support/store-fixtures.js';
 
@@ -100,5 +101,45 @@ describe('alert state store (real Redis)', () => {
     const { client, calls } = watched((scans) => committer.commitRun(commitOf(`r${scans}`, { version: scans, upserts: [states[scans] as AlertState] })));
     expect(await createAlertStateStore(client, p).load()).toEqual({ version: 4, states: new Map(states.slice(0, 4).map((s) => [s.key, s])) });
     expect(calls).toEqual({ hscan: 3, hgetall: 1 });
+  });
+
+  it('scan hands every state over a page at a time, with the version it is of; null when a commit came in during it', async () => {
+    const p = `${prefix}-scan`;
+    const committer = createRunCommitter(redis, p);
+    const all = Array.from({ length: 1_200 }, (_, i) => stateOf(finding(i + 1)));
+    const empty = createAlertStateStore(redis, p);
+    expect(await empty.scan(() => undefined)).toBe(0);
+    await committer.commitRun(commitOf('r1', { upserts: all }));
+    const { client, calls } = watched(() => Promise.resolve());
+    const handed = new Map<string, string>();
+    expect(await createAlertStateStore(client, p).scan((key, json) => handed.set(key, json))).toBe(1);
+    expect(calls.hscan).toBeGreaterThan(1);
+    expect(handed).toEqual(new Map(all.map((s) => [s.key, JSON.stringify(s)])));
+
+    const extra = stateOf(finding(5_000));
+    const moved = watched((scans) => (scans === 1 ? committer.commitRun(commitOf('r2', { version: 1, upserts: [extra] })) : Promise.resolve()));
+    expect(await createAlertStateStore(moved.client, p).scan(() => undefined)).toBeNull();
+  });
+
+  it('getMany answers the states at the keys asked that exist, keyed by their field, and asks nothing for no key', async () => {
+    const p = `${prefix}-many`;
+    const a = stateOf(finding(1));
+    const b = stateOf(finding(2));
+    await redis.hset(`${p}:alerts:findings`, a.key, JSON.stringify(a), b.key, JSON.stringify({ ...b, key: 'elsewhere/2' }));
+    const store = createAlertStateStore(redis, p);
+    expect(await store.getMany([b.key, 'missing/3', a.key], sharedStrings())).toEqual([b, a]);
+    const { client, calls } = watched(() => Promise.resolve());
+    const hmget = { n: 0 };
+    const counting = new Proxy(client, {
+      get(target, prop, receiver) {
+        if (prop === 'hmget') {
+          hmget.n += 1;
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    expect(await createAlertStateStore(counting, p).getMany([], sharedStrings())).toEqual([]);
+    expect(hmget.n).toBe(0);
+    expect(calls.hscan).toBe(0);
   });
 });

@@ -209,5 +209,79 @@ describe('commit of a run (real Redis)', () => {
     await expect(createRunCommitter(lossy, prefix).commitRun(commitOf('lost', { report }))).rejects.toThrow('the staged commit of run lost was incomplete');
     expect(await redis.exists(`${prefix}:alerts:run:lost`)).toBe(0);
     expect(await redis.get(`${prefix}:alerts:version`)).toBeNull();
+    // What was staged is dropped at once, not left to expire (the script leaves an incomplete staging as it is).
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+  });
+
+  it('commits what was staged ahead (states, and findings before the report\'s own) with the rest, and counts what it staged', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const states = createAlertStateStore(redis, prefix);
+    const stage = committer.openStage('r1');
+    expect(stage.run).toBe('r1');
+    expect([stage.staged(), stage.slices()]).toEqual([0, 0]);
+    const early = Array.from({ length: 2_100 }, (_, i) => finding(i + 1));
+    await stage.add(early.map((f) => stateOf(f)));
+    await stage.add([stateOf(early[0] ?? finding(1))]); // the same state again: one field
+    await stage.addFindings(early.slice(0, 1_500));
+    await stage.addFindings(early.slice(1_500));
+    expect([stage.staged(), stage.slices()]).toEqual([2_100, 3]);
+    // Both of the attempt's keys (states, report) expire if it is never committed.
+    const staged = await redis.keys(`${prefix}:alerts:stage*`);
+    expect(staged).toHaveLength(2);
+    for (const key of staged) {
+      expect(key).toContain(stage.attempt);
+      expect(await redis.ttl(key)).toBeGreaterThan(3_500);
+      expect(await redis.ttl(key)).toBeLessThanOrEqual(3_600);
+    }
+    const last = finding(3_000);
+    const input = commitOf('r1', { stage, upserts: [stateOf(last)], report: reportOf('r1', [last]) });
+    expect(await committer.commitRun(input)).toBe('committed');
+    expect((await states.load()).states.size).toBe(2_101);
+    const report = await createRunStore(redis, prefix).getRun('r1');
+    expect(report?.report.findings.map((f) => f.tokenId)).toEqual([...early, last].map((f) => f.tokenId));
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+  });
+
+  it('refuses the staging of another run, naming both, and writes nothing; a discarded staging is gone', async () => {
+    const prefix = fresh();
+    const committer = createRunCommitter(redis, prefix);
+    const stage = committer.openStage('other');
+    await stage.add([stateOf(finding(1))]);
+    await stage.addFindings([finding(1)]);
+    await expect(committer.commitRun(commitOf('r1', { stage }))).rejects.toThrow('the staging of run other cannot commit run r1');
+    expect(await redis.exists(`${prefix}:alerts:run:r1`, `${prefix}:alerts:version`)).toBe(0);
+    expect((await redis.keys(`${prefix}:alerts:stage*`)).length).toBe(2);
+    await stage.discard();
+    expect(await redis.keys(`${prefix}:alerts:stage*`)).toEqual([]);
+    expect(committer.openStage('other').attempt).not.toBe(stage.attempt);
+  });
+
+  it('stages a thousand fields a round trip, and a staging write Redis refuses is an error, never a short count', async () => {
+    const prefix = fresh();
+    let multis = 0;
+    const counting = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop === 'multi') {
+          multis += 1;
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    const committer = createRunCommitter(counting, prefix);
+    await committer.commitRun(commitOf('none'));
+    const without = multis;
+    multis = 0;
+    const upserts = Array.from({ length: 2_500 }, (_, i) => stateOf(finding(i + 1)));
+    expect(await committer.commitRun(commitOf('more', { version: 1, upserts }))).toBe('committed');
+    expect(multis - without).toBe(3); // 2,500 fields: two whole chunks and a last part
+    multis = 0;
+    expect(await committer.commitRun(commitOf('exact', { version: 2, upserts: upserts.slice(0, 2_000) }))).toBe('committed');
+    expect(multis - without).toBe(2); // two whole chunks, no empty third
+
+    const stage = committer.openStage('r1');
+    await redis.set(`${prefix}:alerts:stage:r1:${stage.attempt}`, 'not a hash');
+    await expect(stage.add([stateOf(finding(1))])).rejects.toThrow('WRONGTYPE');
+    expect(stage.staged()).toBe(0);
   });
 });

@@ -139,9 +139,9 @@ describe('issuer facts store (real Redis): a replica holding a run for its token
     const users = Array.from({ length: 1_200 }, (_, i): [number, IssuerFacts] => [i + 1, present(i)]);
     // 1,201 fields and 299 more: 1,500 in all, three whole chunks of 500 and an empty last one.
     const more = Array.from({ length: 298 }, (_, i): [number, IssuerFacts] => [i + 1, present(i)]);
-    const c = countedRedis(redis, ['multi']);
+    const c = countedRedis(redis, ['multi', 'set']);
     await createIssuerFactsStore(c.client, prefix).save('run-10', [account(90, users), account(91, more)]);
-    expect(c.calls()).toBe(4); // three HSETs, then the TTL and `latest`
+    expect(c.calls()).toBe(4); // three HSETs (each with the TTL), then `latest`
     const all = await redis.hgetall(storeKeys(prefix).issuers('run-10'));
     expect(Object.keys(all)).toHaveLength(1_500);
     for (const [clientId, roster] of [[90, users], [91, more]] as const) {
@@ -150,6 +150,40 @@ describe('issuer facts store (real Redis): a replica holding a run for its token
         expect(all[`${clientId}:${userId}`]).toBe(JSON.stringify(facts));
       }
     }
+  });
+});
+
+describe('issuer facts store (real Redis): what outlives the run', () => {
+  it('keeps a run\'s facts and the name of the latest run a day, also after a set; latest is that run, or null', async () => {
+    const p = `${prefix}-latest`;
+    const keys = storeKeys(p);
+    const store = createIssuerFactsStore(redis, p);
+    expect(await store.latest()).toBeNull();
+    await store.save('run-20', [account(120, [[1, present(1)]])]);
+    await store.save('run-21', [account(120, [[1, present(2)]])]);
+    expect(await (await store.latest())?.get(120, 1)).toEqual({ mark: READ, facts: present(2) });
+    const inADay = async (key: string) => {
+      const ttl = await redis.ttl(key);
+      expect([key, ttl > 86_000 && ttl <= 86_400]).toEqual([key, true]);
+    };
+    await inADay(keys.issuersLatest);
+    await inADay(keys.issuers('run-21'));
+    // A run whose accounts were all unreadable has no field: its hash is made by a later set, with the TTL.
+    await store.save('run-22', []);
+    await store.forRun('run-22').set(120, 7, present(3));
+    await inADay(keys.issuers('run-22'));
+    // The TTL with every chunk written, not only at the end (a run job that dies half way).
+    const failingLast = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop === 'set') {
+          // The last step (`latest`) fails: only the chunks' writes land.
+          return () => Promise.reject(new Error('died half way (test)'));
+        }
+        return Reflect.get(target, prop, receiver) as unknown;
+      },
+    });
+    await expect(createIssuerFactsStore(failingLast, p).save('run-23', [account(120, [[1, present(1)]])])).rejects.toThrow('died half way (test)');
+    await inADay(keys.issuers('run-23'));
   });
 });
 

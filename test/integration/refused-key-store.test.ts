@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { createRefusedKeyStore } from '../../src/store/refused-key-store.js';
 import { countedRedis, failingOnce } from '../support/counted-redis.js';
 import { testRedis } from '../support/store-fixtures.js';
+import { storeKeys } from '../../src/store/store-keys.js';
 
 const { redis, prefix } = testRedis();
 afterAll(() => redis.quit());
@@ -63,6 +64,20 @@ describe('refused key store (real Redis): two replicas of one run', () => {
     await createRefusedKeyStore(redis, prefix).forRun('run-5').set('K:3', 'refused');
     expect(await run.get('K:3')).toBe('refused');
     expect(b.reads()).toBe(2);
+    // Even at one instant of the clock: recheckMs 0 never reuses a copy.
+    const c = counted();
+    const still = createRefusedKeyStore(c.client, prefix, { now: () => 42 }).forRun('run-5');
+    expect(await still.get('K:9')).toBeUndefined();
+    await createRefusedKeyStore(redis, prefix).forRun('run-5').set('K:9', 'refused');
+    expect(await still.get('K:9')).toBe('refused');
+    expect(c.reads()).toBe(2);
+  });
+
+  it("keeps a run's refusals in Redis a day, long past the run's token jobs, not for ever", async () => {
+    await createRefusedKeyStore(redis, prefix).forRun('run-8').set('K:6', 'refused');
+    const ttl = await redis.ttl(storeKeys(prefix).refused('run-8'));
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
   });
 
   it('a failed read is not joined: the next token job reads again at once, within recheckMs', async () => {
