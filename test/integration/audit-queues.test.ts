@@ -1,21 +1,15 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Queue, type Job } from 'bullmq';
 import { StateConflictError } from '../../src/core/errors.js';
 import { createAuditQueues } from '../../src/store/audit-queues.js';
 import { GATES_QUEUE, RUNS_QUEUE, SCHEDULER_ID, SWEEP_SCHEDULER_ID, TOKENS_QUEUE, gateJobId, reportJobId, tokenJobId } from '../../src/store/job-catalogue.js';
-import { testRedis } from '../support/store-fixtures.js';
+import { closeAfterAll, testRedis } from '../support/store-fixtures.js';
 import { tokenRef } from '../support/tokens.js';
 
 // What the queues add, read back from Redis with BullMQ's own Queue: the job names, data and options every
 // worker relies on (attempts, back-off, what is kept), in process so that a change to them is seen here.
 const { redis, prefix: base } = testRedis();
-const closers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const close of closers.reverse()) {
-    await close();
-  }
-  await redis.quit();
-});
+const closers = closeAfterAll(redis);
 
 let n = 0;
 function setUp(options: Parameters<typeof createAuditQueues>[2] = {}) {

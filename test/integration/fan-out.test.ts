@@ -1,22 +1,16 @@
-import { afterAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { createAuditQueues } from '../../src/store/audit-queues.js';
 import { RUNS_QUEUE, TOKENS_QUEUE, reportJobId } from '../../src/store/job-catalogue.js';
 import { tokenRef } from '../support/tokens.js';
 import type { TokenRef } from '../../src/core/token-ref.js';
-import { testRedis } from '../support/store-fixtures.js';
+import { closeAfterAll, testRedis } from '../support/store-fixtures.js';
 import { until } from '../support/worker-process.js';
 
 // The run job's fan-out in chunks behind a gate (issue 22), on a real Redis with BullMQ's own worker taking the
 // token jobs: chunks of 2 here, so 5 tokens make 3 chunks.
 const { redis, prefix: base } = testRedis();
-const closers: (() => Promise<unknown>)[] = [];
-afterAll(async () => {
-  for (const close of closers.reverse()) {
-    await close();
-  }
-  await redis.quit();
-});
+const closers = closeAfterAll(redis);
 
 const ref = (tokenId: number): TokenRef => tokenRef(456, tokenId);
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterAll } from '@jest/globals';
 import { Redis } from 'ioredis';
 import type { RedisClient } from '../../src/store/redis-connection.js';
 import { stateKey, type AlertState } from '../../src/alerts/plan-alerts.js';
@@ -14,6 +15,21 @@ export function testRedis(): { redis: Redis; prefix: string } {
     throw new Error('REDIS_URL is not set: the Jest global setup starts redis-server');
   }
   return { redis: new Redis(url, { maxRetriesPerRequest: null }), prefix: `s${randomUUID().slice(0, 8)}` };
+}
+
+/**
+ * What a test file opens beside `redis` (queues, workers), closed after its tests, the last opened first, and then
+ * `redis`: push a close as each thing is opened.
+ */
+export function closeAfterAll(redis: Redis): (() => Promise<unknown>)[] {
+  const closers: (() => Promise<unknown>)[] = [];
+  afterAll(async () => {
+    for (const close of closers.reverse()) {
+      await close();
+    }
+    await redis.quit();
+  });
+  return closers;
 }
 
 export const stateOf = (finding: Finding, notified: string | null = null): AlertState => ({
