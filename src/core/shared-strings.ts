@@ -20,22 +20,29 @@ export interface SharedStrings {
   /** Distinct texts held. */
   readonly size: () => number;
   /**
-   * Forgets the findings given so far (their texts stay): for a reader a page at a time, whose findings of one
-   * page are not met again; else the pool would hold every finding of the run.
+   * Forgets the findings given so far, and their token's own texts (its created, last-used and expiry instants),
+   * which no other token shares: for a reader a page at a time, whose findings of one page are not met again;
+   * else the pool would hold every finding of the run, and three texts for each. The texts findings share (rule,
+   * account, role, issuer, message...) stay.
    */
   readonly forget: () => void;
 }
 
 export function sharedStrings(): SharedStrings {
   const pool = new Map<string, string>();
-  const text = <T extends string | null | undefined>(value: T): T => {
+  // A token's instants, to the second or finer: shared by its own findings (and a state's copy of one), held
+  // until the next forget. Kept with the run's texts, a quiet run at 100,000 tokens held 90,000 of them to the end.
+  const tokens = new Map<string, string>();
+  const inPool = (into: Map<string, string>) => <T extends string | null | undefined>(value: T): T => {
     if (typeof value !== 'string') {
       return value;
     }
-    const held = pool.get(value) ?? value;
-    pool.set(value, held);
+    const held = into.get(value) ?? value;
+    into.set(value, held);
     return held as T;
   };
+  const text = inPool(pool);
+  const instant = inPool(tokens);
   const seen = new Map<string, Finding>();
   const finding = (f: Finding): Finding => {
     const copy = texts(f);
@@ -54,14 +61,22 @@ export function sharedStrings(): SharedStrings {
     role: text(f.role),
     owner: text(f.owner),
     issuer: f.issuer === null ? null : { ...f.issuer, name: text(f.issuer.name), email: text(f.issuer.email) },
-    created: text(f.created),
-    lastUsage: text(f.lastUsage),
-    expDate: text(f.expDate),
+    created: instant(f.created),
+    lastUsage: instant(f.lastUsage),
+    expDate: instant(f.expDate),
     message: text(f.message),
     remediation: text(f.remediation),
     muteReason: text(f.muteReason),
   });
-  return { text, finding, size: () => pool.size, forget: () => seen.clear() };
+  return {
+    text,
+    finding,
+    size: () => pool.size + tokens.size,
+    forget: () => {
+      seen.clear();
+      tokens.clear();
+    },
+  };
 }
 
 /**

@@ -91,4 +91,28 @@ describe('sharedStrings', () => {
     expect(shared.size()).toBe(texts);
     expect(shared.finding(finding(7))).toBe(again);
   });
+
+  it("forgets a token's own instants with its page, and keeps the texts findings share", () => {
+    const shared = sharedStrings();
+    // Each token its own created, last-used and expiry instants, as Gcore's are: 3 texts a token.
+    const at = (i: number) => ({
+      created: new Date(Date.UTC(2025, 0, 1, 0, 0, i)).toISOString(),
+      lastUsage: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      expDate: new Date(Date.UTC(2027, 0, 1, 0, 0, i)).toISOString(),
+    });
+    const sharedTexts = 8; // rule, severity, role, owner, issuer name and email, message, remediation
+    for (let page = 0; page < 10; page += 1) {
+      for (let i = page * 100; i < (page + 1) * 100; i += 1) {
+        shared.finding(finding(i + 1, 'stale', 'medium', at(i)));
+      }
+      expect(shared.size()).toBe(sharedTexts + 300);
+      shared.forget();
+      expect(shared.size()).toBe(sharedTexts);
+    }
+    // Within a page, one copy of an instant for all the findings that carry it.
+    const [a, b] = [finding(1, 'stale', 'medium', at(5)), finding(1, 'never-expiring', 'medium', at(5))];
+    shared.finding(a);
+    shared.finding(b);
+    expect(shared.size()).toBe(sharedTexts + 1 + 3); // the second rule's name, and the three instants once
+  });
 });
