@@ -14,9 +14,10 @@ if (!v8Options.includes('heap-growing-percent')) {
 // scavenging: `audit`'s garbage is requests' and answers', dead by the next scavenge, so bigger ones only
 // hold more of it. Kept at their first size (a growth factor of 1, read by V8 each time it would grow them,
 // so it can be set here, unlike --max-semi-space-size): peak RSS 210 -> 182 MB at 100,000 tokens, 121 -> 97 MB
-// at 2,000, the same CPU (`npm run bench`, README "Performance"). Only `audit`: the worker's figures are
-// measured apart. NODE_OPTIONS may set another.
-if (process.argv[2] === 'audit' && !v8Options.includes('semi-space')) {
+// at 2,000, the same CPU (`npm run bench`, README "Performance"). The worker too: its pages of results and of
+// alert states are read small enough to die young in them, and its quiet run then needs about as much memory at
+// 100,000 tokens as at 20,000 (README "Performance"). NODE_OPTIONS may set another.
+if ((process.argv[2] === 'audit' || process.argv[2] === 'worker') && !v8Options.includes('semi-space')) {
   setFlagsFromString('--semi-space-growth-factor=1');
 }
 

@@ -7,8 +7,12 @@ import { tokenIdSet } from '../core/token-id-set.js';
 import type { Finding } from '../core/finding.js';
 import type { StateFindings } from './state-findings.js';
 
-/** Results read per page when the caller names none: a page is parsed, folded and dropped before the next. */
-export const RESULT_PAGE_SIZE = 500;
+/**
+ * Results read per page when the caller names none: a page is parsed, folded and dropped before the next. Small
+ * enough that a page and what is parsed of it fit the worker's young generation (1 MB semi-spaces, main.ts) and
+ * die there; pages of 500 outlived their scavenge, and the old generation grew with the tokens read.
+ */
+export const RESULT_PAGE_SIZE = 100;
 
 /** What a run's report, plan and commit need of its token results; it grows with the findings, not the tokens. */
 export interface RunResults {
