@@ -15,15 +15,24 @@ export const BIG_ACCOUNT_ID = 90_001;
  */
 export function benchToken(clientId: number, index: number): Record<string, unknown> {
   const id = clientId * 1000 + index;
+  // Each token its own instants, as Gcore's are (to the microsecond): within the same day as before, so every
+  // rule decides as it did; a run's memory must not depend on texts every token shares.
+  const at = (day: string, gcoreFormat = false) => {
+    const seconds = id % 86_400;
+    const time = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60].map((n) => String(n).padStart(2, '0')).join(':');
+    const micros = String(Math.floor(id / 86_400) % 1_000_000).padStart(6, '0');
+    return gcoreFormat ? `${day} ${time}+00:00` : `${day}T${time}.${micros}Z`;
+  };
+  const own = { created: at('2026-09-01'), last_usage: at('2026-11-28'), exp_date: at('2027-06-01') };
   switch (index % 10) {
     case 0:
-      return gcoreToken(id, { exp_date: null, client_user: { ...issuer(clientId), role: { id: 1, name: 'Administrators' } } }, clientId);
+      return gcoreToken(id, { ...own, exp_date: null, client_user: { ...issuer(clientId), role: { id: 1, name: 'Administrators' } } }, clientId);
     case 1:
-      return gcoreToken(id, { last_usage: '2026-03-01T00:00:00.000000Z', client_user: issuer(clientId) }, clientId);
+      return gcoreToken(id, { ...own, last_usage: at('2026-03-01'), client_user: issuer(clientId) }, clientId);
     case 2:
-      return gcoreToken(id, { last_usage: null, created: '2026-06-01 00:00:00+00:00', client_user: issuer(clientId) }, clientId);
+      return gcoreToken(id, { ...own, last_usage: null, created: at('2026-06-01', true), client_user: issuer(clientId) }, clientId);
     default:
-      return gcoreToken(id, { name: `service-${id}`, client_user: issuer(clientId) }, clientId);
+      return gcoreToken(id, { ...own, name: `service-${id}`, client_user: issuer(clientId) }, clientId);
   }
 }
 
