@@ -22,7 +22,7 @@ export interface SharedStrings {
   /**
    * Forgets the findings given so far, and their token's own texts (its created, last-used and expiry instants),
    * which no other token shares: for a reader a page at a time, whose findings of one page are not met again;
-   * else the pool would hold every finding of the run, and three texts for each. The texts findings share (rule,
+   * else the pool would hold every finding of the run, and two or three texts for each. The texts findings share (rule,
    * account, role, issuer, message...) stay.
    */
   readonly forget: () => void;
@@ -31,7 +31,8 @@ export interface SharedStrings {
 export function sharedStrings(): SharedStrings {
   const pool = new Map<string, string>();
   // A token's instants, to the second or finer: shared by its own findings (and a state's copy of one), held
-  // until the next forget. Kept with the run's texts, a quiet run at 100,000 tokens held 90,000 of them to the end.
+  // until the next forget. Kept with the run's texts, a quiet run at 100,000 tokens held about 70,000 of them to
+  // its end.
   const tokens = new Map<string, string>();
   const inPool = (into: Map<string, string>) => <T extends string | null | undefined>(value: T): T => {
     if (typeof value !== 'string') {
