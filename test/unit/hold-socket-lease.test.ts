@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
 import { holdSocketLease } from '../../src/app/slack-actions/hold-socket-lease.js';
 import type { SocketLeaseStore } from '../../src/store/socket-lease-store.js';
+import { withTimeout } from '../../src/core/with-timeout.js';
 
 const TIMINGS = { ttlMs: 100, renewMs: 20, retryMs: 10 };
 
@@ -34,8 +35,12 @@ function hold(lease: SocketLeaseStore, clock: { t: number }) {
   return { holder, lostAt };
 }
 
+// The bound's timer is cleared once the promise settles: left pending, it held Jest's worker open for 3 s after
+// the file ("A worker process has failed to exit gracefully").
 const bounded = <T>(p: Promise<T>) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('onLost never came')), 3000))]);
+  withTimeout(p, 3000, () => {
+    throw new Error('onLost never came');
+  });
 
 describe('holdSocketLease', () => {
   it('lets the lease go before it can run out when Redis does not answer the renewals', async () => {
