@@ -76,6 +76,28 @@ describe('revocation store (real Redis)', () => {
     expect(await store.counts()).toEqual(new Map([['lapsed', 1]]));
   });
 
+  it('counts only the lapses it marked: a request another process cancelled after the listing is left cancelled, not counted', async () => {
+    const prefix = fresh();
+    const other = createRevocationStore(redis, prefix);
+    // Another process cancels r-raced between lapseDue's listing and its close.
+    const racing = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'hgetall') {
+          return Reflect.get(target, prop, receiver) as unknown;
+        }
+        return async (key: string) => {
+          const all = await target.hgetall(key);
+          await other.close('r-raced', 'cancelled', 'bob', 'cancelled', now);
+          return all;
+        };
+      },
+    });
+    await other.add(request('r-raced', 1, 80));
+    await other.add(request('r-old', 2, 73));
+    expect(await createRevocationStore(racing, prefix).lapseDue(now, 72)).toBe(1);
+    expect((await other.list()).map((r) => [r.id, r.status])).toEqual([['r-raced', 'cancelled'], ['r-old', 'lapsed']]);
+  });
+
   it('lists the untold endings oldest request first, none when there are none, and skips a record gone', async () => {
     const prefix = fresh();
     const store = createRevocationStore(redis, prefix);
