@@ -126,13 +126,13 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
    * (30,000 new findings, about 27 MB of JSON) and the seen ids of a large estate are never all held as text at
    * once. HSET answers how many of its fields are new, so the count is of fields, as HLEN will count them.
    */
-  async function stageFields(stage: string, run: string, fields: Iterable<[string, string]>): Promise<number> {
+  async function stageFields(stage: string, fields: Iterable<[string, string]>): Promise<number> {
     let staged = 0;
     let chunk: Record<string, string> = {};
     let n = 0;
     const flush = async () => {
-      const replies = await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec();
-      const [error, added] = replies?.[0] ?? [new Error(`staging run ${run} was aborted`), 0];
+      // exec() answers null only for a transaction aborted by WATCH, which staging never uses.
+      const [[error, added]] = (await redis.multi().hset(stage, chunk).expire(stage, STAGE_TTL_SECONDS).exec()) as [[Error | null, unknown]];
       if (error) {
         throw error;
       }
@@ -163,7 +163,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
         run,
         attempt,
         add: async (upserts) => {
-          staged += await stageFields(keys.stage(run, attempt), run, stagedFields(upserts, [], []));
+          staged += await stageFields(keys.stage(run, attempt), stagedFields(upserts, [], []));
         },
         addFindings: async (findings) => {
           for (const [field, value] of findingSlices(findings, slices)) {
@@ -189,7 +189,7 @@ export function createRunCommitter(redis: RedisClient, prefix: string) {
       const stageRun = keys.stageRun(input.run, attempt);
       const seen = [...(input.seen ?? [])];
       try {
-        const staged = (input.stage?.staged() ?? 0) + (await stageFields(stage, input.run, stagedFields(input.upserts, input.resolvedIds, seen)));
+        const staged = (input.stage?.staged() ?? 0) + (await stageFields(stage, stagedFields(input.upserts, input.resolvedIds, seen)));
         // What `runs` and `report` read beside the report: the trigger, the counts, each route's digest size.
         const record = {
           // The report's head alone, so listing runs never reads whole reports (megabytes on a large estate).

@@ -167,6 +167,29 @@ describe('commit of a run (real Redis)', () => {
     expect(await redis.smembers(seenKey(789))).toEqual(['0']);
   });
 
+  it('stages each change as commit-run.lua reads it: a state as its JSON, a deletion and a seen change by name alone', async () => {
+    const prefix = fresh();
+    // The staged changes as the script finds them, read just before it runs.
+    let staged: Record<string, string> = {};
+    const peeking = new Proxy(redis, {
+      get(target, prop, receiver) {
+        if (prop !== 'call') {
+          return Reflect.get(target, prop, receiver) as unknown;
+        }
+        return async (...args: Parameters<typeof target.call>) => {
+          const [key] = await target.keys(`${prefix}:alerts:stage:*`);
+          staged = key === undefined ? {} : await target.hgetall(key);
+          return target.call(...args);
+        };
+      },
+    });
+    const state = stateOf(finding(101));
+    const input = commitOf('r1', { upserts: [state], resolvedIds: ['gone-id'], seen: new Map([[456, { present: [7], gone: [8] }]]) });
+    expect(await createRunCommitter(peeking, prefix).commitRun(input)).toBe('committed');
+    // Empty values: an estate's worth of seen ids stages its names and nothing more.
+    expect(staged).toEqual({ [`u:${state.key}`]: JSON.stringify(state), 'd:gone-id': '', 's:1:7': '', 'g:1:8': '' });
+  });
+
   it('stages seen ids in chunks like the states: 30,000 ids of one account land whole', async () => {
     const prefix = fresh();
     const ids = Array.from({ length: 30_000 }, (_, i) => i + 1);
