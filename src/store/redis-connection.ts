@@ -55,7 +55,8 @@ function parseClusterNodes(value: string): RedisNode[] {
         // By its place, never its text: environment values are not printed back.
         throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...]; node ${i + 1} is not one`);
       }
-      return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+      // The pattern lets brackets only around an IPv6 address: dropping every one unwraps it.
+      return { host: m[1]!.replace(/[[\]]/g, ''), port };
     });
 }
 
@@ -80,7 +81,7 @@ function redisUrlOf(env: NodeJS.ProcessEnv): string {
 export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
   const redisUrl = redisUrlOf(env);
   const clusterNodes = env.REDIS_CLUSTER_NODES ? parseClusterNodes(env.REDIS_CLUSTER_NODES) : [];
-  if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' && clusterNodes.length === 0) {
+  if (env.REDIS_CLUSTER_NODES && clusterNodes.length === 0) {
     throw new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...], got no node');
   }
   const prefix = env.QUEUE_PREFIX || (clusterNodes.length > 0 ? DEFAULT_CLUSTER_PREFIX : DEFAULT_QUEUE_PREFIX);
@@ -110,8 +111,9 @@ const retryStrategy = (times: number) => Math.min(100 * 2 ** times, 2000);
 
 function nodeOptions(endpoint: RedisEndpoint, tlsCa: string | undefined): RedisOptions {
   return {
-    ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
-    ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
+    // Unset, ioredis fills in its own defaults (an undefined option counts as not given).
+    username: endpoint.username,
+    password: endpoint.password,
     ...(endpoint.tls ? { tls: tlsCa === undefined ? {} : { ca: [tlsCa] } } : {}),
     // BullMQ: commands wait for a reconnection instead of failing after 20 retries (workers need this).
     maxRetriesPerRequest: null,

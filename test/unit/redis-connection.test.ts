@@ -54,7 +54,8 @@ describe('createRedisClient', () => {
       c.on('error', () => undefined);
       c.disconnect();
     }
-    expect((plain as Redis).options).toMatchObject({ tls: {}, username: 'alice', password: 'pw' });
+    expect((plain as Redis).options).toMatchObject({ username: 'alice', password: 'pw' });
+    expect((plain as Redis).options.tls).toEqual({}); // the system's CAs alone: no `ca` key, not even an empty one
     expect((withCa as Redis).options.tls).toEqual({ ca: ['PEM'] });
   });
 
