@@ -160,7 +160,18 @@ describe('the audit queues (real Redis)', () => {
 
   it('a run whose report job was removed meanwhile cannot be closed: a state conflict, so the retry starts afresh', async () => {
     const { queues } = setUp();
+    await expect(queues.closeRunFlow('gone', { accounts: [] })).rejects.toThrow(
+      new StateConflictError('the report job of gone is gone: it was removed while its run was being fanned out'),
+    );
     await expect(queues.closeRunFlow('gone', { accounts: [] })).rejects.toBeInstanceOf(StateConflictError);
+  });
+
+  it('close() closes every queue it opened', async () => {
+    const { queues } = setUp();
+    expect([queues.runs.closing, queues.tokens.closing]).toEqual([undefined, undefined]);
+    await queues.close();
+    expect(queues.runs.closing).toBeInstanceOf(Promise);
+    expect(queues.tokens.closing).toBeInstanceOf(Promise);
   });
 
   it("hands the queues' errors to onError; keeps their event streams short", () => {
