@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from '../../src/core/errors.js';
@@ -224,6 +224,36 @@ describe('connectRedis', () => {
   it('no answer within timeoutMs: RedisUnavailableError, and the client is let go', async () => {
     const error = await connectRedis({ REDIS_URL: `redis://127.0.0.1:${port}` }, createLogger({ level: 'silent' }), { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisUnavailableError);
+  });
+
+  it('close() ends the client once Redis has answered', async () => {
+    // Just enough of Redis for a connection, each command answered in turn: CLIENT SETINFO, the ready check's
+    // INFO, the probe's EXISTS, QUIT.
+    const replies: Record<string, string> = { info: '$11\r\nloading:0\r\n\r\n', exists: ':0\r\n' };
+    const seen: string[] = [];
+    const sockets: Socket[] = [];
+    const fake = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', (data) => {
+        for (const [, command] of data.toString().matchAll(/\*\d+\r\n\$\d+\r\n(\w+)\r\n/g)) {
+          seen.push(command!.toLowerCase());
+          socket.write(replies[command!.toLowerCase()] ?? '+OK\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const connection = await connectRedis({ REDIS_URL: `redis://127.0.0.1:${(fake.address() as { port: number }).port}` }, createLogger({ level: 'silent' }), { timeoutMs: 60_000 });
+      expect(connection.client.status).toBe('ready');
+      const ended = once(connection.client, 'end');
+      await connection.close();
+      expect(seen.at(-1)).toBe('quit'); // said before the socket goes
+      await ended;
+      expect(connection.client.status).toBe('end');
+    } finally {
+      sockets.forEach((socket) => socket.destroy()); // a client left open must not keep the server up
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
   });
 
   it('a bad REDIS_URL is a usage error before any connection', async () => {
