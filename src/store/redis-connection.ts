@@ -180,7 +180,8 @@ export async function waitForRedis(
   settings: Pick<RedisSettings, 'redisUrl' | 'clusterNodes' | 'prefix'>,
   wait: number | WaitOptions,
 ): Promise<void> {
-  const { timeoutMs, refusalsFinal } = typeof wait === 'number' ? { timeoutMs: wait, refusalsFinal: undefined } : wait;
+  // Without refusalsFinal no count of refusals is final.
+  const { timeoutMs, refusalsFinal = Infinity } = typeof wait === 'number' ? { timeoutMs: wait } : wait;
   let lastError: unknown;
   let refusals = 0;
   let fail: (error: unknown) => void = () => undefined;
@@ -189,7 +190,7 @@ export async function waitForRedis(
   const onError = (error: unknown) => {
     lastError = error;
     refusals = isRefusedRedisError(error) ? refusals + 1 : 0;
-    if (isPermanentRedisError(error) || (refusalsFinal !== undefined && refusals >= refusalsFinal)) {
+    if (isPermanentRedisError(error) || refusals >= refusalsFinal) {
       fail(error);
     }
   };
@@ -204,8 +205,9 @@ export async function waitForRedis(
     },
   );
   try {
-    const outcome = await withTimeout(Promise.race([answered, failed]), timeoutMs, () => 'timeout' as const).catch(() => false as const);
-    if (outcome === true) {
+    // Answered, or not: in time and without a final error. Only what went wrong is said, from lastError.
+    const outcome = await withTimeout(Promise.race([answered, failed]), timeoutMs, () => false).catch(() => false);
+    if (outcome) {
       return;
     }
     const why = lastError === undefined ? `no answer within ${timeoutMs / 1000} s` : describeRedisError(lastError, settings.redisUrl);

@@ -130,10 +130,14 @@ describe('waitForRedis', () => {
 
   it('without refusalsFinal (the worker) refusals are waited out; the last error is said when the time is up', async () => {
     const { client, emitter } = fakeClient(never);
-    const waiting = waitForRedis(client, SINGLE, 30);
+    const waiting = waitForRedis(client, SINGLE, 500);
     for (let i = 0; i < 5; i += 1) {
       emitter.emit('error', refused());
     }
+    let settled = false;
+    void waiting.catch(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve)); // every promise callback already due has run
+    expect(settled).toBe(false); // five refusals, none final
     emitter.emit('error', reset());
     const error = await waiting.catch((x: unknown) => x);
     expect((error as Error).message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390\/3 \(REDIS_URL\): .*ECONNRESET/);
