@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { RedisClient } from './redis-connection.js';
-import { RedisUnavailableError, StateConflictError } from '../core/errors.js';
+import { StateConflictError } from '../core/errors.js';
 import type { Config } from '../config/config.js';
 import type { AccountResult } from '../core/report.js';
 import type { TokenRef } from '../core/token-ref.js';
@@ -187,21 +187,19 @@ export function createAuditQueues(
         const refs = allRefs.slice(start, start + chunk);
         const keys = refs.map((ref) => `${prefix}:${TOKENS_QUEUE}:${tokenJobId(head.runKey, ref)}`);
         // One MULTI: a child moves from pending to processed (or failed) atomically, so it is seen in one of them.
+        // exec() answers null only for a transaction aborted by WATCH, and nothing is watched here.
         const replies = await connection
           .multi()
           .smismember(`${parentKey}:dependencies`, ...keys)
           .hmget(`${parentKey}:processed`, ...keys)
           .hmget(`${parentKey}:failed`, ...keys)
           .exec();
-        const [pending, processed, failed] = (replies ?? []).map(([error, value]) => {
+        const [pending, processed, failed] = replies!.map(([error, value]) => {
           if (error) {
             throw error;
           }
           return value as unknown[];
-        });
-        if (!pending || !processed || !failed) {
-          throw new RedisUnavailableError(`reading the children of ${reportId} was aborted`);
-        }
+        }) as [unknown[], unknown[], unknown[]];
         const fresh = refs.filter((_, i) => pending[i] === 0 && processed[i] === null && failed[i] === null);
         await tokens.addBulk(
           fresh.map((ref) => ({

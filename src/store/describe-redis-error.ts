@@ -29,7 +29,7 @@ export function isRefusedRedisError(error: unknown): boolean {
  * where a server or proxy echoes it back.
  */
 export function describeRedisError(error: unknown, redisUrl: string): string {
-  const message = messageOf(error).split('\n')[0] ?? '';
+  const message = messageOf(error).split('\n')[0]!; // split always gives a first element
   const code = codeOf(error);
   let line: string;
   if (/^WRONGPASS\b/.test(message) || /invalid (username-password|password)/i.test(message)) {

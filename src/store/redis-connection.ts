@@ -55,7 +55,8 @@ function parseClusterNodes(value: string): RedisNode[] {
         // By its place, never its text: environment values are not printed back.
         throw new UsageError(`REDIS_CLUSTER_NODES: expected host:port[,host:port...]; node ${i + 1} is not one`);
       }
-      return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+      // The pattern lets brackets only around an IPv6 address: dropping every one unwraps it.
+      return { host: m[1]!.replace(/[[\]]/g, ''), port };
     });
 }
 
@@ -80,7 +81,7 @@ function redisUrlOf(env: NodeJS.ProcessEnv): string {
 export function queueSettings(env: NodeJS.ProcessEnv): RedisSettings {
   const redisUrl = redisUrlOf(env);
   const clusterNodes = env.REDIS_CLUSTER_NODES ? parseClusterNodes(env.REDIS_CLUSTER_NODES) : [];
-  if (env.REDIS_CLUSTER_NODES !== undefined && env.REDIS_CLUSTER_NODES !== '' && clusterNodes.length === 0) {
+  if (env.REDIS_CLUSTER_NODES && clusterNodes.length === 0) {
     throw new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...], got no node');
   }
   const prefix = env.QUEUE_PREFIX || (clusterNodes.length > 0 ? DEFAULT_CLUSTER_PREFIX : DEFAULT_QUEUE_PREFIX);
@@ -110,8 +111,9 @@ const retryStrategy = (times: number) => Math.min(100 * 2 ** times, 2000);
 
 function nodeOptions(endpoint: RedisEndpoint, tlsCa: string | undefined): RedisOptions {
   return {
-    ...(endpoint.username === undefined ? {} : { username: endpoint.username }),
-    ...(endpoint.password === undefined ? {} : { password: endpoint.password }),
+    // Unset, ioredis fills in its own defaults (an undefined option counts as not given).
+    username: endpoint.username,
+    password: endpoint.password,
     ...(endpoint.tls ? { tls: tlsCa === undefined ? {} : { ca: [tlsCa] } } : {}),
     // BullMQ: commands wait for a reconnection instead of failing after 20 retries (workers need this).
     maxRetriesPerRequest: null,
@@ -178,7 +180,8 @@ export async function waitForRedis(
   settings: Pick<RedisSettings, 'redisUrl' | 'clusterNodes' | 'prefix'>,
   wait: number | WaitOptions,
 ): Promise<void> {
-  const { timeoutMs, refusalsFinal } = typeof wait === 'number' ? { timeoutMs: wait, refusalsFinal: undefined } : wait;
+  // Without refusalsFinal no count of refusals is final.
+  const { timeoutMs, refusalsFinal = Infinity } = typeof wait === 'number' ? { timeoutMs: wait } : wait;
   let lastError: unknown;
   let refusals = 0;
   let fail: (error: unknown) => void = () => undefined;
@@ -187,7 +190,7 @@ export async function waitForRedis(
   const onError = (error: unknown) => {
     lastError = error;
     refusals = isRefusedRedisError(error) ? refusals + 1 : 0;
-    if (isPermanentRedisError(error) || (refusalsFinal !== undefined && refusals >= refusalsFinal)) {
+    if (isPermanentRedisError(error) || refusals >= refusalsFinal) {
       fail(error);
     }
   };
@@ -202,8 +205,9 @@ export async function waitForRedis(
     },
   );
   try {
-    const outcome = await withTimeout(Promise.race([answered, failed]), timeoutMs, () => 'timeout' as const).catch(() => false as const);
-    if (outcome === true) {
+    // Answered, or not: in time and without a final error. Only what went wrong is said, from lastError.
+    const outcome = await withTimeout(Promise.race([answered, failed]), timeoutMs, () => false).catch(() => false);
+    if (outcome) {
       return;
     }
     const why = lastError === undefined ? `no answer within ${timeoutMs / 1000} s` : describeRedisError(lastError, settings.redisUrl);

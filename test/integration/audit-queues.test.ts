@@ -135,9 +135,43 @@ describe('the audit queues (real Redis)', () => {
     expect(Object.keys((await other.runs.getJob(reportJobId('r1')))?.data ?? {})).not.toContain('listed');
   });
 
+  it('a token job the report already counts as processed or failed is not added again (its job is gone once done)', async () => {
+    const { queues, prefix } = setUp();
+    await queues.openRunFlow(head);
+    const refs = [1, 2, 3].map((id) => tokenRef(456, id));
+    const key = (i: number) => `${prefix}:${TOKENS_QUEUE}:${tokenJobId('r1', refs[i]!)}`;
+    const parentKey = `${prefix}:${RUNS_QUEUE}:${reportJobId('r1')}`;
+    // As BullMQ leaves it once the first finished and the second failed for good, each job removed.
+    await redis.hset(`${parentKey}:processed`, key(0), '{}');
+    await redis.hset(`${parentKey}:failed`, key(1), 'gone');
+    expect(await queues.addTokenJobs(head, refs)).toBe(1);
+    expect(await queues.tokens.getJob(tokenJobId('r1', refs[0]!))).toBeUndefined();
+    expect(await queues.tokens.getJob(tokenJobId('r1', refs[1]!))).toBeUndefined();
+    expect((await queues.tokens.getJob(tokenJobId('r1', refs[2]!)))?.name).toBe('token');
+  });
+
+  it("the children read fails: Redis's error, no token job added", async () => {
+    const { queues, prefix } = setUp();
+    await queues.openRunFlow(head);
+    await redis.set(`${prefix}:${RUNS_QUEUE}:${reportJobId('r1')}:processed`, 'not a hash');
+    await expect(queues.addTokenJobs(head, [tokenRef(456, 1)])).rejects.toThrow(/^WRONGTYPE/);
+    expect(await queues.tokens.getJob(tokenJobId('r1', tokenRef(456, 1)))).toBeUndefined();
+  });
+
   it('a run whose report job was removed meanwhile cannot be closed: a state conflict, so the retry starts afresh', async () => {
     const { queues } = setUp();
+    await expect(queues.closeRunFlow('gone', { accounts: [] })).rejects.toThrow(
+      new StateConflictError('the report job of gone is gone: it was removed while its run was being fanned out'),
+    );
     await expect(queues.closeRunFlow('gone', { accounts: [] })).rejects.toBeInstanceOf(StateConflictError);
+  });
+
+  it('close() closes every queue it opened', async () => {
+    const { queues } = setUp();
+    expect([queues.runs.closing, queues.tokens.closing]).toEqual([undefined, undefined]);
+    await queues.close();
+    expect(queues.runs.closing).toBeInstanceOf(Promise);
+    expect(queues.tokens.closing).toBeInstanceOf(Promise);
   });
 
   it("hands the queues' errors to onError; keeps their event streams short", () => {

@@ -1,5 +1,5 @@
-import { EventEmitter } from 'node:events';
-import { createServer, type Server } from 'node:net';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
 import { RedisUnavailableError } from '../../src/core/errors.js';
@@ -54,7 +54,8 @@ describe('createRedisClient', () => {
       c.on('error', () => undefined);
       c.disconnect();
     }
-    expect((plain as Redis).options).toMatchObject({ tls: {}, username: 'alice', password: 'pw' });
+    expect((plain as Redis).options).toMatchObject({ username: 'alice', password: 'pw' });
+    expect((plain as Redis).options.tls).toEqual({}); // the system's CAs alone: no `ca` key, not even an empty one
     expect((withCa as Redis).options.tls).toEqual({ ca: ['PEM'] });
   });
 
@@ -129,10 +130,14 @@ describe('waitForRedis', () => {
 
   it('without refusalsFinal (the worker) refusals are waited out; the last error is said when the time is up', async () => {
     const { client, emitter } = fakeClient(never);
-    const waiting = waitForRedis(client, SINGLE, 30);
+    const waiting = waitForRedis(client, SINGLE, 500);
     for (let i = 0; i < 5; i += 1) {
       emitter.emit('error', refused());
     }
+    let settled = false;
+    void waiting.catch(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve)); // every promise callback already due has run
+    expect(settled).toBe(false); // five refusals, none final
     emitter.emit('error', reset());
     const error = await waiting.catch((x: unknown) => x);
     expect((error as Error).message).toMatch(/^Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:6390\/3 \(REDIS_URL\): .*ECONNRESET/);
@@ -223,6 +228,36 @@ describe('connectRedis', () => {
   it('no answer within timeoutMs: RedisUnavailableError, and the client is let go', async () => {
     const error = await connectRedis({ REDIS_URL: `redis://127.0.0.1:${port}` }, createLogger({ level: 'silent' }), { timeoutMs: 50 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RedisUnavailableError);
+  });
+
+  it('close() ends the client once Redis has answered', async () => {
+    // Just enough of Redis for a connection, each command answered in turn: CLIENT SETINFO, the ready check's
+    // INFO, the probe's EXISTS, QUIT.
+    const replies: Record<string, string> = { info: '$11\r\nloading:0\r\n\r\n', exists: ':0\r\n' };
+    const seen: string[] = [];
+    const sockets: Socket[] = [];
+    const fake = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('data', (data) => {
+        for (const [, command] of data.toString().matchAll(/\*\d+\r\n\$\d+\r\n(\w+)\r\n/g)) {
+          seen.push(command!.toLowerCase());
+          socket.write(replies[command!.toLowerCase()] ?? '+OK\r\n');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    try {
+      const connection = await connectRedis({ REDIS_URL: `redis://127.0.0.1:${(fake.address() as { port: number }).port}` }, createLogger({ level: 'silent' }), { timeoutMs: 60_000 });
+      expect(connection.client.status).toBe('ready');
+      const ended = once(connection.client, 'end');
+      await connection.close();
+      expect(seen.at(-1)).toBe('quit'); // said before the socket goes
+      await ended;
+      expect(connection.client.status).toBe('end');
+    } finally {
+      sockets.forEach((socket) => socket.destroy()); // a client left open must not keep the server up
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
   });
 
   it('a bad REDIS_URL is a usage error before any connection', async () => {

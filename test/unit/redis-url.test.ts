@@ -81,8 +81,9 @@ describe('Redis URL, each part read', () => {
 });
 
 describe('queue settings', () => {
-  it('one Redis: the plain default prefix', () => {
-    expect(queueSettings({})).toMatchObject({ redisUrl: 'redis://127.0.0.1:6379', clusterNodes: [], prefix: 'token-audit' });
+  it('one Redis: the plain default prefix, no CA; REDIS_CLUSTER_NODES set empty is one Redis too', () => {
+    expect(queueSettings({})).toStrictEqual({ redisUrl: 'redis://127.0.0.1:6379', clusterNodes: [], prefix: 'token-audit' });
+    expect(queueSettings({ REDIS_CLUSTER_NODES: '' })).toStrictEqual({ redisUrl: 'redis://127.0.0.1:6379', clusterNodes: [], prefix: 'token-audit' });
   });
 
   it('a cluster: nodes parsed, and the default prefix is hash-tagged', () => {
@@ -104,12 +105,35 @@ describe('queue settings', () => {
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000', QUEUE_PREFIX: 'a{}b' })).toThrow(UsageError);
   });
 
-  it.each(['h', 'h:0', 'h:99999', 'redis://h:7000', ','])('REDIS_CLUSTER_NODES=%s is a usage error', (nodes) => {
+  it.each(['h', 'h:0', 'h:99999', 'redis://h:7000', ',', 'h:65536', 'h:123456', 'h:7000/0', 'h :7000'])('REDIS_CLUSTER_NODES=%s is a usage error', (nodes) => {
     expect(() => queueSettings({ REDIS_CLUSTER_NODES: nodes })).toThrow(/^REDIS_CLUSTER_NODES: /);
+  });
+
+  it('ports 1 and 65535 are ports; blanks around a node and empty entries are dropped', () => {
+    expect(queueSettings({ REDIS_CLUSTER_NODES: ' h:1 ,, [fe80::1]:65535,' }).clusterNodes).toEqual([
+      { host: 'h', port: 1 },
+      { host: 'fe80::1', port: 65535 },
+    ]);
+  });
+
+  it('a bad node is named by its place, never its text; commas alone are no node', () => {
+    expect(() => queueSettings({ REDIS_CLUSTER_NODES: 'h:7000,s3cret-host' })).toThrow(
+      new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...]; node 2 is not one'),
+    );
+    expect(() => queueSettings({ REDIS_CLUSTER_NODES: ' , ,' })).toThrow(new UsageError('REDIS_CLUSTER_NODES: expected host:port[,host:port...], got no node'));
   });
 
   it('REDIS_TLS_CA_FILE that cannot be read is a usage error naming it', () => {
     expect(() => queueSettings({ REDIS_TLS_CA_FILE: '/nonexistent/ca.pem' })).toThrow(/^REDIS_TLS_CA_FILE names a file that cannot be read \(ENOENT\)/);
+  });
+
+  it('REDIS_TLS_CA_FILE: its text is the CA when it holds a PEM certificate, else a usage error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'redis-ca-'));
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
+    writeFileSync(join(dir, 'ca.pem'), pem);
+    writeFileSync(join(dir, 'key.pem'), '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n');
+    expect(queueSettings({ REDIS_TLS_CA_FILE: join(dir, 'ca.pem') })).toStrictEqual({ redisUrl: 'redis://127.0.0.1:6379', clusterNodes: [], prefix: 'token-audit', tlsCa: pem });
+    expect(() => queueSettings({ REDIS_TLS_CA_FILE: join(dir, 'key.pem') })).toThrow(new UsageError('REDIS_TLS_CA_FILE: expected PEM certificates, found none in the file'));
   });
 });
 
