@@ -17,12 +17,12 @@ export function benchToken(clientId: number, index: number): Record<string, unkn
   const id = clientId * 1000 + index;
   // Each token its own instants, as Gcore's are (to the microsecond): within the same day as before, so every
   // rule decides as it did; a run's memory must not depend on texts every token shares.
-  const at = (day: string, gcoreFormat = false) => {
-    const seconds = id % 86_400;
-    const time = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60].map((n) => String(n).padStart(2, '0')).join(':');
-    const micros = String(Math.floor(id / 86_400) % 1_000_000).padStart(6, '0');
-    return gcoreFormat ? `${day} ${time}+00:00` : `${day}T${time}.${micros}Z`;
-  };
+  // The time of day and the microseconds are the token's own, computed once: the stand-in answers every get with
+  // this, on the cores the measured processes use.
+  const seconds = id % 86_400;
+  const time = [Math.floor(seconds / 3600), Math.floor(seconds / 60) % 60, seconds % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  const micros = String(Math.floor(id / 86_400) % 1_000_000).padStart(6, '0');
+  const at = (day: string, gcoreFormat = false) => (gcoreFormat ? `${day} ${time}+00:00` : `${day}T${time}.${micros}Z`);
   const own = { created: at('2026-09-01'), last_usage: at('2026-11-28'), exp_date: at('2027-06-01') };
   switch (index % 10) {
     case 0:
